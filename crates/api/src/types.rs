@@ -1,0 +1,384 @@
+//! Request and response bodies of `/api/v1`. Field names are the contract with outside
+//! clients; enums travel as the snake_case words the domain defines.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A page of a list: `{"items", "total", "page", "page_size"}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer TOKEN`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserOut,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GrantOut {
+    pub role: String,
+    pub unit: i64,
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit: i64,
+    pub roles: Vec<String>,
+    pub grants: Vec<GrantOut>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub username: String,
+    pub password: String,
+    pub unit: i64,
+    pub roles: Vec<String>,
+    /// Business lines the roles are limited to; empty or absent means all lines.
+    #[serde(default)]
+    pub lines: Vec<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UnitOut {
+    pub id: i64,
+    pub name: String,
+    /// `hub`, `centre`, `street`, `community`, `grid`, `subgrid`, `department`, `utility`.
+    pub kind: String,
+    pub parent: Option<i64>,
+    pub lines: Vec<String>,
+    /// Polygon as GeoJSON geometry, for grids and subgrids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUnit {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub parent: Option<i64>,
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// GeoJSON Polygon or MultiPolygon geometry (grids and subgrids).
+    #[serde(default)]
+    pub geometry: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema)]
+pub struct UnitQuery {
+    /// Only units of this kind.
+    pub kind: Option<String>,
+    /// Only direct children of this unit.
+    pub parent: Option<i64>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+    /// Include grid polygons (`true`); off by default to keep lists small.
+    pub geometry: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CategoryOut {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub parent: Option<i64>,
+    /// The business line the category belongs to.
+    pub line: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCategory {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub parent: Option<i64>,
+    #[serde(default)]
+    pub line: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RoutingRuleOut {
+    pub id: i64,
+    pub category: i64,
+    pub area: Option<i64>,
+    pub unit: i64,
+    /// `statute`, `agreement` or `designation`.
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoutingRule {
+    pub category: i64,
+    #[serde(default)]
+    pub area: Option<i64>,
+    pub unit: i64,
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CancelReasonOut {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq)]
+pub struct LocationIn {
+    pub lat: f64,
+    pub lng: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CallerIn {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerIn {
+    pub reply: String,
+}
+
+/// A new request from an operator, a grid worker or an app.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    /// `hotline`, `transfer_12345`, `transfer_110`, `web`, `app`, `wechat`, `grid_report`,
+    /// `window`, `representative_office`, `resident_council`, `letter`, `email`, `open311`.
+    pub channel: String,
+    /// `consultation`, `complaint`, `help`, `suggestion`, `report`, `praise`.
+    pub kind: String,
+    pub content: String,
+    /// Category id or code.
+    #[serde(default)]
+    pub category: Option<serde_json::Value>,
+    /// `normal` (default), `urgent`, `emergency`.
+    #[serde(default)]
+    pub urgency: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub location: Option<LocationIn>,
+    #[serde(default)]
+    pub caller: Option<CallerIn>,
+    /// Close a consultation at intake with this reply ("answered on the spot").
+    #[serde(default)]
+    pub answer: Option<AnswerIn>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CallerOut {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    /// `true` when name and phone are shown masked because of the reader's role.
+    pub masked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UnitRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProposalOut {
+    pub unit: UnitRef,
+    /// `statute`, `agreement`, `designation` or `territorial`.
+    pub basis: String,
+    pub rule: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ParentOut {
+    pub serial: String,
+    pub state: String,
+    pub outcome: Option<String>,
+    pub reply: Option<String>,
+}
+
+/// A request as staff see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RequestOut {
+    pub serial: String,
+    pub state: String,
+    pub channel: String,
+    pub kind: String,
+    pub urgency: String,
+    pub category: Option<CategoryOut>,
+    pub content: String,
+    pub address: Option<String>,
+    pub location: Option<LocationIn>,
+    pub caller: Option<CallerOut>,
+    pub area: Option<UnitRef>,
+    pub lead_unit: Option<UnitRef>,
+    pub assisting_units: Vec<UnitRef>,
+    pub coordination_units: Vec<UnitRef>,
+    pub outcome: Option<String>,
+    pub reply: Option<String>,
+    pub proper_owner: Option<String>,
+    pub rating: Option<String>,
+    pub citizen_says_resolved: Option<bool>,
+    pub pending_extension_days: Option<u32>,
+    pub extension_days: u32,
+    /// Callers counted: 1 plus every merged duplicate.
+    pub demand: u32,
+    pub redo_count: u32,
+    pub return_count: u32,
+    /// Set on a merged duplicate: the parent case whose progress answers this caller too.
+    pub parent: Option<ParentOut>,
+    pub children: Vec<String>,
+    /// The routing table's proposal, for requests awaiting dispatch.
+    pub proposal: Option<ProposalOut>,
+    pub attachments: Vec<AttachmentOut>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The answer to a successful intake: the serial to read back and the code for tracking.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreatedRequest {
+    pub serial: String,
+    pub verification_code: String,
+    pub state: String,
+    pub proposal: Option<ProposalOut>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Short form for lists.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RequestSummary {
+    pub serial: String,
+    pub state: String,
+    pub kind: String,
+    pub channel: String,
+    pub urgency: String,
+    pub category: Option<i64>,
+    pub lead_unit: Option<i64>,
+    pub area: Option<i64>,
+    /// The first 80 characters of the content.
+    pub summary: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema, Default)]
+pub struct RequestQuery {
+    pub state: Option<String>,
+    /// Current handling (lead) unit.
+    pub unit: Option<i64>,
+    pub category: Option<i64>,
+    pub kind: Option<String>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ActorOut {
+    pub user: Option<i64>,
+    pub username: Option<String>,
+    pub unit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventOut {
+    pub seq: i64,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub actor: ActorOut,
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: Option<String>,
+    pub detail: BTreeMap<String, String>,
+    /// SHA-256 over the previous event's hash and this event's canonical text.
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentOut {
+    pub id: i64,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// Body of `POST /api/v1/requests/{serial}/{action}`; which fields each action needs:
+/// `dispatch` unit (+assisting); `return` reason; `transfer` unit (+reason); `assign_down`
+/// unit; `assist_report` unit, note; `coordinate` units, reason; `request_extension`
+/// working_days, reason; `refuse_extension` reason; `suspend` reason; `resolve` outcome,
+/// reply (+proper_owner); `callback` rating, resolved (+note); `reopen`, `close` reason;
+/// `cancel` reason (a code from `/api/v1/cancel-reasons`) (+note); `merge` parent;
+/// `transfer_out` platform (`110`, `12345`, `other`), reason; `answer` reply; `contact` note.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    #[serde(default)]
+    pub unit: Option<i64>,
+    #[serde(default)]
+    pub assisting: Option<Vec<i64>>,
+    #[serde(default)]
+    pub units: Option<Vec<i64>>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub reply: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub proper_owner: Option<String>,
+    #[serde(default)]
+    pub rating: Option<String>,
+    #[serde(default)]
+    pub resolved: Option<bool>,
+    #[serde(default)]
+    pub working_days: Option<u32>,
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default)]
+    pub platform: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChainReport {
+    pub requests_checked: i64,
+    pub events_checked: i64,
+    pub broken: Vec<String>,
+}

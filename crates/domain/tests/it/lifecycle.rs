@@ -1,0 +1,451 @@
+//! Every action in every state: the expected next state, or a refusal.
+
+use civicgrid_domain::lifecycle::{
+    Action, Basis, Case, Command, Ctx, EventKind, decide, decide_merge,
+};
+use civicgrid_domain::org::Actor;
+use civicgrid_domain::request::{Kind, Outcome, Platform, Rating, State};
+use civicgrid_domain::{Refusal, RequestId, UnitId};
+
+use crate::{at, org};
+
+/// The lifecycle, written out: for each action, the states that allow it and where it leads.
+/// Every state not listed must refuse the action with `IllegalTransition`.
+const TABLE: &[(&str, &[(&str, &str)])] = &[
+    ("answer", &[("received", "closed")]),
+    (
+        "dispatch",
+        &[
+            ("received", "dispatched"),
+            ("returned", "dispatched"),
+            ("coordinating", "dispatched"),
+        ],
+    ),
+    (
+        "coordinate",
+        &[("received", "coordinating"), ("returned", "coordinating")],
+    ),
+    (
+        "cancel",
+        &[("received", "cancelled"), ("returned", "cancelled")],
+    ),
+    (
+        "transfer_out",
+        &[
+            ("received", "transferred_out"),
+            ("returned", "transferred_out"),
+        ],
+    ),
+    (
+        "accept",
+        &[("dispatched", "accepted"), ("reopened", "accepted")],
+    ),
+    (
+        "return",
+        &[("dispatched", "returned"), ("accepted", "returned")],
+    ),
+    (
+        "transfer",
+        &[
+            ("dispatched", "dispatched"),
+            ("accepted", "dispatched"),
+            ("in_progress", "dispatched"),
+            ("reopened", "dispatched"),
+        ],
+    ),
+    (
+        "assign_down",
+        &[("dispatched", "dispatched"), ("accepted", "dispatched")],
+    ),
+    (
+        "contact",
+        &[("accepted", "in_progress"), ("in_progress", "in_progress")],
+    ),
+    (
+        "assist_report",
+        &[("accepted", "accepted"), ("in_progress", "in_progress")],
+    ),
+    (
+        "request_extension",
+        &[("accepted", "accepted"), ("in_progress", "in_progress")],
+    ),
+    (
+        "approve_extension",
+        &[("accepted", "accepted"), ("in_progress", "in_progress")],
+    ),
+    (
+        "refuse_extension",
+        &[("accepted", "accepted"), ("in_progress", "in_progress")],
+    ),
+    (
+        "suspend",
+        &[
+            ("dispatched", "suspended"),
+            ("accepted", "suspended"),
+            ("in_progress", "suspended"),
+            ("reopened", "suspended"),
+        ],
+    ),
+    ("resume", &[("suspended", "accepted")]),
+    (
+        "resolve",
+        &[("accepted", "resolved"), ("in_progress", "resolved")],
+    ),
+    ("callback", &[("resolved", "closed")]),
+    (
+        "reopen",
+        &[("resolved", "reopened"), ("closed", "reopened")],
+    ),
+    ("close", &[("resolved", "closed")]),
+];
+
+fn command_for(action: Action) -> Command {
+    match action {
+        Action::Answer => Command::Answer {
+            reply: "办理时间为工作日9点至17点".into(),
+        },
+        Action::Dispatch => Command::Dispatch {
+            unit: UnitId(10),
+            assisting: vec![UnitId(11)],
+            basis: Basis::Manual,
+        },
+        Action::Accept => Command::Accept,
+        Action::Contact => Command::Contact {
+            note: Some("已电话联系".into()),
+        },
+        Action::Return => Command::Return {
+            reason: "不属于本单位职责".into(),
+        },
+        Action::Transfer => Command::Transfer {
+            unit: UnitId(5),
+            reason: None,
+        },
+        Action::AssignDown => Command::AssignDown { unit: UnitId(3) },
+        Action::AssistReport => Command::AssistReport {
+            unit: UnitId(11),
+            note: "已配合现场勘查".into(),
+        },
+        Action::Coordinate => Command::Coordinate {
+            units: vec![UnitId(10), UnitId(11)],
+            reason: "权属不清".into(),
+        },
+        Action::RequestExtension => Command::RequestExtension {
+            working_days: 3,
+            reason: "需等待材料".into(),
+        },
+        Action::ApproveExtension => Command::ApproveExtension,
+        Action::RefuseExtension => Command::RefuseExtension {
+            reason: "理由不充分".into(),
+        },
+        Action::Suspend => Command::Suspend {
+            reason: "等待司法结论".into(),
+        },
+        Action::Resume => Command::Resume,
+        Action::Resolve => Command::Resolve {
+            outcome: Outcome::Resolved,
+            reply: "已修复".into(),
+            proper_owner: None,
+        },
+        Action::Callback => Command::Callback {
+            rating: Rating::Satisfied,
+            resolved: true,
+            note: None,
+        },
+        Action::Reopen => Command::Reopen {
+            reason: "群众反映未解决".into(),
+        },
+        Action::Close => Command::Close {
+            reason: "多次联系不上".into(),
+        },
+        Action::Cancel => Command::Cancel {
+            reason: "恶意骚扰".into(),
+        },
+        Action::Merge => unreachable!("merge has its own decision"),
+        Action::TransferOut => Command::TransferOut {
+            platform: Platform::Police110,
+            reason: "治安警情".into(),
+        },
+    }
+}
+
+fn case_in(state: State, action: Action) -> Case {
+    let mut case = Case::received(Kind::Consultation);
+    case.state = state;
+    // Street 2 leads (so assign-down to its community 3 is legal), department 11 assists.
+    case.lead = Some(UnitId(2));
+    case.assisting = vec![UnitId(11)];
+    if matches!(action, Action::ApproveExtension | Action::RefuseExtension) {
+        case.pending_extension = Some(3);
+    }
+    if state == State::Suspended {
+        case.suspended_from = Some(State::Accepted);
+    }
+    case
+}
+
+#[test]
+fn every_action_in_every_state_follows_the_table() {
+    let org = org();
+    let ctx = Ctx {
+        org: &org,
+        actor: Actor::SYSTEM,
+        now: at(0),
+    };
+    let mut checked = 0;
+    for action in Action::ALL.iter().copied().filter(|a| *a != Action::Merge) {
+        let row = TABLE
+            .iter()
+            .find(|(name, _)| *name == action.as_str())
+            .map(|(_, r)| *r);
+        let row = row.unwrap_or_else(|| panic!("the table has no row for {action}"));
+        for state in State::ALL.iter().copied() {
+            let result = decide(&case_in(state, action), &command_for(action), &ctx);
+            match row.iter().find(|(from, _)| *from == state.as_str()) {
+                Some((_, to)) => {
+                    let decision =
+                        result.unwrap_or_else(|e| panic!("{action} in {state} refused: {e}"));
+                    assert_eq!(decision.case.state.as_str(), *to, "{action} in {state}");
+                    let first = &decision.events[0];
+                    assert_eq!(first.kind.as_str(), action.as_str());
+                    assert_eq!(first.from, Some(state));
+                    assert_eq!(
+                        decision.events.last().unwrap().to,
+                        decision.case.state,
+                        "events end in the new state"
+                    );
+                }
+                None => assert_eq!(
+                    result,
+                    Err(Refusal::IllegalTransition {
+                        action: action.as_str(),
+                        state: state.as_str()
+                    }),
+                    "{action} in {state} must be refused"
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 20 * State::ALL.len());
+}
+
+#[test]
+fn merge_follows_the_table_on_the_child_side() {
+    let org = org();
+    let ctx = Ctx {
+        org: &org,
+        actor: Actor::SYSTEM,
+        now: at(0),
+    };
+    let parent = case_in(State::Accepted, Action::Merge);
+    for state in State::ALL.iter().copied() {
+        let child = case_in(state, Action::Merge);
+        let result = decide_merge(RequestId(2), &child, RequestId(1), &parent, &ctx);
+        if matches!(state, State::Received | State::Returned | State::Dispatched) {
+            let (child_next, parent_next) = result.unwrap();
+            assert_eq!(child_next.case.state, State::Merged);
+            assert_eq!(child_next.case.parent, Some(RequestId(1)));
+            assert_eq!(parent_next.case.demand, 2, "every caller counts as demand");
+            assert_eq!(parent_next.events[0].kind, EventKind::ChildMerged);
+            assert_eq!(
+                parent_next.case.state,
+                State::Accepted,
+                "the parent keeps its state"
+            );
+        } else {
+            assert!(
+                matches!(result, Err(Refusal::IllegalTransition { .. })),
+                "merge in {state}"
+            );
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_itself_and_final_parents() {
+    let org = org();
+    let ctx = Ctx {
+        org: &org,
+        actor: Actor::SYSTEM,
+        now: at(0),
+    };
+    let child = case_in(State::Received, Action::Merge);
+    let err = decide_merge(RequestId(1), &child, RequestId(1), &child, &ctx).unwrap_err();
+    assert!(matches!(err, Refusal::Invalid(ref i) if i.field == "parent"));
+    for final_state in [
+        State::Closed,
+        State::Cancelled,
+        State::Merged,
+        State::TransferredOut,
+    ] {
+        let parent = case_in(final_state, Action::Merge);
+        let err = decide_merge(RequestId(2), &child, RequestId(1), &parent, &ctx).unwrap_err();
+        assert!(
+            matches!(err, Refusal::Invalid(ref i) if i.field == "parent"),
+            "{final_state}"
+        );
+    }
+}
+
+#[test]
+fn unsatisfied_callback_reopens_with_the_unit_as_a_redo() {
+    let org = org();
+    let ctx = Ctx {
+        org: &org,
+        actor: Actor::SYSTEM,
+        now: at(5),
+    };
+    let case = case_in(State::Resolved, Action::Callback);
+    let command = Command::Callback {
+        rating: Rating::Unsatisfied,
+        resolved: false,
+        note: Some("还是坏的".into()),
+    };
+    let decision = decide(&case, &command, &ctx).unwrap();
+    assert_eq!(decision.case.state, State::Reopened);
+    assert_eq!(decision.case.redo_count, 1);
+    assert_eq!(
+        decision.case.lead,
+        Some(UnitId(2)),
+        "the redo goes to the same unit"
+    );
+    let kinds: Vec<_> = decision.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![EventKind::Callback, EventKind::Reopen]);
+    assert_eq!(decision.events[0].to, State::Resolved);
+    assert_eq!(decision.events[1].from, Some(State::Resolved));
+
+    let basic = Command::Callback {
+        rating: Rating::BasicallySatisfied,
+        resolved: true,
+        note: None,
+    };
+    assert_eq!(
+        decide(&case, &basic, &ctx).unwrap().case.state,
+        State::Closed
+    );
+}
+
+#[test]
+fn argument_checks_name_the_field() {
+    let org = org();
+    let ctx = Ctx {
+        org: &org,
+        actor: Actor::SYSTEM,
+        now: at(0),
+    };
+    let field_of = |result: Result<_, Refusal>| match result {
+        Err(Refusal::Invalid(invalid)) => invalid.field,
+        other => panic!("expected an invalid field, got {other:?}"),
+    };
+    let accepted = case_in(State::Accepted, Action::Resolve);
+    let not_ours = Command::Resolve {
+        outcome: Outcome::NotOurDuty,
+        reply: "非本单位".into(),
+        proper_owner: None,
+    };
+    assert_eq!(field_of(decide(&accepted, &not_ours, &ctx)), "proper_owner");
+    assert_eq!(
+        field_of(decide(
+            &accepted,
+            &Command::AssignDown { unit: UnitId(10) },
+            &ctx
+        )),
+        "unit"
+    );
+    assert_eq!(
+        field_of(decide(
+            &accepted,
+            &Command::Transfer {
+                unit: UnitId(2),
+                reason: None
+            },
+            &ctx
+        )),
+        "unit"
+    );
+    assert_eq!(
+        field_of(decide(
+            &accepted,
+            &Command::Transfer {
+                unit: UnitId(999),
+                reason: None
+            },
+            &ctx
+        )),
+        "unit"
+    );
+    let too_long = Command::RequestExtension {
+        working_days: 31,
+        reason: "x".into(),
+    };
+    assert_eq!(field_of(decide(&accepted, &too_long, &ctx)), "working_days");
+    let received = case_in(State::Received, Action::Dispatch);
+    let twice = Command::Dispatch {
+        unit: UnitId(10),
+        assisting: vec![UnitId(10)],
+        basis: Basis::Manual,
+    };
+    assert_eq!(field_of(decide(&received, &twice, &ctx)), "assisting[0]");
+    let mut complaint = Case::received(Kind::Complaint);
+    complaint.state = State::Received;
+    assert_eq!(
+        field_of(decide(&complaint, &command_for(Action::Answer), &ctx)),
+        "kind"
+    );
+}
+
+#[test]
+fn return_clears_the_unit_and_counts_and_extension_adds_up() {
+    let org = org();
+    let ctx = Ctx {
+        org: &org,
+        actor: Actor::SYSTEM,
+        now: at(0),
+    };
+    let returned = decide(
+        &case_in(State::Dispatched, Action::Return),
+        &command_for(Action::Return),
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!((returned.case.lead, returned.case.return_count), (None, 1));
+    assert_eq!(
+        returned.events[0].reason.as_deref(),
+        Some("不属于本单位职责")
+    );
+
+    let accepted = case_in(State::Accepted, Action::RequestExtension);
+    let asked = decide(&accepted, &command_for(Action::RequestExtension), &ctx).unwrap();
+    assert_eq!(asked.case.pending_extension, Some(3));
+    // A second request while one is pending is refused.
+    assert!(decide(&asked.case, &command_for(Action::RequestExtension), &ctx).is_err());
+    let approved = decide(&asked.case, &Command::ApproveExtension, &ctx).unwrap();
+    assert_eq!(
+        (
+            approved.case.pending_extension,
+            approved.case.extension_days
+        ),
+        (None, 3)
+    );
+    // Nothing pending: approval is refused.
+    assert!(decide(&approved.case, &Command::ApproveExtension, &ctx).is_err());
+}
+
+#[test]
+fn decisions_are_pure() {
+    let org = org();
+    let ctx = Ctx {
+        org: &org,
+        actor: Actor::SYSTEM,
+        now: at(9),
+    };
+    let case = case_in(State::Received, Action::Dispatch);
+    let a = decide(&case, &command_for(Action::Dispatch), &ctx).unwrap();
+    let b = decide(&case, &command_for(Action::Dispatch), &ctx).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(
+        a.events[0].at,
+        at(9),
+        "the event carries the `now` it was given"
+    );
+}

@@ -1,0 +1,33 @@
+//! Integration tests of the rules crate: the whole lifecycle table, the merge and callback
+//! rules, authorisation, and the hash chain.
+
+mod authorization;
+mod chain;
+mod lifecycle;
+
+use civicgrid_domain::UnitId;
+use civicgrid_domain::org::{OrgTree, Unit, UnitKind};
+
+/// hub 1 → street 2 → community 3 → grid 4; departments 10, 11 under the hub; street 5.
+pub fn org() -> OrgTree {
+    let unit = |id: i64, kind, parent: Option<i64>| Unit {
+        id: UnitId(id),
+        name: format!("u{id}"),
+        kind,
+        parent: parent.map(UnitId),
+        lines: vec![],
+    };
+    OrgTree::new([
+        unit(1, UnitKind::Hub, None),
+        unit(2, UnitKind::Street, Some(1)),
+        unit(3, UnitKind::Community, Some(2)),
+        unit(4, UnitKind::Grid, Some(3)),
+        unit(5, UnitKind::Street, Some(1)),
+        unit(10, UnitKind::Department, Some(1)),
+        unit(11, UnitKind::Department, Some(1)),
+    ])
+}
+
+pub fn at(minutes: i64) -> civicgrid_domain::Instant {
+    chrono::DateTime::from_timestamp(1_790_000_000 + minutes * 60, 0).unwrap()
+}
