@@ -1,0 +1,1731 @@
+//! The `Store` implementation for both backends. One body of SQL serves SQLite and
+//! PostgreSQL through sqlx's `Any` driver: every column is an integer, a float, text or a
+//! blob (times are epoch milliseconds), which `Any` carries faithfully, and the few places
+//! where the dialects differ branch on `Backend`. The alternative, two concrete
+//! implementations, would have doubled this file for no difference in behaviour.
+//!
+//! SQLite gets two pools: a single-connection writer (SQLite has one writer anyway, and a
+//! single connection never meets SQLITE_BUSY from its own process) and a reader pool that
+//! WAL lets run beside it. PostgreSQL uses one pool; write transactions lock the rows they
+//! change with `SELECT … FOR UPDATE`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset, Utc};
+use civicgrid_domain::chain;
+use civicgrid_domain::lifecycle::{Basis, Case, Event, EventKind};
+use civicgrid_domain::org::{Actor, Grant, Role, UnitKind};
+use civicgrid_domain::request::{Channel, Kind, Location, Outcome, Rating, State, Urgency};
+use civicgrid_domain::routing::RoutingRule;
+use civicgrid_domain::{CategoryId, Instant, RequestId, UnitId, UserId};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::writer::{self, Done, Job};
+use crate::{
+    Attachment, AuditEntry, Backend, CancelReason, CategoryRow, ChainCheck, Created, DailyCount,
+    Decide, DecideMerge, EventRow, HistoricCase, ListFilter, Loaded, NewCase, NewCategory,
+    NewRoutingRule, NewUnit, NewUser, RequestRow, Result, Store, StoreError, UnitRow, UserRow,
+    Visibility, migrate,
+};
+
+/// The district's offset from UTC: serial dates and daily rollups use local days.
+const DISTRICT_OFFSET_SECONDS: i32 = 8 * 3600;
+
+pub(crate) struct Inner {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+    offset: FixedOffset,
+}
+
+pub struct SqlStore {
+    inner: Arc<Inner>,
+    writer: mpsc::Sender<Job>,
+}
+
+fn ms(at: Instant) -> i64 {
+    at.timestamp_millis()
+}
+
+fn instant(ms: i64) -> Result<Instant> {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("bad time {ms}")))
+}
+
+fn word<T>(column: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(raw).ok_or_else(|| StoreError::Corrupt(format!("{column} has unknown value `{raw}`")))
+}
+
+fn join_ids(ids: &[UnitId]) -> String {
+    ids.iter()
+        .map(|u| u.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn split_ids(raw: &str) -> Result<Vec<UnitId>> {
+    raw.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            i64::from_str(s)
+                .map(UnitId)
+                .map_err(|_| StoreError::Corrupt(format!("bad unit list `{raw}`")))
+        })
+        .collect()
+}
+
+fn split_words(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn detail_json(detail: &[(String, String)]) -> String {
+    // An array of pairs keeps the order the hash chain was computed over.
+    let pairs: Vec<serde_json::Value> = detail
+        .iter()
+        .map(|(k, v)| serde_json::json!([k, v]))
+        .collect();
+    serde_json::Value::Array(pairs).to_string()
+}
+
+fn parse_detail(raw: &str) -> Result<Vec<(String, String)>> {
+    let value: Vec<(String, String)> =
+        serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("event detail: {e}")))?;
+    Ok(value)
+}
+
+fn quote_list(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+const REQUEST_COLUMNS: &str = "r.id, r.serial, r.verify_code, r.channel, r.kind, r.urgency, r.category_id, r.line, \
+    r.content, r.address, r.lat, r.lng, r.caller_name, r.caller_phone, r.area_id, r.intake_unit_id, r.created_by, \
+    r.state, r.lead_unit_id, r.assisting, r.coordination, r.pending_extension, r.extension_days, r.suspended_from, \
+    r.parent_id, r.outcome, r.reply, r.proper_owner, r.rating, r.citizen_resolved, r.demand, r.redo_count, \
+    r.return_count, r.event_count, r.last_hash, r.created_at, r.updated_at";
+
+fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
+    let opt_i64 = |name: &str| -> Result<Option<i64>> { Ok(row.try_get::<Option<i64>, _>(name)?) };
+    let text = |name: &str| -> Result<String> { Ok(row.try_get::<String, _>(name)?) };
+    let opt_text =
+        |name: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(name)?) };
+    let lat: Option<f64> = row.try_get("lat")?;
+    let lng: Option<f64> = row.try_get("lng")?;
+    let case = Case {
+        kind: word("kind", &text("kind")?, Kind::parse)?,
+        state: word("state", &text("state")?, State::parse)?,
+        lead: opt_i64("lead_unit_id")?.map(UnitId),
+        assisting: split_ids(&text("assisting")?)?,
+        coordination: split_ids(&text("coordination")?)?,
+        pending_extension: opt_i64("pending_extension")?.map(|d| d as u32),
+        extension_days: row.try_get::<i64, _>("extension_days")? as u32,
+        suspended_from: opt_text("suspended_from")?
+            .map(|s| word("suspended_from", &s, State::parse))
+            .transpose()?,
+        parent: opt_i64("parent_id")?.map(RequestId),
+        outcome: opt_text("outcome")?
+            .map(|s| word("outcome", &s, Outcome::parse))
+            .transpose()?,
+        reply: opt_text("reply")?,
+        proper_owner: opt_text("proper_owner")?,
+        rating: opt_text("rating")?
+            .map(|s| word("rating", &s, Rating::parse))
+            .transpose()?,
+        citizen_says_resolved: opt_i64("citizen_resolved")?.map(|v| v != 0),
+        demand: row.try_get::<i64, _>("demand")? as u32,
+        redo_count: row.try_get::<i64, _>("redo_count")? as u32,
+        return_count: row.try_get::<i64, _>("return_count")? as u32,
+    };
+    Ok(RequestRow {
+        id: RequestId(row.try_get("id")?),
+        serial: text("serial")?,
+        verify_code: text("verify_code")?,
+        channel: word("channel", &text("channel")?, Channel::parse)?,
+        kind: case.kind,
+        urgency: word("urgency", &text("urgency")?, Urgency::parse)?,
+        category: opt_i64("category_id")?.map(CategoryId),
+        line: opt_text("line")?,
+        content: text("content")?,
+        address: opt_text("address")?,
+        location: match (lat, lng) {
+            (Some(lat), Some(lng)) => Some(Location { lat, lng }),
+            _ => None,
+        },
+        caller_name: opt_text("caller_name")?,
+        caller_phone: opt_text("caller_phone")?,
+        area: opt_i64("area_id")?.map(UnitId),
+        intake_unit: opt_i64("intake_unit_id")?.map(UnitId),
+        created_by: opt_i64("created_by")?.map(UserId),
+        case,
+        event_count: row.try_get("event_count")?,
+        last_hash: text("last_hash")?,
+        created_at: instant(row.try_get("created_at")?)?,
+        updated_at: instant(row.try_get("updated_at")?)?,
+    })
+}
+
+fn unit_from_row(row: &AnyRow, with_geometry: bool) -> Result<UnitRow> {
+    let kind: String = row.try_get("kind")?;
+    Ok(UnitRow {
+        id: UnitId(row.try_get("id")?),
+        name: row.try_get("name")?,
+        kind: word("kind", &kind, UnitKind::parse)?,
+        parent: row.try_get::<Option<i64>, _>("parent_id")?.map(UnitId),
+        lines: split_words(&row.try_get::<String, _>("lines")?),
+        geometry: if with_geometry {
+            row.try_get("geometry")?
+        } else {
+            None
+        },
+    })
+}
+
+fn event_from_row(row: &AnyRow) -> Result<EventRow> {
+    Ok(EventRow {
+        request: RequestId(row.try_get("request_id")?),
+        seq: row.try_get("seq")?,
+        kind: row.try_get("kind")?,
+        at: instant(row.try_get("at")?)?,
+        actor_user: row.try_get::<Option<i64>, _>("actor_user")?.map(UserId),
+        actor_username: row.try_get("username")?,
+        actor_unit: row.try_get::<Option<i64>, _>("actor_unit")?.map(UnitId),
+        from: row.try_get("from_state")?,
+        to: row.try_get("to_state")?,
+        reason: row.try_get("reason")?,
+        detail: parse_detail(&row.try_get::<String, _>("detail")?)?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Rebuilds the domain event from a stored row, to recompute its hash.
+fn event_of_row(row: &EventRow) -> Result<Event> {
+    Ok(Event {
+        kind: word("kind", &row.kind, EventKind::parse)?,
+        at: row.at,
+        actor: Actor {
+            user: row.actor_user,
+            unit: row.actor_unit,
+        },
+        from: row
+            .from
+            .as_deref()
+            .map(|s| word("from_state", s, State::parse))
+            .transpose()?,
+        to: word("to_state", &row.to, State::parse)?,
+        reason: row.reason.clone(),
+        detail: row.detail.clone(),
+    })
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            db.code()
+                .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                || db.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
+
+/// Counters to add to `daily_counts`, summed before writing so a batch touches each row once.
+#[derive(Default)]
+struct Counts(BTreeMap<(String, &'static str, i64, String), i64>);
+
+impl Counts {
+    fn add(&mut self, day: &str, dim: &'static str, key: i64, metric: &str) {
+        *self
+            .0
+            .entry((day.to_owned(), dim, key, metric.to_owned()))
+            .or_default() += 1;
+    }
+
+    /// What an event adds: every event per day, and per day and handling unit.
+    fn event(&mut self, day: &str, event: &Event, lead: Option<UnitId>) {
+        self.add(day, "all", 0, event.kind.as_str());
+        if let Some(unit) = lead.or(event.actor.unit) {
+            self.add(day, "unit", unit.0, event.kind.as_str());
+        }
+    }
+}
+
+impl Inner {
+    fn day(&self, at: Instant) -> String {
+        crate::local_day(at, self.offset)
+    }
+
+    fn lock_suffix(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    async fn write_counts(&self, tx: &mut Transaction<'_, Any>, counts: Counts) -> Result<()> {
+        for ((day, dim, key, metric), n) in counts.0 {
+            sqlx::query(
+                "INSERT INTO daily_counts (day, dim, key, metric, n) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (day, dim, key, metric) DO UPDATE SET n = daily_counts.n + excluded.n",
+            )
+            .bind(day)
+            .bind(dim)
+            .bind(key)
+            .bind(metric)
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Appends events to a request's chain; returns the new count and last hash.
+    async fn append_events(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        request: RequestId,
+        mut seq: i64,
+        mut previous: String,
+        events: &[Event],
+    ) -> Result<(i64, String)> {
+        for event in events {
+            let hash = chain::link(&previous, &chain::canonical(request, seq, event));
+            sqlx::query(
+                "INSERT INTO events (request_id, seq, kind, at, actor_user, actor_unit, from_state, to_state, reason, detail, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(request.0)
+            .bind(seq)
+            .bind(event.kind.as_str())
+            .bind(ms(event.at))
+            .bind(event.actor.user.map(|u| u.0))
+            .bind(event.actor.unit.map(|u| u.0))
+            .bind(event.from.map(|s| s.as_str()))
+            .bind(event.to.as_str())
+            .bind(event.reason.clone())
+            .bind(detail_json(&event.detail))
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await?;
+            previous = hash;
+            seq += 1;
+        }
+        Ok((seq, previous))
+    }
+
+    async fn link_units(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        request: RequestId,
+        links: &[(UnitId, &'static str)],
+    ) -> Result<()> {
+        for (unit, role) in links {
+            sqlx::query(
+                "INSERT INTO request_units (request_id, unit_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(request.0)
+            .bind(unit.0)
+            .bind(*role)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_request(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        new: &NewCase,
+        serial: &str,
+        case: &Case,
+        events: &[Event],
+        updated_at: Instant,
+        counts: &mut Counts,
+    ) -> Result<Created> {
+        let intake_id: i64 = sqlx::query_scalar(
+            "INSERT INTO intakes (channel, received_at, received_by, raw) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(new.channel.as_str())
+        .bind(ms(new.now))
+        .bind(new.created_by.map(|u| u.0))
+        .bind(&new.raw_intake)
+        .fetch_one(&mut **tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO requests (serial, verify_code, intake_id, channel, kind, urgency, category_id, line, content, \
+             address, lat, lng, caller_name, caller_phone, area_id, intake_unit_id, created_by, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+        )
+        .bind(serial)
+        .bind(&new.verify_code)
+        .bind(intake_id)
+        .bind(new.channel.as_str())
+        .bind(new.kind.as_str())
+        .bind(new.urgency.as_str())
+        .bind(new.category.map(|c| c.0))
+        .bind(new.line.clone())
+        .bind(&new.content)
+        .bind(new.address.clone())
+        .bind(new.location.map(|l| l.lat))
+        .bind(new.location.map(|l| l.lng))
+        .bind(new.caller_name.clone())
+        .bind(new.caller_phone.clone())
+        .bind(new.area.map(|u| u.0))
+        .bind(new.intake_unit.map(|u| u.0))
+        .bind(new.created_by.map(|u| u.0))
+        .bind(State::Received.as_str())
+        .bind(ms(new.now))
+        .bind(ms(new.now))
+        .fetch_one(&mut **tx)
+        .await?;
+        let request = RequestId(id);
+        let (count, last) = self
+            .append_events(tx, request, 0, String::new(), events)
+            .await?;
+        self.write_case(tx, request, case, count, &last, updated_at)
+            .await?;
+        let mut links: Vec<(UnitId, &'static str)> = Vec::new();
+        if let Some(area) = new.area {
+            links.push((area, "area"));
+        }
+        if let Some(unit) = new.intake_unit {
+            links.push((unit, "intake"));
+        }
+        links.extend(handler_links(case));
+        self.link_units(tx, request, &links).await?;
+        let day = self.day(new.now);
+        counts.add(
+            &day,
+            "category",
+            new.category.map_or(0, |c| c.0),
+            "received",
+        );
+        counts.add(&day, "area", new.area.map_or(0, |u| u.0), "received");
+        for event in events {
+            counts.event(&self.day(event.at), event, case.lead);
+        }
+        Ok(Created {
+            id: request,
+            serial: serial.to_owned(),
+        })
+    }
+
+    async fn write_case(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        id: RequestId,
+        case: &Case,
+        event_count: i64,
+        last_hash: &str,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE requests SET state = $1, lead_unit_id = $2, assisting = $3, coordination = $4, pending_extension = $5, \
+             extension_days = $6, suspended_from = $7, parent_id = $8, outcome = $9, reply = $10, proper_owner = $11, \
+             rating = $12, citizen_resolved = $13, demand = $14, redo_count = $15, return_count = $16, event_count = $17, \
+             last_hash = $18, updated_at = $19 WHERE id = $20",
+        )
+        .bind(case.state.as_str())
+        .bind(case.lead.map(|u| u.0))
+        .bind(join_ids(&case.assisting))
+        .bind(join_ids(&case.coordination))
+        .bind(case.pending_extension.map(i64::from))
+        .bind(i64::from(case.extension_days))
+        .bind(case.suspended_from.map(|s| s.as_str()))
+        .bind(case.parent.map(|p| p.0))
+        .bind(case.outcome.map(|o| o.as_str()))
+        .bind(case.reply.clone())
+        .bind(case.proper_owner.clone())
+        .bind(case.rating.map(|r| r.as_str()))
+        .bind(case.citizen_says_resolved.map(i64::from))
+        .bind(i64::from(case.demand))
+        .bind(i64::from(case.redo_count))
+        .bind(i64::from(case.return_count))
+        .bind(event_count)
+        .bind(last_hash)
+        .bind(ms(now))
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes `n` serial numbers of `day` (YYYYMMDD); returns the first sequence number.
+    async fn take_serials(&self, tx: &mut Transaction<'_, Any>, day: &str, n: i64) -> Result<i64> {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO serial_days (day, last) VALUES ($1, $2) \
+             ON CONFLICT (day) DO UPDATE SET last = serial_days.last + excluded.last RETURNING last",
+        )
+        .bind(day)
+        .bind(n)
+        .fetch_one(&mut **tx)
+        .await?;
+        if last > i64::from(civicgrid_domain::serial::MAX_DAILY_SEQUENCE) {
+            return Err(StoreError::SerialsExhausted(day.to_owned()));
+        }
+        Ok(last - n + 1)
+    }
+
+    /// Commits a batch of queued writes in one transaction.
+    pub(crate) async fn commit_jobs(&self, jobs: &[&Job]) -> Result<Vec<Done>> {
+        let mut tx = self.write.begin().await?;
+        let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
+        for job in jobs {
+            if let Job::Intake(new, _) = job {
+                *per_day
+                    .entry(new.local_date.format("%Y%m%d").to_string())
+                    .or_default() += 1;
+            }
+        }
+        let mut next_serial: HashMap<String, i64> = HashMap::new();
+        for (day, n) in &per_day {
+            let first = self.take_serials(&mut tx, day, *n).await?;
+            next_serial.insert(day.clone(), first);
+        }
+        let mut counts = Counts::default();
+        let mut done = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match job {
+                Job::Intake(new, _) => {
+                    let day = new.local_date.format("%Y%m%d").to_string();
+                    let seq = next_serial
+                        .get_mut(&day)
+                        .ok_or_else(|| StoreError::Corrupt("serial day".into()))?;
+                    let serial = civicgrid_domain::serial::format(new.local_date, *seq as u32);
+                    *seq += 1;
+                    let created = self
+                        .insert_request(
+                            &mut tx,
+                            new,
+                            &serial,
+                            &new.case,
+                            &new.events,
+                            new.now,
+                            &mut counts,
+                        )
+                        .await?;
+                    done.push(Done::Intake(created));
+                }
+                Job::Audit(entries, _) => {
+                    for entry in entries {
+                        sqlx::query("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(ms(entry.at))
+                            .bind(entry.user.map(|u| u.0))
+                            .bind(&entry.action)
+                            .bind(&entry.target)
+                            .bind(&entry.detail)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    done.push(Done::Audit);
+                }
+            }
+        }
+        self.write_counts(&mut tx, counts).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn load(&self, tx: &mut Transaction<'_, Any>, serial: &str) -> Result<Option<Loaded>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.serial = $1{}",
+            self.lock_suffix()
+        );
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(serial)
+            .fetch_optional(&mut **tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let row = request_from_row(&row)?;
+        let handlers = handlers_of(&mut **tx, row.id).await?;
+        Ok(Some(Loaded { row, handlers }))
+    }
+
+    /// Persists a decision on a loaded request: new values, events, links, counters.
+    async fn persist(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        loaded: &Loaded,
+        decision: &civicgrid_domain::lifecycle::Decision,
+        now: Instant,
+    ) -> Result<Loaded> {
+        let row = &loaded.row;
+        let (count, last) = self
+            .append_events(
+                tx,
+                row.id,
+                row.event_count,
+                row.last_hash.clone(),
+                &decision.events,
+            )
+            .await?;
+        self.write_case(tx, row.id, &decision.case, count, &last, now)
+            .await?;
+        let links = handler_links(&decision.case);
+        self.link_units(tx, row.id, &links).await?;
+        let mut counts = Counts::default();
+        for event in &decision.events {
+            counts.event(
+                &self.day(event.at),
+                event,
+                decision.case.lead.or(row.case.lead),
+            );
+        }
+        self.write_counts(tx, counts).await?;
+        let mut handlers = loaded.handlers.clone();
+        for (unit, _) in links {
+            if !handlers.contains(&unit) {
+                handlers.push(unit);
+            }
+        }
+        let mut next = row.clone();
+        next.case = decision.case.clone();
+        next.event_count = count;
+        next.last_hash = last;
+        next.updated_at = now;
+        Ok(Loaded {
+            row: next,
+            handlers,
+        })
+    }
+
+    /// Reserves `n` fresh ids of `table` for a bulk import.
+    async fn reserve_ids(&self, tx: &mut Transaction<'_, Any>, table: &str, n: i64) -> Result<i64> {
+        match self.backend {
+            Backend::Sqlite => {
+                let max: Option<i64> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT MAX(id) FROM {table}")))
+                        .fetch_one(&mut **tx)
+                        .await?;
+                Ok(max.unwrap_or(0) + 1)
+            }
+            Backend::Postgres => {
+                // Advance the identity sequence past the block, so live inserts never collide.
+                let last: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                     GREATEST(nextval(pg_get_serial_sequence('{table}', 'id')), (SELECT COALESCE(MAX(id), 0) FROM {table})) + $1 - 1)"
+                )))
+                .bind(n)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(last - n + 1)
+            }
+        }
+    }
+}
+
+/// Every unit currently handling the case (lead, assisting, coordinating) is linked as a
+/// handler; links are never removed, so former handlers keep read access.
+fn handler_links(case: &Case) -> Vec<(UnitId, &'static str)> {
+    case.lead
+        .iter()
+        .chain(case.assisting.iter())
+        .chain(case.coordination.iter())
+        .map(|u| (*u, "handler"))
+        .collect()
+}
+
+async fn handlers_of<'e, E>(executor: E, id: RequestId) -> Result<Vec<UnitId>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT unit_id FROM request_units WHERE request_id = $1 AND role = 'handler' ORDER BY unit_id")
+            .bind(id.0)
+            .fetch_all(executor)
+            .await?;
+    Ok(ids.into_iter().map(UnitId).collect())
+}
+
+/// One multi-row INSERT per chunk; values are bound, never spliced.
+enum Val {
+    I(Option<i64>),
+    F(Option<f64>),
+    S(Option<String>),
+}
+
+async fn insert_rows(
+    tx: &mut Transaction<'_, Any>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    let per_chunk = (30_000 / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (r, _) in chunk.iter().enumerate() {
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..columns.len() {
+                if c > 0 {
+                    sql.push(',');
+                }
+                n += 1;
+                sql.push_str(&format!("${n}"));
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for row in chunk {
+            for value in row {
+                query = match value {
+                    Val::I(v) => query.bind(v),
+                    Val::F(v) => query.bind(v),
+                    Val::S(v) => query.bind(v),
+                };
+            }
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    pub async fn open(url: &str, now: Instant) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let offset = FixedOffset::east_opt(DISTRICT_OFFSET_SECONDS)
+            .ok_or_else(|| StoreError::Corrupt("offset".into()))?;
+        let (backend, read, write) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() || path == ":memory:" {
+                return Err(StoreError::BadUrl(url.to_owned()));
+            }
+            if let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Corrupt(format!("{}: {e}", parent.display())))?;
+            }
+            let full = format!("sqlite://{path}?mode=rwc");
+            let pragmas = |options: AnyPoolOptions| {
+                options.after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            // FULL: each commit is fsynced before it returns, so an
+                            // acknowledged write survives power loss, not only kill -9.
+                            "PRAGMA synchronous = FULL",
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA cache_size = -65536",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                        Ok(())
+                    })
+                })
+            };
+            let write = pragmas(AnyPoolOptions::new().max_connections(1))
+                .connect(&full)
+                .await?;
+            let read = pragmas(AnyPoolOptions::new().max_connections(4))
+                .connect(&full)
+                .await?;
+            (Backend::Sqlite, read, write)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .connect(url)
+                .await?;
+            (Backend::Postgres, pool.clone(), pool)
+        } else {
+            return Err(StoreError::BadUrl(url.to_owned()));
+        };
+        migrate::run(&write, backend, ms(now)).await?;
+        let inner = Arc::new(Inner {
+            backend,
+            read,
+            write,
+            offset,
+        });
+        let writer = writer::spawn(inner.clone());
+        Ok(SqlStore { inner, writer })
+    }
+
+    async fn user_rows(&self, rows: Vec<AnyRow>) -> Result<Vec<UserRow>> {
+        let mut users = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = UserId(row.try_get("id")?);
+            let grant_rows = sqlx::query(
+                "SELECT role, unit_id, lines FROM grants WHERE user_id = $1 ORDER BY role, unit_id",
+            )
+            .bind(id.0)
+            .fetch_all(&self.inner.read)
+            .await?;
+            let mut grants = Vec::new();
+            for g in grant_rows {
+                let role: String = g.try_get("role")?;
+                grants.push(Grant {
+                    role: word("role", &role, Role::parse)?,
+                    unit: UnitId(g.try_get("unit_id")?),
+                    lines: split_words(&g.try_get::<String, _>("lines")?),
+                });
+            }
+            users.push(UserRow {
+                id,
+                username: row.try_get("username")?,
+                display_name: row.try_get("display_name")?,
+                password_hash: row.try_get("password_hash")?,
+                unit: UnitId(row.try_get("unit_id")?),
+                grants,
+            });
+        }
+        Ok(users)
+    }
+
+    async fn insert_user(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        user: &NewUser,
+        now: Instant,
+    ) -> Result<UserId> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, password_hash, unit_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(&user.password_hash)
+        .bind(user.unit.0)
+        .bind(ms(now))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::UsernameTaken(user.username.clone()) } else { e.into() })?;
+        for grant in &user.grants {
+            sqlx::query("INSERT INTO grants (user_id, role, unit_id, lines) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(grant.role.as_str())
+                .bind(grant.unit.0)
+                .bind(grant.lines.join(","))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(UserId(id))
+    }
+
+    async fn insert_unit(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        unit: &NewUnit,
+        now: Instant,
+    ) -> Result<UnitRow> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO units (name, kind, parent_id, lines, geometry, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&unit.name)
+        .bind(unit.kind.as_str())
+        .bind(unit.parent.map(|p| p.0))
+        .bind(unit.lines.join(","))
+        .bind(unit.geometry.clone())
+        .bind(ms(now))
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(UnitRow {
+            id: UnitId(id),
+            name: unit.name.clone(),
+            kind: unit.kind,
+            parent: unit.parent,
+            lines: unit.lines.clone(),
+            geometry: unit.geometry.clone(),
+        })
+    }
+}
+
+fn visibility_sql(visibility: &Visibility) -> Option<String> {
+    match visibility {
+        Visibility::All => None,
+        Visibility::Units {
+            any,
+            handling,
+            lines,
+        } => {
+            let mut alternatives = Vec::new();
+            if !any.is_empty() {
+                alternatives.push(format!("ru.unit_id IN ({})", join_ids(any)));
+            }
+            if !handling.is_empty() {
+                alternatives.push(format!(
+                    "(ru.role = 'handler' AND ru.unit_id IN ({}))",
+                    join_ids(handling)
+                ));
+            }
+            if alternatives.is_empty() {
+                return Some("1 = 0".into());
+            }
+            let mut clause = format!(
+                "EXISTS (SELECT 1 FROM request_units ru WHERE ru.request_id = r.id AND ({}))",
+                alternatives.join(" OR ")
+            );
+            if !lines.is_empty() {
+                clause.push_str(&format!(
+                    " AND (r.line IS NULL OR r.line IN ({}))",
+                    quote_list(lines)
+                ));
+            }
+            Some(clause)
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.inner.read).await?;
+        Ok(())
+    }
+
+    async fn create_unit(&self, unit: NewUnit, now: Instant) -> Result<UnitRow> {
+        let mut tx = self.inner.write.begin().await?;
+        let row = self.insert_unit(&mut tx, &unit, now).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    async fn create_units(&self, units: Vec<NewUnit>, now: Instant) -> Result<Vec<UnitRow>> {
+        let mut tx = self.inner.write.begin().await?;
+        let mut rows = Vec::with_capacity(units.len());
+        for unit in &units {
+            rows.push(self.insert_unit(&mut tx, unit, now).await?);
+        }
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    async fn list_units(&self, with_geometry: bool) -> Result<Vec<UnitRow>> {
+        let columns = if with_geometry {
+            "id, name, kind, parent_id, lines, geometry"
+        } else {
+            "id, name, kind, parent_id, lines"
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {columns} FROM units ORDER BY id"
+        )))
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|r| unit_from_row(r, with_geometry))
+            .collect()
+    }
+
+    async fn create_user(&self, user: NewUser, now: Instant) -> Result<UserRow> {
+        let mut tx = self.inner.write.begin().await?;
+        let id = self.insert_user(&mut tx, &user, now).await?;
+        tx.commit().await?;
+        Ok(UserRow {
+            id,
+            username: user.username,
+            display_name: user.display_name,
+            password_hash: user.password_hash,
+            unit: user.unit,
+            grants: user.grants,
+        })
+    }
+
+    async fn create_users(&self, users: Vec<NewUser>, now: Instant) -> Result<usize> {
+        let mut tx = self.inner.write.begin().await?;
+        for user in &users {
+            self.insert_user(&mut tx, user, now).await?;
+        }
+        tx.commit().await?;
+        Ok(users.len())
+    }
+
+    async fn find_user(&self, username: &str) -> Result<Option<UserRow>> {
+        let rows = sqlx::query("SELECT id, username, display_name, password_hash, unit_id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_all(&self.inner.read)
+            .await?;
+        Ok(self.user_rows(rows).await?.pop())
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<Option<UserRow>> {
+        let rows = sqlx::query(
+            "SELECT id, username, display_name, password_hash, unit_id FROM users WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(&self.inner.read)
+        .await?;
+        Ok(self.user_rows(rows).await?.pop())
+    }
+
+    async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.inner.read)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT id, username, display_name, password_hash, unit_id FROM users ORDER BY id LIMIT $1 OFFSET $2",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.inner.read)
+        .await?;
+        Ok((self.user_rows(rows).await?, total))
+    }
+
+    async fn count_admins(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM grants WHERE role = 'admin'")
+                .fetch_one(&self.inner.read)
+                .await?,
+        )
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Instant,
+        expires: Instant,
+    ) -> Result<()> {
+        let mut tx = self.inner.write.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(user.0)
+            .bind(ms(now))
+            .bind(ms(expires))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: Instant) -> Result<Option<UserRow>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.password_hash, u.unit_id FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_all(&self.inner.read)
+        .await?;
+        Ok(self.user_rows(rows).await?.pop())
+    }
+
+    async fn create_category(&self, category: NewCategory) -> Result<CategoryRow> {
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO categories (code, name, parent_id, line) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(&category.code)
+                .bind(&category.name)
+                .bind(category.parent.map(|p| p.0))
+                .bind(category.line.clone())
+                .fetch_one(&self.inner.write)
+                .await
+                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(category.code.clone()) } else { e.into() })?;
+        Ok(CategoryRow {
+            id: CategoryId(id),
+            code: category.code,
+            name: category.name,
+            parent: category.parent,
+            line: category.line,
+        })
+    }
+
+    async fn list_categories(&self) -> Result<Vec<CategoryRow>> {
+        let rows =
+            sqlx::query("SELECT id, code, name, parent_id, line FROM categories ORDER BY id")
+                .fetch_all(&self.inner.read)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CategoryRow {
+                    id: CategoryId(r.try_get("id")?),
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    parent: r.try_get::<Option<i64>, _>("parent_id")?.map(CategoryId),
+                    line: r.try_get("line")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_routing_rule(&self, rule: NewRoutingRule) -> Result<RoutingRule> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO routing_rules (category_id, area_id, unit_id, basis) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(rule.category.0)
+        .bind(rule.area.map(|a| a.0))
+        .bind(rule.unit.0)
+        .bind(rule.basis.as_str())
+        .fetch_one(&self.inner.write)
+        .await?;
+        Ok(RoutingRule {
+            id,
+            category: rule.category,
+            area: rule.area,
+            unit: rule.unit,
+            basis: rule.basis,
+        })
+    }
+
+    async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>> {
+        let rows = sqlx::query(
+            "SELECT id, category_id, area_id, unit_id, basis FROM routing_rules ORDER BY id",
+        )
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let basis: String = r.try_get("basis")?;
+                Ok(RoutingRule {
+                    id: r.try_get("id")?,
+                    category: CategoryId(r.try_get("category_id")?),
+                    area: r.try_get::<Option<i64>, _>("area_id")?.map(UnitId),
+                    unit: UnitId(r.try_get("unit_id")?),
+                    basis: word("basis", &basis, Basis::parse)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_cancel_reasons(&self, reasons: Vec<CancelReason>) -> Result<()> {
+        let mut tx = self.inner.write.begin().await?;
+        sqlx::query("DELETE FROM cancel_reasons")
+            .execute(&mut *tx)
+            .await?;
+        for reason in reasons {
+            sqlx::query("INSERT INTO cancel_reasons (code, label) VALUES ($1, $2)")
+                .bind(reason.code)
+                .bind(reason.label)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_cancel_reasons(&self) -> Result<Vec<CancelReason>> {
+        let rows = sqlx::query("SELECT code, label FROM cancel_reasons ORDER BY code")
+            .fetch_all(&self.inner.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CancelReason {
+                    code: r.try_get("code")?,
+                    label: r.try_get("label")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_request(&self, case: NewCase) -> Result<Created> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send(Job::Intake(Box::new(case), tx))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    async fn get_request(&self, serial: &str) -> Result<Option<Loaded>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.serial = $1");
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(serial)
+            .fetch_optional(&self.inner.read)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let row = request_from_row(&row)?;
+        let handlers = handlers_of(&self.inner.read, row.id).await?;
+        Ok(Some(Loaded { row, handlers }))
+    }
+
+    async fn get_request_by_id(&self, id: RequestId) -> Result<Option<Loaded>> {
+        let serial: Option<String> =
+            sqlx::query_scalar("SELECT serial FROM requests WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&self.inner.read)
+                .await?;
+        match serial {
+            Some(serial) => self.get_request(&serial).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn list_requests(
+        &self,
+        filter: &ListFilter,
+        visibility: &Visibility,
+    ) -> Result<(Vec<RequestRow>, i64)> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut ints: Vec<i64> = Vec::new();
+        // Text binds first ($1…), then integer binds, then limit and offset.
+        if let Some(state) = &filter.state {
+            texts.push(state.clone());
+            clauses.push(format!("r.state = ${}", texts.len()));
+        }
+        if let Some(kind) = &filter.kind {
+            texts.push(kind.clone());
+            clauses.push(format!("r.kind = ${}", texts.len()));
+        }
+        if let Some(phone) = &filter.caller_phone {
+            texts.push(phone.clone());
+            clauses.push(format!("r.caller_phone = ${}", texts.len()));
+        }
+        let mut int_clauses = Vec::new();
+        if let Some(unit) = filter.lead_unit {
+            ints.push(unit.0);
+            int_clauses.push(("r.lead_unit_id", ints.len()));
+        }
+        if let Some(category) = filter.category {
+            ints.push(category.0);
+            int_clauses.push(("r.category_id", ints.len()));
+        }
+        for (column, index) in int_clauses {
+            clauses.push(format!("{column} = ${}", texts.len() + index));
+        }
+        if let Some(v) = visibility_sql(visibility) {
+            clauses.push(v);
+        }
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let count_sql = format!("SELECT COUNT(*) FROM requests r{where_sql}");
+        let n = texts.len() + ints.len();
+        let list_sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests r{where_sql} ORDER BY r.created_at DESC, r.id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()));
+        let mut list = sqlx::query(sqlx::AssertSqlSafe(list_sql.clone()));
+        for t in &texts {
+            count = count.bind(t.clone());
+            list = list.bind(t.clone());
+        }
+        for i in &ints {
+            count = count.bind(*i);
+            list = list.bind(*i);
+        }
+        list = list.bind(filter.limit).bind(filter.offset);
+        let total = count.fetch_one(&self.inner.read).await?;
+        let rows = list.fetch_all(&self.inner.read).await?;
+        let rows = rows
+            .iter()
+            .map(request_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((rows, total))
+    }
+
+    async fn events(&self, id: RequestId) -> Result<Vec<EventRow>> {
+        let rows = sqlx::query(
+            "SELECT e.request_id, e.seq, e.kind, e.at, e.actor_user, u.username, e.actor_unit, e.from_state, e.to_state, \
+             e.reason, e.detail, e.hash FROM events e LEFT JOIN users u ON u.id = e.actor_user \
+             WHERE e.request_id = $1 ORDER BY e.seq",
+        )
+        .bind(id.0)
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn children(&self, id: RequestId) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT serial FROM requests WHERE parent_id = $1 ORDER BY id")
+                .bind(id.0)
+                .fetch_all(&self.inner.read)
+                .await?,
+        )
+    }
+
+    async fn apply(&self, serial: &str, now: Instant, decide: Decide) -> Result<Loaded> {
+        let mut tx = self.inner.write.begin().await?;
+        let loaded = self
+            .inner
+            .load(&mut tx, serial)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let decision = decide(&loaded).map_err(StoreError::Refused)?;
+        let next = self.inner.persist(&mut tx, &loaded, &decision, now).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    async fn merge(
+        &self,
+        child: &str,
+        parent: &str,
+        now: Instant,
+        decide: DecideMerge,
+    ) -> Result<Loaded> {
+        let mut tx = self.inner.write.begin().await?;
+        // Lock in serial order so two opposite merges cannot deadlock on PostgreSQL.
+        let (first, second) = if child <= parent {
+            (child, parent)
+        } else {
+            (parent, child)
+        };
+        let a = self
+            .inner
+            .load(&mut tx, first)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let b = self
+            .inner
+            .load(&mut tx, second)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let (child_loaded, parent_loaded) = if child <= parent { (a, b) } else { (b, a) };
+        let (child_decision, parent_decision) =
+            decide(&child_loaded, &parent_loaded).map_err(StoreError::Refused)?;
+        let next = self
+            .inner
+            .persist(&mut tx, &child_loaded, &child_decision, now)
+            .await?;
+        self.inner
+            .persist(&mut tx, &parent_loaded, &parent_decision, now)
+            .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    async fn add_attachment(
+        &self,
+        id: RequestId,
+        content_type: &str,
+        body: Vec<u8>,
+        sha256: &str,
+        now: Instant,
+    ) -> Result<Attachment> {
+        let size = body.len() as i64;
+        let attachment_id: i64 = sqlx::query_scalar(
+            "INSERT INTO attachments (request_id, content_type, size, sha256, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(content_type)
+        .bind(size)
+        .bind(sha256)
+        .bind(body)
+        .bind(ms(now))
+        .fetch_one(&self.inner.write)
+        .await?;
+        Ok(Attachment {
+            id: attachment_id,
+            content_type: content_type.to_owned(),
+            size,
+            sha256: sha256.to_owned(),
+        })
+    }
+
+    async fn attachments(&self, id: RequestId) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query("SELECT id, content_type, size, sha256 FROM attachments WHERE request_id = $1 ORDER BY id")
+            .bind(id.0)
+            .fetch_all(&self.inner.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Attachment {
+                    id: r.try_get("id")?,
+                    content_type: r.try_get("content_type")?,
+                    size: r.try_get("size")?,
+                    sha256: r.try_get("sha256")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn attachment_body(
+        &self,
+        id: RequestId,
+        attachment: i64,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT content_type, body FROM attachments WHERE request_id = $1 AND id = $2",
+        )
+        .bind(id.0)
+        .bind(attachment)
+        .fetch_optional(&self.inner.read)
+        .await?;
+        row.map(|r| Ok((r.try_get("content_type")?, r.try_get("body")?)))
+            .transpose()
+    }
+
+    async fn audit(&self, entries: Vec<AuditEntry>) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send(Job::Audit(entries, tx))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    async fn audit_log(&self, offset: i64, limit: i64) -> Result<(Vec<AuditEntry>, i64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&self.inner.read)
+            .await?;
+        let rows = sqlx::query("SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2")
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.inner.read)
+            .await?;
+        let entries = rows
+            .iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: instant(r.try_get("at")?)?,
+                    user: r.try_get::<Option<i64>, _>("user_id")?.map(UserId),
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((entries, total))
+    }
+
+    async fn daily_counts(
+        &self,
+        dim: &str,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<DailyCount>> {
+        let rows = sqlx::query(
+            "SELECT day, dim, key, metric, n FROM daily_counts WHERE dim = $1 AND day >= $2 AND day <= $3 ORDER BY day, key, metric",
+        )
+        .bind(dim)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DailyCount {
+                    day: r.try_get("day")?,
+                    dim: r.try_get("dim")?,
+                    key: r.try_get("key")?,
+                    metric: r.try_get("metric")?,
+                    n: r.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_requests(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM requests")
+            .fetch_one(&self.inner.read)
+            .await?)
+    }
+
+    async fn import_history(&self, cases: Vec<HistoricCase>) -> Result<usize> {
+        let inner = &self.inner;
+        let mut tx = inner.write.begin().await?;
+        let n = cases.len() as i64;
+        let first_request = inner.reserve_ids(&mut tx, "requests", n).await?;
+        let first_intake = inner.reserve_ids(&mut tx, "intakes", n).await?;
+        let mut intakes = Vec::with_capacity(cases.len());
+        let mut requests = Vec::with_capacity(cases.len());
+        let mut events = Vec::new();
+        let mut links = Vec::new();
+        let mut counts = Counts::default();
+        let mut last_serial: BTreeMap<String, i64> = BTreeMap::new();
+        for (index, h) in cases.iter().enumerate() {
+            let id = first_request + index as i64;
+            let intake = first_intake + index as i64;
+            let new = &h.new;
+            let case = &h.case;
+            intakes.push(vec![
+                Val::I(Some(intake)),
+                Val::S(Some(new.channel.as_str().into())),
+                Val::I(Some(ms(new.now))),
+                Val::I(new.created_by.map(|u| u.0)),
+                Val::S(Some(new.raw_intake.clone())),
+            ]);
+            let mut previous = String::new();
+            for (seq, event) in h.events.iter().enumerate() {
+                let hash = chain::link(
+                    &previous,
+                    &chain::canonical(RequestId(id), seq as i64, event),
+                );
+                events.push(vec![
+                    Val::I(Some(id)),
+                    Val::I(Some(seq as i64)),
+                    Val::S(Some(event.kind.as_str().into())),
+                    Val::I(Some(ms(event.at))),
+                    Val::I(event.actor.user.map(|u| u.0)),
+                    Val::I(event.actor.unit.map(|u| u.0)),
+                    Val::S(event.from.map(|s| s.as_str().into())),
+                    Val::S(Some(event.to.as_str().into())),
+                    Val::S(event.reason.clone()),
+                    Val::S(Some(detail_json(&event.detail))),
+                    Val::S(Some(hash.clone())),
+                ]);
+                counts.event(&inner.day(event.at), event, case.lead);
+                previous = hash;
+            }
+            let day = inner.day(new.now);
+            counts.add(
+                &day,
+                "category",
+                new.category.map_or(0, |c| c.0),
+                "received",
+            );
+            counts.add(&day, "area", new.area.map_or(0, |u| u.0), "received");
+            let serial_day = h.serial.get(..8).unwrap_or_default().to_owned();
+            let sequence: i64 = h.serial.get(8..).and_then(|s| s.parse().ok()).unwrap_or(0);
+            let entry = last_serial.entry(serial_day).or_default();
+            *entry = (*entry).max(sequence);
+            let mut unit_links: Vec<(UnitId, &str)> = Vec::new();
+            if let Some(area) = new.area {
+                unit_links.push((area, "area"));
+            }
+            if let Some(unit) = new.intake_unit {
+                unit_links.push((unit, "intake"));
+            }
+            for event in &h.events {
+                for (key, value) in &event.detail {
+                    if key == "unit" || key == "from_unit" {
+                        if let Ok(unit) = value.parse::<i64>() {
+                            unit_links.push((UnitId(unit), "handler"));
+                        }
+                    }
+                }
+            }
+            unit_links.extend(handler_links(case));
+            unit_links.sort();
+            unit_links.dedup();
+            for (unit, role) in unit_links {
+                links.push(vec![
+                    Val::I(Some(id)),
+                    Val::I(Some(unit.0)),
+                    Val::S(Some(role.into())),
+                ]);
+            }
+            requests.push(vec![
+                Val::I(Some(id)),
+                Val::S(Some(h.serial.clone())),
+                Val::S(Some(new.verify_code.clone())),
+                Val::I(Some(intake)),
+                Val::S(Some(new.channel.as_str().into())),
+                Val::S(Some(new.kind.as_str().into())),
+                Val::S(Some(new.urgency.as_str().into())),
+                Val::I(new.category.map(|c| c.0)),
+                Val::S(new.line.clone()),
+                Val::S(Some(new.content.clone())),
+                Val::S(new.address.clone()),
+                Val::F(new.location.map(|l| l.lat)),
+                Val::F(new.location.map(|l| l.lng)),
+                Val::S(new.caller_name.clone()),
+                Val::S(new.caller_phone.clone()),
+                Val::I(new.area.map(|u| u.0)),
+                Val::I(new.intake_unit.map(|u| u.0)),
+                Val::I(new.created_by.map(|u| u.0)),
+                Val::S(Some(case.state.as_str().into())),
+                Val::I(case.lead.map(|u| u.0)),
+                Val::S(Some(join_ids(&case.assisting))),
+                Val::S(Some(join_ids(&case.coordination))),
+                Val::I(case.pending_extension.map(i64::from)),
+                Val::I(Some(i64::from(case.extension_days))),
+                Val::S(case.suspended_from.map(|s| s.as_str().into())),
+                Val::I(case.parent.map(|p| p.0)),
+                Val::S(case.outcome.map(|o| o.as_str().into())),
+                Val::S(case.reply.clone()),
+                Val::S(case.proper_owner.clone()),
+                Val::S(case.rating.map(|r| r.as_str().into())),
+                Val::I(case.citizen_says_resolved.map(i64::from)),
+                Val::I(Some(i64::from(case.demand))),
+                Val::I(Some(i64::from(case.redo_count))),
+                Val::I(Some(i64::from(case.return_count))),
+                Val::I(Some(h.events.len() as i64)),
+                Val::S(Some(previous)),
+                Val::I(Some(ms(new.now))),
+                Val::I(Some(ms(h.updated_at))),
+            ]);
+        }
+        insert_rows(
+            &mut tx,
+            "intakes",
+            &["id", "channel", "received_at", "received_by", "raw"],
+            intakes,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "requests",
+            &[
+                "id",
+                "serial",
+                "verify_code",
+                "intake_id",
+                "channel",
+                "kind",
+                "urgency",
+                "category_id",
+                "line",
+                "content",
+                "address",
+                "lat",
+                "lng",
+                "caller_name",
+                "caller_phone",
+                "area_id",
+                "intake_unit_id",
+                "created_by",
+                "state",
+                "lead_unit_id",
+                "assisting",
+                "coordination",
+                "pending_extension",
+                "extension_days",
+                "suspended_from",
+                "parent_id",
+                "outcome",
+                "reply",
+                "proper_owner",
+                "rating",
+                "citizen_resolved",
+                "demand",
+                "redo_count",
+                "return_count",
+                "event_count",
+                "last_hash",
+                "created_at",
+                "updated_at",
+            ],
+            requests,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "events",
+            &[
+                "request_id",
+                "seq",
+                "kind",
+                "at",
+                "actor_user",
+                "actor_unit",
+                "from_state",
+                "to_state",
+                "reason",
+                "detail",
+                "hash",
+            ],
+            events,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "request_units",
+            &["request_id", "unit_id", "role"],
+            links,
+        )
+        .await?;
+        for (day, last) in last_serial {
+            sqlx::query(
+                "INSERT INTO serial_days (day, last) VALUES ($1, $2) \
+                 ON CONFLICT (day) DO UPDATE SET last = CASE WHEN serial_days.last > excluded.last THEN serial_days.last ELSE excluded.last END",
+            )
+            .bind(day)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        }
+        inner.write_counts(&mut tx, counts).await?;
+        tx.commit().await?;
+        Ok(cases.len())
+    }
+
+    async fn verify_chains(&self) -> Result<ChainCheck> {
+        let mut check = ChainCheck::default();
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query("SELECT id, serial, last_hash, event_count FROM requests WHERE id > $1 ORDER BY id LIMIT 2000")
+                .bind(after)
+                .fetch_all(&self.inner.read)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            let last_id: i64 = last.try_get("id")?;
+            let first_id: i64 = rows[0].try_get("id")?;
+            let event_rows = sqlx::query(
+                "SELECT e.request_id, e.seq, e.kind, e.at, e.actor_user, NULL AS username, e.actor_unit, e.from_state, \
+                 e.to_state, e.reason, e.detail, e.hash FROM events e WHERE e.request_id >= $1 AND e.request_id <= $2 \
+                 ORDER BY e.request_id, e.seq",
+            )
+            .bind(first_id)
+            .bind(last_id)
+            .fetch_all(&self.inner.read)
+            .await?;
+            let mut by_request: HashMap<i64, Vec<EventRow>> = HashMap::new();
+            for row in &event_rows {
+                let event = event_from_row(row)?;
+                by_request.entry(event.request.0).or_default().push(event);
+            }
+            for row in &rows {
+                let id: i64 = row.try_get("id")?;
+                let serial: String = row.try_get("serial")?;
+                let stored_last: String = row.try_get("last_hash")?;
+                let stored_count: i64 = row.try_get("event_count")?;
+                let events = by_request.remove(&id).unwrap_or_default();
+                check.requests += 1;
+                check.events += events.len() as i64;
+                let mut ok = events.len() as i64 == stored_count;
+                let mut texts = Vec::with_capacity(events.len());
+                for (seq, event) in events.iter().enumerate() {
+                    ok &= event.seq == seq as i64;
+                    texts.push((
+                        chain::canonical(RequestId(id), event.seq, &event_of_row(event)?),
+                        event.hash.as_str(),
+                    ));
+                }
+                ok &= chain::first_break(texts).is_none();
+                ok &= events
+                    .last()
+                    .map_or(stored_last.is_empty(), |e| e.hash == stored_last);
+                if !ok {
+                    check.broken.push(serial);
+                }
+            }
+            after = last_id;
+        }
+        Ok(check)
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.inner.read)
+                .await?,
+        )
+    }
+
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.inner.write)
+            .await?;
+        Ok(())
+    }
+}
