@@ -1,0 +1,99 @@
+//! Accounts and sessions: argon2 password hashes, random bearer tokens stored only as their
+//! SHA-256, and the extractor that turns `Authorization: Bearer …` into a `Principal`.
+
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use civicgrid_api::ErrorCode;
+use civicgrid_domain::org::Principal;
+use civicgrid_store::UserRow;
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Hashes a password with argon2id and a fresh random salt (PHC string).
+pub fn hash_password(password: &str) -> ApiResult<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(ApiError::internal)
+}
+
+/// Checks a password against a stored PHC string.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// Hashes off the async workers: argon2 takes tens of milliseconds by design.
+pub async fn hash_password_blocking(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+pub async fn verify_password_blocking(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+/// A new random bearer token (256 bits, hex).
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn principal_of(user: &UserRow) -> Principal {
+    Principal {
+        user: user.id,
+        username: user.username.clone(),
+        unit: user.unit,
+        grants: user.grants.clone(),
+    }
+}
+
+/// The signed-in user of this request. Rejects with 401 `unauthenticated`.
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<Arc<AppState>> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let token = header
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let user = state
+            .store
+            .session_user(&token_hash(token), state.now())
+            .await?
+            .ok_or_else(|| {
+                ApiError::with_message(
+                    ErrorCode::Unauthenticated,
+                    "the token is unknown or expired",
+                )
+            })?;
+        Ok(Auth(principal_of(&user)))
+    }
+}

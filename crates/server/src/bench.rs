@@ -1,0 +1,383 @@
+//! `civicgrid bench`: starts a fresh server over loopback HTTP on the chosen backend, fills
+//! it with a year-shaped history, then measures in one run (1) sustained durable intake by
+//! concurrent clients, (2) list and detail latency, and (3) the ceiling: a bare one-row
+//! insert behind the same kind of shared commit, over HTTP, on the same database. The
+//! ratio of (1) to (3) is what the code adds on top of the database.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant as StdInstant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use clap::Args;
+use sqlx::AnyPool;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::{Clock, SystemClock};
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Database to fill (must be new); default: a fresh SQLite file in the temp folder.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Historical requests to store before measuring.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub seed_requests: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    /// Seconds per write phase.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Reads per read phase.
+    #[arg(long, default_value_t = 500)]
+    pub reads: usize,
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+struct Phase {
+    count: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Phase {
+    fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[index].as_secs_f64() * 1000.0
+    }
+
+    fn rate(&self) -> f64 {
+        self.count as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Runs `clients` loops posting `body` to `url` for `seconds`.
+async fn hammer(
+    client: &reqwest::Client,
+    url: String,
+    token: Option<String>,
+    body: serde_json::Value,
+    clients: usize,
+    seconds: u64,
+) -> Phase {
+    let deadline = StdInstant::now() + Duration::from_secs(seconds);
+    let started = StdInstant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let client = client.clone();
+        let url = url.clone();
+        let token = token.clone();
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            while StdInstant::now() < deadline {
+                let t = StdInstant::now();
+                let mut request = client.post(&url).json(&body);
+                if let Some(token) = &token {
+                    request = request.bearer_auth(token);
+                }
+                match request.send().await {
+                    Ok(r) if r.status().is_success() => latencies.push(t.elapsed()),
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut phase = Phase {
+        count: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for task in tasks {
+        if let Ok((latencies, errors)) = task.await {
+            phase.count += latencies.len();
+            phase.errors += errors;
+            phase.latencies.extend(latencies);
+        }
+    }
+    phase.elapsed = started.elapsed();
+    phase
+}
+
+async fn reads(client: &reqwest::Client, urls: Vec<String>, token: &str) -> Phase {
+    let started = StdInstant::now();
+    let mut phase = Phase {
+        count: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for url in urls {
+        let t = StdInstant::now();
+        match client.get(&url).bearer_auth(token).send().await {
+            Ok(r) if r.status().is_success() => {
+                let _ = r.bytes().await;
+                phase.latencies.push(t.elapsed());
+                phase.count += 1;
+            }
+            _ => phase.errors += 1,
+        }
+    }
+    phase.elapsed = started.elapsed();
+    phase
+}
+
+/// The ceiling: one-row inserts from HTTP requests, committed together by one writer.
+async fn bare_server(pool: AnyPool) -> Result<(String, tokio::task::JoinHandle<()>), AnyError> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_bare (id BIGINT NOT NULL, body TEXT NOT NULL)")
+        .execute(&pool)
+        .await?;
+    let (sender, mut receiver) = mpsc::channel::<(String, oneshot::Sender<bool>)>(4096);
+    tokio::spawn(async move {
+        let mut next_id: i64 = 0;
+        while let Some(first) = receiver.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < 512 {
+                match receiver.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let mut ok = true;
+            match pool.begin().await {
+                Ok(mut tx) => {
+                    for (body, _) in &batch {
+                        next_id += 1;
+                        ok &= sqlx::query("INSERT INTO bench_bare (id, body) VALUES ($1, $2)")
+                            .bind(next_id)
+                            .bind(body.clone())
+                            .execute(&mut *tx)
+                            .await
+                            .is_ok();
+                    }
+                    ok &= tx.commit().await.is_ok();
+                }
+                Err(_) => ok = false,
+            }
+            for (_, reply) in batch {
+                let _ = reply.send(ok);
+            }
+        }
+    });
+    async fn insert(
+        State(sender): State<mpsc::Sender<(String, oneshot::Sender<bool>)>>,
+        body: String,
+    ) -> axum::http::StatusCode {
+        let (tx, rx) = oneshot::channel();
+        if sender.send((body, tx)).await.is_err() {
+            return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+        }
+        match rx.await {
+            Ok(true) => axum::http::StatusCode::CREATED,
+            _ => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    let router = Router::new()
+        .route("/bare", post(insert))
+        .with_state(sender);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/bare", listener.local_addr()?);
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok((url, handle))
+}
+
+pub async fn run(args: BenchArgs) -> Result<ExitCode, AnyError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let database = args.database.clone().unwrap_or_else(|| {
+        let path = std::env::temp_dir().join(format!("civicgrid-bench-{}.db", std::process::id()));
+        format!("sqlite:{}", path.display())
+    });
+    println!(
+        "civicgrid bench: database {database}, {} clients, {} s per write phase",
+        args.clients, args.seconds
+    );
+    let store = civicgrid_store::open(&database, clock.now()).await?;
+    let seeded = StdInstant::now();
+    crate::demo::ensure_demo(&store, clock.now(), args.seed_requests, 7, &|n| {
+        if n % 100_000 < 2000 {
+            println!("  seeded {n} requests");
+        }
+    })
+    .await
+    .map_err(|e| e.message)?;
+    let stored = store.count_requests().await?;
+    println!(
+        "seeded {stored} requests in {:.1} s",
+        seeded.elapsed().as_secs_f64()
+    );
+
+    let (router, _state) = crate::app::build(store.clone(), clock.clone())
+        .await
+        .map_err(|e| e.message)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients * 2)
+        .build()?;
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "operator", "password": crate::demo::DEMO_PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().ok_or("login failed")?.to_owned();
+
+    let body = serde_json::json!({
+        "channel": "hotline", "kind": "complaint", "category": "urban.streetlight",
+        "content": "八一路12号路灯连续多天不亮，晚上出行很不安全，希望尽快维修。",
+        "address": "八一路12号", "location": {"lat": 38.915, "lng": 121.62},
+        "caller": {"name": "王建国", "phone": "13800138000"}
+    });
+    let intake = hammer(
+        &client,
+        format!("{base}/api/v1/requests"),
+        Some(token.clone()),
+        body,
+        args.clients,
+        args.seconds,
+    )
+    .await;
+
+    let (bare_url, _bare) = match store.backend() {
+        civicgrid_store::Backend::Sqlite => {
+            let path = std::env::temp_dir()
+                .join(format!("civicgrid-bench-bare-{}.db", std::process::id()));
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            let pool = sqlx::any::AnyPoolOptions::new()
+                .max_connections(1)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await?;
+            bare_server(pool).await?
+        }
+        civicgrid_store::Backend::Postgres => {
+            let pool = sqlx::any::AnyPoolOptions::new()
+                .max_connections(4)
+                .connect(&database)
+                .await?;
+            bare_server(pool).await?
+        }
+    };
+    let bare = hammer(
+        &client,
+        bare_url,
+        None,
+        serde_json::json!("一行"),
+        args.clients,
+        args.seconds,
+    )
+    .await;
+
+    let serials: Vec<String> = {
+        let page: serde_json::Value = client
+            .get(format!("{base}/api/v1/requests?page_size=200"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        page["items"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i["serial"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let detail_urls: Vec<String> = (0..args.reads)
+        .filter_map(|i| serials.get(i % serials.len().max(1)))
+        .map(|s| format!("{base}/api/v1/requests/{s}"))
+        .collect();
+    let detail = reads(&client, detail_urls, &token).await;
+    let list_urls: Vec<String> = (0..args.reads)
+        .map(|i| format!("{base}/api/v1/requests?page={}&page_size=20", i % 50 + 1))
+        .collect();
+    let list = reads(&client, list_urls, &token).await;
+    let filtered_urls: Vec<String> = (0..args.reads)
+        .map(|i| {
+            format!(
+                "{base}/api/v1/requests?state=closed&page={}&page_size=20",
+                i % 50 + 1
+            )
+        })
+        .collect();
+    let filtered = reads(&client, filtered_urls, &token).await;
+
+    let backend = store.backend().name();
+    println!();
+    println!(
+        "| measure ({backend}, {stored} requests stored, {} clients) | result | p50 ms | p99 ms | errors |",
+        args.clients
+    );
+    println!("|---|---|---|---|---|");
+    println!(
+        "| durable intake `POST /api/v1/requests` | {:.0} req/s | {:.2} | {:.2} | {} |",
+        intake.rate(),
+        intake.percentile(0.5),
+        intake.percentile(0.99),
+        intake.errors
+    );
+    println!(
+        "| bare one-row shared-commit insert over HTTP | {:.0} req/s | {:.2} | {:.2} | {} |",
+        bare.rate(),
+        bare.percentile(0.5),
+        bare.percentile(0.99),
+        bare.errors
+    );
+    println!(
+        "| intake ÷ bare ceiling | {:.2} | | | |",
+        intake.rate() / bare.rate().max(1.0)
+    );
+    println!(
+        "| detail `GET /api/v1/requests/{{serial}}` (sequential) | {:.0} req/s | {:.2} | {:.2} | {} |",
+        detail.rate(),
+        detail.percentile(0.5),
+        detail.percentile(0.99),
+        detail.errors
+    );
+    println!(
+        "| list page `GET /api/v1/requests?page=N` | {:.0} req/s | {:.2} | {:.2} | {} |",
+        list.rate(),
+        list.percentile(0.5),
+        list.percentile(0.99),
+        list.errors
+    );
+    println!(
+        "| filtered list `?state=closed&page=N` | {:.0} req/s | {:.2} | {:.2} | {} |",
+        filtered.rate(),
+        filtered.percentile(0.5),
+        filtered.percentile(0.99),
+        filtered.errors
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,191 @@
+//! Turning every failure into the one error shape. Client mistakes become 4xx with a code
+//! from the catalogue and the field named; anything else is logged once with its cause and
+//! reaches the client as an opaque `internal` error.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use civicgrid_api::{ErrorBody, ErrorCode};
+use civicgrid_domain::{Invalid, Refusal};
+use civicgrid_store::StoreError;
+use serde::de::DeserializeOwned;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        ApiError {
+            code,
+            message: code.default_message().to_owned(),
+            fields: BTreeMap::new(),
+        }
+    }
+
+    pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
+    }
+
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = message.into();
+        let mut fields = BTreeMap::new();
+        fields.insert(field.clone(), message.clone());
+        ApiError {
+            code: ErrorCode::InvalidField,
+            message: format!("{field}: {message}"),
+            fields,
+        }
+    }
+
+    pub fn query(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut error = ApiError::field(field, message);
+        error.code = ErrorCode::InvalidQuery;
+        error
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(ErrorCode::Internal)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            status,
+            Json(ErrorBody::new(self.code, self.message, self.fields)),
+        )
+            .into_response()
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        ApiError::field(invalid.field, invalid.message)
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::IllegalTransition { .. } => {
+                ApiError::with_message(ErrorCode::IllegalTransition, refusal.to_string())
+            }
+            Refusal::Forbidden { .. } => {
+                ApiError::with_message(ErrorCode::Forbidden, refusal.to_string())
+            }
+            Refusal::Invalid(invalid) => invalid.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::new(ErrorCode::RequestNotFound),
+            StoreError::Refused(refusal) => refusal.into(),
+            StoreError::UsernameTaken(name) => {
+                let mut e = ApiError::new(ErrorCode::UsernameTaken);
+                e.fields
+                    .insert("username".into(), format!("`{name}` is taken"));
+                e
+            }
+            StoreError::Duplicate(what) => {
+                let mut e =
+                    ApiError::with_message(ErrorCode::Conflict, format!("`{what}` already exists"));
+                e.fields.insert("code".into(), "already exists".into());
+                e
+            }
+            StoreError::SerialsExhausted(_) | StoreError::WriterGone => {
+                tracing::error!(%error, "store unavailable");
+                ApiError::new(ErrorCode::Unavailable)
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// A JSON body whose errors name the field: a syntax error is `malformed_json`, a missing,
+/// unknown or mistyped field is `invalid_field` with its path.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::with_message(
+                ErrorCode::UnsupportedMediaType,
+                "send `Content-Type: application/json`",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(ErrorCode::PayloadTooLarge)
+                } else {
+                    ApiError::with_message(ErrorCode::MalformedJson, rejection.body_text())
+                }
+            })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(error) => {
+                let path = error.path().to_string();
+                let inner = error.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    return Err(ApiError::with_message(
+                        ErrorCode::MalformedJson,
+                        inner.to_string(),
+                    ));
+                }
+                let message = inner.to_string();
+                // serde names a missing or unknown field in its message, not in the path.
+                let named =
+                    message.starts_with("missing field") || message.starts_with("unknown field");
+                let field = match (
+                    path.as_str(),
+                    named.then(|| extract_quoted(&message)).flatten(),
+                ) {
+                    (".", Some(name)) => name,
+                    (".", None) => "body".into(),
+                    (_, Some(name)) => format!("{path}.{name}"),
+                    (_, None) => path,
+                };
+                Err(ApiError::field(field, message))
+            }
+        }
+    }
+}
+
+fn extract_quoted(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = message[start..].find('`')? + start;
+    Some(message[start..end].to_owned())
+}

@@ -1,0 +1,784 @@
+//! HTTP handlers of `/api/v1`, `/healthz` and `/metrics`, and the router that mounts them.
+//! Handlers only translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use civicgrid_api::{
+    ActionBody, AttachmentOut, CancelReasonOut, CategoryOut, ChainReport, CreateCategory,
+    CreateRequest, CreateRoutingRule, CreateUnit, CreateUser, CreatedRequest, ErrorBody, ErrorCode,
+    EventOut, GrantOut, Health, LoginRequest, LoginResponse, Page, RequestOut, RequestQuery,
+    RequestSummary, RoutingRuleOut, UnitOut, UnitQuery, UserOut,
+};
+use civicgrid_domain::lifecycle::{Action, Basis};
+use civicgrid_domain::org::{
+    Grant, Principal, Role, UnitKind, check_password, parse_unit_name, parse_username,
+};
+use civicgrid_domain::request::parse_word;
+use civicgrid_domain::{CategoryId, UnitId};
+use civicgrid_store::{NewCategory, NewRoutingRule, NewUnit, NewUser, UserRow};
+use metrics_exporter_prometheus::PrometheusHandle;
+use sha2::{Digest, Sha256};
+use utoipa::OpenApi;
+
+use crate::auth::{self, Auth};
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::service;
+use crate::state::AppState;
+
+type AppStateRef = State<Arc<AppState>>;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "civicgrid API", description = "Citizen requests from intake to callback."),
+    paths(
+        login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
+        list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
+        request_action, upload_attachment, get_attachment, verify_chain, healthz, metrics_text
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route of the API. `tests/it/openapi.rs` checks this list against the OpenAPI
+/// document, so a route cannot be added without documenting it.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/units"),
+    ("POST", "/api/v1/units"),
+    ("GET", "/api/v1/categories"),
+    ("POST", "/api/v1/categories"),
+    ("GET", "/api/v1/routing-rules"),
+    ("POST", "/api/v1/routing-rules"),
+    ("GET", "/api/v1/cancel-reasons"),
+    ("GET", "/api/v1/users"),
+    ("POST", "/api/v1/users"),
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/requests"),
+    ("GET", "/api/v1/requests"),
+    ("GET", "/api/v1/requests/{serial}"),
+    ("GET", "/api/v1/requests/{serial}/events"),
+    ("POST", "/api/v1/requests/{serial}/{action}"),
+    ("POST", "/api/v1/requests/{serial}/attachments"),
+    ("GET", "/api/v1/requests/{serial}/attachments/{id}"),
+    ("GET", "/api/v1/admin/verify-chain"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+];
+
+pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(login))
+        .route("/units", get(list_units).post(create_unit))
+        .route("/categories", get(list_categories).post(create_category))
+        .route(
+            "/routing-rules",
+            get(list_routing_rules).post(create_routing_rule),
+        )
+        .route("/cancel-reasons", get(list_cancel_reasons))
+        .route("/users", get(list_users).post(create_user))
+        .route("/me", get(me))
+        .route("/requests", post(create_request).get(list_requests))
+        .route("/requests/{serial}", get(get_request))
+        .route("/requests/{serial}/events", get(request_events))
+        .route("/requests/{serial}/attachments", post(upload_attachment))
+        .route("/requests/{serial}/attachments/{id}", get(get_attachment))
+        .route("/requests/{serial}/{action}", post(request_action))
+        .route("/admin/verify-chain", get(verify_chain))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text).with_state(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(6 * 1024 * 1024))
+        .layer(axum::middleware::from_fn(crate::telemetry::track))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound)
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(ErrorCode::MethodNotAllowed)
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+fn require_admin(principal: &Principal) -> ApiResult<()> {
+    if principal.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "administrators only",
+        ))
+    }
+}
+
+fn user_out(user: &UserRow) -> UserOut {
+    let mut roles: Vec<String> = user
+        .grants
+        .iter()
+        .map(|g| g.role.as_str().to_owned())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    UserOut {
+        id: user.id.0,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        unit: user.unit.0,
+        roles,
+        grants: user
+            .grants
+            .iter()
+            .map(|g| GrantOut {
+                role: g.role.as_str().into(),
+                unit: g.unit.0,
+                lines: g.lines.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+async fn login(
+    State(state): AppStateRef,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let user = state.store.find_user(body.username.trim()).await?;
+    // Verify against a fixed hash when the user is unknown, so timing does not tell.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let ok = auth::verify_password_blocking(body.password, hash).await;
+    let user = match (ok, user) {
+        (true, Some(user)) => user,
+        _ => return Err(ApiError::new(ErrorCode::InvalidCredentials)),
+    };
+    let token = auth::new_token();
+    let now = state.now();
+    let expires = now + chrono::Duration::hours(state.session_hours);
+    state
+        .store
+        .create_session(&auth::token_hash(&token), user.id, now, expires)
+        .await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at: expires,
+        user: user_out(&user),
+    }))
+}
+
+/// argon2id of a random string nobody knows.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6mN0Fp2s5wz8vFSpQ0b7vRrj4S9cJzZq6bWvT0l7t1E";
+
+#[utoipa::path(get, path = "/api/v1/units", params(UnitQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<UnitOut>), (status = 401, body = ErrorBody)))]
+async fn list_units(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+    Query(query): Query<UnitQuery>,
+) -> ApiResult<Json<Page<UnitOut>>> {
+    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| {
+            parse_word("kind", k, UnitKind::parse, UnitKind::words)
+                .map_err(|e| ApiError::query(e.field, e.message))
+        })
+        .transpose()?;
+    let with_geometry = query.geometry.unwrap_or(false);
+    let units = state.store.list_units(with_geometry).await?;
+    let matching: Vec<_> = units
+        .into_iter()
+        .filter(|u| kind.is_none_or(|k| u.kind == k))
+        .filter(|u| query.parent.is_none_or(|p| u.parent == Some(UnitId(p))))
+        .collect();
+    let total = matching.len() as i64;
+    let items = matching
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|u| UnitOut {
+            id: u.id.0,
+            name: u.name,
+            kind: u.kind.as_str().into(),
+            parent: u.parent.map(|p| p.0),
+            lines: u.lines,
+            geometry: u.geometry.and_then(|g| serde_json::from_str(&g).ok()),
+        })
+        .collect();
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        page_size,
+    }))
+}
+
+fn parse_lines(field: &str, lines: &[String]) -> ApiResult<Vec<String>> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = l.trim();
+            let ok = !l.is_empty()
+                && l.len() <= 40
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if ok {
+                Ok(l.to_owned())
+            } else {
+                Err(ApiError::field(
+                    format!("{field}[{i}]"),
+                    "use snake_case words",
+                ))
+            }
+        })
+        .collect()
+}
+
+#[utoipa::path(post, path = "/api/v1/units", request_body = CreateUnit, security(("bearer" = [])),
+    responses((status = 201, body = UnitOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_unit(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreateUnit>,
+) -> ApiResult<(StatusCode, Json<UnitOut>)> {
+    require_admin(&principal)?;
+    let name = parse_unit_name(&body.name)?;
+    let kind = parse_word("kind", &body.kind, UnitKind::parse, UnitKind::words)?;
+    let parent = body.parent.map(UnitId);
+    if let Some(p) = parent {
+        state.unit(p, "parent").await?;
+    }
+    state.org().check_new_unit(kind, parent)?;
+    let lines = parse_lines("lines", &body.lines)?;
+    let geometry = match &body.geometry {
+        None | Some(serde_json::Value::Null) => None,
+        Some(g) => {
+            let text = g.to_string();
+            if crate::state::parse_geometry(&text).is_none() {
+                return Err(ApiError::field(
+                    "geometry",
+                    "must be a GeoJSON Polygon or MultiPolygon",
+                ));
+            }
+            Some(text)
+        }
+    };
+    let row = state
+        .store
+        .create_unit(
+            NewUnit {
+                name,
+                kind,
+                parent,
+                lines,
+                geometry,
+            },
+            state.now(),
+        )
+        .await?;
+    state.reload().await?;
+    let out = UnitOut {
+        id: row.id.0,
+        name: row.name,
+        kind: row.kind.as_str().into(),
+        parent: row.parent.map(|p| p.0),
+        lines: row.lines,
+        geometry: row.geometry.and_then(|g| serde_json::from_str(&g).ok()),
+    };
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+fn category_out(c: &civicgrid_store::CategoryRow) -> CategoryOut {
+    CategoryOut {
+        id: c.id.0,
+        code: c.code.clone(),
+        name: c.name.clone(),
+        parent: c.parent.map(|p| p.0),
+        line: c.line.clone(),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/categories", security(("bearer" = [])),
+    responses((status = 200, body = Page<CategoryOut>), (status = 401, body = ErrorBody)))]
+async fn list_categories(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+) -> ApiResult<Json<Page<CategoryOut>>> {
+    let items: Vec<CategoryOut> = state
+        .reference()
+        .categories
+        .iter()
+        .map(category_out)
+        .collect();
+    let total = items.len() as i64;
+    let page_size = items.len().max(1) as u32;
+    Ok(Json(Page {
+        items,
+        total,
+        page: 1,
+        page_size,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/categories", request_body = CreateCategory, security(("bearer" = [])),
+    responses((status = 201, body = CategoryOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_category(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreateCategory>,
+) -> ApiResult<(StatusCode, Json<CategoryOut>)> {
+    require_admin(&principal)?;
+    let code = body.code.trim();
+    let code_ok = !code.is_empty()
+        && code.len() <= 60
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.'));
+    if !code_ok {
+        return Err(ApiError::field(
+            "code",
+            "use lowercase letters, digits, `_` and `.`",
+        ));
+    }
+    let name = civicgrid_domain::request::parse_text("name", &body.name, 60)?;
+    let parent = body.parent.map(CategoryId);
+    if let Some(p) = parent {
+        let reference = state.reference();
+        let parent_row = reference
+            .category(p)
+            .ok_or_else(|| ApiError::field("parent", "no such category"))?;
+        if parent_row.parent.is_some() {
+            return Err(ApiError::field(
+                "parent",
+                "categories have two levels; the parent must be a top-level category",
+            ));
+        }
+    }
+    let line = match &body.line {
+        Some(l) => parse_lines("line", std::slice::from_ref(l))?.pop(),
+        None => None,
+    };
+    let row = state
+        .store
+        .create_category(NewCategory {
+            code: code.to_owned(),
+            name,
+            parent,
+            line,
+        })
+        .await?;
+    state.reload().await?;
+    Ok((StatusCode::CREATED, Json(category_out(&row))))
+}
+
+fn rule_out(r: &civicgrid_domain::routing::RoutingRule) -> RoutingRuleOut {
+    RoutingRuleOut {
+        id: r.id,
+        category: r.category.0,
+        area: r.area.map(|a| a.0),
+        unit: r.unit.0,
+        basis: r.basis.as_str().into(),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/routing-rules", security(("bearer" = [])),
+    responses((status = 200, body = Page<RoutingRuleOut>), (status = 401, body = ErrorBody)))]
+async fn list_routing_rules(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+) -> ApiResult<Json<Page<RoutingRuleOut>>> {
+    let items: Vec<RoutingRuleOut> = state.reference().rules.iter().map(rule_out).collect();
+    let total = items.len() as i64;
+    let page_size = items.len().max(1) as u32;
+    Ok(Json(Page {
+        items,
+        total,
+        page: 1,
+        page_size,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/routing-rules", request_body = CreateRoutingRule, security(("bearer" = [])),
+    responses((status = 201, body = RoutingRuleOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_routing_rule(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreateRoutingRule>,
+) -> ApiResult<(StatusCode, Json<RoutingRuleOut>)> {
+    require_admin(&principal)?;
+    let basis = parse_word("basis", &body.basis, Basis::parse, Basis::words)?;
+    if matches!(basis, Basis::Territorial | Basis::Manual) {
+        return Err(ApiError::field(
+            "basis",
+            "must be one of: statute, agreement, designation",
+        ));
+    }
+    if state
+        .reference()
+        .category(CategoryId(body.category))
+        .is_none()
+    {
+        return Err(ApiError::field("category", "no such category"));
+    }
+    state.unit(UnitId(body.unit), "unit").await?;
+    if let Some(area) = body.area {
+        let unit = state.unit(UnitId(area), "area").await?;
+        if !unit.kind.is_territorial() {
+            return Err(ApiError::field(
+                "area",
+                "must be a hub, street, community or grid",
+            ));
+        }
+    }
+    let rule = state
+        .store
+        .create_routing_rule(NewRoutingRule {
+            category: CategoryId(body.category),
+            area: body.area.map(UnitId),
+            unit: UnitId(body.unit),
+            basis,
+        })
+        .await?;
+    state.reload().await?;
+    Ok((StatusCode::CREATED, Json(rule_out(&rule))))
+}
+
+#[utoipa::path(get, path = "/api/v1/cancel-reasons", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CancelReasonOut>), (status = 401, body = ErrorBody)))]
+async fn list_cancel_reasons(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+) -> ApiResult<Json<Vec<CancelReasonOut>>> {
+    let reasons = state.store.list_cancel_reasons().await?;
+    Ok(Json(
+        reasons
+            .into_iter()
+            .map(|r| CancelReasonOut {
+                code: r.code,
+                label: r.label,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct PageQuery {
+    page: Option<u32>,
+    page_size: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", params(PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<UserOut>), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Query(query): Query<PageQuery>,
+) -> ApiResult<Json<Page<UserOut>>> {
+    require_admin(&principal)?;
+    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let (users, total) = state.store.list_users(offset, limit).await?;
+    Ok(Json(Page {
+        items: users.iter().map(user_out).collect(),
+        total,
+        page,
+        page_size,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", request_body = CreateUser, security(("bearer" = [])),
+    responses((status = 201, body = UserOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_user(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserOut>)> {
+    require_admin(&principal)?;
+    let username = parse_username(&body.username)?;
+    check_password(&body.password)?;
+    let unit = state.unit(UnitId(body.unit), "unit").await?;
+    if body.roles.is_empty() {
+        return Err(ApiError::field("roles", "grant at least one role"));
+    }
+    let lines = parse_lines("lines", &body.lines)?;
+    let mut grants = Vec::new();
+    for (i, role) in body.roles.iter().enumerate() {
+        let role = parse_word(&format!("roles[{i}]"), role, Role::parse, Role::words)?;
+        grants.push(Grant {
+            role,
+            unit: unit.id,
+            lines: lines.clone(),
+        });
+    }
+    let display_name = body
+        .display_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .unwrap_or(&username)
+        .to_owned();
+    let password_hash = auth::hash_password_blocking(body.password).await?;
+    let user = state
+        .store
+        .create_user(
+            NewUser {
+                username,
+                display_name,
+                password_hash,
+                unit: unit.id,
+                grants,
+            },
+            state.now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(user_out(&user))))
+}
+
+#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])),
+    responses((status = 200, body = UserOut), (status = 401, body = ErrorBody)))]
+async fn me(State(state): AppStateRef, Auth(principal): Auth) -> ApiResult<Json<UserOut>> {
+    let user = state
+        .store
+        .get_user(principal.user)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+    Ok(Json(user_out(&user)))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests", request_body = CreateRequest, security(("bearer" = [])),
+    responses((status = 201, body = CreatedRequest), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_request(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
+    // Parsed by hand so the intake record keeps the body exactly as it arrived.
+    let request = axum::http::Request::builder()
+        .header(
+            header::CONTENT_TYPE,
+            headers
+                .get(header::CONTENT_TYPE)
+                .cloned()
+                .unwrap_or(header::HeaderValue::from_static("")),
+        )
+        .body(axum::body::Body::from(body.clone()))
+        .map_err(ApiError::internal)?;
+    let ApiJson(parsed) =
+        <ApiJson<CreateRequest> as axum::extract::FromRequest<()>>::from_request(request, &())
+            .await?;
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    let created = service::intake(&state, &principal, parsed, raw).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests", params(RequestQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<RequestSummary>), (status = 400, body = ErrorBody)))]
+async fn list_requests(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Query(query): Query<RequestQuery>,
+) -> ApiResult<Json<Page<RequestSummary>>> {
+    Ok(Json(service::list(&state, &principal, &query).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{serial}", params(("serial" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = RequestOut), (status = 404, body = ErrorBody)))]
+async fn get_request(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(serial): Path<String>,
+) -> ApiResult<Json<RequestOut>> {
+    let loaded = service::load_visible(&state, &principal, &serial).await?;
+    Ok(Json(service::view(&state, &principal, &loaded).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{serial}/events", params(("serial" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Page<EventOut>), (status = 404, body = ErrorBody)))]
+async fn request_events(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(serial): Path<String>,
+) -> ApiResult<Json<Page<EventOut>>> {
+    let items = service::events(&state, &principal, &serial).await?;
+    let total = items.len() as i64;
+    let page_size = items.len().max(1) as u32;
+    Ok(Json(Page {
+        items,
+        total,
+        page: 1,
+        page_size,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{serial}/{action}", request_body = ActionBody,
+    params(("serial" = String, Path), ("action" = String, Path, description = "answer, dispatch, accept, contact, return, transfer, assign_down, assist_report, coordinate, request_extension, approve_extension, refuse_extension, suspend, resume, resolve, callback, reopen, close, cancel, merge, transfer_out")),
+    security(("bearer" = [])),
+    responses((status = 200, body = RequestOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn request_action(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path((serial, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<RequestOut>> {
+    let action = Action::parse(&action).ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    // Actions without arguments may be posted with an empty body.
+    let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        ActionBody::default()
+    } else {
+        let request = axum::http::Request::builder()
+            .header(
+                header::CONTENT_TYPE,
+                headers
+                    .get(header::CONTENT_TYPE)
+                    .cloned()
+                    .unwrap_or(header::HeaderValue::from_static("")),
+            )
+            .body(axum::body::Body::from(body))
+            .map_err(ApiError::internal)?;
+        <ApiJson<ActionBody> as axum::extract::FromRequest<()>>::from_request(request, &())
+            .await?
+            .0
+    };
+    Ok(Json(
+        service::act(&state, &principal, &serial, action, parsed).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{serial}/attachments", params(("serial" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"), security(("bearer" = [])),
+    responses((status = 201, body = AttachmentOut), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+async fn upload_attachment(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(serial): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<AttachmentOut>)> {
+    let loaded = service::load_visible(&state, &principal, &serial).await?;
+    let may = principal.grants.iter().any(|g| {
+        matches!(
+            g.role,
+            Role::Operator | Role::GridWorker | Role::Handler | Role::Admin | Role::Dispatcher
+        )
+    });
+    if !may {
+        return Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "your roles do not add photos",
+        ));
+    }
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let content_type = service::check_photo(declared, &body)?;
+    let sha = hex::encode(Sha256::digest(&body));
+    let saved = state
+        .store
+        .add_attachment(
+            loaded.row.id,
+            content_type,
+            body.to_vec(),
+            &sha,
+            state.now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AttachmentOut {
+            id: saved.id,
+            content_type: saved.content_type,
+            size: saved.size,
+            sha256: saved.sha256,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{serial}/attachments/{id}", params(("serial" = String, Path), ("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
+async fn get_attachment(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path((serial, id)): Path<(String, i64)>,
+) -> ApiResult<Response> {
+    let loaded = service::load_visible(&state, &principal, &serial).await?;
+    let (content_type, body) = state
+        .store
+        .attachment_body(loaded.row.id, id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/verify-chain", security(("bearer" = [])),
+    responses((status = 200, body = ChainReport), (status = 403, body = ErrorBody)))]
+async fn verify_chain(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+) -> ApiResult<Json<ChainReport>> {
+    require_admin(&principal)?;
+    let check = state.store.verify_chains().await?;
+    Ok(Json(ChainReport {
+        requests_checked: check.requests,
+        events_checked: check.events,
+        broken: check.broken,
+    }))
+}
+
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
+async fn healthz(State(state): AppStateRef) -> ApiResult<Json<Health>> {
+    state.store.ping().await.map_err(|e| {
+        tracing::error!(error = %e, "health check failed");
+        ApiError::new(ErrorCode::Unavailable)
+    })?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        database: state.store.backend().name().into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}
+
+#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "text/plain")))]
+async fn metrics_text(State(handle): State<Option<PrometheusHandle>>) -> Response {
+    match handle {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => (StatusCode::OK, "").into_response(),
+    }
+}

@@ -1,0 +1,782 @@
+//! The request services every entry point shares: intake, reading a request as a given
+//! person may see it (masking and auditing personal data), listing, and lifecycle actions.
+//! HTTP handlers, the demo generator and (later) the web pages all come through here, so
+//! there is one path to the database and one place where permissions are checked.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::FixedOffset;
+use civicgrid_api::{
+    ActionBody, ActorOut, AttachmentOut, CallerOut, CategoryOut, CreateRequest, CreatedRequest,
+    ErrorCode, EventOut, LocationIn, Page, ParentOut, ProposalOut, RequestOut, RequestQuery,
+    RequestSummary, UnitRef,
+};
+use civicgrid_domain::lifecycle::{self, Action, Basis, Command, Ctx, Scope, Want};
+use civicgrid_domain::org::{OrgTree, Principal, Role};
+use civicgrid_domain::request::{
+    Channel, Kind, NewRequest, Outcome, Platform, Rating, RawIntake, State, mask_name, parse_word,
+};
+use civicgrid_domain::routing::{self, Proposal};
+use civicgrid_domain::{CategoryId, Instant, Refusal, UnitId};
+use civicgrid_store::{
+    AuditEntry, ListFilter, Loaded, NewCase, RequestRow, StoreError, Visibility,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, Reference};
+
+/// The district's local offset (UTC+8): serial dates are local dates.
+pub fn district_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
+}
+
+use chrono::Offset;
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// Resolves `page`/`page_size` into offset and limit, naming a bad parameter.
+pub fn paging(page: Option<u32>, page_size: Option<u32>) -> ApiResult<(u32, u32, i64, i64)> {
+    let page = page.unwrap_or(1);
+    let size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+    if page == 0 {
+        return Err(ApiError::query("page", "pages count from 1"));
+    }
+    if size == 0 || size > MAX_PAGE_SIZE {
+        return Err(ApiError::query(
+            "page_size",
+            format!("must be between 1 and {MAX_PAGE_SIZE}"),
+        ));
+    }
+    Ok((
+        page,
+        size,
+        i64::from(page - 1) * i64::from(size),
+        i64::from(size),
+    ))
+}
+
+fn random_code() -> String {
+    let n: u32 = rand::random::<u32>() % 1_000_000;
+    format!("{n:06}")
+}
+
+/// The category (and its parent) for routing; unknown ids or codes name the field.
+fn resolve_category(
+    reference: &Reference,
+    raw: Option<&serde_json::Value>,
+) -> ApiResult<Option<CategoryId>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let found = match raw {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(CategoryId)
+            .filter(|id| reference.category(*id).is_some()),
+        serde_json::Value::String(code) => reference.category_by_code.get(code).copied(),
+        _ => return Err(ApiError::field("category", "must be a category id or code")),
+    };
+    found
+        .map(Some)
+        .ok_or_else(|| ApiError::field("category", "no such category"))
+}
+
+fn category_chain(reference: &Reference, category: Option<CategoryId>) -> Vec<CategoryId> {
+    let mut chain = Vec::new();
+    let mut cursor = category;
+    while let Some(id) = cursor {
+        if chain.contains(&id) {
+            break;
+        }
+        chain.push(id);
+        cursor = reference.category(id).and_then(|c| c.parent);
+    }
+    chain
+}
+
+pub fn propose(
+    reference: &Reference,
+    category: Option<CategoryId>,
+    area: Option<UnitId>,
+) -> Option<Proposal> {
+    routing::propose(
+        &category_chain(reference, category),
+        area,
+        &reference.rules,
+        &reference.org,
+    )
+}
+
+fn unit_ref(org: &OrgTree, id: UnitId) -> UnitRef {
+    UnitRef {
+        id: id.0,
+        name: org.get(id).map(|u| u.name.clone()).unwrap_or_default(),
+    }
+}
+
+fn proposal_out(org: &OrgTree, proposal: &Proposal) -> ProposalOut {
+    ProposalOut {
+        unit: unit_ref(org, proposal.unit),
+        basis: proposal.basis.as_str().into(),
+        rule: proposal.rule,
+    }
+}
+
+/// Registers a request for `principal`. `raw` is the body exactly as received.
+pub async fn intake(
+    state: &AppState,
+    principal: &Principal,
+    body: CreateRequest,
+    raw: String,
+) -> ApiResult<CreatedRequest> {
+    let may_register = principal
+        .grants
+        .iter()
+        .any(|g| matches!(g.role, Role::Operator | Role::Admin | Role::GridWorker));
+    if !may_register {
+        return Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "only operators and grid workers register requests",
+        ));
+    }
+    let caller = body.caller.clone().unwrap_or_default();
+    let parsed = NewRequest::parse(&RawIntake {
+        channel: &body.channel,
+        kind: &body.kind,
+        urgency: body.urgency.as_deref(),
+        content: &body.content,
+        address: body.address.as_deref(),
+        location: body.location.map(|l| (l.lat, l.lng)),
+        caller_name: caller.name.as_deref(),
+        caller_phone: caller.phone.as_deref(),
+    })?;
+    let only_grid_worker = !principal
+        .grants
+        .iter()
+        .any(|g| matches!(g.role, Role::Operator | Role::Admin));
+    if only_grid_worker && parsed.channel != Channel::GridReport {
+        return Err(ApiError::field(
+            "channel",
+            "grid workers register through `grid_report`",
+        ));
+    }
+    let reference = state.reference();
+    let category = resolve_category(&reference, body.category.as_ref())?;
+    let line = category
+        .and_then(|c| reference.category(c))
+        .and_then(|c| c.line.clone());
+    let mut area = parsed
+        .location
+        .and_then(|l| reference.areas.locate(l.lat, l.lng));
+    if area.is_none() && parsed.channel == Channel::GridReport {
+        // A grid worker's report without a position lies in the worker's own grid.
+        area = Some(principal.unit);
+    }
+    let now = state.now();
+    let intake_detail = vec![("channel".to_string(), parsed.channel.as_str().to_string())];
+    let (mut case, received) =
+        lifecycle::receive(parsed.kind, principal.actor(), now, intake_detail);
+    let mut events = vec![received];
+    if let Some(answer) = &body.answer {
+        let reply = lifecycle::reply("answer.reply", &answer.reply)?;
+        if !principal
+            .grants
+            .iter()
+            .any(|g| matches!(g.role, Role::Operator | Role::Admin))
+        {
+            return Err(ApiError::with_message(
+                ErrorCode::Forbidden,
+                "only operators answer on the spot",
+            ));
+        }
+        let ctx = Ctx {
+            org: &reference.org,
+            actor: principal.actor(),
+            now,
+        };
+        let decision = lifecycle::decide(&case, &Command::Answer { reply }, &ctx)?;
+        case = decision.case;
+        events.extend(decision.events);
+    }
+    let verify_code = random_code();
+    let new = NewCase {
+        channel: parsed.channel,
+        kind: parsed.kind,
+        urgency: parsed.urgency,
+        category,
+        line,
+        content: parsed.content,
+        address: parsed.address,
+        location: parsed.location,
+        caller_name: parsed.caller.name.clone(),
+        caller_phone: parsed.caller.phone.as_ref().map(|p| p.as_str().to_owned()),
+        area,
+        intake_unit: Some(principal.unit),
+        created_by: Some(principal.user),
+        verify_code: verify_code.clone(),
+        raw_intake: raw,
+        local_date: now.with_timezone(&district_offset()).date_naive(),
+        now,
+        case: case.clone(),
+        events,
+    };
+    let created = state.store.create_request(new).await?;
+    metrics::counter!("civicgrid_requests_registered_total", "channel" => parsed.channel.as_str())
+        .increment(1);
+    let proposal = if case.state == State::Received {
+        propose(&reference, category, area)
+    } else {
+        None
+    };
+    Ok(CreatedRequest {
+        serial: created.serial,
+        verification_code: verify_code,
+        state: case.state.as_str().into(),
+        proposal: proposal.as_ref().map(|p| proposal_out(&reference.org, p)),
+        created_at: now,
+    })
+}
+
+/// The units a stored request is tied to, for authorisation.
+pub fn scope_of(loaded: &Loaded) -> Scope {
+    let row = &loaded.row;
+    let mut handlers = loaded.handlers.clone();
+    handlers.extend(row.case.coordination.iter().copied());
+    Scope {
+        lead: row.case.lead,
+        assisting: row.case.assisting.clone(),
+        handlers,
+        places: row.area.into_iter().chain(row.intake_unit).collect(),
+        line: row.line.clone(),
+    }
+}
+
+/// Loads a request the principal may read; a request they may not see is "not found".
+pub async fn load_visible(
+    state: &AppState,
+    principal: &Principal,
+    serial: &str,
+) -> ApiResult<Loaded> {
+    let serial = civicgrid_domain::serial::parse(serial)
+        .map_err(|_| ApiError::new(ErrorCode::RequestNotFound))?;
+    let loaded = state
+        .store
+        .get_request(&serial)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::RequestNotFound))?;
+    let org = state.org();
+    lifecycle::authorize(principal, Want::Read, &scope_of(&loaded), &org)
+        .map_err(|_| ApiError::new(ErrorCode::RequestNotFound))?;
+    Ok(loaded)
+}
+
+/// A request as `principal` may see it. Personal data is shown in clear only to roles with
+/// the right, and every such read is recorded in the audit log before the answer leaves.
+pub async fn view(
+    state: &AppState,
+    principal: &Principal,
+    loaded: &Loaded,
+) -> ApiResult<RequestOut> {
+    let reference = state.reference();
+    let org = &reference.org;
+    let row = &loaded.row;
+    let clear = lifecycle::authorize(principal, Want::ReadPersonal, &scope_of(loaded), org).is_ok();
+    let has_personal = row.caller_name.is_some() || row.caller_phone.is_some();
+    let caller = has_personal.then(|| {
+        if clear {
+            CallerOut {
+                name: row.caller_name.clone(),
+                phone: row.caller_phone.clone(),
+                masked: false,
+            }
+        } else {
+            CallerOut {
+                name: row.caller_name.as_deref().map(mask_name),
+                phone: row
+                    .caller_phone
+                    .as_deref()
+                    .and_then(|p| civicgrid_domain::request::Phone::parse(p).ok())
+                    .map(|p| p.masked()),
+                masked: true,
+            }
+        }
+    });
+    if clear && has_personal {
+        let entry = AuditEntry {
+            at: state.now(),
+            user: Some(principal.user),
+            action: "read_personal_data".into(),
+            target: row.serial.clone(),
+            detail: "caller name and phone in request detail".into(),
+        };
+        state.store.audit(vec![entry]).await?;
+    }
+    let parent = match row.case.parent {
+        Some(parent_id) => state
+            .store
+            .get_request_by_id(parent_id)
+            .await?
+            .map(|p| ParentOut {
+                serial: p.row.serial,
+                state: p.row.case.state.as_str().into(),
+                outcome: p.row.case.outcome.map(|o| o.as_str().into()),
+                reply: p.row.case.reply,
+            }),
+        None => None,
+    };
+    let children = if row.case.demand > 1 {
+        state.store.children(row.id).await?
+    } else {
+        Vec::new()
+    };
+    let attachments = state
+        .store
+        .attachments(row.id)
+        .await?
+        .into_iter()
+        .map(|a| AttachmentOut {
+            id: a.id,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+        })
+        .collect();
+    let awaiting_dispatch = matches!(row.case.state, State::Received | State::Returned);
+    let proposal = awaiting_dispatch
+        .then(|| propose(&reference, row.category, row.area))
+        .flatten();
+    Ok(RequestOut {
+        serial: row.serial.clone(),
+        state: row.case.state.as_str().into(),
+        channel: row.channel.as_str().into(),
+        kind: row.kind.as_str().into(),
+        urgency: row.urgency.as_str().into(),
+        category: row
+            .category
+            .and_then(|c| reference.category(c))
+            .map(|c| CategoryOut {
+                id: c.id.0,
+                code: c.code.clone(),
+                name: c.name.clone(),
+                parent: c.parent.map(|p| p.0),
+                line: c.line.clone(),
+            }),
+        content: row.content.clone(),
+        address: row.address.clone(),
+        location: row.location.map(|l| LocationIn {
+            lat: l.lat,
+            lng: l.lng,
+        }),
+        caller,
+        area: row.area.map(|a| unit_ref(org, a)),
+        lead_unit: row.case.lead.map(|u| unit_ref(org, u)),
+        assisting_units: row
+            .case
+            .assisting
+            .iter()
+            .map(|u| unit_ref(org, *u))
+            .collect(),
+        coordination_units: row
+            .case
+            .coordination
+            .iter()
+            .map(|u| unit_ref(org, *u))
+            .collect(),
+        outcome: row.case.outcome.map(|o| o.as_str().into()),
+        reply: row.case.reply.clone(),
+        proper_owner: row.case.proper_owner.clone(),
+        rating: row.case.rating.map(|r| r.as_str().into()),
+        citizen_says_resolved: row.case.citizen_says_resolved,
+        pending_extension_days: row.case.pending_extension,
+        extension_days: row.case.extension_days,
+        demand: row.case.demand,
+        redo_count: row.case.redo_count,
+        return_count: row.case.return_count,
+        parent,
+        children,
+        proposal: proposal.as_ref().map(|p| proposal_out(org, p)),
+        attachments,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+pub fn summary(row: &RequestRow) -> RequestSummary {
+    RequestSummary {
+        serial: row.serial.clone(),
+        state: row.case.state.as_str().into(),
+        kind: row.kind.as_str().into(),
+        channel: row.channel.as_str().into(),
+        urgency: row.urgency.as_str().into(),
+        category: row.category.map(|c| c.0),
+        lead_unit: row.case.lead.map(|u| u.0),
+        area: row.area.map(|u| u.0),
+        summary: row.content.chars().take(80).collect(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+/// Which requests `principal` may list; mirrors `authorize(Want::Read)`.
+pub fn visibility(principal: &Principal, org: &OrgTree) -> Visibility {
+    let root = org.root();
+    let unlimited = principal.grants.iter().any(|g| {
+        g.role == Role::Admin
+            || (g.role != Role::Handler && Some(g.unit) == root && g.lines.is_empty())
+    });
+    if unlimited {
+        return Visibility::All;
+    }
+    let mut any = Vec::new();
+    let mut handling = Vec::new();
+    let mut lines = Vec::new();
+    let mut unlimited_lines = false;
+    for grant in &principal.grants {
+        let subtree = org.subtree(grant.unit);
+        if grant.role == Role::Handler {
+            handling.extend(subtree);
+        } else {
+            any.extend(subtree);
+        }
+        if grant.lines.is_empty() {
+            unlimited_lines = true;
+        } else {
+            lines.extend(grant.lines.iter().cloned());
+        }
+    }
+    any.sort();
+    any.dedup();
+    handling.sort();
+    handling.dedup();
+    if unlimited_lines {
+        lines.clear();
+    }
+    Visibility::Units {
+        any,
+        handling,
+        lines,
+    }
+}
+
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    query: &RequestQuery,
+) -> ApiResult<Page<RequestSummary>> {
+    let (page, page_size, offset, limit) = paging(query.page, query.page_size)?;
+    if let Some(s) = &query.state {
+        parse_word("state", s, State::parse, State::words)
+            .map_err(|e| ApiError::query(e.field, e.message))?;
+    }
+    if let Some(k) = &query.kind {
+        parse_word("kind", k, Kind::parse, Kind::words)
+            .map_err(|e| ApiError::query(e.field, e.message))?;
+    }
+    let filter = ListFilter {
+        state: query.state.clone(),
+        lead_unit: query.unit.map(UnitId),
+        category: query.category.map(CategoryId),
+        kind: query.kind.clone(),
+        caller_phone: None,
+        offset,
+        limit,
+    };
+    let (rows, total) = state
+        .store
+        .list_requests(&filter, &visibility(principal, &state.org()))
+        .await?;
+    Ok(Page {
+        items: rows.iter().map(summary).collect(),
+        total,
+        page,
+        page_size,
+    })
+}
+
+pub async fn events(
+    state: &AppState,
+    principal: &Principal,
+    serial: &str,
+) -> ApiResult<Vec<EventOut>> {
+    let loaded = load_visible(state, principal, serial).await?;
+    let rows = state.store.events(loaded.row.id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| EventOut {
+            seq: e.seq,
+            kind: e.kind,
+            at: e.at,
+            actor: ActorOut {
+                user: e.actor_user.map(|u| u.0),
+                username: e.actor_username,
+                unit: e.actor_unit.map(|u| u.0),
+            },
+            from: e.from,
+            to: e.to,
+            reason: e.reason,
+            detail: e.detail.into_iter().collect::<BTreeMap<_, _>>(),
+            hash: e.hash,
+        })
+        .collect())
+}
+
+fn need<'a, T>(value: &'a Option<T>, field: &str) -> ApiResult<&'a T> {
+    value
+        .as_ref()
+        .ok_or_else(|| ApiError::field(field, "is required for this action"))
+}
+
+fn need_text(
+    value: &Option<String>,
+    field: &str,
+    parse: fn(&str, &str) -> Result<String, civicgrid_domain::Invalid>,
+) -> ApiResult<String> {
+    Ok(parse(field, need(value, field)?)?)
+}
+
+/// Turns an action body into a domain command, naming missing or bad fields.
+pub async fn command_for(
+    state: &AppState,
+    action: Action,
+    body: &ActionBody,
+) -> ApiResult<Command> {
+    Ok(match action {
+        Action::Answer => Command::Answer {
+            reply: need_text(&body.reply, "reply", lifecycle::reply)?,
+        },
+        Action::Dispatch => Command::Dispatch {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            assisting: body
+                .assisting
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(UnitId)
+                .collect(),
+            basis: Basis::Manual,
+        },
+        Action::Accept => Command::Accept,
+        Action::Contact => Command::Contact {
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
+        Action::Return => Command::Return {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Transfer => Command::Transfer {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            reason: lifecycle::note("reason", body.reason.as_deref())?,
+        },
+        Action::AssignDown => Command::AssignDown {
+            unit: UnitId(*need(&body.unit, "unit")?),
+        },
+        Action::AssistReport => Command::AssistReport {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            note: need_text(&body.note, "note", lifecycle::reason)?,
+        },
+        Action::Coordinate => Command::Coordinate {
+            units: need(&body.units, "units")?
+                .iter()
+                .copied()
+                .map(UnitId)
+                .collect(),
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::RequestExtension => Command::RequestExtension {
+            working_days: *need(&body.working_days, "working_days")?,
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::ApproveExtension => Command::ApproveExtension,
+        Action::RefuseExtension => Command::RefuseExtension {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Suspend => Command::Suspend {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Resume => Command::Resume,
+        Action::Resolve => Command::Resolve {
+            outcome: parse_word(
+                "outcome",
+                need(&body.outcome, "outcome")?,
+                Outcome::parse,
+                Outcome::words,
+            )?,
+            reply: need_text(&body.reply, "reply", lifecycle::reply)?,
+            proper_owner: lifecycle::note("proper_owner", body.proper_owner.as_deref())?,
+        },
+        Action::Callback => Command::Callback {
+            rating: parse_word(
+                "rating",
+                need(&body.rating, "rating")?,
+                Rating::parse,
+                Rating::words,
+            )?,
+            resolved: *need(&body.resolved, "resolved")?,
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
+        Action::Reopen => Command::Reopen {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Close => Command::Close {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Cancel => {
+            let code = need(&body.reason, "reason")?;
+            let reasons = state.store.list_cancel_reasons().await?;
+            let Some(known) = reasons.iter().find(|r| &r.code == code) else {
+                let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+                return Err(ApiError::field(
+                    "reason",
+                    format!("must be one of: {}", codes.join(", ")),
+                ));
+            };
+            let note = lifecycle::note("note", body.note.as_deref())?;
+            let text = match note {
+                Some(note) => format!("{}: {} — {note}", known.code, known.label),
+                None => format!("{}: {}", known.code, known.label),
+            };
+            Command::Cancel { reason: text }
+        }
+        Action::TransferOut => Command::TransferOut {
+            platform: parse_word(
+                "platform",
+                need(&body.platform, "platform")?,
+                Platform::parse,
+                Platform::words,
+            )?,
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Merge => return Err(ApiError::internal("merge is not a single-case command")),
+    })
+}
+
+fn refusal_to_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Refused(Refusal::Forbidden { action: "read" }) => {
+            ApiError::new(ErrorCode::RequestNotFound)
+        }
+        other => other.into(),
+    }
+}
+
+/// Performs `action` on the request `serial` as `principal`. Authorisation and the state
+/// check both run inside the write transaction, on the values being changed.
+pub async fn act(
+    state: &Arc<AppState>,
+    principal: &Principal,
+    serial: &str,
+    action: Action,
+    body: ActionBody,
+) -> ApiResult<RequestOut> {
+    let serial = civicgrid_domain::serial::parse(serial)
+        .map_err(|_| ApiError::new(ErrorCode::RequestNotFound))?;
+    let now = state.now();
+    if action == Action::Merge {
+        let parent_raw = need(&body.parent, "parent")?;
+        let parent = civicgrid_domain::serial::parse(parent_raw)?;
+        let org = state.org();
+        let who = principal.clone();
+        let decide: civicgrid_store::DecideMerge = Box::new(move |child, parent| {
+            lifecycle::authorize(&who, Want::Read, &scope_of(child), &org)
+                .map_err(|_| Refusal::Forbidden { action: "read" })?;
+            lifecycle::authorize(&who, Want::Act(Action::Merge), &scope_of(child), &org)?;
+            lifecycle::authorize(&who, Want::Read, &scope_of(parent), &org).map_err(|_| {
+                Refusal::Invalid(civicgrid_domain::Invalid::new("parent", "no such request"))
+            })?;
+            let ctx = Ctx {
+                org: &org,
+                actor: who.actor(),
+                now,
+            };
+            lifecycle::decide_merge(
+                child.row.id,
+                &child.row.case,
+                parent.row.id,
+                &parent.row.case,
+                &ctx,
+            )
+        });
+        let loaded = state
+            .store
+            .merge(&serial, &parent, now, decide)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ApiError::field("parent", "no such request"),
+                other => refusal_to_error(other),
+            })?;
+        return view(state, principal, &loaded).await;
+    }
+    let mut command = command_for(state, action, &body).await?;
+    if let Command::Dispatch { unit, basis, .. } = &mut command {
+        // Record whether the dispatcher followed the routing table or overrode it.
+        let current = state.store.get_request(&serial).await?;
+        if let Some(current) = current {
+            let reference = state.reference();
+            if let Some(p) = propose(&reference, current.row.category, current.row.area)
+                && p.unit == *unit
+            {
+                *basis = p.basis;
+            }
+        }
+    }
+    let org = state.org();
+    let who = principal.clone();
+    let decide: civicgrid_store::Decide = Box::new(move |loaded| {
+        let scope = scope_of(loaded);
+        lifecycle::authorize(&who, Want::Read, &scope, &org)
+            .map_err(|_| Refusal::Forbidden { action: "read" })?;
+        lifecycle::authorize(&who, Want::Act(action), &scope, &org)?;
+        let ctx = Ctx {
+            org: &org,
+            actor: who.actor(),
+            now,
+        };
+        lifecycle::decide(&loaded.row.case, &command, &ctx)
+    });
+    let loaded = state
+        .store
+        .apply(&serial, now, decide)
+        .await
+        .map_err(refusal_to_error)?;
+    metrics::counter!("civicgrid_actions_total", "action" => action.as_str()).increment(1);
+    view(state, principal, &loaded).await
+}
+
+/// Checks an uploaded photo: size and type by its first bytes, not by its name.
+pub fn check_photo(content_type: Option<&str>, body: &[u8]) -> ApiResult<&'static str> {
+    const MAX: usize = 5 * 1024 * 1024;
+    if body.is_empty() {
+        return Err(ApiError::field("body", "the file is empty"));
+    }
+    if body.len() > MAX {
+        return Err(ApiError::with_message(
+            ErrorCode::PayloadTooLarge,
+            "photos may be at most 5 MiB",
+        ));
+    }
+    let sniffed = if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if body.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if body.len() > 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        return Err(ApiError::with_message(
+            ErrorCode::UnsupportedMediaType,
+            "photos must be JPEG, PNG or WebP",
+        ));
+    };
+    if content_type.is_some_and(|declared| declared != sniffed) {
+        return Err(ApiError::with_message(
+            ErrorCode::UnsupportedMediaType,
+            "the content type does not match the file",
+        ));
+    }
+    Ok(sniffed)
+}
+
+pub fn now_local_day(now: Instant) -> String {
+    now.with_timezone(&district_offset())
+        .format("%Y-%m-%d")
+        .to_string()
+}
