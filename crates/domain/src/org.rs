@@ -28,14 +28,14 @@ impl UnitKind {
     /// stations and centres hang under the hub (or a street, for street-level offices).
     pub fn allows_child(self, child: UnitKind) -> bool {
         use UnitKind::*;
-        match (self, child) {
-            (Hub, Street | Centre | Department | Utility) => true,
-            (Street, Community | Centre | Department | Utility) => true,
-            (Community, Grid) => true,
-            (Grid, Subgrid) => true,
-            (Department | Utility, Department | Utility) => true,
-            _ => false,
-        }
+        matches!(
+            (self, child),
+            (Hub, Street | Centre | Department | Utility)
+                | (Street, Community | Centre | Department | Utility)
+                | (Community, Grid)
+                | (Grid, Subgrid)
+                | (Department | Utility, Department | Utility)
+        )
     }
 
     /// Units that sit in the territorial hierarchy (used for the territorial fallback).

@@ -431,6 +431,16 @@ fn rect_polygon(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
     )
 }
 
+/// A leaf category with what the generator needs to write about it.
+pub struct DemoCategory {
+    pub id: CategoryId,
+    pub line: String,
+    pub name: String,
+    /// The unit the routing table sends it to.
+    pub handler: UnitId,
+    pub problems: &'static [&'static str],
+}
+
 /// What the generator knows of the district it built.
 pub struct District {
     pub hub: UnitId,
@@ -440,15 +450,7 @@ pub struct District {
     pub grids: Vec<(UnitId, UnitId, UnitId, [f64; 4])>,
     pub departments: Vec<UnitId>,
     pub utilities: Vec<(UnitId, usize)>,
-    /// (category id, line, parent name, leaf name, handling unit, problems)
-    pub categories: Vec<(
-        CategoryId,
-        String,
-        String,
-        String,
-        UnitId,
-        &'static [&'static str],
-    )>,
+    pub categories: Vec<DemoCategory>,
     pub staff: Vec<(UserId, Role, UnitId)>,
 }
 
@@ -673,22 +675,25 @@ pub async fn build_district(
                     basis,
                 })
                 .await?;
-            categories.push((
-                row.id,
-                (*line).to_owned(),
-                (*name).to_owned(),
-                (*leaf_name).to_owned(),
+            categories.push(DemoCategory {
+                id: row.id,
+                line: (*line).to_owned(),
+                name: (*leaf_name).to_owned(),
                 handler,
-                *problems,
-            ));
+                problems,
+            });
         }
     }
     // Neighbour disputes are settled where people live: designated to each street.
-    if let Some((neighbour, ..)) = categories.iter().find(|c| c.3 == "邻里纠纷") {
+    if let Some(neighbour) = categories
+        .iter()
+        .find(|c| c.name == "邻里纠纷")
+        .map(|c| c.id)
+    {
         for street in &streets {
             store
                 .create_routing_rule(NewRoutingRule {
-                    category: *neighbour,
+                    category: neighbour,
                     area: Some(*street),
                     unit: *street,
                     basis: Basis::Designation,
@@ -992,7 +997,7 @@ pub async fn generate_history(
             };
             let road = lcg_pick(&mut rng, &ROADS);
             let number = rng.random_range(1..300);
-            let problem = lcg_pick(&mut rng, category.5);
+            let problem = lcg_pick(&mut rng, category.problems);
             let community_name = org
                 .get(community)
                 .map(|u| u.name.clone())
@@ -1004,7 +1009,7 @@ pub async fn generate_history(
                 ),
                 Kind::Praise => format!(
                     "感谢{}的工作人员，之前反映的{}问题很快就解决了，特此表扬。",
-                    category.3, problem
+                    category.name, problem
                 ),
                 Kind::Suggestion => format!(
                     "建议有关部门重视{address}附近{problem}的情况，统一规划解决，方便居民生活。"
@@ -1048,10 +1053,10 @@ pub async fn generate_history(
                 limit: now,
                 stopped: false,
             };
-            let lead = if category.3 == "邻里纠纷" {
+            let lead = if category.name == "邻里纠纷" {
                 street
             } else {
-                category.4
+                category.handler
             };
             let handler = unit_actor(lead);
             let roll = rng.random_range(0..1000);
@@ -1068,7 +1073,7 @@ pub async fn generate_history(
                     intake_actor,
                     2..9,
                     Command::Answer {
-                        reply: format!("已告知市民{}相关办理流程和所需材料。", category.3),
+                        reply: format!("已告知市民{}相关办理流程和所需材料。", category.name),
                     },
                 );
             } else if roll < 15 {
@@ -1234,8 +1239,8 @@ pub async fn generate_history(
                 channel,
                 kind,
                 urgency,
-                category: Some(category.0),
-                line: Some(category.1.clone()),
+                category: Some(category.id),
+                line: Some(category.line.clone()),
                 content,
                 address: Some(address),
                 location: Some(civicgrid_domain::request::Location { lat, lng }),
@@ -1252,7 +1257,7 @@ pub async fn generate_history(
                 events: Vec::new(),
             };
             let raw = serde_json::json!({
-                "channel": channel.as_str(), "kind": kind.as_str(), "content": new.content, "category": category.0.0,
+                "channel": channel.as_str(), "kind": kind.as_str(), "content": new.content, "category": category.id.0,
                 "address": new.address, "location": {"lat": lat, "lng": lng},
                 "caller": {"name": new.caller_name, "phone": new.caller_phone},
             });

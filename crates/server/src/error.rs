@@ -165,14 +165,16 @@ where
                         inner.to_string(),
                     ));
                 }
-                let message = inner.to_string();
-                // serde names a missing or unknown field in its message, not in the path.
-                let named =
-                    message.starts_with("missing field") || message.starts_with("unknown field");
-                let field = match (
-                    path.as_str(),
-                    named.then(|| extract_quoted(&message)).flatten(),
-                ) {
+                let full = inner.to_string();
+                // serde appends the position; the field path says more to a client.
+                let message = full.split(" at line ").next().unwrap_or(&full).to_owned();
+                // A missing field is named in the message, not in the path (an unknown one is
+                // already the last element of the path).
+                let missing = message
+                    .starts_with("missing field")
+                    .then(|| extract_quoted(&message))
+                    .flatten();
+                let field = match (path.as_str(), missing) {
                     (".", Some(name)) => name,
                     (".", None) => "body".into(),
                     (_, Some(name)) => format!("{path}.{name}"),

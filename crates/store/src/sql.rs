@@ -347,11 +347,9 @@ impl Inner {
         tx: &mut Transaction<'_, Any>,
         new: &NewCase,
         serial: &str,
-        case: &Case,
-        events: &[Event],
-        updated_at: Instant,
         counts: &mut Counts,
     ) -> Result<Created> {
+        let (case, events, updated_at) = (&new.case, &new.events, new.now);
         let intake_id: i64 = sqlx::query_scalar(
             "INSERT INTO intakes (channel, received_at, received_by, raw) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -504,15 +502,7 @@ impl Inner {
                     let serial = civicgrid_domain::serial::format(new.local_date, *seq as u32);
                     *seq += 1;
                     let created = self
-                        .insert_request(
-                            &mut tx,
-                            new,
-                            &serial,
-                            &new.case,
-                            &new.events,
-                            new.now,
-                            &mut counts,
-                        )
+                        .insert_request(&mut tx, new, &serial, &mut counts)
                         .await?;
                     done.push(Done::Intake(created));
                 }
@@ -656,8 +646,11 @@ enum Val {
     S(Option<String>),
 }
 
+/// SQLite looks `$N` names up linearly while preparing a statement, which makes a
+/// 30,000-parameter insert quadratic; anonymous `?` placeholders are bound by position.
 async fn insert_rows(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Val>>,
@@ -678,7 +671,10 @@ async fn insert_rows(
                     sql.push(',');
                 }
                 n += 1;
-                sql.push_str(&format!("${n}"));
+                match backend {
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => sql.push_str(&format!("${n}")),
+                }
             }
             sql.push(')');
         }
@@ -1504,10 +1500,10 @@ impl Store for SqlStore {
             }
             for event in &h.events {
                 for (key, value) in &event.detail {
-                    if key == "unit" || key == "from_unit" {
-                        if let Ok(unit) = value.parse::<i64>() {
-                            unit_links.push((UnitId(unit), "handler"));
-                        }
+                    if (key == "unit" || key == "from_unit")
+                        && let Ok(unit) = value.parse::<i64>()
+                    {
+                        unit_links.push((UnitId(unit), "handler"));
                     }
                 }
             }
@@ -1564,6 +1560,7 @@ impl Store for SqlStore {
         }
         insert_rows(
             &mut tx,
+            inner.backend,
             "intakes",
             &["id", "channel", "received_at", "received_by", "raw"],
             intakes,
@@ -1571,6 +1568,7 @@ impl Store for SqlStore {
         .await?;
         insert_rows(
             &mut tx,
+            inner.backend,
             "requests",
             &[
                 "id",
@@ -1617,6 +1615,7 @@ impl Store for SqlStore {
         .await?;
         insert_rows(
             &mut tx,
+            inner.backend,
             "events",
             &[
                 "request_id",
@@ -1636,6 +1635,7 @@ impl Store for SqlStore {
         .await?;
         insert_rows(
             &mut tx,
+            inner.backend,
             "request_units",
             &["request_id", "unit_id", "role"],
             links,

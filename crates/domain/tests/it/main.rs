@@ -1,6 +1,8 @@
 //! Integration tests of the rules crate: the whole lifecycle table, the merge and callback
 //! rules, authorisation, and the hash chain.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
+
 mod authorization;
 mod chain;
 mod lifecycle;

@@ -1,5 +1,7 @@
 //! Integration tests of the server, driven as a black box over HTTP on every backend.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
+
 mod errors;
 mod helpers;
 mod kill9;

@@ -153,6 +153,11 @@ async fn roles_are_enforced_per_endpoint() {
         assert_eq!(app.get(Some(token), "/api/v1/me").await.status, 200);
     }
 
+    assert_eq!(
+        app.get(Some(&street), "/api/v1/me").await.body["unit"],
+        u.other_street.0
+    );
+
     // Intake: operators, and grid workers through grid_report only.
     assert_eq!(
         app.post(Some(&handler), "/api/v1/requests", complaint())
@@ -302,4 +307,18 @@ async fn roles_are_enforced_per_endpoint() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire() {
+    let app = TestApp::start(&civicgrid_store::testing::sqlite_url()).await;
+    let token = app.login("operator").await;
+    app.clock.advance(chrono::Duration::hours(11));
+    assert_eq!(app.get(Some(&token), "/api/v1/me").await.status, 200);
+    app.clock.advance(chrono::Duration::hours(2));
+    let r = app.get(Some(&token), "/api/v1/me").await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
 }
