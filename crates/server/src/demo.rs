@@ -1095,6 +1095,17 @@ pub async fn generate_history(
                         reason: "涉及治安警情，转110处置".into(),
                     },
                 );
+            } else if age_days <= 3 && roll < 40 {
+                // Ownership unclear: the hub coordinates the units involved.
+                sim.step(
+                    &mut rng,
+                    actor(dispatcher),
+                    10..120,
+                    Command::Coordinate {
+                        units: vec![lead, street],
+                        reason: "权属不清，由中心牵头协调".into(),
+                    },
+                );
             } else if progress_limit > 0 {
                 let assisting = if roll % 17 == 0 { vec![street] } else { vec![] };
                 let assisting = assisting.into_iter().filter(|u| *u != lead).collect();
@@ -1117,16 +1128,19 @@ pub async fn generate_history(
                             reason: "经核实不属于本单位职责范围".into(),
                         },
                     );
-                    sim.step(
-                        &mut rng,
-                        actor(dispatcher),
-                        10..120,
-                        Command::Dispatch {
-                            unit: street,
-                            assisting: vec![],
-                            basis: Basis::Territorial,
-                        },
-                    );
+                    // Recent returns still wait for the dispatcher.
+                    if age_days > 2 {
+                        sim.step(
+                            &mut rng,
+                            actor(dispatcher),
+                            10..120,
+                            Command::Dispatch {
+                                unit: street,
+                                assisting: vec![],
+                                basis: Basis::Territorial,
+                            },
+                        );
+                    }
                 }
                 let handler = unit_actor(sim.case.lead.unwrap_or(lead));
                 if progress_limit > 1 {
@@ -1139,6 +1153,17 @@ pub async fn generate_history(
                         30..600,
                         Command::Contact {
                             note: Some("已电话联系市民了解情况".into()),
+                        },
+                    );
+                }
+                if age_days <= 10 && roll % 41 == 0 {
+                    // Waiting for a court ruling: the clock is paused.
+                    sim.step(
+                        &mut rng,
+                        actor(dispatcher),
+                        60..600,
+                        Command::Suspend {
+                            reason: "涉及诉讼，待法院判决后继续办理".into(),
                         },
                     );
                 }
@@ -1282,7 +1307,67 @@ pub async fn generate_history(
         written += store.import_history(batch).await?;
         progress(written);
     }
+    merge_duplicates(store, org, now, actor(dispatcher)).await?;
     Ok(written)
+}
+
+/// Repeat callers: merges some requests still awaiting dispatch into an earlier one of the
+/// same category, through the same store call the API uses.
+async fn merge_duplicates(
+    store: &Arc<dyn Store>,
+    org: &OrgTree,
+    now: Instant,
+    dispatcher: Actor,
+) -> ApiResult<()> {
+    let list = |state: &str, limit: i64| civicgrid_store::ListFilter {
+        state: Some(state.into()),
+        limit,
+        ..Default::default()
+    };
+    let (waiting, _) = store
+        .list_requests(&list("received", 200), &civicgrid_store::Visibility::All)
+        .await?;
+    let mut open = store
+        .list_requests(
+            &list("in_progress", 2000),
+            &civicgrid_store::Visibility::All,
+        )
+        .await?
+        .0;
+    open.extend(
+        store
+            .list_requests(&list("accepted", 2000), &civicgrid_store::Visibility::All)
+            .await?
+            .0,
+    );
+    let mut merged = 0;
+    for child in &waiting {
+        let Some(parent) = open
+            .iter()
+            .find(|p| p.category == child.category && p.area == child.area)
+        else {
+            continue;
+        };
+        if merged >= 12 {
+            break;
+        }
+        let org = org.clone();
+        let at = child.created_at.max(parent.created_at) + Duration::minutes(5);
+        let at = at.min(now);
+        let decide: civicgrid_store::DecideMerge = Box::new(move |c, p| {
+            let ctx = Ctx {
+                org: &org,
+                actor: dispatcher,
+                now: at,
+            };
+            lifecycle::decide_merge(c.row.id, &c.row.case, p.row.id, &p.row.case, &ctx)
+        });
+        store
+            .merge(&child.serial, &parent.serial, at, decide)
+            .await?;
+        merged += 1;
+    }
+    Ok(())
 }
 
 /// Builds the whole demo once per database: district, staff and history.

@@ -2,10 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
 
+mod demo;
 mod errors;
 mod helpers;
 mod kill9;
 mod lifecycle;
 mod openapi;
 mod permissions;
+mod real_messages;
 mod tidy;

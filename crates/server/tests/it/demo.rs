@@ -1,0 +1,130 @@
+//! The demo district: built once, the right size, every case's chain verifies, and its
+//! accounts work through the API.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use civicgrid::clock::ManualClock;
+use serde_json::json;
+
+use crate::helpers::start_time;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_district_is_complete_and_idempotent() {
+    for (backend, url) in civicgrid_store::testing::backends().await {
+        eprintln!("-- demo on {}", backend.name());
+        let store = civicgrid_store::open(&url, start_time()).await.unwrap();
+        let built = civicgrid::demo::ensure_demo(&store, start_time(), 4000, 1, &|_| {})
+            .await
+            .unwrap();
+        assert!(built);
+        assert!(
+            !civicgrid::demo::ensure_demo(&store, start_time(), 4000, 1, &|_| {})
+                .await
+                .unwrap(),
+            "second run builds nothing"
+        );
+
+        let units = store.list_units(true).await.unwrap();
+        let mut kinds: HashMap<&str, usize> = HashMap::new();
+        for unit in &units {
+            *kinds.entry(unit.kind.as_str()).or_default() += 1;
+        }
+        let expected = [
+            ("hub", 1),
+            ("street", 7),
+            ("community", 45),
+            ("grid", 120),
+            ("subgrid", 532),
+            ("department", 46),
+            ("utility", 71),
+        ];
+        for (kind, n) in expected {
+            assert_eq!(kinds.get(kind).copied().unwrap_or(0), n, "{kind}");
+        }
+        assert!(
+            units
+                .iter()
+                .filter(|u| u.kind.as_str() == "grid")
+                .all(|g| g.geometry.is_some()),
+            "every grid has a polygon"
+        );
+        let categories = store.list_categories().await.unwrap();
+        assert!(
+            (38..=45).contains(&categories.len()),
+            "about 40 categories, got {}",
+            categories.len()
+        );
+        let total = store.count_requests().await.unwrap();
+        assert!(
+            (3600..=4400).contains(&total),
+            "about 4000 requests, got {total}"
+        );
+        let check = store.verify_chains().await.unwrap();
+        assert_eq!((check.requests, check.broken.len()), (total, 0));
+        // History is spread over the past year and most of it is closed.
+        let (closed, closed_total) = store
+            .list_requests(
+                &civicgrid_store::ListFilter {
+                    state: Some("closed".into()),
+                    limit: 1,
+                    ..Default::default()
+                },
+                &civicgrid_store::Visibility::All,
+            )
+            .await
+            .unwrap();
+        assert!(closed_total * 10 > total * 8, "most old cases are closed");
+        assert!(closed[0].created_at < start_time());
+
+        // The demo accounts work through the API, and a handler sees only its unit's cases.
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let (router, _state) = civicgrid::app::build(store.clone(), clock).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let client = reqwest::Client::new();
+        let login = |name: &'static str| {
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                let r: serde_json::Value = client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&json!({"username": name, "password": civicgrid::demo::DEMO_PASSWORD}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                r["token"].as_str().unwrap().to_owned()
+            }
+        };
+        let dispatcher = login("dispatcher").await;
+        let all: serde_json::Value = client
+            .get(format!("{base}/api/v1/requests"))
+            .bearer_auth(&dispatcher)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(all["total"].as_i64().unwrap(), total);
+        let handler = login("dept25").await; // 市政设施管理处: roads and street lights
+        let own: serde_json::Value = client
+            .get(format!("{base}/api/v1/requests"))
+            .bearer_auth(&handler)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let own_total = own["total"].as_i64().unwrap();
+        assert!(
+            own_total > 0 && own_total < total,
+            "a department sees its own cases only ({own_total} of {total})"
+        );
+    }
+}
