@@ -382,3 +382,37 @@ pub struct ChainReport {
     pub events_checked: i64,
     pub broken: Vec<String>,
 }
+
+#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema)]
+pub struct TrackQuery {
+    /// The serial number read to the citizen at intake.
+    pub serial: String,
+    /// The six-digit verification code given with it.
+    pub code: String,
+}
+
+/// One step of a request's life as a citizen sees it: what happened and when, never who.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrackStep {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub state: String,
+}
+
+/// A request as the citizen who raised it may see it: no staff names, no personal data.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrackOut {
+    pub serial: String,
+    pub state: String,
+    pub kind: String,
+    pub category: Option<String>,
+    pub handling_unit: Option<String>,
+    pub outcome: Option<String>,
+    pub reply: Option<String>,
+    pub rating: Option<String>,
+    /// For a merged duplicate: the case that answers it, with its progress.
+    pub parent: Option<ParentOut>,
+    pub timeline: Vec<TrackStep>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

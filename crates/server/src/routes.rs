@@ -13,7 +13,7 @@ use civicgrid_api::{
     ActionBody, AttachmentOut, CancelReasonOut, CategoryOut, ChainReport, CreateCategory,
     CreateRequest, CreateRoutingRule, CreateUnit, CreateUser, CreatedRequest, ErrorBody, ErrorCode,
     EventOut, GrantOut, Health, LoginRequest, LoginResponse, Page, RequestOut, RequestQuery,
-    RequestSummary, RoutingRuleOut, UnitOut, UnitQuery, UserOut,
+    RequestSummary, RoutingRuleOut, TrackOut, TrackQuery, UnitOut, UnitQuery, UserOut,
 };
 use civicgrid_domain::lifecycle::{Action, Basis};
 use civicgrid_domain::org::{
@@ -39,7 +39,7 @@ type AppStateRef = State<Arc<AppState>>;
     paths(
         login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
         list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
-        request_action, upload_attachment, get_attachment, verify_chain, healthz, metrics_text
+        request_action, upload_attachment, get_attachment, track, verify_chain, healthz, metrics_text
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -80,6 +80,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/requests/{serial}/{action}"),
     ("POST", "/api/v1/requests/{serial}/attachments"),
     ("GET", "/api/v1/requests/{serial}/attachments/{id}"),
+    ("GET", "/api/v1/track"),
     ("GET", "/api/v1/admin/verify-chain"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
@@ -103,6 +104,7 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .route("/requests/{serial}/attachments", post(upload_attachment))
         .route("/requests/{serial}/attachments/{id}", get(get_attachment))
         .route("/requests/{serial}/{action}", post(request_action))
+        .route("/track", get(track))
         .route("/admin/verify-chain", get(verify_chain))
         .fallback(not_found);
     Router::new()
@@ -741,6 +743,18 @@ async fn get_attachment(
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// Public: no sign-in. What a citizen sees of their own request.
+#[utoipa::path(get, path = "/api/v1/track", params(TrackQuery),
+    responses((status = 200, body = TrackOut), (status = 404, body = ErrorBody)))]
+async fn track(
+    State(state): AppStateRef,
+    Query(query): Query<TrackQuery>,
+) -> ApiResult<Json<TrackOut>> {
+    Ok(Json(
+        service::track(&state, &query.serial, &query.code).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/verify-chain", security(("bearer" = [])),

@@ -780,3 +780,77 @@ pub fn now_local_day(now: Instant) -> String {
         .format("%Y-%m-%d")
         .to_string()
 }
+
+/// Public tracking by serial and verification code. An unknown serial and a wrong code
+/// answer alike, so serials cannot be probed; the code is compared in constant time.
+pub async fn track(
+    state: &AppState,
+    serial: &str,
+    code: &str,
+) -> ApiResult<civicgrid_api::TrackOut> {
+    let not_found = || ApiError::new(ErrorCode::RequestNotFound);
+    let serial = civicgrid_domain::serial::parse(serial).map_err(|_| not_found())?;
+    let loaded = state
+        .store
+        .get_request(&serial)
+        .await?
+        .ok_or_else(not_found)?;
+    let stored = loaded.row.verify_code.as_bytes();
+    let given = code.trim().as_bytes();
+    let same = stored.len() == given.len()
+        && stored
+            .iter()
+            .zip(given)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return Err(not_found());
+    }
+    let reference = state.reference();
+    let row = &loaded.row;
+    let timeline = state
+        .store
+        .events(row.id)
+        .await?
+        .into_iter()
+        .map(|e| civicgrid_api::TrackStep {
+            kind: e.kind,
+            at: e.at,
+            state: e.to,
+        })
+        .collect();
+    let parent = match row.case.parent {
+        Some(parent_id) => state
+            .store
+            .get_request_by_id(parent_id)
+            .await?
+            .map(|p| ParentOut {
+                serial: p.row.serial,
+                state: p.row.case.state.as_str().into(),
+                outcome: p.row.case.outcome.map(|o| o.as_str().into()),
+                reply: p.row.case.reply,
+            }),
+        None => None,
+    };
+    Ok(civicgrid_api::TrackOut {
+        serial: row.serial.clone(),
+        state: row.case.state.as_str().into(),
+        kind: row.kind.as_str().into(),
+        category: row
+            .category
+            .and_then(|c| reference.category(c))
+            .map(|c| c.name.clone()),
+        handling_unit: row
+            .case
+            .lead
+            .and_then(|u| reference.org.get(u))
+            .map(|u| u.name.clone()),
+        outcome: row.case.outcome.map(|o| o.as_str().into()),
+        reply: row.case.reply.clone(),
+        rating: row.case.rating.map(|r| r.as_str().into()),
+        parent,
+        timeline,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}

@@ -43,6 +43,22 @@ async fn a_request_lives_from_intake_to_close() {
         let r = app.act(&operator, &serial, "callback", json!({"rating": "satisfied", "resolved": true})).await;
         assert_eq!(r.body["state"], "closed");
 
+        // The citizen tracks it with the serial and code: no staff, no personal data.
+        let code = created.body["verification_code"].as_str().unwrap();
+        let tracked = app.get(None, &format!("/api/v1/track?serial={serial}&code={code}")).await;
+        assert_eq!((tracked.status, tracked.body["state"].as_str()), (200, Some("closed")));
+        assert_eq!(tracked.body["reply"], "已更换灯泡");
+        assert_eq!(tracked.body["timeline"].as_array().unwrap().len(), 5);
+        let text = tracked.body.to_string();
+        for secret in ["13800138000", "张三丰", "handler", "operator", "actor"] {
+            assert!(!text.contains(secret), "public tracking leaks `{secret}`: {text}");
+        }
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let r = app.get(None, &format!("/api/v1/track?serial={serial}&code={wrong}")).await;
+        assert_eq!((r.status, r.body["error"]["code"].as_str()), (404, Some("request_not_found")));
+        let r = app.get(None, &format!("/api/v1/track?serial=20990101000001&code={code}")).await;
+        assert_eq!(r.status, 404, "an unknown serial answers like a wrong code");
+
         let events = app.get(Some(&operator), &format!("/api/v1/requests/{serial}/events")).await;
         let kinds: Vec<&str> = events.body["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["received", "dispatch", "accept", "resolve", "callback"]);

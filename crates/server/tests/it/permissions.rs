@@ -6,7 +6,12 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, complaint};
 
-const PUBLIC: &[&str] = &["/api/v1/auth/login", "/healthz", "/metrics"];
+const PUBLIC: &[&str] = &[
+    "/api/v1/auth/login",
+    "/api/v1/track",
+    "/healthz",
+    "/metrics",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_protected_endpoint_needs_a_token() {
