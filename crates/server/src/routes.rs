@@ -131,6 +131,18 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
+/// A short list returned whole, in the same page shape as the long ones.
+fn whole_page<T>(items: Vec<T>) -> Page<T> {
+    let total = items.len() as i64;
+    let page_size = items.len().max(1) as u32;
+    Page {
+        items,
+        total,
+        page: 1,
+        page_size,
+    }
+}
+
 fn require_admin(principal: &Principal) -> ApiResult<()> {
     if principal.is_admin() {
         Ok(())
@@ -345,14 +357,7 @@ async fn list_categories(
         .iter()
         .map(category_out)
         .collect();
-    let total = items.len() as i64;
-    let page_size = items.len().max(1) as u32;
-    Ok(Json(Page {
-        items,
-        total,
-        page: 1,
-        page_size,
-    }))
+    Ok(Json(whole_page(items)))
 }
 
 #[utoipa::path(post, path = "/api/v1/categories", request_body = CreateCategory, security(("bearer" = [])),
@@ -423,14 +428,7 @@ async fn list_routing_rules(
     Auth(_): Auth,
 ) -> ApiResult<Json<Page<RoutingRuleOut>>> {
     let items: Vec<RoutingRuleOut> = state.reference().rules.iter().map(rule_out).collect();
-    let total = items.len() as i64;
-    let page_size = items.len().max(1) as u32;
-    Ok(Json(Page {
-        items,
-        total,
-        page: 1,
-        page_size,
-    }))
+    Ok(Json(whole_page(items)))
 }
 
 #[utoipa::path(post, path = "/api/v1/routing-rules", request_body = CreateRoutingRule, security(("bearer" = [])),
@@ -635,14 +633,7 @@ async fn request_events(
     Path(serial): Path<String>,
 ) -> ApiResult<Json<Page<EventOut>>> {
     let items = service::events(&state, &principal, &serial).await?;
-    let total = items.len() as i64;
-    let page_size = items.len().max(1) as u32;
-    Ok(Json(Page {
-        items,
-        total,
-        page: 1,
-        page_size,
-    }))
+    Ok(Json(whole_page(items)))
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{serial}/{action}", request_body = ActionBody,

@@ -238,6 +238,26 @@ pub async fn intake(
     })
 }
 
+/// The parent case of a merged duplicate, whose progress answers the duplicate's caller.
+async fn parent_of(
+    state: &AppState,
+    case: &civicgrid_domain::lifecycle::Case,
+) -> ApiResult<Option<ParentOut>> {
+    let Some(parent_id) = case.parent else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .get_request_by_id(parent_id)
+        .await?
+        .map(|p| ParentOut {
+            serial: p.row.serial,
+            state: p.row.case.state.as_str().into(),
+            outcome: p.row.case.outcome.map(|o| o.as_str().into()),
+            reply: p.row.case.reply,
+        }))
+}
+
 /// The units a stored request is tied to, for authorisation.
 pub fn scope_of(loaded: &Loaded) -> Scope {
     let row = &loaded.row;
@@ -312,19 +332,7 @@ pub async fn view(
         };
         state.store.audit(vec![entry]).await?;
     }
-    let parent = match row.case.parent {
-        Some(parent_id) => state
-            .store
-            .get_request_by_id(parent_id)
-            .await?
-            .map(|p| ParentOut {
-                serial: p.row.serial,
-                state: p.row.case.state.as_str().into(),
-                outcome: p.row.case.outcome.map(|o| o.as_str().into()),
-                reply: p.row.case.reply,
-            }),
-        None => None,
-    };
+    let parent = parent_of(state, &row.case).await?;
     let children = if row.case.demand > 1 {
         state.store.children(row.id).await?
     } else {
@@ -819,19 +827,7 @@ pub async fn track(
             state: e.to,
         })
         .collect();
-    let parent = match row.case.parent {
-        Some(parent_id) => state
-            .store
-            .get_request_by_id(parent_id)
-            .await?
-            .map(|p| ParentOut {
-                serial: p.row.serial,
-                state: p.row.case.state.as_str().into(),
-                outcome: p.row.case.outcome.map(|o| o.as_str().into()),
-                reply: p.row.case.reply,
-            }),
-        None => None,
-    };
+    let parent = parent_of(state, &row.case).await?;
     Ok(civicgrid_api::TrackOut {
         serial: row.serial.clone(),
         state: row.case.state.as_str().into(),

@@ -294,33 +294,21 @@ impl Inner {
         &self,
         tx: &mut Transaction<'_, Any>,
         request: RequestId,
-        mut seq: i64,
-        mut previous: String,
+        serial: &str,
+        first_seq: i64,
+        previous: String,
         events: &[Event],
     ) -> Result<(i64, String)> {
-        for event in events {
-            let hash = chain::link(&previous, &chain::canonical(request, seq, event));
-            sqlx::query(
-                "INSERT INTO events (request_id, seq, kind, at, actor_user, actor_unit, from_state, to_state, reason, detail, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(request.0)
-            .bind(seq)
-            .bind(event.kind.as_str())
-            .bind(ms(event.at))
-            .bind(event.actor.user.map(|u| u.0))
-            .bind(event.actor.unit.map(|u| u.0))
-            .bind(event.from.map(|s| s.as_str()))
-            .bind(event.to.as_str())
-            .bind(event.reason.clone())
-            .bind(detail_json(&event.detail))
-            .bind(&hash)
-            .execute(&mut **tx)
-            .await?;
-            previous = hash;
-            seq += 1;
-        }
-        Ok((seq, previous))
+        let (rows, last) = chain_rows(serial, first_seq, previous, events);
+        let rows = rows
+            .into_iter()
+            .map(|mut row| {
+                row.insert(0, Val::I(Some(request.0)));
+                row
+            })
+            .collect();
+        insert_rows(tx, self.backend, "events", EVENT_COLUMNS, rows, None).await?;
+        Ok((first_seq + events.len() as i64, last))
     }
 
     async fn link_units(
@@ -340,82 +328,6 @@ impl Inner {
             .await?;
         }
         Ok(())
-    }
-
-    async fn insert_request(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        new: &NewCase,
-        serial: &str,
-        counts: &mut Counts,
-    ) -> Result<Created> {
-        let (case, events, updated_at) = (&new.case, &new.events, new.now);
-        let intake_id: i64 = sqlx::query_scalar(
-            "INSERT INTO intakes (channel, received_at, received_by, raw) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(new.channel.as_str())
-        .bind(ms(new.now))
-        .bind(new.created_by.map(|u| u.0))
-        .bind(&new.raw_intake)
-        .fetch_one(&mut **tx)
-        .await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO requests (serial, verify_code, intake_id, channel, kind, urgency, category_id, line, content, \
-             address, lat, lng, caller_name, caller_phone, area_id, intake_unit_id, created_by, state, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
-        )
-        .bind(serial)
-        .bind(&new.verify_code)
-        .bind(intake_id)
-        .bind(new.channel.as_str())
-        .bind(new.kind.as_str())
-        .bind(new.urgency.as_str())
-        .bind(new.category.map(|c| c.0))
-        .bind(new.line.clone())
-        .bind(&new.content)
-        .bind(new.address.clone())
-        .bind(new.location.map(|l| l.lat))
-        .bind(new.location.map(|l| l.lng))
-        .bind(new.caller_name.clone())
-        .bind(new.caller_phone.clone())
-        .bind(new.area.map(|u| u.0))
-        .bind(new.intake_unit.map(|u| u.0))
-        .bind(new.created_by.map(|u| u.0))
-        .bind(State::Received.as_str())
-        .bind(ms(new.now))
-        .bind(ms(new.now))
-        .fetch_one(&mut **tx)
-        .await?;
-        let request = RequestId(id);
-        let (count, last) = self
-            .append_events(tx, request, 0, String::new(), events)
-            .await?;
-        self.write_case(tx, request, case, count, &last, updated_at)
-            .await?;
-        let mut links: Vec<(UnitId, &'static str)> = Vec::new();
-        if let Some(area) = new.area {
-            links.push((area, "area"));
-        }
-        if let Some(unit) = new.intake_unit {
-            links.push((unit, "intake"));
-        }
-        links.extend(handler_links(case));
-        self.link_units(tx, request, &links).await?;
-        let day = self.day(new.now);
-        counts.add(
-            &day,
-            "category",
-            new.category.map_or(0, |c| c.0),
-            "received",
-        );
-        counts.add(&day, "area", new.area.map_or(0, |u| u.0), "received");
-        for event in events {
-            counts.event(&self.day(event.at), event, case.lead);
-        }
-        Ok(Created {
-            id: request,
-            serial: serial.to_owned(),
-        })
     }
 
     async fn write_case(
@@ -474,7 +386,9 @@ impl Inner {
         Ok(last - n + 1)
     }
 
-    /// Commits a batch of queued writes in one transaction.
+    /// Commits a batch of queued writes in one transaction, with one multi-row statement
+    /// per table rather than one per request: the writer's time per request is what
+    /// bounds intake on a single SQLite file.
     pub(crate) async fn commit_jobs(&self, jobs: &[&Job]) -> Result<Vec<Done>> {
         let mut tx = self.write.begin().await?;
         let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
@@ -490,8 +404,9 @@ impl Inner {
             let first = self.take_serials(&mut tx, day, *n).await?;
             next_serial.insert(day.clone(), first);
         }
-        let mut counts = Counts::default();
-        let mut done = Vec::with_capacity(jobs.len());
+        let mut serials: Vec<Option<String>> = Vec::with_capacity(jobs.len());
+        let mut intakes: Vec<(&NewCase, String)> = Vec::new();
+        let mut audits = Vec::new();
         for job in jobs {
             match job {
                 Job::Intake(new, _) => {
@@ -501,29 +416,198 @@ impl Inner {
                         .ok_or_else(|| StoreError::Corrupt("serial day".into()))?;
                     let serial = civicgrid_domain::serial::format(new.local_date, *seq as u32);
                     *seq += 1;
-                    let created = self
-                        .insert_request(&mut tx, new, &serial, &mut counts)
-                        .await?;
-                    done.push(Done::Intake(created));
+                    serials.push(Some(serial.clone()));
+                    intakes.push((new, serial));
                 }
                 Job::Audit(entries, _) => {
+                    serials.push(None);
                     for entry in entries {
-                        sqlx::query("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(ms(entry.at))
-                            .bind(entry.user.map(|u| u.0))
-                            .bind(&entry.action)
-                            .bind(&entry.target)
-                            .bind(&entry.detail)
-                            .execute(&mut *tx)
-                            .await?;
+                        audits.push(vec![
+                            Val::I(Some(ms(entry.at))),
+                            Val::I(entry.user.map(|u| u.0)),
+                            Val::S(Some(entry.action.clone())),
+                            Val::S(Some(entry.target.clone())),
+                            Val::S(Some(entry.detail.clone())),
+                        ]);
                     }
-                    done.push(Done::Audit);
                 }
             }
         }
-        self.write_counts(&mut tx, counts).await?;
+        let ids = if intakes.is_empty() {
+            HashMap::new()
+        } else {
+            let cases: Vec<CaseRows<'_>> = intakes
+                .iter()
+                .map(|(new, serial)| CaseRows {
+                    new,
+                    serial,
+                    case: &new.case,
+                    events: &new.events,
+                    updated_at: new.now,
+                })
+                .collect();
+            self.insert_cases(&mut tx, &cases, None).await?
+        };
+        if !audits.is_empty() {
+            insert_rows(
+                &mut tx,
+                self.backend,
+                "audit_log",
+                &["at", "user_id", "action", "target", "detail"],
+                audits,
+                None,
+            )
+            .await?;
+        }
         tx.commit().await?;
-        Ok(done)
+        serials
+            .into_iter()
+            .map(|serial| match serial {
+                Some(serial) => {
+                    let id = ids
+                        .get(&serial)
+                        .copied()
+                        .ok_or_else(|| StoreError::Corrupt(format!("no id for {serial}")))?;
+                    Ok(Done::Intake(Created {
+                        id: RequestId(id),
+                        serial,
+                    }))
+                }
+                None => Ok(Done::Audit),
+            })
+            .collect()
+    }
+
+    /// Inserts whole cases (intake record, request, events, unit links, counters) with one
+    /// statement per table. `first_id` gives explicit request and intake ids (bulk import);
+    /// otherwise the database assigns them. Returns serial → request id.
+    async fn insert_cases(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        cases: &[CaseRows<'_>],
+        first_id: Option<(i64, i64)>,
+    ) -> Result<HashMap<String, i64>> {
+        let backend = self.backend;
+        let mut intake_rows = Vec::with_capacity(cases.len());
+        for (index, c) in cases.iter().enumerate() {
+            let mut row = vec![
+                Val::S(Some(c.new.channel.as_str().into())),
+                Val::I(Some(ms(c.new.now))),
+                Val::I(c.new.created_by.map(|u| u.0)),
+                Val::S(Some(c.new.raw_intake.clone())),
+                Val::S(Some(c.serial.to_owned())),
+            ];
+            if let Some((_, first_intake)) = first_id {
+                row.insert(0, Val::I(Some(first_intake + index as i64)));
+            }
+            intake_rows.push(row);
+        }
+        let intake_columns: &[&str] = if first_id.is_some() {
+            &[
+                "id",
+                "channel",
+                "received_at",
+                "received_by",
+                "raw",
+                "first_serial",
+            ]
+        } else {
+            &[
+                "channel",
+                "received_at",
+                "received_by",
+                "raw",
+                "first_serial",
+            ]
+        };
+        let returned = insert_rows(
+            tx,
+            backend,
+            "intakes",
+            intake_columns,
+            intake_rows,
+            Some("id, first_serial"),
+        )
+        .await?;
+        let mut intake_ids: HashMap<String, i64> = HashMap::with_capacity(cases.len());
+        for row in returned {
+            intake_ids.insert(row.try_get("first_serial")?, row.try_get("id")?);
+        }
+
+        let mut request_rows = Vec::with_capacity(cases.len());
+        let mut counts = Counts::default();
+        let mut chains = Vec::with_capacity(cases.len());
+        for (index, c) in cases.iter().enumerate() {
+            let intake_id = intake_ids.get(c.serial).copied();
+            let (events, last_hash) = chain_rows(c.serial, 0, String::new(), c.events);
+            let mut row = request_values(c, intake_id, c.events.len() as i64, &last_hash);
+            if let Some((first_request, _)) = first_id {
+                row.insert(0, Val::I(Some(first_request + index as i64)));
+            }
+            request_rows.push(row);
+            chains.push(events);
+            let day = self.day(c.new.now);
+            counts.add(
+                &day,
+                "category",
+                c.new.category.map_or(0, |x| x.0),
+                "received",
+            );
+            counts.add(&day, "area", c.new.area.map_or(0, |u| u.0), "received");
+            for event in c.events {
+                counts.event(&self.day(event.at), event, c.case.lead);
+            }
+        }
+        let mut columns: Vec<&str> = Vec::with_capacity(REQUEST_INSERT_COLUMNS.len() + 1);
+        if first_id.is_some() {
+            columns.push("id");
+        }
+        columns.extend_from_slice(REQUEST_INSERT_COLUMNS);
+        let returned = insert_rows(
+            tx,
+            backend,
+            "requests",
+            &columns,
+            request_rows,
+            Some("id, serial"),
+        )
+        .await?;
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(cases.len());
+        for row in returned {
+            ids.insert(row.try_get("serial")?, row.try_get("id")?);
+        }
+
+        let mut event_rows = Vec::new();
+        let mut link_rows = Vec::new();
+        for (c, chain) in cases.iter().zip(chains) {
+            let id = ids
+                .get(c.serial)
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("no id for {}", c.serial)))?;
+            for mut row in chain {
+                row.insert(0, Val::I(Some(id)));
+                event_rows.push(row);
+            }
+            for (unit, role) in case_links(c) {
+                link_rows.push(vec![
+                    Val::I(Some(id)),
+                    Val::I(Some(unit.0)),
+                    Val::S(Some(role.into())),
+                ]);
+            }
+        }
+        insert_rows(tx, backend, "events", EVENT_COLUMNS, event_rows, None).await?;
+        insert_rows(
+            tx,
+            backend,
+            "request_units",
+            &["request_id", "unit_id", "role"],
+            link_rows,
+            None,
+        )
+        .await?;
+        self.write_counts(tx, counts).await?;
+        Ok(ids)
     }
 
     async fn load(&self, tx: &mut Transaction<'_, Any>, serial: &str) -> Result<Option<Loaded>> {
@@ -556,6 +640,7 @@ impl Inner {
             .append_events(
                 tx,
                 row.id,
+                &row.serial,
                 row.event_count,
                 row.last_hash.clone(),
                 &decision.events,
@@ -616,6 +701,171 @@ impl Inner {
     }
 }
 
+/// One case to insert: its intake values, serial, lifecycle values and events.
+pub(crate) struct CaseRows<'a> {
+    new: &'a NewCase,
+    serial: &'a str,
+    case: &'a Case,
+    events: &'a [Event],
+    updated_at: Instant,
+}
+
+/// The columns of a new `requests` row (the id comes from the database or the import).
+const REQUEST_INSERT_COLUMNS: &[&str] = &[
+    "serial",
+    "verify_code",
+    "intake_id",
+    "channel",
+    "kind",
+    "urgency",
+    "category_id",
+    "line",
+    "content",
+    "address",
+    "lat",
+    "lng",
+    "caller_name",
+    "caller_phone",
+    "area_id",
+    "intake_unit_id",
+    "created_by",
+    "state",
+    "lead_unit_id",
+    "assisting",
+    "coordination",
+    "pending_extension",
+    "extension_days",
+    "suspended_from",
+    "parent_id",
+    "outcome",
+    "reply",
+    "proper_owner",
+    "rating",
+    "citizen_resolved",
+    "demand",
+    "redo_count",
+    "return_count",
+    "event_count",
+    "last_hash",
+    "created_at",
+    "updated_at",
+];
+
+const EVENT_COLUMNS: &[&str] = &[
+    "request_id",
+    "seq",
+    "kind",
+    "at",
+    "actor_user",
+    "actor_unit",
+    "from_state",
+    "to_state",
+    "reason",
+    "detail",
+    "hash",
+];
+
+fn request_values(
+    c: &CaseRows<'_>,
+    intake_id: Option<i64>,
+    event_count: i64,
+    last_hash: &str,
+) -> Vec<Val> {
+    let (new, case) = (c.new, c.case);
+    vec![
+        Val::S(Some(c.serial.to_owned())),
+        Val::S(Some(new.verify_code.clone())),
+        Val::I(intake_id),
+        Val::S(Some(new.channel.as_str().into())),
+        Val::S(Some(new.kind.as_str().into())),
+        Val::S(Some(new.urgency.as_str().into())),
+        Val::I(new.category.map(|x| x.0)),
+        Val::S(new.line.clone()),
+        Val::S(Some(new.content.clone())),
+        Val::S(new.address.clone()),
+        Val::F(new.location.map(|l| l.lat)),
+        Val::F(new.location.map(|l| l.lng)),
+        Val::S(new.caller_name.clone()),
+        Val::S(new.caller_phone.clone()),
+        Val::I(new.area.map(|u| u.0)),
+        Val::I(new.intake_unit.map(|u| u.0)),
+        Val::I(new.created_by.map(|u| u.0)),
+        Val::S(Some(case.state.as_str().into())),
+        Val::I(case.lead.map(|u| u.0)),
+        Val::S(Some(join_ids(&case.assisting))),
+        Val::S(Some(join_ids(&case.coordination))),
+        Val::I(case.pending_extension.map(i64::from)),
+        Val::I(Some(i64::from(case.extension_days))),
+        Val::S(case.suspended_from.map(|x| x.as_str().into())),
+        Val::I(case.parent.map(|x| x.0)),
+        Val::S(case.outcome.map(|x| x.as_str().into())),
+        Val::S(case.reply.clone()),
+        Val::S(case.proper_owner.clone()),
+        Val::S(case.rating.map(|x| x.as_str().into())),
+        Val::I(case.citizen_says_resolved.map(i64::from)),
+        Val::I(Some(i64::from(case.demand))),
+        Val::I(Some(i64::from(case.redo_count))),
+        Val::I(Some(i64::from(case.return_count))),
+        Val::I(Some(event_count)),
+        Val::S(Some(last_hash.to_owned())),
+        Val::I(Some(ms(new.now))),
+        Val::I(Some(ms(c.updated_at))),
+    ]
+}
+
+/// Event rows (without the request id, which the caller prepends) continuing a chain.
+fn chain_rows(
+    serial: &str,
+    first_seq: i64,
+    mut previous: String,
+    events: &[Event],
+) -> (Vec<Vec<Val>>, String) {
+    let mut rows = Vec::with_capacity(events.len());
+    for (offset, event) in events.iter().enumerate() {
+        let seq = first_seq + offset as i64;
+        let hash = chain::link(&previous, &chain::canonical(serial, seq, event));
+        rows.push(vec![
+            Val::I(Some(seq)),
+            Val::S(Some(event.kind.as_str().into())),
+            Val::I(Some(ms(event.at))),
+            Val::I(event.actor.user.map(|u| u.0)),
+            Val::I(event.actor.unit.map(|u| u.0)),
+            Val::S(event.from.map(|x| x.as_str().into())),
+            Val::S(Some(event.to.as_str().into())),
+            Val::S(event.reason.clone()),
+            Val::S(Some(detail_json(&event.detail))),
+            Val::S(Some(hash.clone())),
+        ]);
+        previous = hash;
+    }
+    (rows, previous)
+}
+
+/// The units a new case is tied to: where it lies, where it was taken in, and every unit
+/// its history names as handling it.
+fn case_links(c: &CaseRows<'_>) -> Vec<(UnitId, &'static str)> {
+    let mut links: Vec<(UnitId, &'static str)> = Vec::new();
+    if let Some(area) = c.new.area {
+        links.push((area, "area"));
+    }
+    if let Some(unit) = c.new.intake_unit {
+        links.push((unit, "intake"));
+    }
+    for event in c.events {
+        for (key, value) in &event.detail {
+            if (key == "unit" || key == "from_unit")
+                && let Ok(unit) = value.parse::<i64>()
+            {
+                links.push((UnitId(unit), "handler"));
+            }
+        }
+    }
+    links.extend(handler_links(c.case));
+    links.sort();
+    links.dedup();
+    links
+}
+
 /// Every unit currently handling the case (lead, assisting, coordinating) is linked as a
 /// handler; links are never removed, so former handlers keep read access.
 fn handler_links(case: &Case) -> Vec<(UnitId, &'static str)> {
@@ -654,9 +904,11 @@ async fn insert_rows(
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Val>>,
-) -> Result<()> {
+    returning: Option<&str>,
+) -> Result<Vec<AnyRow>> {
     let per_chunk = (30_000 / columns.len()).max(1);
     let mut rows = rows.into_iter().peekable();
+    let mut out = Vec::new();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
@@ -678,7 +930,11 @@ async fn insert_rows(
             }
             sql.push(')');
         }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        if let Some(returning) = returning {
+            sql.push_str(" RETURNING ");
+            sql.push_str(returning);
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
             for value in row {
                 query = match value {
@@ -688,9 +944,13 @@ async fn insert_rows(
                 };
             }
         }
-        query.execute(&mut **tx).await?;
+        if returning.is_some() {
+            out.extend(query.fetch_all(&mut **tx).await?);
+        } else {
+            query.execute(&mut **tx).await?;
+        }
     }
-    Ok(())
+    Ok(out)
 }
 
 impl SqlStore {
@@ -1439,208 +1699,26 @@ impl Store for SqlStore {
         let n = cases.len() as i64;
         let first_request = inner.reserve_ids(&mut tx, "requests", n).await?;
         let first_intake = inner.reserve_ids(&mut tx, "intakes", n).await?;
-        let mut intakes = Vec::with_capacity(cases.len());
-        let mut requests = Vec::with_capacity(cases.len());
-        let mut events = Vec::new();
-        let mut links = Vec::new();
-        let mut counts = Counts::default();
+        let rows: Vec<CaseRows<'_>> = cases
+            .iter()
+            .map(|h| CaseRows {
+                new: &h.new,
+                serial: &h.serial,
+                case: &h.case,
+                events: &h.events,
+                updated_at: h.updated_at,
+            })
+            .collect();
+        inner
+            .insert_cases(&mut tx, &rows, Some((first_request, first_intake)))
+            .await?;
         let mut last_serial: BTreeMap<String, i64> = BTreeMap::new();
-        for (index, h) in cases.iter().enumerate() {
-            let id = first_request + index as i64;
-            let intake = first_intake + index as i64;
-            let new = &h.new;
-            let case = &h.case;
-            intakes.push(vec![
-                Val::I(Some(intake)),
-                Val::S(Some(new.channel.as_str().into())),
-                Val::I(Some(ms(new.now))),
-                Val::I(new.created_by.map(|u| u.0)),
-                Val::S(Some(new.raw_intake.clone())),
-            ]);
-            let mut previous = String::new();
-            for (seq, event) in h.events.iter().enumerate() {
-                let hash = chain::link(
-                    &previous,
-                    &chain::canonical(RequestId(id), seq as i64, event),
-                );
-                events.push(vec![
-                    Val::I(Some(id)),
-                    Val::I(Some(seq as i64)),
-                    Val::S(Some(event.kind.as_str().into())),
-                    Val::I(Some(ms(event.at))),
-                    Val::I(event.actor.user.map(|u| u.0)),
-                    Val::I(event.actor.unit.map(|u| u.0)),
-                    Val::S(event.from.map(|s| s.as_str().into())),
-                    Val::S(Some(event.to.as_str().into())),
-                    Val::S(event.reason.clone()),
-                    Val::S(Some(detail_json(&event.detail))),
-                    Val::S(Some(hash.clone())),
-                ]);
-                counts.event(&inner.day(event.at), event, case.lead);
-                previous = hash;
-            }
-            let day = inner.day(new.now);
-            counts.add(
-                &day,
-                "category",
-                new.category.map_or(0, |c| c.0),
-                "received",
-            );
-            counts.add(&day, "area", new.area.map_or(0, |u| u.0), "received");
-            let serial_day = h.serial.get(..8).unwrap_or_default().to_owned();
+        for h in &cases {
+            let day = h.serial.get(..8).unwrap_or_default().to_owned();
             let sequence: i64 = h.serial.get(8..).and_then(|s| s.parse().ok()).unwrap_or(0);
-            let entry = last_serial.entry(serial_day).or_default();
+            let entry = last_serial.entry(day).or_default();
             *entry = (*entry).max(sequence);
-            let mut unit_links: Vec<(UnitId, &str)> = Vec::new();
-            if let Some(area) = new.area {
-                unit_links.push((area, "area"));
-            }
-            if let Some(unit) = new.intake_unit {
-                unit_links.push((unit, "intake"));
-            }
-            for event in &h.events {
-                for (key, value) in &event.detail {
-                    if (key == "unit" || key == "from_unit")
-                        && let Ok(unit) = value.parse::<i64>()
-                    {
-                        unit_links.push((UnitId(unit), "handler"));
-                    }
-                }
-            }
-            unit_links.extend(handler_links(case));
-            unit_links.sort();
-            unit_links.dedup();
-            for (unit, role) in unit_links {
-                links.push(vec![
-                    Val::I(Some(id)),
-                    Val::I(Some(unit.0)),
-                    Val::S(Some(role.into())),
-                ]);
-            }
-            requests.push(vec![
-                Val::I(Some(id)),
-                Val::S(Some(h.serial.clone())),
-                Val::S(Some(new.verify_code.clone())),
-                Val::I(Some(intake)),
-                Val::S(Some(new.channel.as_str().into())),
-                Val::S(Some(new.kind.as_str().into())),
-                Val::S(Some(new.urgency.as_str().into())),
-                Val::I(new.category.map(|c| c.0)),
-                Val::S(new.line.clone()),
-                Val::S(Some(new.content.clone())),
-                Val::S(new.address.clone()),
-                Val::F(new.location.map(|l| l.lat)),
-                Val::F(new.location.map(|l| l.lng)),
-                Val::S(new.caller_name.clone()),
-                Val::S(new.caller_phone.clone()),
-                Val::I(new.area.map(|u| u.0)),
-                Val::I(new.intake_unit.map(|u| u.0)),
-                Val::I(new.created_by.map(|u| u.0)),
-                Val::S(Some(case.state.as_str().into())),
-                Val::I(case.lead.map(|u| u.0)),
-                Val::S(Some(join_ids(&case.assisting))),
-                Val::S(Some(join_ids(&case.coordination))),
-                Val::I(case.pending_extension.map(i64::from)),
-                Val::I(Some(i64::from(case.extension_days))),
-                Val::S(case.suspended_from.map(|s| s.as_str().into())),
-                Val::I(case.parent.map(|p| p.0)),
-                Val::S(case.outcome.map(|o| o.as_str().into())),
-                Val::S(case.reply.clone()),
-                Val::S(case.proper_owner.clone()),
-                Val::S(case.rating.map(|r| r.as_str().into())),
-                Val::I(case.citizen_says_resolved.map(i64::from)),
-                Val::I(Some(i64::from(case.demand))),
-                Val::I(Some(i64::from(case.redo_count))),
-                Val::I(Some(i64::from(case.return_count))),
-                Val::I(Some(h.events.len() as i64)),
-                Val::S(Some(previous)),
-                Val::I(Some(ms(new.now))),
-                Val::I(Some(ms(h.updated_at))),
-            ]);
         }
-        insert_rows(
-            &mut tx,
-            inner.backend,
-            "intakes",
-            &["id", "channel", "received_at", "received_by", "raw"],
-            intakes,
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            inner.backend,
-            "requests",
-            &[
-                "id",
-                "serial",
-                "verify_code",
-                "intake_id",
-                "channel",
-                "kind",
-                "urgency",
-                "category_id",
-                "line",
-                "content",
-                "address",
-                "lat",
-                "lng",
-                "caller_name",
-                "caller_phone",
-                "area_id",
-                "intake_unit_id",
-                "created_by",
-                "state",
-                "lead_unit_id",
-                "assisting",
-                "coordination",
-                "pending_extension",
-                "extension_days",
-                "suspended_from",
-                "parent_id",
-                "outcome",
-                "reply",
-                "proper_owner",
-                "rating",
-                "citizen_resolved",
-                "demand",
-                "redo_count",
-                "return_count",
-                "event_count",
-                "last_hash",
-                "created_at",
-                "updated_at",
-            ],
-            requests,
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            inner.backend,
-            "events",
-            &[
-                "request_id",
-                "seq",
-                "kind",
-                "at",
-                "actor_user",
-                "actor_unit",
-                "from_state",
-                "to_state",
-                "reason",
-                "detail",
-                "hash",
-            ],
-            events,
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            inner.backend,
-            "request_units",
-            &["request_id", "unit_id", "role"],
-            links,
-        )
-        .await?;
         for (day, last) in last_serial {
             sqlx::query(
                 "INSERT INTO serial_days (day, last) VALUES ($1, $2) \
@@ -1651,7 +1729,6 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        inner.write_counts(&mut tx, counts).await?;
         tx.commit().await?;
         Ok(cases.len())
     }
@@ -1694,7 +1771,7 @@ impl Store for SqlStore {
                 for (seq, event) in events.iter().enumerate() {
                     ok &= event.seq == seq as i64;
                     texts.push((
-                        chain::canonical(RequestId(id), event.seq, &event_of_row(event)?),
+                        chain::canonical(&serial, event.seq, &event_of_row(event)?),
                         event.hash.as_str(),
                     ));
                 }

@@ -1,6 +1,5 @@
 //! The hash chain detects an edited or dropped event.
 
-use civicgrid_domain::RequestId;
 use civicgrid_domain::chain::{canonical, first_break, link};
 use civicgrid_domain::lifecycle::receive;
 use civicgrid_domain::org::Actor;
@@ -16,7 +15,7 @@ fn tampering_breaks_the_chain_where_it_happened() {
     let texts: Vec<String> = events
         .iter()
         .enumerate()
-        .map(|(i, e)| canonical(RequestId(7), i as i64, e))
+        .map(|(i, e)| canonical("20261122000007", i as i64, e))
         .collect();
     let mut hashes = Vec::new();
     let mut previous = String::new();

@@ -62,7 +62,9 @@ CREATE TABLE intakes (
     channel TEXT NOT NULL,
     received_at BIGINT NOT NULL,
     received_by BIGINT,
-    raw TEXT NOT NULL
+    raw TEXT NOT NULL,
+    -- The serial of the first request this intake produced (one call may produce several).
+    first_serial TEXT
 );
 
 CREATE TABLE serial_days (
