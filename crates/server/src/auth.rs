@@ -84,16 +84,55 @@ impl FromRequestParts<Arc<AppState>> for Auth {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
-        let user = state
-            .store
-            .session_user(&token_hash(token), state.now())
-            .await?
-            .ok_or_else(|| {
-                ApiError::with_message(
-                    ErrorCode::Unauthenticated,
-                    "the token is unknown or expired",
-                )
-            })?;
-        Ok(Auth(principal_of(&user)))
+        let hash = token_hash(token);
+        let now = state.now();
+        if let Some(principal) = state.sessions.get(&hash, now) {
+            return Ok(Auth(principal));
+        }
+        let (user, expires) = state.store.session_user(&hash, now).await?.ok_or_else(|| {
+            ApiError::with_message(
+                ErrorCode::Unauthenticated,
+                "the token is unknown or expired",
+            )
+        })?;
+        let principal = principal_of(&user);
+        state.sessions.put(hash, principal.clone(), now, expires);
+        Ok(Auth(principal))
+    }
+}
+
+/// Resolved sessions, kept briefly so a busy client does not cost two database reads per
+/// call. An entry lives at most `TTL` and never past its session's expiry, so a changed
+/// role or a revoked session takes effect within `TTL` on every instance.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (Principal, Instant)>>,
+}
+
+type Instant = civicgrid_domain::Instant;
+
+impl SessionCache {
+    const TTL_SECONDS: i64 = 30;
+    const MAX_ENTRIES: usize = 10_000;
+
+    pub fn get(&self, token_hash: &str, now: Instant) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(token_hash)
+            .filter(|(_, until)| now < *until)
+            .map(|(p, _)| p.clone())
+    }
+
+    pub fn put(&self, token_hash: String, principal: Principal, now: Instant, expires: Instant) {
+        let until = expires.min(now + chrono::Duration::seconds(Self::TTL_SECONDS));
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.retain(|_, (_, u)| now < *u);
+                if entries.len() >= Self::MAX_ENTRIES {
+                    entries.clear();
+                }
+            }
+            entries.insert(token_hash, (principal, until));
+        }
     }
 }

@@ -122,6 +122,7 @@ pub struct AppState {
     reference: RwLock<Arc<Reference>>,
     /// How long a login token stays valid.
     pub session_hours: i64,
+    pub sessions: crate::auth::SessionCache,
 }
 
 impl AppState {
@@ -131,6 +132,7 @@ impl AppState {
             clock,
             reference: RwLock::new(Arc::default()),
             session_hours: 12,
+            sessions: Default::default(),
         });
         state.reload().await?;
         Ok(state)

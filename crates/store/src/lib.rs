@@ -320,7 +320,12 @@ pub trait Store: Send + Sync {
         now: Instant,
         expires: Instant,
     ) -> Result<()>;
-    async fn session_user(&self, token_hash: &str, now: Instant) -> Result<Option<UserRow>>;
+    /// The user of an unexpired session, with the session's expiry.
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: Instant,
+    ) -> Result<Option<(UserRow, Instant)>>;
 
     async fn create_category(&self, category: NewCategory) -> Result<CategoryRow>;
     async fn list_categories(&self) -> Result<Vec<CategoryRow>>;

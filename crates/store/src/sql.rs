@@ -1270,16 +1270,32 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn session_user(&self, token_hash: &str, now: Instant) -> Result<Option<UserRow>> {
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: Instant,
+    ) -> Result<Option<(UserRow, Instant)>> {
         let rows = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.password_hash, u.unit_id FROM sessions s \
+            "SELECT u.id, u.username, u.display_name, u.password_hash, u.unit_id, s.expires_at FROM sessions s \
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(ms(now))
         .fetch_all(&self.inner.read)
         .await?;
-        Ok(self.user_rows(rows).await?.pop())
+        let Some(expires) = rows
+            .first()
+            .map(|r| r.try_get::<i64, _>("expires_at"))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .user_rows(rows)
+            .await?
+            .pop()
+            .map(|u| Ok::<_, StoreError>((u, instant(expires)?)))
+            .transpose()?)
     }
 
     async fn create_category(&self, category: NewCategory) -> Result<CategoryRow> {
