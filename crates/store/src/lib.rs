@@ -385,6 +385,9 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<DailyCount>>;
     async fn count_requests(&self) -> Result<i64>;
     async fn import_history(&self, cases: Vec<HistoricCase>) -> Result<usize>;
+    /// Refreshes the planner's statistics (and on PostgreSQL the visibility map, which
+    /// index-only counts need) after a bulk import.
+    async fn optimize(&self) -> Result<()>;
     /// Recomputes every request's hash chain and reports the ones that do not verify.
     async fn verify_chains(&self) -> Result<ChainCheck>;
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;

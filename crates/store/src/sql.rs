@@ -1749,6 +1749,21 @@ impl Store for SqlStore {
         Ok(cases.len())
     }
 
+    async fn optimize(&self) -> Result<()> {
+        let statements: &[&'static str] = match self.inner.backend {
+            Backend::Sqlite => &["ANALYZE", "PRAGMA optimize"],
+            Backend::Postgres => &[
+                "VACUUM (ANALYZE) requests",
+                "VACUUM (ANALYZE) events",
+                "VACUUM (ANALYZE) request_units",
+            ],
+        };
+        for statement in statements {
+            sqlx::query(*statement).execute(&self.inner.write).await?;
+        }
+        Ok(())
+    }
+
     async fn verify_chains(&self) -> Result<ChainCheck> {
         let mut check = ChainCheck::default();
         let mut after = 0i64;
