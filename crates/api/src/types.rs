@@ -11,7 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The number of matches, exact when `total_exact`; otherwise a lower bound (lists of
+    /// requests count at most 10,000 matches).
     pub total: i64,
+    pub total_exact: bool,
     pub page: u32,
     pub page_size: u32,
 }

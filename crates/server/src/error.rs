@@ -133,17 +133,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json {
-            return Err(ApiError::with_message(
-                ErrorCode::UnsupportedMediaType,
-                "send `Content-Type: application/json`",
-            ));
-        }
+        let headers = req.headers().clone();
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|rejection| {
@@ -153,35 +143,54 @@ where
                     ApiError::with_message(ErrorCode::MalformedJson, rejection.body_text())
                 }
             })?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Ok(value) => Ok(ApiJson(value)),
-            Err(error) => {
-                let path = error.path().to_string();
-                let inner = error.into_inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    return Err(ApiError::with_message(
-                        ErrorCode::MalformedJson,
-                        inner.to_string(),
-                    ));
-                }
-                let full = inner.to_string();
-                // serde appends the position; the field path says more to a client.
-                let message = full.split(" at line ").next().unwrap_or(&full).to_owned();
-                // A missing field is named in the message, not in the path (an unknown one is
-                // already the last element of the path).
-                let missing = message
-                    .starts_with("missing field")
-                    .then(|| extract_quoted(&message))
-                    .flatten();
-                let field = match (path.as_str(), missing) {
-                    (".", Some(name)) => name,
-                    (".", None) => "body".into(),
-                    (_, Some(name)) => format!("{path}.{name}"),
-                    (_, None) => path,
-                };
-                Err(ApiError::field(field, message))
+        parse_json(&headers, &bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON body that was already read (handlers that also keep the raw bytes use
+/// this directly), with the same errors as `ApiJson`.
+pub fn parse_json<T: DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
+    bytes: &[u8],
+) -> Result<T, ApiError> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(ApiError::with_message(
+            ErrorCode::UnsupportedMediaType,
+            "send `Content-Type: application/json`",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(ApiError::with_message(
+                    ErrorCode::MalformedJson,
+                    inner.to_string(),
+                ));
             }
+            let full = inner.to_string();
+            // serde appends the position; the field path says more to a client.
+            let message = full.split(" at line ").next().unwrap_or(&full).to_owned();
+            // A missing field is named in the message, not in the path (an unknown one is
+            // already the last element of the path).
+            let missing = message
+                .starts_with("missing field")
+                .then(|| extract_quoted(&message))
+                .flatten();
+            let field = match (path.as_str(), missing) {
+                (".", Some(name)) => name,
+                (".", None) => "body".into(),
+                (_, Some(name)) => format!("{path}.{name}"),
+                (_, None) => path,
+            };
+            Err(ApiError::field(field, message))
         }
     }
 }

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
 use crate::auth::{self, Auth};
-use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiResult, parse_json};
 use crate::service;
 use crate::state::AppState;
 
@@ -138,6 +138,7 @@ fn whole_page<T>(items: Vec<T>) -> Page<T> {
     Page {
         items,
         total,
+        total_exact: true,
         page: 1,
         page_size,
     }
@@ -254,6 +255,7 @@ async fn list_units(
     Ok(Json(Page {
         items,
         total,
+        total_exact: true,
         page,
         page_size,
     }))
@@ -513,6 +515,7 @@ async fn list_users(
     Ok(Json(Page {
         items: users.iter().map(user_out).collect(),
         total,
+        total_exact: true,
         page,
         page_size,
     }))
@@ -586,19 +589,7 @@ async fn create_request(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
     // Parsed by hand so the intake record keeps the body exactly as it arrived.
-    let request = axum::http::Request::builder()
-        .header(
-            header::CONTENT_TYPE,
-            headers
-                .get(header::CONTENT_TYPE)
-                .cloned()
-                .unwrap_or(header::HeaderValue::from_static("")),
-        )
-        .body(axum::body::Body::from(body.clone()))
-        .map_err(ApiError::internal)?;
-    let ApiJson(parsed) =
-        <ApiJson<CreateRequest> as axum::extract::FromRequest<()>>::from_request(request, &())
-            .await?;
+    let parsed: CreateRequest = parse_json(&headers, &body)?;
     let raw = String::from_utf8_lossy(&body).into_owned();
     let created = service::intake(&state, &principal, parsed, raw).await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -652,19 +643,7 @@ async fn request_action(
     let parsed = if body.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
     } else {
-        let request = axum::http::Request::builder()
-            .header(
-                header::CONTENT_TYPE,
-                headers
-                    .get(header::CONTENT_TYPE)
-                    .cloned()
-                    .unwrap_or(header::HeaderValue::from_static("")),
-            )
-            .body(axum::body::Body::from(body))
-            .map_err(ApiError::internal)?;
-        <ApiJson<ActionBody> as axum::extract::FromRequest<()>>::from_request(request, &())
-            .await?
-            .0
+        parse_json(&headers, &body)?
     };
     Ok(Json(
         service::act(&state, &principal, &serial, action, parsed).await?,

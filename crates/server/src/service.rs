@@ -35,6 +35,8 @@ use chrono::Offset;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 200;
+/// Request lists count matches exactly up to this many.
+pub const COUNT_CAP: i64 = 10_000;
 
 /// Resolves `page`/`page_size` into offset and limit, naming a bad parameter.
 pub fn paging(page: Option<u32>, page_size: Option<u32>) -> ApiResult<(u32, u32, i64, i64)> {
@@ -489,6 +491,7 @@ pub async fn list(
         caller_phone: None,
         offset,
         limit,
+        count_cap: Some(COUNT_CAP),
     };
     let (rows, total) = state
         .store
@@ -496,7 +499,8 @@ pub async fn list(
         .await?;
     Ok(Page {
         items: rows.iter().map(summary).collect(),
-        total,
+        total: total.min(COUNT_CAP),
+        total_exact: total <= COUNT_CAP,
         page,
         page_size,
     })

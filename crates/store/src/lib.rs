@@ -233,6 +233,8 @@ pub struct ListFilter {
     pub caller_phone: Option<String>,
     pub offset: i64,
     pub limit: i64,
+    /// Count matches only up to this many plus one (`None`: count them all).
+    pub count_cap: Option<i64>,
 }
 
 /// What a transition's closure sees: the stored request and the units tied to it.
@@ -385,8 +387,7 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<DailyCount>>;
     async fn count_requests(&self) -> Result<i64>;
     async fn import_history(&self, cases: Vec<HistoricCase>) -> Result<usize>;
-    /// Refreshes the planner's statistics (and on PostgreSQL the visibility map, which
-    /// index-only counts need) after a bulk import.
+    /// Refreshes the planner's statistics after a bulk import.
     async fn optimize(&self) -> Result<()>;
     /// Recomputes every request's hash chain and reports the ones that do not verify.
     async fn verify_chains(&self) -> Result<ChainCheck>;

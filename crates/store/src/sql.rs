@@ -1480,7 +1480,15 @@ impl Store for SqlStore {
         } else {
             format!(" WHERE {}", clauses.join(" AND "))
         };
-        let count_sql = format!("SELECT COUNT(*) FROM requests r{where_sql}");
+        // Counting a million matches costs more than the page itself; past the cap the
+        // caller reports a lower bound.
+        let count_sql = match filter.count_cap {
+            Some(cap) => format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM requests r{where_sql} LIMIT {}) capped",
+                cap + 1
+            ),
+            None => format!("SELECT COUNT(*) FROM requests r{where_sql}"),
+        };
         let n = texts.len() + ints.len();
         let list_sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests r{where_sql} ORDER BY r.created_at DESC, r.id DESC LIMIT ${} OFFSET ${}",

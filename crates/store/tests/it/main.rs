@@ -352,6 +352,21 @@ async fn story(backend: Backend, url: &str) {
         lines: vec![],
     };
     assert_eq!(w.store.list_requests(&all, &area).await.unwrap().1, 40);
+    let capped = ListFilter {
+        count_cap: Some(5),
+        limit: 3,
+        ..Default::default()
+    };
+    let (rows, total) = w
+        .store
+        .list_requests(&capped, &Visibility::All)
+        .await
+        .unwrap();
+    assert_eq!(
+        (rows.len(), total),
+        (3, 6),
+        "counting stops one past the cap"
+    );
     let nobody = Visibility::Units {
         any: vec![],
         handling: vec![],
