@@ -6,6 +6,7 @@
 //! `clock` feature off and keeping serde out of the dependency list (see `tests/tidy` in the
 //! server crate, which fails if either appears).
 
+pub mod calendar;
 pub mod chain;
 pub mod error;
 pub mod ids;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
 
 mod authorization;
+mod calendar;
 mod chain;
 mod lifecycle;
 

@@ -1,0 +1,241 @@
+//! Working-time arithmetic: real cases across holidays and make-up days, properties over
+//! random instants, and the shipped data checked day by day against ../shared.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use civicgrid_domain::calendar::{Calendar, Official, parse_official};
+use proptest::prelude::*;
+
+fn beijing(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[test]
+fn official_days_follow_the_notices() {
+    let cal = Calendar::official();
+    assert!(!cal.is_working_day(date(2025, 10, 1)), "National Day");
+    assert!(
+        !cal.is_working_day(date(2025, 10, 8)),
+        "the extended holiday"
+    );
+    assert!(
+        cal.is_working_day(date(2025, 9, 28)),
+        "Sunday made a working day"
+    );
+    assert!(
+        cal.is_working_day(date(2025, 10, 11)),
+        "Saturday made a working day"
+    );
+    assert!(
+        !cal.is_working_day(date(2025, 10, 12)),
+        "an ordinary Sunday"
+    );
+    assert!(
+        cal.is_working_day(date(2026, 1, 4)),
+        "Sunday after New Year's Day 2026"
+    );
+    assert_eq!(
+        cal.official_day(date(2025, 10, 11)),
+        Some(&Official::MakeUpWorkday("国庆节、中秋节".into()))
+    );
+    assert_eq!(
+        cal.covered_until()
+            .map(|d| d.format("%Y").to_string())
+            .as_deref(),
+        Some("2026")
+    );
+    assert!(
+        cal.round_the_clock().is_working_day(date(2025, 10, 1)),
+        "the hotline never closes"
+    );
+}
+
+#[test]
+fn real_deadlines_across_holidays_and_make_up_days() {
+    let cal = Calendar::official();
+    let cases = [
+        // A complaint received on the eve of National Day with 5 working days: Oct 9, 10,
+        // 11 (the make-up Saturday), 13, 14; due at the close of Oct 14.
+        (
+            beijing(2025, 9, 30, 16, 0),
+            "5 days",
+            beijing(2025, 10, 14, 17, 30),
+        ),
+        // 2 working hours at 16:00 on Sep 30: 1.5 h that day, 0.5 h on Oct 9.
+        (
+            beijing(2025, 9, 30, 16, 0),
+            "120 min",
+            beijing(2025, 10, 9, 9, 0),
+        ),
+        // Across the lunch break.
+        (
+            beijing(2025, 9, 29, 11, 0),
+            "120 min",
+            beijing(2025, 9, 29, 14, 30),
+        ),
+        // Received at night: counting starts at 08:30.
+        (
+            beijing(2025, 9, 29, 22, 0),
+            "30 min",
+            beijing(2025, 9, 30, 9, 0),
+        ),
+        // Across the year end: New Year's Day 2026 off, Sunday Jan 4 a working day.
+        (
+            beijing(2025, 12, 31, 17, 0),
+            "60 min",
+            beijing(2026, 1, 4, 9, 0),
+        ),
+        (
+            beijing(2025, 12, 31, 10, 0),
+            "1 days",
+            beijing(2026, 1, 4, 17, 30),
+        ),
+        // Spring Festival 2026 (Feb 15–23 off; Feb 14 and 28 are working Saturdays):
+        // Feb 14, 24, 25.
+        (
+            beijing(2026, 2, 13, 9, 0),
+            "3 days",
+            beijing(2026, 2, 25, 17, 30),
+        ),
+        // Received on a Saturday: the next working day is day one.
+        (
+            beijing(2025, 11, 22, 10, 0),
+            "1 days",
+            beijing(2025, 11, 24, 17, 30),
+        ),
+    ];
+    for (start, amount, expected) in cases {
+        let (n, unit) = amount.split_once(' ').unwrap();
+        let n: i64 = n.parse().unwrap();
+        let got = if unit == "days" {
+            cal.add_working_days(start, n as u32)
+        } else {
+            cal.add_working_minutes(start, n)
+        };
+        assert_eq!(got, expected, "{start} + {amount}");
+    }
+    // Measuring: Sep 30 16:00 → Oct 9 09:00 is two working hours.
+    assert_eq!(
+        cal.working_seconds_between(beijing(2025, 9, 30, 16, 0), beijing(2025, 10, 9, 9, 0)),
+        7200
+    );
+    assert_eq!(
+        cal.working_seconds_between(beijing(2025, 10, 9, 9, 0), beijing(2025, 9, 30, 16, 0)),
+        -7200
+    );
+    assert_eq!(cal.minutes_per_working_day(), 450);
+    let always = cal.round_the_clock();
+    assert_eq!(
+        always.add_working_minutes(beijing(2025, 10, 1, 23, 30), 60),
+        beijing(2025, 10, 2, 0, 30)
+    );
+}
+
+#[test]
+fn bad_calendar_data_is_refused_with_the_line() {
+    assert!(parse_official("2025-10-01 off 国庆节\n").is_ok());
+    assert_eq!(
+        parse_official("2025-10-04 off x\n").unwrap_err().field,
+        "line 1",
+        "a Saturday is off anyway"
+    );
+    assert_eq!(
+        parse_official("# c\n2025-10-09 work x\n")
+            .unwrap_err()
+            .field,
+        "line 2",
+        "a Thursday works anyway"
+    );
+    assert!(parse_official("2025-13-01 off x\n").is_err());
+    assert!(parse_official("2025-10-01 holiday x\n").is_err());
+    assert!(parse_official("2025-10-01 off a\n2025-10-01 off b\n").is_err());
+    let cal = Calendar::official();
+    assert!(cal.with_hours(&[(600, 500)]).is_err());
+    assert!(cal.with_hours(&[(480, 720), (700, 900)]).is_err());
+    assert_eq!(
+        cal.with_hours(&[(540, 1020)])
+            .unwrap()
+            .minutes_per_working_day(),
+        480
+    );
+}
+
+fn instant_strategy() -> impl Strategy<Value = DateTime<Utc>> {
+    // Any minute from 2015 to the end of 2026.
+    (1_420_070_400i64..1_798_732_800i64)
+        .prop_map(|s| DateTime::from_timestamp(s - s % 60, 0).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn adding_then_measuring_round_trips(start in instant_strategy(), minutes in 1i64..20_000) {
+        let cal = Calendar::official();
+        let end = cal.add_working_minutes(start, minutes);
+        prop_assert_eq!(cal.working_seconds_between(start, end), minutes * 60);
+        let local = end.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
+        prop_assert!(cal.is_working_day(local.date_naive()), "{} lands on a day off", end);
+    }
+
+    #[test]
+    fn more_time_never_ends_earlier(start in instant_strategy(), a in 0i64..5000, b in 0i64..5000) {
+        let cal = Calendar::official();
+        let (small, large) = (a.min(b), a.max(b));
+        prop_assert!(cal.add_working_minutes(start, small) <= cal.add_working_minutes(start, large));
+    }
+
+    #[test]
+    fn working_days_end_at_the_close_of_a_working_day(start in instant_strategy(), days in 1u32..40) {
+        let cal = Calendar::official();
+        let end = cal.add_working_days(start, days);
+        let local = end.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
+        prop_assert!(cal.is_working_day(local.date_naive()));
+        prop_assert_eq!(local.format("%H:%M").to_string(), "17:30");
+        let mut count = 0;
+        let mut day = start.with_timezone(&local.timezone()).date_naive();
+        while day < local.date_naive() {
+            day = day.succ_opt().unwrap();
+            if cal.is_working_day(day) {
+                count += 1;
+            }
+        }
+        prop_assert_eq!(count, days);
+    }
+}
+
+#[test]
+fn the_shipped_days_match_the_official_record_day_by_day() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/cn-holidays/cn_workday_calendar_2015_2026.csv");
+    if !path.exists() {
+        let required = std::env::var("CIVICGRID_REQUIRE_SHARED").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "CIVICGRID_REQUIRE_SHARED=1 but {} is missing",
+            path.display()
+        );
+        eprintln!(
+            "NOTICE: skipping the calendar cross-check: {} is absent",
+            path.display()
+        );
+        return;
+    }
+    let cal = Calendar::official();
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let mut checked = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let day = NaiveDate::parse_from_str(&record[0], "%Y-%m-%d").unwrap();
+        assert_eq!(cal.is_working_day(day), &record[2] == "1", "{day}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4383);
+}
