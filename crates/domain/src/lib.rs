@@ -8,6 +8,7 @@
 
 pub mod calendar;
 pub mod chain;
+pub mod deadline;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;

@@ -6,6 +6,7 @@
 mod authorization;
 mod calendar;
 mod chain;
+mod deadline;
 mod lifecycle;
 
 use civicgrid_domain::UnitId;

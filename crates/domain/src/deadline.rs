@@ -1,0 +1,247 @@
+//! Deadline policies and colour bands: which policy a request runs under (matched by kind,
+//! category and urgency, most specific first, a default always last), how long each stage
+//! may take (accept, respond, resolve, callback) in minutes, natural hours, working hours
+//! or working days, when that time runs out on a calendar, and which band a running clock
+//! shows: blue (in time), yellow (≥ 60% used), orange (≥ 85%), red (overdue).
+
+use chrono::Duration;
+
+use crate::calendar::Calendar;
+use crate::error::Invalid;
+use crate::ids::CategoryId;
+use crate::request::{Kind, Urgency};
+use crate::{Instant, word_enum};
+
+word_enum! {
+    /// The steps of a request that each run against their own clock.
+    pub enum Stage {
+        Accept = "accept",
+        Respond = "respond",
+        Resolve = "resolve",
+        Callback = "callback",
+    }
+}
+
+word_enum! {
+    /// How a limit is counted.
+    pub enum TimeUnit {
+        Minutes = "minutes",
+        NaturalHours = "natural_hours",
+        WorkingHours = "working_hours",
+        WorkingDays = "working_days",
+    }
+}
+
+word_enum! {
+    pub enum Band {
+        Blue = "blue",
+        Yellow = "yellow",
+        Orange = "orange",
+        Red = "red",
+    }
+}
+
+/// A time limit: an amount of a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub amount: u32,
+    pub unit: TimeUnit,
+}
+
+impl Limit {
+    /// Limits must be positive and at most a year's worth of their unit.
+    pub fn parse(field: &str, amount: i64, unit: &str) -> Result<Limit, Invalid> {
+        let unit = TimeUnit::parse(unit).ok_or_else(|| {
+            Invalid::new(
+                format!("{field}.unit"),
+                format!("must be one of: {}", TimeUnit::words().join(", ")),
+            )
+        })?;
+        let max = match unit {
+            TimeUnit::Minutes => 525_600,
+            TimeUnit::NaturalHours => 8_760,
+            TimeUnit::WorkingHours => 2_000,
+            TimeUnit::WorkingDays => 250,
+        };
+        if amount <= 0 || amount > max {
+            return Err(Invalid::new(
+                format!("{field}.amount"),
+                format!("must be between 1 and {max}"),
+            ));
+        }
+        Ok(Limit {
+            amount: amount as u32,
+            unit,
+        })
+    }
+
+    /// When the time runs out for a clock started at `start`.
+    pub fn deadline(&self, start: Instant, calendar: &Calendar) -> Instant {
+        let amount = i64::from(self.amount);
+        match self.unit {
+            TimeUnit::Minutes => start + Duration::minutes(amount),
+            TimeUnit::NaturalHours => start + Duration::hours(amount),
+            TimeUnit::WorkingHours => calendar.add_working_minutes(start, amount * 60),
+            TimeUnit::WorkingDays => calendar.add_working_days(start, self.amount),
+        }
+    }
+
+    fn counts_working_time(&self) -> bool {
+        matches!(self.unit, TimeUnit::WorkingHours | TimeUnit::WorkingDays)
+    }
+}
+
+/// Band thresholds: the share of the allowed time used at which a clock turns yellow and
+/// orange. Red is always "past the deadline".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub yellow: f64,
+    pub orange: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            yellow: 0.6,
+            orange: 0.85,
+        }
+    }
+}
+
+impl Thresholds {
+    pub fn parse(yellow: f64, orange: f64) -> Result<Thresholds, Invalid> {
+        if !(yellow > 0.0 && yellow < 1.0) {
+            return Err(Invalid::new(
+                "bands.yellow",
+                "must be a share between 0 and 1",
+            ));
+        }
+        if !(orange > yellow && orange < 1.0) {
+            return Err(Invalid::new(
+                "bands.orange",
+                "must be a share above yellow and below 1",
+            ));
+        }
+        Ok(Thresholds { yellow, orange })
+    }
+}
+
+/// The band of a clock started at `start`, due at `deadline`, seen at `now`. Time is
+/// measured the way the limit counts it: working time for working limits, otherwise
+/// natural time.
+pub fn band(
+    limit: &Limit,
+    start: Instant,
+    deadline: Instant,
+    now: Instant,
+    thresholds: &Thresholds,
+    calendar: &Calendar,
+) -> Band {
+    if now > deadline {
+        return Band::Red;
+    }
+    let (allowed, used) = if limit.counts_working_time() {
+        (
+            calendar.working_seconds_between(start, deadline),
+            calendar.working_seconds_between(start, now),
+        )
+    } else {
+        (
+            (deadline - start).num_seconds(),
+            (now - start).num_seconds(),
+        )
+    };
+    if allowed <= 0 {
+        return if now >= deadline {
+            Band::Red
+        } else {
+            Band::Blue
+        };
+    }
+    let share = used as f64 / allowed as f64;
+    if share >= thresholds.orange {
+        Band::Orange
+    } else if share >= thresholds.yellow {
+        Band::Yellow
+    } else {
+        Band::Blue
+    }
+}
+
+/// What a policy applies to; `None` matches anything.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Match {
+    pub kind: Option<Kind>,
+    pub category: Option<CategoryId>,
+    pub urgency: Option<Urgency>,
+}
+
+/// A deadline policy: which requests it covers, a limit per stage, the band thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub id: i64,
+    pub name: String,
+    pub matches: Match,
+    pub limits: Vec<(Stage, Limit)>,
+    pub thresholds: Thresholds,
+}
+
+impl Policy {
+    pub fn limit(&self, stage: Stage) -> Option<Limit> {
+        self.limits
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map(|(_, l)| *l)
+    }
+
+    /// How many match fields are set: more is more specific.
+    fn specificity(&self) -> u8 {
+        u8::from(self.matches.kind.is_some())
+            + u8::from(self.matches.category.is_some())
+            + u8::from(self.matches.urgency.is_some())
+    }
+
+    fn covers(
+        &self,
+        kind: Kind,
+        categories: &[CategoryId],
+        urgency: Urgency,
+    ) -> Option<(u8, usize)> {
+        if self.matches.kind.is_some_and(|k| k != kind)
+            || self.matches.urgency.is_some_and(|u| u != urgency)
+        {
+            return None;
+        }
+        // A rule for the exact category beats one for its parent.
+        let category_rank = match self.matches.category {
+            None => categories.len(),
+            Some(c) => categories.iter().position(|x| *x == c)?,
+        };
+        Some((self.specificity(), category_rank))
+    }
+}
+
+/// The policy for a request: the most specific match (most fields set, then the nearest
+/// category, then the newest policy). The district's default policy matches everything,
+/// so there is always one as long as the default exists.
+pub fn select<'a>(
+    policies: &'a [Policy],
+    kind: Kind,
+    categories: &[CategoryId],
+    urgency: Urgency,
+) -> Option<&'a Policy> {
+    policies
+        .iter()
+        .filter_map(|p| {
+            p.covers(kind, categories, urgency)
+                .map(|(spec, rank)| (spec, std::cmp::Reverse(rank), p.id, p))
+        })
+        .max_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))
+        .map(|(_, _, _, p)| p)
+}
+
+/// Coordination cases get at most three working days, whatever the policy says.
+pub const COORDINATION_LIMIT: Limit = Limit {
+    amount: 3,
+    unit: TimeUnit::WorkingDays,
+};
