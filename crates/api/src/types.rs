@@ -419,3 +419,22 @@ pub struct TrackOut {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema)]
+pub struct DeadlineQuery {
+    /// Start instant, RFC 3339 (e.g. `2025-09-30T16:00:00+08:00`).
+    pub from: String,
+    /// End of the N-th working day after the day of `from`.
+    pub working_days: Option<u32>,
+    /// N working hours after `from`.
+    pub working_hours: Option<u32>,
+    /// Use this unit's calendar (the hub and utility stations work round the clock).
+    pub unit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeadlineOut {
+    pub deadline: DateTime<Utc>,
+    /// `official` or `round_the_clock`.
+    pub calendar: String,
+}

@@ -11,9 +11,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use civicgrid_api::{
     ActionBody, AttachmentOut, CancelReasonOut, CategoryOut, ChainReport, CreateCategory,
-    CreateRequest, CreateRoutingRule, CreateUnit, CreateUser, CreatedRequest, ErrorBody, ErrorCode,
-    EventOut, GrantOut, Health, LoginRequest, LoginResponse, Page, RequestOut, RequestQuery,
-    RequestSummary, RoutingRuleOut, TrackOut, TrackQuery, UnitOut, UnitQuery, UserOut,
+    CreateRequest, CreateRoutingRule, CreateUnit, CreateUser, CreatedRequest, DeadlineOut,
+    DeadlineQuery, ErrorBody, ErrorCode, EventOut, GrantOut, Health, LoginRequest, LoginResponse,
+    Page, RequestOut, RequestQuery, RequestSummary, RoutingRuleOut, TrackOut, TrackQuery, UnitOut,
+    UnitQuery, UserOut,
 };
 use civicgrid_domain::lifecycle::{Action, Basis};
 use civicgrid_domain::org::{
@@ -39,7 +40,7 @@ type AppStateRef = State<Arc<AppState>>;
     paths(
         login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
         list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
-        request_action, upload_attachment, get_attachment, track, verify_chain, healthz, metrics_text
+        request_action, upload_attachment, get_attachment, track, calendar_deadline, verify_chain, healthz, metrics_text
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -81,6 +82,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/requests/{serial}/attachments"),
     ("GET", "/api/v1/requests/{serial}/attachments/{id}"),
     ("GET", "/api/v1/track"),
+    ("GET", "/api/v1/calendar/deadline"),
     ("GET", "/api/v1/admin/verify-chain"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
@@ -105,6 +107,7 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .route("/requests/{serial}/attachments/{id}", get(get_attachment))
         .route("/requests/{serial}/{action}", post(request_action))
         .route("/track", get(track))
+        .route("/calendar/deadline", get(calendar_deadline))
         .route("/admin/verify-chain", get(verify_chain))
         .fallback(not_found);
     Router::new()
@@ -713,6 +716,62 @@ async fn get_attachment(
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// Public: the official calendar is public information.
+#[utoipa::path(get, path = "/api/v1/calendar/deadline", params(DeadlineQuery),
+    responses((status = 200, body = DeadlineOut), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn calendar_deadline(
+    State(state): AppStateRef,
+    Query(query): Query<DeadlineQuery>,
+) -> ApiResult<Json<DeadlineOut>> {
+    let from = chrono::DateTime::parse_from_rfc3339(query.from.trim())
+        .map_err(|_| {
+            ApiError::query(
+                "from",
+                "must be an RFC 3339 instant, e.g. 2025-09-30T16:00:00+08:00",
+            )
+        })?
+        .with_timezone(&chrono::Utc);
+    let (calendar, name) = match query.unit {
+        None => (state.calendar.clone(), "official"),
+        Some(unit) => {
+            let unit = state
+                .unit(UnitId(unit), "unit")
+                .await
+                .map_err(|e| ApiError::query("unit", e.message))?;
+            if matches!(unit.kind, UnitKind::Hub | UnitKind::Utility) {
+                (state.calendar.round_the_clock(), "round_the_clock")
+            } else {
+                (state.calendar.clone(), "official")
+            }
+        }
+    };
+    let deadline = match (query.working_days, query.working_hours) {
+        (Some(days), None) if (1..=250).contains(&days) => calendar.add_working_days(from, days),
+        (None, Some(hours)) if (1..=2000).contains(&hours) => {
+            calendar.add_working_minutes(from, i64::from(hours) * 60)
+        }
+        (Some(_), None) => {
+            return Err(ApiError::query("working_days", "must be between 1 and 250"));
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::query(
+                "working_hours",
+                "must be between 1 and 2000",
+            ));
+        }
+        _ => {
+            return Err(ApiError::query(
+                "working_days",
+                "give exactly one of working_days and working_hours",
+            ));
+        }
+    };
+    Ok(Json(DeadlineOut {
+        deadline,
+        calendar: name.into(),
+    }))
 }
 
 /// Public: no sign-in. What a citizen sees of their own request.

@@ -123,6 +123,8 @@ pub struct AppState {
     /// How long a login token stays valid.
     pub session_hours: i64,
     pub sessions: crate::auth::SessionCache,
+    /// The district's working calendar (official holidays and make-up days).
+    pub calendar: civicgrid_domain::calendar::Calendar,
 }
 
 impl AppState {
@@ -133,6 +135,7 @@ impl AppState {
             reference: RwLock::new(Arc::default()),
             session_hours: 12,
             sessions: Default::default(),
+            calendar: civicgrid_domain::calendar::Calendar::official(),
         });
         state.reload().await?;
         Ok(state)

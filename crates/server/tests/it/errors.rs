@@ -252,3 +252,67 @@ fn every_error_code_has_its_documented_status() {
         assert_eq!(response.status().as_u16(), code.status(), "{}", code.code());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlines_on_the_district_calendar() {
+    let app = TestApp::start(&civicgrid_store::testing::sqlite_url()).await;
+    let r = app
+        .get(
+            None,
+            "/api/v1/calendar/deadline?from=2025-09-30T16:00:00%2B08:00&working_days=5",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["deadline"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        due,
+        chrono::DateTime::parse_from_rfc3339("2025-10-14T17:30:00+08:00").unwrap()
+    );
+    let r = app
+        .get(
+            None,
+            "/api/v1/calendar/deadline?from=2025-09-30T16:00:00%2B08:00&working_hours=2",
+        )
+        .await;
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["deadline"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        due,
+        chrono::DateTime::parse_from_rfc3339("2025-10-09T09:00:00+08:00").unwrap()
+    );
+    // The hub works round the clock: two hours are two hours, holiday or not.
+    let hub = app.units.hub.0;
+    let r = app.get(None, &format!("/api/v1/calendar/deadline?from=2025-10-01T10:00:00%2B08:00&working_hours=2&unit={hub}")).await;
+    assert_eq!(r.body["calendar"], "round_the_clock");
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["deadline"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        due,
+        chrono::DateTime::parse_from_rfc3339("2025-10-01T12:00:00+08:00").unwrap()
+    );
+    for (query, field) in [
+        ("from=yesterday&working_days=1", "from"),
+        ("from=2025-09-30T16:00:00Z", "working_days"),
+        (
+            "from=2025-09-30T16:00:00Z&working_days=1&working_hours=1",
+            "working_days",
+        ),
+        ("from=2025-09-30T16:00:00Z&working_days=0", "working_days"),
+        (
+            "from=2025-09-30T16:00:00Z&working_hours=99999",
+            "working_hours",
+        ),
+        (
+            "from=2025-09-30T16:00:00Z&working_days=1&unit=99999",
+            "unit",
+        ),
+    ] {
+        let r = app
+            .get(None, &format!("/api/v1/calendar/deadline?{query}"))
+            .await;
+        assert_eq!(r.status, 400, "{query}: {}", r.body);
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{query} names {field}: {}",
+            r.body
+        );
+    }
+}

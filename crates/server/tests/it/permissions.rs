@@ -9,6 +9,7 @@ use crate::helpers::{TestApp, complaint};
 const PUBLIC: &[&str] = &[
     "/api/v1/auth/login",
     "/api/v1/track",
+    "/api/v1/calendar/deadline",
     "/healthz",
     "/metrics",
 ];
