@@ -438,3 +438,65 @@ pub struct DeadlineOut {
     /// `official` or `round_the_clock`.
     pub calendar: String,
 }
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitIn {
+    pub amount: i64,
+    /// `minutes`, `natural_hours`, `working_hours` or `working_days`.
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyMatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Category id or code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyLimits {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept: Option<LimitIn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub respond: Option<LimitIn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolve: Option<LimitIn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<LimitIn>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BandsIn {
+    pub yellow: f64,
+    pub orange: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePolicy {
+    pub name: String,
+    #[serde(default, rename = "match")]
+    pub matches: PolicyMatch,
+    pub limits: PolicyLimits,
+    /// Default: yellow 0.6, orange 0.85.
+    #[serde(default)]
+    pub bands: Option<BandsIn>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PolicyOut {
+    pub id: i64,
+    pub name: String,
+    #[serde(rename = "match")]
+    pub matches: PolicyMatch,
+    pub limits: PolicyLimits,
+    pub bands: BandsIn,
+}

@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use civicgrid_api::{
-    ActionBody, AttachmentOut, CancelReasonOut, CategoryOut, ChainReport, CreateCategory,
-    CreateRequest, CreateRoutingRule, CreateUnit, CreateUser, CreatedRequest, DeadlineOut,
-    DeadlineQuery, ErrorBody, ErrorCode, EventOut, GrantOut, Health, LoginRequest, LoginResponse,
-    Page, RequestOut, RequestQuery, RequestSummary, RoutingRuleOut, TrackOut, TrackQuery, UnitOut,
-    UnitQuery, UserOut,
+    ActionBody, AttachmentOut, BandsIn, CancelReasonOut, CategoryOut, ChainReport, CreateCategory,
+    CreatePolicy, CreateRequest, CreateRoutingRule, CreateUnit, CreateUser, CreatedRequest,
+    DeadlineOut, DeadlineQuery, ErrorBody, ErrorCode, EventOut, GrantOut, Health, LimitIn,
+    LoginRequest, LoginResponse, Page, PolicyLimits, PolicyMatch, PolicyOut, RequestOut,
+    RequestQuery, RequestSummary, RoutingRuleOut, TrackOut, TrackQuery, UnitOut, UnitQuery,
+    UserOut,
 };
 use civicgrid_domain::lifecycle::{Action, Basis};
 use civicgrid_domain::org::{
@@ -40,7 +41,7 @@ type AppStateRef = State<Arc<AppState>>;
     paths(
         login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
         list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
-        request_action, upload_attachment, get_attachment, track, calendar_deadline, verify_chain, healthz, metrics_text
+        request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, verify_chain, healthz, metrics_text
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -83,6 +84,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/requests/{serial}/attachments/{id}"),
     ("GET", "/api/v1/track"),
     ("GET", "/api/v1/calendar/deadline"),
+    ("GET", "/api/v1/policies"),
+    ("POST", "/api/v1/policies"),
     ("GET", "/api/v1/admin/verify-chain"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
@@ -108,6 +111,7 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .route("/requests/{serial}/{action}", post(request_action))
         .route("/track", get(track))
         .route("/calendar/deadline", get(calendar_deadline))
+        .route("/policies", get(list_policies).post(create_policy))
         .route("/admin/verify-chain", get(verify_chain))
         .fallback(not_found);
     Router::new()
@@ -716,6 +720,125 @@ async fn get_attachment(
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+fn policy_out(policy: &civicgrid_store::Policy, reference: &crate::state::Reference) -> PolicyOut {
+    use civicgrid_domain::deadline::Stage;
+    let limit = |stage| {
+        policy.limit(stage).map(|l| LimitIn {
+            amount: i64::from(l.amount),
+            unit: l.unit.as_str().into(),
+        })
+    };
+    PolicyOut {
+        id: policy.id,
+        name: policy.name.clone(),
+        matches: PolicyMatch {
+            kind: policy.matches.kind.map(|k| k.as_str().into()),
+            category: policy
+                .matches
+                .category
+                .and_then(|c| reference.category(c))
+                .map(|c| serde_json::Value::String(c.code.clone())),
+            urgency: policy.matches.urgency.map(|u| u.as_str().into()),
+        },
+        limits: PolicyLimits {
+            accept: limit(Stage::Accept),
+            respond: limit(Stage::Respond),
+            resolve: limit(Stage::Resolve),
+            callback: limit(Stage::Callback),
+        },
+        bands: BandsIn {
+            yellow: policy.thresholds.yellow,
+            orange: policy.thresholds.orange,
+        },
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/policies", security(("bearer" = [])),
+    responses((status = 200, body = Page<PolicyOut>), (status = 401, body = ErrorBody)))]
+async fn list_policies(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+) -> ApiResult<Json<Page<PolicyOut>>> {
+    let reference = state.reference();
+    let items = state
+        .store
+        .list_policies()
+        .await?
+        .iter()
+        .map(|p| policy_out(p, &reference))
+        .collect();
+    Ok(Json(whole_page(items)))
+}
+
+#[utoipa::path(post, path = "/api/v1/policies", request_body = CreatePolicy, security(("bearer" = [])),
+    responses((status = 201, body = PolicyOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_policy(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreatePolicy>,
+) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
+    use civicgrid_domain::deadline::{Limit, Match, Stage, Thresholds};
+    use civicgrid_domain::request::{Kind, Urgency};
+    require_admin(&principal)?;
+    let name = civicgrid_domain::request::parse_text("name", &body.name, 60)?;
+    let reference = state.reference();
+    let matches = Match {
+        kind: body
+            .matches
+            .kind
+            .as_deref()
+            .map(|k| parse_word("match.kind", k, Kind::parse, Kind::words))
+            .transpose()?,
+        category: service::resolve_category(&reference, body.matches.category.as_ref()).map_err(
+            |mut e| {
+                e.fields =
+                    std::iter::once(("match.category".to_owned(), "no such category".to_owned()))
+                        .collect();
+                e
+            },
+        )?,
+        urgency: body
+            .matches
+            .urgency
+            .as_deref()
+            .map(|u| parse_word("match.urgency", u, Urgency::parse, Urgency::words))
+            .transpose()?,
+    };
+    let mut limits = Vec::new();
+    for (stage, limit) in [
+        (Stage::Accept, &body.limits.accept),
+        (Stage::Respond, &body.limits.respond),
+        (Stage::Resolve, &body.limits.resolve),
+        (Stage::Callback, &body.limits.callback),
+    ] {
+        if let Some(limit) = limit {
+            limits.push((
+                stage,
+                Limit::parse(&format!("limits.{stage}"), limit.amount, &limit.unit)?,
+            ));
+        }
+    }
+    if limits.is_empty() {
+        return Err(ApiError::field(
+            "limits",
+            "set a limit for at least one stage",
+        ));
+    }
+    let thresholds = match body.bands {
+        Some(b) => Thresholds::parse(b.yellow, b.orange)?,
+        None => Thresholds::default(),
+    };
+    let new = civicgrid_store::NewPolicy {
+        name,
+        matches,
+        limits,
+        thresholds,
+        created_by: Some(principal.user),
+    };
+    let policy = state.store.create_policy(new, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(policy_out(&policy, &reference))))
 }
 
 /// Public: the official calendar is public information.

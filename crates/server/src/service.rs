@@ -65,7 +65,7 @@ fn random_code() -> String {
 }
 
 /// The category (and its parent) for routing; unknown ids or codes name the field.
-fn resolve_category(
+pub fn resolve_category(
     reference: &Reference,
     raw: Option<&serde_json::Value>,
 ) -> ApiResult<Option<CategoryId>> {

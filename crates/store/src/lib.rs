@@ -128,6 +128,21 @@ pub struct NewRoutingRule {
     pub basis: civicgrid_domain::lifecycle::Basis,
 }
 
+/// A policy to store; the id comes from the database.
+#[derive(Debug, Clone)]
+pub struct NewPolicy {
+    pub name: String,
+    pub matches: civicgrid_domain::deadline::Match,
+    pub limits: Vec<(
+        civicgrid_domain::deadline::Stage,
+        civicgrid_domain::deadline::Limit,
+    )>,
+    pub thresholds: civicgrid_domain::deadline::Thresholds,
+    pub created_by: Option<UserId>,
+}
+
+pub use civicgrid_domain::deadline::Policy;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelReason {
     pub code: String,
@@ -334,6 +349,10 @@ pub trait Store: Send + Sync {
     async fn create_routing_rule(&self, rule: NewRoutingRule) -> Result<RoutingRule>;
     async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>>;
     async fn set_cancel_reasons(&self, reasons: Vec<CancelReason>) -> Result<()>;
+    /// Stores a new deadline policy (policies are never edited; see `supersede`).
+    async fn create_policy(&self, policy: NewPolicy, now: Instant) -> Result<Policy>;
+    /// The policies in force (not superseded), oldest first.
+    async fn list_policies(&self) -> Result<Vec<Policy>>;
     async fn list_cancel_reasons(&self) -> Result<Vec<CancelReason>>;
 
     /// Registers a request. Concurrent calls share commits (group commit); each returns

@@ -8,10 +8,16 @@ use sqlx::AnyPool;
 use crate::{Backend, Result};
 
 /// The migration names, shared by both backends (a test checks both folders match).
-pub const MIGRATION_NAMES: &[&str] = &["0001_spine"];
+pub const MIGRATION_NAMES: &[&str] = &["0001_spine", "0002_policies"];
 
-const SQLITE: &[&str] = &[include_str!("../migrations/sqlite/0001_spine.sql")];
-const POSTGRES: &[&str] = &[include_str!("../migrations/postgres/0001_spine.sql")];
+const SQLITE: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_spine.sql"),
+    include_str!("../migrations/sqlite/0002_policies.sql"),
+];
+const POSTGRES: &[&str] = &[
+    include_str!("../migrations/postgres/0001_spine.sql"),
+    include_str!("../migrations/postgres/0002_policies.sql"),
+];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).
 fn statements(sql: &str) -> Vec<String> {

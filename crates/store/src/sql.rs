@@ -29,8 +29,8 @@ use crate::writer::{self, Done, Job};
 use crate::{
     Attachment, AuditEntry, Backend, CancelReason, CategoryRow, ChainCheck, Created, DailyCount,
     Decide, DecideMerge, EventRow, HistoricCase, ListFilter, Loaded, NewCase, NewCategory,
-    NewRoutingRule, NewUnit, NewUser, RequestRow, Result, Store, StoreError, UnitRow, UserRow,
-    Visibility, migrate,
+    NewPolicy, NewRoutingRule, NewUnit, NewUser, Policy, RequestRow, Result, Store, StoreError,
+    UnitRow, UserRow, Visibility, migrate,
 };
 
 /// The district's offset from UTC: serial dates and daily rollups use local days.
@@ -172,6 +172,47 @@ fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
         last_hash: text("last_hash")?,
         created_at: instant(row.try_get("created_at")?)?,
         updated_at: instant(row.try_get("updated_at")?)?,
+    })
+}
+
+fn policy_from_row(row: &AnyRow) -> Result<Policy> {
+    use civicgrid_domain::deadline::{Limit, Match, Stage, Thresholds, TimeUnit};
+    let limits_text: String = row.try_get("limits")?;
+    let raw: Vec<(String, u32, String)> = serde_json::from_str(&limits_text)
+        .map_err(|e| StoreError::Corrupt(format!("policy limits: {e}")))?;
+    let limits = raw
+        .into_iter()
+        .map(|(stage, amount, unit)| {
+            Ok((
+                word("stage", &stage, Stage::parse)?,
+                Limit {
+                    amount,
+                    unit: word("unit", &unit, TimeUnit::parse)?,
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Policy {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        matches: Match {
+            kind: row
+                .try_get::<Option<String>, _>("match_kind")?
+                .map(|k| word("match_kind", &k, Kind::parse))
+                .transpose()?,
+            category: row
+                .try_get::<Option<i64>, _>("match_category")?
+                .map(CategoryId),
+            urgency: row
+                .try_get::<Option<String>, _>("match_urgency")?
+                .map(|u| word("match_urgency", &u, Urgency::parse))
+                .transpose()?,
+        },
+        limits,
+        thresholds: Thresholds {
+            yellow: row.try_get("yellow")?,
+            orange: row.try_get("orange")?,
+        },
     })
 }
 
@@ -1388,6 +1429,48 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn create_policy(&self, policy: NewPolicy, now: Instant) -> Result<Policy> {
+        let limits: Vec<serde_json::Value> = policy
+            .limits
+            .iter()
+            .map(|(stage, limit)| {
+                serde_json::json!([stage.as_str(), limit.amount, limit.unit.as_str()])
+            })
+            .collect();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO policies (name, match_kind, match_category, match_urgency, limits, yellow, orange, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(&policy.name)
+        .bind(policy.matches.kind.map(|k| k.as_str()))
+        .bind(policy.matches.category.map(|c| c.0))
+        .bind(policy.matches.urgency.map(|u| u.as_str()))
+        .bind(serde_json::Value::Array(limits).to_string())
+        .bind(policy.thresholds.yellow)
+        .bind(policy.thresholds.orange)
+        .bind(policy.created_by.map(|u| u.0))
+        .bind(ms(now))
+        .fetch_one(&self.inner.write)
+        .await?;
+        Ok(Policy {
+            id,
+            name: policy.name,
+            matches: policy.matches,
+            limits: policy.limits,
+            thresholds: policy.thresholds,
+        })
+    }
+
+    async fn list_policies(&self) -> Result<Vec<Policy>> {
+        let rows = sqlx::query(
+            "SELECT id, name, match_kind, match_category, match_urgency, limits, yellow, orange FROM policies \
+             WHERE superseded_by IS NULL ORDER BY id",
+        )
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter().map(policy_from_row).collect()
     }
 
     async fn list_cancel_reasons(&self) -> Result<Vec<CancelReason>> {

@@ -316,3 +316,81 @@ async fn deadlines_on_the_district_calendar() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_policies_are_data_that_admins_add() {
+    for (_, url) in civicgrid_store::testing::backends().await {
+        let app = TestApp::start(&url).await;
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let defaults = app.get(Some(&operator), "/api/v1/policies").await;
+        assert_eq!(defaults.body["total"], 1, "a default policy always exists");
+        assert_eq!(
+            defaults.body["items"][0]["limits"]["accept"],
+            json!({"amount": 2, "unit": "working_hours"})
+        );
+        let policy = json!({
+            "name": "路灯投诉", "match": {"kind": "complaint", "category": "urban.streetlight"},
+            "limits": {"accept": {"amount": 30, "unit": "minutes"}, "resolve": {"amount": 3, "unit": "working_days"}},
+            "bands": {"yellow": 0.5, "orange": 0.8}
+        });
+        assert_eq!(
+            app.post(Some(&operator), "/api/v1/policies", policy.clone())
+                .await
+                .status,
+            403
+        );
+        let r = app.post(Some(&admin), "/api/v1/policies", policy).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["match"]["category"], "urban.streetlight");
+        assert_eq!(r.body["bands"]["orange"], 0.8);
+        let all = app.get(Some(&operator), "/api/v1/policies").await;
+        assert_eq!(all.body["total"], 2);
+        assert_eq!(
+            all.body["items"][1]["limits"]["resolve"],
+            json!({"amount": 3, "unit": "working_days"})
+        );
+        for (body, field) in [
+            (json!({"name": "x", "limits": {}}), "limits"),
+            (
+                json!({"name": "x", "limits": {"resolve": {"amount": 3, "unit": "weeks"}}}),
+                "limits.resolve.unit",
+            ),
+            (
+                json!({"name": "x", "limits": {"accept": {"amount": 0, "unit": "minutes"}}}),
+                "limits.accept.amount",
+            ),
+            (
+                json!({"name": "x", "match": {"kind": "rant"}, "limits": {"accept": {"amount": 1, "unit": "minutes"}}}),
+                "match.kind",
+            ),
+            (
+                json!({"name": "x", "match": {"category": "nope"}, "limits": {"accept": {"amount": 1, "unit": "minutes"}}}),
+                "match.category",
+            ),
+            (
+                json!({"name": "x", "limits": {"accept": {"amount": 1, "unit": "minutes"}}, "bands": {"yellow": 0.9, "orange": 0.5}}),
+                "bands.orange",
+            ),
+            (
+                json!({"name": "", "limits": {"accept": {"amount": 1, "unit": "minutes"}}}),
+                "name",
+            ),
+        ] {
+            let r = app
+                .post(Some(&admin), "/api/v1/policies", body.clone())
+                .await;
+            assert_eq!(r.status, 422, "{body}: {}", r.body);
+            assert!(
+                r.body["error"]["fields"].get(field).is_some(),
+                "{body} names {field}: {}",
+                r.body
+            );
+        }
+        assert_eq!(
+            app.get(Some(&operator), "/api/v1/policies").await.body["total"],
+            2,
+            "refused policies wrote nothing"
+        );
+    }
+}
