@@ -1399,6 +1399,7 @@ pub async fn ensure_demo(
         lines: u.lines,
     }));
     generate_history(store, &district, &org, now, requests, seed, progress).await?;
+    store.optimize().await?;
     store
         .set_setting("demo_generated", &now.to_rfc3339())
         .await?;

@@ -60,6 +60,22 @@ async fn the_demo_district_is_complete_and_idempotent() {
             (3600..=4400).contains(&total),
             "about 4000 requests, got {total}"
         );
+        if backend == civicgrid_store::Backend::Postgres {
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+                .await
+                .unwrap();
+            // ANALYZE sets reltuples in the catalogue (it is -1 on a never-analysed table).
+            let tuples: f64 = sqlx::query_scalar(
+                "SELECT reltuples::float8 FROM pg_class WHERE relname = 'requests'",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert!(
+                tuples > 0.0,
+                "the demo refreshes planner statistics after its bulk import ({tuples})"
+            );
+        }
         let check = store.verify_chains().await.unwrap();
         assert_eq!((check.requests, check.broken.len()), (total, 0));
         // History is spread over the past year and most of it is closed.
