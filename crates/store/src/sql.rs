@@ -1578,8 +1578,11 @@ impl Store for SqlStore {
             n + 1,
             n + 2
         );
-        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()));
-        let mut list = sqlx::query(sqlx::AssertSqlSafe(list_sql.clone()));
+        // Not prepared: a cached generic plan would estimate `state = $1` as an average
+        // state, while one state (closed) holds most rows, and pick a full bitmap scan.
+        let mut count =
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone())).persistent(false);
+        let mut list = sqlx::query(sqlx::AssertSqlSafe(list_sql.clone())).persistent(false);
         for t in &texts {
             count = count.bind(t.clone());
             list = list.bind(t.clone());
