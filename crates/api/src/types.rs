@@ -500,3 +500,15 @@ pub struct PolicyOut {
     pub limits: PolicyLimits,
     pub bands: BandsIn,
 }
+
+/// The service index at `/`: where the API and its description live.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ServiceIndex {
+    pub name: String,
+    pub version: String,
+    pub api: String,
+    pub openapi: String,
+    pub health: String,
+    pub login: String,
+    pub track: String,
+}

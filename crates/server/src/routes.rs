@@ -14,8 +14,8 @@ use civicgrid_api::{
     CreatePolicy, CreateRequest, CreateRoutingRule, CreateUnit, CreateUser, CreatedRequest,
     DeadlineOut, DeadlineQuery, ErrorBody, ErrorCode, EventOut, GrantOut, Health, LimitIn,
     LoginRequest, LoginResponse, Page, PolicyLimits, PolicyMatch, PolicyOut, RequestOut,
-    RequestQuery, RequestSummary, RoutingRuleOut, TrackOut, TrackQuery, UnitOut, UnitQuery,
-    UserOut,
+    RequestQuery, RequestSummary, RoutingRuleOut, ServiceIndex, TrackOut, TrackQuery, UnitOut,
+    UnitQuery, UserOut,
 };
 use civicgrid_domain::lifecycle::{Action, Basis};
 use civicgrid_domain::org::{
@@ -41,7 +41,7 @@ type AppStateRef = State<Arc<AppState>>;
     paths(
         login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
         list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
-        request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, verify_chain, healthz, metrics_text
+        request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, index, verify_chain, healthz, metrics_text
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -64,6 +64,7 @@ impl utoipa::Modify for BearerAuth {
 /// Every route of the API. `tests/it/openapi.rs` checks this list against the OpenAPI
 /// document, so a route cannot be added without documenting it.
 pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/api/v1/units"),
     ("POST", "/api/v1/units"),
@@ -116,6 +117,7 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
+        .route("/", get(index))
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text).with_state(metrics))
@@ -132,6 +134,20 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed)
+}
+
+/// Where things are. The public portal replaces this page once the web pages exist.
+#[utoipa::path(get, path = "/", responses((status = 200, body = ServiceIndex)))]
+async fn index() -> Json<ServiceIndex> {
+    Json(ServiceIndex {
+        name: "civicgrid".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        api: "/api/v1".into(),
+        openapi: "/api/openapi.json".into(),
+        health: "/healthz".into(),
+        login: "POST /api/v1/auth/login".into(),
+        track: "/api/v1/track?serial=&code=".into(),
+    })
 }
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::helpers::{TestApp, complaint};
 
 const PUBLIC: &[&str] = &[
+    "/",
     "/api/v1/auth/login",
     "/api/v1/track",
     "/api/v1/calendar/deadline",
