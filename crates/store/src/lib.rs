@@ -406,7 +406,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<DailyCount>>;
     async fn count_requests(&self) -> Result<i64>;
     async fn import_history(&self, cases: Vec<HistoricCase>) -> Result<usize>;
-    /// Refreshes the planner's statistics after a bulk import.
+    /// Refreshes the planner's statistics after a bulk import (on PostgreSQL also the
+    /// visibility map, which index-only scans and capped counts rely on).
     async fn optimize(&self) -> Result<()>;
     /// Recomputes every request's hash chain and reports the ones that do not verify.
     async fn verify_chains(&self) -> Result<ChainCheck>;
