@@ -37,6 +37,14 @@ pub async fn hash_password_blocking(password: String) -> ApiResult<String> {
         .map_err(ApiError::internal)?
 }
 
+/// A hash made with the same parameters as real ones, of a password nobody knows. Login
+/// verifies unknown usernames against it, so an unknown user costs the same argon2 work as
+/// a wrong password and timing does not tell which usernames exist.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
+}
+
 pub async fn verify_password_blocking(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
@@ -134,5 +142,25 @@ impl SessionCache {
             }
             entries.insert(token_hash, (principal, until));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_costs() {
+        let real = argon2::password_hash::PasswordHash::new(&hash_password("password123").unwrap())
+            .unwrap()
+            .params
+            .to_string();
+        let dummy = argon2::password_hash::PasswordHash::new(dummy_hash()).unwrap();
+        assert_eq!(
+            dummy.params.to_string(),
+            real,
+            "same memory, time and lanes as real hashes"
+        );
+        assert!(!verify_password("password123", dummy_hash()));
     }
 }

@@ -421,7 +421,7 @@ const CATEGORIES: &[(&str, &str, &str, &[Leaf])] = &[
     ),
 ];
 
-fn lcg_pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
 
@@ -968,8 +968,8 @@ pub async fn generate_history(
         stamps.sort();
         for (seq, received_at) in stamps.into_iter().enumerate() {
             let age_days = (now - received_at).num_days();
-            let category = lcg_pick(&mut rng, &district.categories);
-            let (grid, community, street, bbox) = *lcg_pick(&mut rng, &district.grids);
+            let category = pick(&mut rng, &district.categories);
+            let (grid, community, street, bbox) = *pick(&mut rng, &district.grids);
             let lat = rng.random_range(bbox[1]..bbox[3]);
             let lng = rng.random_range(bbox[0]..bbox[2]);
             let kind = match rng.random_range(0..100) {
@@ -995,9 +995,9 @@ pub async fn generate_history(
                 90..=97 => Urgency::Urgent,
                 _ => Urgency::Emergency,
             };
-            let road = lcg_pick(&mut rng, &ROADS);
+            let road = pick(&mut rng, &ROADS);
             let number = rng.random_range(1..300);
-            let problem = lcg_pick(&mut rng, category.problems);
+            let problem = pick(&mut rng, category.problems);
             let community_name = org
                 .get(community)
                 .map(|u| u.name.clone())
@@ -1016,7 +1016,7 @@ pub async fn generate_history(
                 ),
                 _ => format!(
                     "{address}{problem}，{}，希望有关部门尽快处理。",
-                    lcg_pick(
+                    pick(
                         &mut rng,
                         &[
                             "已经持续一周多了",
@@ -1030,8 +1030,8 @@ pub async fn generate_history(
             };
             let caller_name = format!(
                 "{}{}",
-                lcg_pick(&mut rng, &CALLER_FAMILY),
-                lcg_pick(&mut rng, &CALLER_GIVEN)
+                pick(&mut rng, &CALLER_FAMILY),
+                pick(&mut rng, &CALLER_GIVEN)
             );
             let caller_phone = format!(
                 "1{}{:09}",
@@ -1192,7 +1192,7 @@ pub async fn generate_history(
                     };
                     let reply = format!(
                         "经现场核查，{problem}问题已安排处理，{}。",
-                        lcg_pick(
+                        pick(
                             &mut rng,
                             &[
                                 "现已整改完毕",

@@ -215,7 +215,7 @@ async fn login(
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.to_owned());
+        .unwrap_or_else(|| auth::dummy_hash().to_owned());
     let ok = auth::verify_password_blocking(body.password, hash).await;
     let user = match (ok, user) {
         (true, Some(user)) => user,
@@ -234,9 +234,6 @@ async fn login(
         user: user_out(&user),
     }))
 }
-
-/// argon2id of a random string nobody knows.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6mN0Fp2s5wz8vFSpQ0b7vRrj4S9cJzZq6bWvT0l7t1E";
 
 #[utoipa::path(get, path = "/api/v1/units", params(UnitQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<UnitOut>), (status = 401, body = ErrorBody)))]
