@@ -151,11 +151,12 @@ mod tests {
 
     #[test]
     fn the_dummy_hash_costs_what_a_real_one_costs() {
-        let real = argon2::password_hash::PasswordHash::new(&hash_password("password123").unwrap())
-            .unwrap()
-            .params
-            .to_string();
-        let dummy = argon2::password_hash::PasswordHash::new(dummy_hash()).unwrap();
+        let real =
+            argon2::password_hash::phc::PasswordHash::new(&hash_password("password123").unwrap())
+                .unwrap()
+                .params
+                .to_string();
+        let dummy = argon2::password_hash::phc::PasswordHash::new(dummy_hash()).unwrap();
         assert_eq!(
             dummy.params.to_string(),
             real,
