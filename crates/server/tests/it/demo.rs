@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use civicgrid::clock::ManualClock;
-use serde_json::json;
 
-use crate::helpers::start_time;
+use crate::helpers::{get_at, login_at, start_time};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_district_is_complete_and_idempotent() {
@@ -99,48 +98,54 @@ async fn the_demo_district_is_complete_and_idempotent() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        let client = reqwest::Client::new();
-        let login = |name: &'static str| {
-            let client = client.clone();
-            let base = base.clone();
-            async move {
-                let r: serde_json::Value = client
-                    .post(format!("{base}/api/v1/auth/login"))
-                    .json(&json!({"username": name, "password": civicgrid::demo::DEMO_PASSWORD}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                r["token"].as_str().unwrap().to_owned()
-            }
-        };
-        let dispatcher = login("dispatcher").await;
-        let all: serde_json::Value = client
-            .get(format!("{base}/api/v1/requests"))
-            .bearer_auth(&dispatcher)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let password = civicgrid::demo::DEMO_PASSWORD;
+        let dispatcher = login_at(&base, "dispatcher", password).await;
+        let (_, all) = get_at(&base, &dispatcher, "/api/v1/requests").await;
         assert_eq!(all["total"].as_i64().unwrap(), total);
-        let handler = login("dept25").await; // 市政设施管理处: roads and street lights
-        let own: serde_json::Value = client
-            .get(format!("{base}/api/v1/requests"))
-            .bearer_auth(&handler)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let own_total = own["total"].as_i64().unwrap();
+        let handler = login_at(&base, "dept25", password).await; // 市政设施管理处: roads and street lights
+        let mut visible = std::collections::HashSet::new();
+        for page in 1.. {
+            let (_, own) = get_at(
+                &base,
+                &handler,
+                &format!("/api/v1/requests?page={page}&page_size=200"),
+            )
+            .await;
+            let items = own["items"].as_array().unwrap();
+            if items.is_empty() {
+                break;
+            }
+            visible.extend(
+                items
+                    .iter()
+                    .map(|i| i["serial"].as_str().unwrap().to_owned()),
+            );
+        }
+        let own_total = visible.len() as i64;
         assert!(
             own_total > 0 && own_total < total,
             "a department sees its own cases only ({own_total} of {total})"
         );
+        // What a list shows and what a single read allows are the same rule: the list's SQL
+        // filter must agree with `authorize` on every request of a sample.
+        let (_, sample) = get_at(&base, &dispatcher, "/api/v1/requests?page_size=200").await;
+        let serials: Vec<&str> = sample["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["serial"].as_str().unwrap())
+            .collect();
+        let seen = serials.iter().filter(|s| visible.contains(**s)).count();
+        assert!(
+            seen > 0 && seen < serials.len(),
+            "the sample holds both kinds ({seen} of {})",
+            serials.len()
+        );
+        for item in sample["items"].as_array().unwrap() {
+            let serial = item["serial"].as_str().unwrap();
+            let (status, _) = get_at(&base, &handler, &format!("/api/v1/requests/{serial}")).await;
+            let expected = if visible.contains(serial) { 200 } else { 404 };
+            assert_eq!(status, expected, "{serial}: list and detail disagree");
+        }
     }
 }

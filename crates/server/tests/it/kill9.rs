@@ -40,16 +40,7 @@ async fn spawn_server(database: &str) -> (Child, String) {
 }
 
 async fn login(base: &str) -> String {
-    let r: Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": "kill-nine-admin"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["token"].as_str().unwrap().to_owned()
+    crate::helpers::login_at(base, "admin", "kill-nine-admin").await
 }
 
 async fn story(database: &str) {

@@ -1,0 +1,147 @@
+//! Deadline groundwork through the API: the district calendar and deadline policies.
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlines_on_the_district_calendar() {
+    let app = TestApp::start(&civicgrid_store::testing::sqlite_url()).await;
+    let r = app
+        .get(
+            None,
+            "/api/v1/calendar/deadline?from=2025-09-30T16:00:00%2B08:00&working_days=5",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["deadline"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        due,
+        chrono::DateTime::parse_from_rfc3339("2025-10-14T17:30:00+08:00").unwrap()
+    );
+    let r = app
+        .get(
+            None,
+            "/api/v1/calendar/deadline?from=2025-09-30T16:00:00%2B08:00&working_hours=2",
+        )
+        .await;
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["deadline"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        due,
+        chrono::DateTime::parse_from_rfc3339("2025-10-09T09:00:00+08:00").unwrap()
+    );
+    // The hub works round the clock: two hours are two hours, holiday or not.
+    let hub = app.units.hub.0;
+    let r = app.get(None, &format!("/api/v1/calendar/deadline?from=2025-10-01T10:00:00%2B08:00&working_hours=2&unit={hub}")).await;
+    assert_eq!(r.body["calendar"], "round_the_clock");
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["deadline"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        due,
+        chrono::DateTime::parse_from_rfc3339("2025-10-01T12:00:00+08:00").unwrap()
+    );
+    for (query, field) in [
+        ("from=yesterday&working_days=1", "from"),
+        ("from=2025-09-30T16:00:00Z", "working_days"),
+        (
+            "from=2025-09-30T16:00:00Z&working_days=1&working_hours=1",
+            "working_days",
+        ),
+        ("from=2025-09-30T16:00:00Z&working_days=0", "working_days"),
+        (
+            "from=2025-09-30T16:00:00Z&working_hours=99999",
+            "working_hours",
+        ),
+        (
+            "from=2025-09-30T16:00:00Z&working_days=1&unit=99999",
+            "unit",
+        ),
+    ] {
+        let r = app
+            .get(None, &format!("/api/v1/calendar/deadline?{query}"))
+            .await;
+        assert_eq!(r.status, 400, "{query}: {}", r.body);
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{query} names {field}: {}",
+            r.body
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_policies_are_data_that_admins_add() {
+    for (_, url) in civicgrid_store::testing::backends().await {
+        let app = TestApp::start(&url).await;
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let defaults = app.get(Some(&operator), "/api/v1/policies").await;
+        assert_eq!(defaults.body["total"], 1, "a default policy always exists");
+        assert_eq!(
+            defaults.body["items"][0]["limits"]["accept"],
+            json!({"amount": 2, "unit": "working_hours"})
+        );
+        let policy = json!({
+            "name": "路灯投诉", "match": {"kind": "complaint", "category": "urban.streetlight"},
+            "limits": {"accept": {"amount": 30, "unit": "minutes"}, "resolve": {"amount": 3, "unit": "working_days"}},
+            "bands": {"yellow": 0.5, "orange": 0.8}
+        });
+        assert_eq!(
+            app.post(Some(&operator), "/api/v1/policies", policy.clone())
+                .await
+                .status,
+            403
+        );
+        let r = app.post(Some(&admin), "/api/v1/policies", policy).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["match"]["category"], "urban.streetlight");
+        assert_eq!(r.body["bands"]["orange"], 0.8);
+        let all = app.get(Some(&operator), "/api/v1/policies").await;
+        assert_eq!(all.body["total"], 2);
+        assert_eq!(
+            all.body["items"][1]["limits"]["resolve"],
+            json!({"amount": 3, "unit": "working_days"})
+        );
+        for (body, field) in [
+            (json!({"name": "x", "limits": {}}), "limits"),
+            (
+                json!({"name": "x", "limits": {"resolve": {"amount": 3, "unit": "weeks"}}}),
+                "limits.resolve.unit",
+            ),
+            (
+                json!({"name": "x", "limits": {"accept": {"amount": 0, "unit": "minutes"}}}),
+                "limits.accept.amount",
+            ),
+            (
+                json!({"name": "x", "match": {"kind": "rant"}, "limits": {"accept": {"amount": 1, "unit": "minutes"}}}),
+                "match.kind",
+            ),
+            (
+                json!({"name": "x", "match": {"category": "nope"}, "limits": {"accept": {"amount": 1, "unit": "minutes"}}}),
+                "match.category",
+            ),
+            (
+                json!({"name": "x", "limits": {"accept": {"amount": 1, "unit": "minutes"}}, "bands": {"yellow": 0.9, "orange": 0.5}}),
+                "bands.orange",
+            ),
+            (
+                json!({"name": "", "limits": {"accept": {"amount": 1, "unit": "minutes"}}}),
+                "name",
+            ),
+        ] {
+            let r = app
+                .post(Some(&admin), "/api/v1/policies", body.clone())
+                .await;
+            assert_eq!(r.status, 422, "{body}: {}", r.body);
+            assert!(
+                r.body["error"]["fields"].get(field).is_some(),
+                "{body} names {field}: {}",
+                r.body
+            );
+        }
+        assert_eq!(
+            app.get(Some(&operator), "/api/v1/policies").await.body["total"],
+            2,
+            "refused policies wrote nothing"
+        );
+    }
+}
