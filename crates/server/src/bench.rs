@@ -208,13 +208,13 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, AnyError> {
     );
     let store = civicgrid_store::open(&database, clock.now()).await?;
     let seeded = StdInstant::now();
+    let bar = crate::cli::history_bar(args.seed_requests as u64);
     crate::demo::ensure_demo(&store, clock.now(), args.seed_requests, 7, &|n| {
-        if n % 100_000 < 2000 {
-            println!("  seeded {n} requests");
-        }
+        bar.set_position(n as u64)
     })
     .await
     .map_err(|e| e.message)?;
+    bar.finish_and_clear();
     let stored = store.count_requests().await?;
     println!(
         "seeded {stored} requests in {:.1} s",

@@ -89,6 +89,17 @@ pub fn main() -> ExitCode {
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
+/// A progress bar for writing history (drawn on a terminal only, so logs stay clean).
+pub fn history_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "  {bar:40} {pos}/{len} requests · {per_sec} · ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
 fn display(error: crate::error::ApiError) -> AnyError {
     format!("{} ({})", error.message, error.code.code()).into()
 }
@@ -115,13 +126,13 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             let store = civicgrid_store::open(&database, clock.now()).await?;
             let started = std::time::Instant::now();
             println!("Building the demo district in {database} …");
+            let bar = history_bar(requests as u64);
             let built = crate::demo::ensure_demo(&store, clock.now(), requests, seed, &|n| {
-                if n % 10_000 < 2000 {
-                    println!("  {n} requests of history written");
-                }
+                bar.set_position(n as u64)
             })
             .await
             .map_err(display)?;
+            bar.finish_and_clear();
             if built {
                 println!(
                     "Demo district built in {:.1} s.",
