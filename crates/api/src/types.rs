@@ -263,8 +263,226 @@ pub struct RequestOut {
     /// The routing table's proposal, for requests awaiting dispatch.
     pub proposal: Option<ProposalOut>,
     pub attachments: Vec<AttachmentOut>,
+    /// Every deadline clock of the request, running and stopped, oldest first.
+    pub clocks: Vec<ClockOut>,
+    /// The worst band among running clocks (`blue|yellow|orange|red`); none when no clock runs.
+    pub band: Option<String>,
+    /// Set while the case is in the supervision pool.
+    pub supervision: Option<SupervisionOut>,
+    /// Reminders, urging notices and accountability records on this request.
+    pub notices: Vec<NoticeOut>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// One deadline clock: a stage of a request against its limit.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockOut {
+    /// `accept`, `respond`, `resolve`, `callback` or `coordinate`.
+    pub stage: String,
+    pub unit: Option<UnitRef>,
+    pub started_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    /// `blue` (in time), `yellow` (nearing), `orange` (about due) or `red` (overdue); a
+    /// stopped clock keeps the band it stopped in.
+    pub band: String,
+    /// `running`, `paused`, `met`, `late` or `closed`.
+    pub status: String,
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// Time left before the deadline, counted the way the limit counts (working seconds for
+    /// working limits); negative when overdue. Only for running clocks.
+    pub remaining_seconds: Option<i64>,
+    pub limit: LimitIn,
+    /// The highest ladder step taken: `none`, `remind`, `urge`, `supervise`, `hold_accountable`.
+    pub step: String,
+    pub redo: bool,
+    /// The policy version and calendar version the clock runs under.
+    pub policy: i64,
+    pub calendar: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SupervisionOut {
+    pub owner: Option<String>,
+    pub since: DateTime<Utc>,
+    pub stage: Option<String>,
+    pub times: i64,
+}
+
+/// A reminder, urging notice or accountability record addressed to a unit.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NoticeOut {
+    pub id: i64,
+    pub serial: String,
+    /// `remind`, `urge` or `hold_accountable`.
+    pub kind: String,
+    pub unit: Option<UnitRef>,
+    pub stage: Option<String>,
+    pub at: DateTime<Utc>,
+    /// When the step fell due (equal to `at` for a supervisor's own action).
+    pub due_at: DateTime<Utc>,
+    /// The supervisor who acted; none when the ladder fired by itself.
+    pub by: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct NoticeQuery {
+    pub kind: Option<String>,
+    /// Only notices to this unit (and, for handlers, only their own units').
+    pub unit: Option<i64>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+/// A case in the supervision pool.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PoolItemOut {
+    pub request: RequestSummary,
+    pub owner: Option<String>,
+    pub stage: Option<String>,
+    pub unit: Option<UnitRef>,
+    pub reason: Option<String>,
+    pub since: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub times: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct PoolQuery {
+    /// `me`: only the cases the caller owns.
+    pub owner: Option<String>,
+    /// Include cases that have left the pool.
+    pub all: Option<bool>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+/// A closed case drawn for a supervisor's quality callback.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SampleOut {
+    pub request: RequestSummary,
+    pub drawn_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub rating: Option<String>,
+    pub citizen_says_resolved: Option<bool>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct SampleQuery {
+    /// Include the callbacks already made.
+    pub all: Option<bool>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct StatsQuery {
+    /// First day, `YYYY-MM-DD` (district time), inclusive. Default: 30 days before `to`.
+    pub from: Option<String>,
+    /// Last day, inclusive. Default: today.
+    pub to: Option<String>,
+    /// Only units of this kind (`department`, `street`, `utility` …).
+    pub kind: Option<String>,
+}
+
+/// One rate: numerator over denominator, with its value (none when the denominator is 0).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RateOut {
+    pub numerator: i64,
+    pub denominator: i64,
+    pub value: Option<f64>,
+    /// Where the cases behind the numerator are listed.
+    pub cases: String,
+}
+
+/// A unit's performance over a period.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UnitStatsOut {
+    pub unit: UnitRef,
+    pub kind: String,
+    /// Requests dispatched to the unit in the period: the sample size.
+    pub sample: i64,
+    /// Keyed by rate: `response`, `on_time_acceptance`, `on_time_resolution`, `resolution`,
+    /// `satisfaction`, `return`, `redo`.
+    pub rates: BTreeMap<String, RateOut>,
+    /// Accountability records in the period.
+    pub accountable: i64,
+    /// Urging notices in the period.
+    pub urged: i64,
+    /// The weighted composite score (0–100); none below the minimum sample.
+    pub score: Option<f64>,
+    /// Rank by score among ranked units (1 is best); none below the minimum sample.
+    pub rank: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatsOut {
+    pub from: String,
+    pub to: String,
+    pub min_sample: i64,
+    /// Ranked units first (by rank), then the units below the minimum sample.
+    pub units: Vec<UnitStatsOut>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct DrillQuery {
+    /// The fact behind a number, e.g. `accept_late`, `returned`, `rated_unsatisfied`.
+    pub metric: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+/// The appraisal and sampling configuration: weights of each rate in the composite score,
+/// the minimum sample for ranking, the credit of "basically satisfied", the penalty per
+/// accountability record and the share of closed cases drawn for quality callbacks.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppraisalConfig {
+    pub weights: BTreeMap<String, f64>,
+    pub min_sample: i64,
+    pub basically_satisfied_credit: f64,
+    pub accountability_penalty: f64,
+    pub sample_percent: f64,
+}
+
+/// An official day: a weekday holiday (`off`) or a weekend working day (`work`, 调休).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OfficialDayOut {
+    pub date: String,
+    pub kind: String,
+    pub name: String,
+    /// `shipped` with the release or `added` by an administrator.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct OfficialDayQuery {
+    pub year: Option<i32>,
+}
+
+/// Next year's notice: lines `YYYY-MM-DD off|work NAME` (the shipped data's format).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddOfficialDays {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AddedOfficialDays {
+    pub added: usize,
+    pub calendar: String,
+    pub covered_until: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SweepOut {
+    pub requests: usize,
+    pub events: usize,
+    pub skipped: usize,
 }
 
 /// The answer to a successful intake: the serial to read back and the code for tracking.
@@ -290,6 +508,10 @@ pub struct RequestSummary {
     pub area: Option<i64>,
     /// The first 80 characters of the content.
     pub summary: String,
+    /// The worst band among running clocks; none when no clock runs.
+    pub band: Option<String>,
+    /// The nearest deadline among running clocks.
+    pub due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -301,6 +523,8 @@ pub struct RequestQuery {
     pub unit: Option<i64>,
     pub category: Option<i64>,
     pub kind: Option<String>,
+    /// Only requests with a running clock in this band: `blue|yellow|orange|red`.
+    pub band: Option<String>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,
 }
@@ -489,6 +713,9 @@ pub struct CreatePolicy {
     /// Default: yellow 0.6, orange 0.85.
     #[serde(default)]
     pub bands: Option<BandsIn>,
+    /// Working days overdue before the unit is held accountable (default 3).
+    #[serde(default)]
+    pub accountable_after_working_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -499,6 +726,7 @@ pub struct PolicyOut {
     pub matches: PolicyMatch,
     pub limits: PolicyLimits,
     pub bands: BandsIn,
+    pub accountable_after_working_days: u32,
 }
 
 /// The service index at `/`: where the API and its description live.

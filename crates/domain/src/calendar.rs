@@ -45,6 +45,26 @@ pub struct Calendar {
     periods: Vec<Period>,
     offset: FixedOffset,
     round_the_clock: bool,
+    /// `version()`, computed once: hashing every official day per clock would cost more
+    /// than the clock itself.
+    version: String,
+}
+
+/// The two calendars of a district: the official working calendar, and the same days
+/// counted round the clock for units open 24/7 (the hub, utility stations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendars {
+    pub official: Calendar,
+    pub round_the_clock: Calendar,
+}
+
+impl Calendars {
+    pub fn new(official: Calendar) -> Calendars {
+        Calendars {
+            round_the_clock: official.round_the_clock(),
+            official,
+        }
+    }
 }
 
 /// Parses the official-days text: `YYYY-MM-DD off|work NAME` lines, `#` comments.
@@ -87,7 +107,7 @@ impl Calendar {
     pub fn official() -> Calendar {
         // The embedded data is checked by a test; an error here cannot pass CI.
         let official = parse_official(OFFICIAL_DAYS).unwrap_or_default();
-        Calendar {
+        Calendar::fingerprinted(Calendar {
             official,
             periods: vec![
                 Period {
@@ -101,15 +121,21 @@ impl Calendar {
             ],
             offset: FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix()),
             round_the_clock: false,
-        }
+            version: String::new(),
+        })
+    }
+
+    fn fingerprinted(mut calendar: Calendar) -> Calendar {
+        calendar.version = calendar.compute_version();
+        calendar
     }
 
     /// A calendar for units open 24 hours a day, 7 days a week.
     pub fn round_the_clock(&self) -> Calendar {
-        Calendar {
+        Calendar::fingerprinted(Calendar {
             round_the_clock: true,
             ..self.clone()
-        }
+        })
     }
 
     /// The same days with other working hours, e.g. `[(510, 720), (810, 1050)]`.
@@ -135,20 +161,57 @@ impl Calendar {
                 "a working day needs at least one period",
             ));
         }
-        Ok(Calendar {
+        Ok(Calendar::fingerprinted(Calendar {
             periods: sorted,
             ..self.clone()
-        })
+        }))
     }
 
     /// The same working hours with more official days (next year's notice).
     pub fn with_official(&self, more: BTreeMap<NaiveDate, Official>) -> Calendar {
         let mut official = self.official.clone();
         official.extend(more);
-        Calendar {
+        Calendar::fingerprinted(Calendar {
             official,
             ..self.clone()
+        })
+    }
+
+    /// A short fingerprint of the days and hours this calendar counts with, recorded on
+    /// every deadline clock so a later change of the calendar can be told apart.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn compute_version(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for (date, day) in &self.official {
+            let word = match day {
+                Official::Holiday(_) => "off",
+                Official::MakeUpWorkday(_) => "work",
+            };
+            hasher.update(format!("{date} {word}\n"));
         }
+        for period in &self.periods {
+            hasher.update(format!("{}-{}\n", period.start, period.end));
+        }
+        let digest = hasher.finalize();
+        let prefix = if self.round_the_clock {
+            "round_the_clock"
+        } else {
+            "official"
+        };
+        format!("{prefix}@{}", hex::encode(&digest[..4]))
+    }
+
+    pub fn is_round_the_clock(&self) -> bool {
+        self.round_the_clock
+    }
+
+    /// Every official day the calendar knows, in date order.
+    pub fn official_days(&self) -> impl Iterator<Item = (&NaiveDate, &Official)> {
+        self.official.iter()
     }
 
     pub fn official_day(&self, date: NaiveDate) -> Option<&Official> {
@@ -202,7 +265,12 @@ impl Calendar {
     /// The instant `minutes` working minutes after `start`. Time outside working hours
     /// does not count, so the result always lies in (or at the end of) a working period.
     pub fn add_working_minutes(&self, start: Instant, minutes: i64) -> Instant {
-        if minutes <= 0 {
+        self.add_working_seconds(start, minutes.saturating_mul(60))
+    }
+
+    /// The instant `seconds` working seconds after `start` (see `add_working_minutes`).
+    pub fn add_working_seconds(&self, start: Instant, seconds: i64) -> Instant {
+        if seconds <= 0 {
             return start;
         }
         let local = self.local(start);
@@ -210,7 +278,7 @@ impl Calendar {
         let start_of_day = local - date.and_time(NaiveTime::MIN);
         // Seconds matter: a start at 16:00:30 plus 30 minutes ends at 16:30:30.
         let mut cursor_seconds = start_of_day.num_seconds();
-        let mut left_seconds = minutes * 60;
+        let mut left_seconds = seconds;
         for _ in 0..MAX_DAYS_WALKED {
             for period in self.periods_of(date) {
                 let from = cursor_seconds.max(i64::from(period.start) * 60);

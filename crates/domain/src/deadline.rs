@@ -19,6 +19,8 @@ word_enum! {
         Respond = "respond",
         Resolve = "resolve",
         Callback = "callback",
+        /// A hub-led coordination; always `COORDINATION_LIMIT`, never a policy's limit.
+        Coordinate = "coordinate",
     }
 }
 
@@ -184,6 +186,20 @@ pub struct Policy {
     pub matches: Match,
     pub limits: Vec<(Stage, Limit)>,
     pub thresholds: Thresholds,
+    /// Working days a clock may be overdue before the unit is held accountable (问效).
+    pub accountable_after: u32,
+}
+
+/// The default grace before an overdue clock leads to an accountability record.
+pub const DEFAULT_ACCOUNTABLE_AFTER: u32 = 3;
+
+/// Parses the accountability grace, in working days (1 to 60).
+pub fn parse_accountable_after(field: &str, days: i64) -> Result<u32, Invalid> {
+    if (1..=60).contains(&days) {
+        Ok(days as u32)
+    } else {
+        Err(Invalid::new(field, "must be between 1 and 60 working days"))
+    }
 }
 
 impl Policy {
@@ -245,3 +261,28 @@ pub const COORDINATION_LIMIT: Limit = Limit {
     amount: 3,
     unit: TimeUnit::WorkingDays,
 };
+
+/// The limit for one stage: the most specific policy that sets a limit for that stage.
+/// A specific policy that leaves a stage out falls back to a less specific one for it, and
+/// the default policy sets every stage.
+pub fn select_limit<'a>(
+    policies: &'a [Policy],
+    stage: Stage,
+    kind: Kind,
+    categories: &[CategoryId],
+    urgency: Urgency,
+) -> Option<(&'a Policy, Limit)> {
+    if stage == Stage::Coordinate {
+        let policy = select(policies, kind, categories, urgency)?;
+        return Some((policy, COORDINATION_LIMIT));
+    }
+    policies
+        .iter()
+        .filter_map(|p| {
+            let limit = p.limit(stage)?;
+            p.covers(kind, categories, urgency)
+                .map(|(spec, rank)| (spec, std::cmp::Reverse(rank), p.id, p, limit))
+        })
+        .max_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))
+        .map(|(_, _, _, p, limit)| (p, limit))
+}

@@ -6,8 +6,10 @@
 //! `clock` feature off and keeping serde out of the dependency list (see `tests/tidy` in the
 //! server crate, which fails if either appears).
 
+pub mod appraisal;
 pub mod calendar;
 pub mod chain;
+pub mod clocks;
 pub mod deadline;
 pub mod error;
 pub mod ids;

@@ -39,6 +39,11 @@ word_enum! {
         Cancel = "cancel",
         Merge = "merge",
         TransferOut = "transfer_out",
+        Remind = "remind",
+        Urge = "urge",
+        Supervise = "supervise",
+        HoldAccountable = "hold_accountable",
+        QualityCallback = "quality_callback",
     }
 }
 
@@ -69,6 +74,11 @@ word_enum! {
         Merge = "merge",
         ChildMerged = "child_merged",
         TransferOut = "transfer_out",
+        Remind = "remind",
+        Urge = "urge",
+        Supervise = "supervise",
+        HoldAccountable = "hold_accountable",
+        QualityCallback = "quality_callback",
     }
 }
 
@@ -224,6 +234,29 @@ pub enum Command {
         platform: Platform,
         reason: String,
     },
+    /// A supervisor's reminder to the handling unit (提醒).
+    Remind {
+        reason: String,
+    },
+    /// A recorded urging notice to the handling unit's head (催办).
+    Urge {
+        reason: String,
+    },
+    /// Puts the case in the supervision pool, owned by the supervisor who acts (督办).
+    Supervise {
+        reason: String,
+    },
+    /// An accountability finding against a unit (问效); the lead unit when none is named.
+    HoldAccountable {
+        unit: Option<UnitId>,
+        finding: String,
+    },
+    /// A supervisor's quality callback on a case drawn for sampling (抽查回访).
+    QualityCallback {
+        rating: Rating,
+        resolved: bool,
+        note: Option<String>,
+    },
 }
 
 impl Command {
@@ -249,6 +282,11 @@ impl Command {
             Command::Close { .. } => Action::Close,
             Command::Cancel { .. } => Action::Cancel,
             Command::TransferOut { .. } => Action::TransferOut,
+            Command::Remind { .. } => Action::Remind,
+            Command::Urge { .. } => Action::Urge,
+            Command::Supervise { .. } => Action::Supervise,
+            Command::HoldAccountable { .. } => Action::HoldAccountable,
+            Command::QualityCallback { .. } => Action::QualityCallback,
         }
     }
 }
@@ -300,6 +338,10 @@ pub fn allowed_in(action: Action, state: State) -> bool {
         A::Resume => state == S::Suspended,
         A::Callback | A::Close => state == S::Resolved,
         A::Reopen => matches!(state, S::Resolved | S::Closed),
+        // Supervision acts on work still to be done; findings may come after the fact.
+        A::Remind | A::Urge | A::Supervise => !state.is_final() && state != S::Resolved,
+        A::HoldAccountable => !matches!(state, S::Merged | S::Cancelled),
+        A::QualityCallback => state == S::Closed,
     }
 }
 
@@ -310,11 +352,14 @@ pub struct Ctx<'a> {
     pub now: Instant,
 }
 
-/// The result of a legal move: the case's new values and the events to append, in order.
+/// The result of a legal move: the case's new values and the events to append, in order,
+/// and what the move does to deadline clocks and supervision records (filled in by
+/// `clocks::plan` or `clocks::escalate`; `decide` alone leaves it empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub case: Case,
     pub events: Vec<Event>,
+    pub effects: crate::clocks::Effects,
 }
 
 fn refuse(action: Action, state: State) -> Refusal {
@@ -586,6 +631,34 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             detail.push(("platform".into(), platform.as_str().into()));
             reason = Some(why.clone());
         }
+        Command::Remind { reason: why }
+        | Command::Urge { reason: why }
+        | Command::Supervise { reason: why } => {
+            if let Some(unit) = case.lead {
+                detail.push(("unit".into(), unit.to_string()));
+            }
+            reason = Some(why.clone());
+        }
+        Command::HoldAccountable { unit, finding } => {
+            let unit = unit.or(case.lead).ok_or_else(|| {
+                Invalid::new(
+                    "unit",
+                    "name the unit held accountable; the request has none",
+                )
+            })?;
+            known_unit(ctx, "unit", unit)?;
+            detail.push(("unit".into(), unit.to_string()));
+            reason = Some(finding.clone());
+        }
+        Command::QualityCallback {
+            rating,
+            resolved,
+            note,
+        } => {
+            detail.push(("rating".into(), rating.as_str().into()));
+            detail.push(("resolved".into(), resolved.to_string()));
+            reason = note.clone();
+        }
     }
     let mut events = vec![Event {
         kind: action.into(),
@@ -601,7 +674,11 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
         detail,
     }];
     events.extend(extra);
-    Ok(Decision { case: next, events })
+    Ok(Decision {
+        case: next,
+        events,
+        effects: Default::default(),
+    })
 }
 
 /// A reopened case goes back to its unit as a redo (counted against it); one answered on
@@ -671,10 +748,12 @@ pub fn decide_merge(
         Decision {
             case: child_next,
             events: vec![child_event],
+            effects: Default::default(),
         },
         Decision {
             case: parent_next,
             events: vec![parent_event],
+            effects: Default::default(),
         },
     ))
 }
@@ -715,6 +794,9 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         A::RequestExtension | A::Resolve => &[R::Handler],
         A::Callback => &[R::Operator, R::Dispatcher, R::Supervisor],
         A::Reopen => &[R::Dispatcher, R::Supervisor],
+        A::Remind | A::Urge | A::Supervise | A::HoldAccountable | A::QualityCallback => {
+            &[R::Supervisor]
+        }
     }
 }
 

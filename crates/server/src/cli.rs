@@ -1,4 +1,4 @@
-//! The command line: `serve`, `demo`, `migrate`, `verify-chain` and `bench`.
+//! The command line: `serve`, `demo`, `migrate`, `calendar`, `verify-chain` and `bench`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -32,6 +32,9 @@ enum Command {
         /// Log as JSON lines.
         #[arg(long)]
         json_logs: bool,
+        /// Seconds between deadline sweeps (the ladder: remind, urge, supervise, hold accountable).
+        #[arg(long, default_value_t = 10, env = "CIVICGRID_SWEEP_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+        sweep_seconds: u64,
     },
     /// Build the demo district with a year of history (once per database), then serve it.
     Demo {
@@ -51,6 +54,15 @@ enum Command {
         /// Build the district and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        #[arg(long, default_value_t = 10, env = "CIVICGRID_SWEEP_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+        sweep_seconds: u64,
+    },
+    /// Add official days (next year's holiday notice) to the district calendar.
+    Calendar {
+        /// A file of `YYYY-MM-DD off|work NAME` lines, e.g. `2027-10-01 off 国庆节`.
+        file: std::path::PathBuf,
+        #[arg(long, default_value = DEFAULT_DATABASE, env = "CIVICGRID_DATABASE")]
+        database: String,
     },
     /// Create or upgrade the schema and exit.
     Migrate {
@@ -111,9 +123,28 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             listen,
             database,
             json_logs,
+            sweep_seconds,
         } => {
             crate::telemetry::init_logs(json_logs);
-            serve(&listen, &database, clock, None).await
+            serve(&listen, &database, clock, sweep_seconds, None).await
+        }
+        Command::Calendar { file, database } => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let store = civicgrid_store::open(&database, clock.now()).await?;
+            let state = crate::state::AppState::new(store, clock)
+                .await
+                .map_err(display)?;
+            let added = crate::service::add_official_days(&state, &text, None)
+                .await
+                .map_err(display)?;
+            println!(
+                "Added {} official days; the calendar ({}) now covers until {}.",
+                added.added,
+                added.calendar,
+                added.covered_until.unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
             listen,
@@ -121,6 +152,7 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             requests,
             seed,
             no_serve,
+            sweep_seconds,
         } => {
             crate::telemetry::init_logs(false);
             let store = civicgrid_store::open(&database, clock.now()).await?;
@@ -149,7 +181,7 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
                 return Ok(ExitCode::SUCCESS);
             }
             drop(store);
-            serve(&listen, &database, clock, Some(())).await
+            serve(&listen, &database, clock, sweep_seconds, Some(())).await
         }
         Command::Migrate { database } => {
             crate::telemetry::init_logs(false);
@@ -183,6 +215,7 @@ async fn serve(
     listen: &str,
     database: &str,
     clock: Arc<dyn Clock>,
+    sweep_seconds: u64,
     demo: Option<()>,
 ) -> Result<ExitCode, AnyError> {
     let store = civicgrid_store::open(database, clock.now()).await?;
@@ -197,6 +230,8 @@ async fn serve(
         println!("Created the administrator `admin` with the generated password: {generated}");
         println!("(set CIVICGRID_ADMIN_PASSWORD before the first start to choose it)");
     }
+    // The first sweep runs at once: steps that fell due while the server was down catch up.
+    crate::sweeper::spawn(state.clone(), std::time::Duration::from_secs(sweep_seconds));
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     println!("civicgrid is serving {database} at http://{address}/");

@@ -8,6 +8,8 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, Duration};
+use civicgrid_domain::calendar::{Calendar, Calendars};
+use civicgrid_domain::clocks::{self, Clock, Effects};
 use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Event};
 use civicgrid_domain::org::{Actor, Grant, OrgTree, Role, UnitKind};
 use civicgrid_domain::request::{Channel, Kind, Outcome, Platform, Rating, State, Urgency};
@@ -434,6 +436,7 @@ fn rect_polygon(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
 /// A leaf category with what the generator needs to write about it.
 pub struct DemoCategory {
     pub id: CategoryId,
+    pub parent: Option<CategoryId>,
     pub line: String,
     pub name: String,
     /// The unit the routing table sends it to.
@@ -677,6 +680,7 @@ pub async fn build_district(
                 .await?;
             categories.push(DemoCategory {
                 id: row.id,
+                parent: Some(parent.id),
                 line: (*line).to_owned(),
                 name: (*leaf_name).to_owned(),
                 handler,
@@ -853,17 +857,71 @@ fn day_factor(day: chrono::NaiveDate) -> f64 {
     weekday * month
 }
 
-/// One case being lived through; it stops at `limit` (now), so nothing happens in the future.
-struct Sim<'a> {
+/// What every simulated case shares: the policies, calendar and organisation its clocks
+/// run under, and the supervisors' pool loads.
+struct SimEnv<'a> {
     org: &'a OrgTree,
+    policies: &'a [civicgrid_store::Policy],
+    calendars: &'a Calendars,
+    supervisors: Vec<(UserId, i64)>,
+    sample_per_mille: u32,
+}
+
+/// One case being lived through; it stops at `limit` (now), so nothing happens in the future.
+/// Its clocks run as they would live: before each move, the ladder steps that fell due are
+/// taken (dated when due), and each move's clock effects are planned by the same rules.
+struct Sim<'a, 'e> {
+    env: &'e mut SimEnv<'a>,
+    serial: String,
+    kind: Kind,
+    urgency: Urgency,
+    categories: Vec<CategoryId>,
     case: Case,
     events: Vec<Event>,
+    /// Every clock so far (running and stopped), with provisional ids for matching updates.
+    clocks: Vec<Clock>,
+    effects: Effects,
     at: Instant,
     limit: Instant,
     stopped: bool,
 }
 
-impl Sim<'_> {
+impl Sim<'_, '_> {
+    /// Folds effects in: new clocks get provisional ids, changed ones replace theirs.
+    fn absorb(&mut self, mut effects: Effects) {
+        for clock in &mut effects.clocks {
+            if clock.id == 0 {
+                clock.id = self.clocks.len() as i64 + 1;
+                self.clocks.push(clock.clone());
+            } else if let Some(slot) = self.clocks.iter_mut().find(|c| c.id == clock.id) {
+                *slot = clock.clone();
+            }
+        }
+        self.effects.absorb(effects);
+    }
+
+    fn running(&self) -> Vec<Clock> {
+        self.clocks
+            .iter()
+            .filter(|c| c.is_running())
+            .cloned()
+            .collect()
+    }
+
+    /// Takes the ladder steps due by `until`, each dated when it fell due.
+    fn ladder(&mut self, until: Instant) {
+        let running = self.running();
+        let decision =
+            clocks::escalate(&self.case, &running, until, true, &mut self.env.supervisors);
+        if decision.events.is_empty() {
+            return;
+        }
+        let mut events = decision.events;
+        events.sort_by_key(|e| e.at);
+        self.events.extend(events);
+        self.absorb(decision.effects);
+    }
+
     fn step(
         &mut self,
         rng: &mut StdRng,
@@ -876,20 +934,43 @@ impl Sim<'_> {
             self.stopped = true;
             return false;
         }
+        self.ladder(at);
         self.at = at;
         let ctx = Ctx {
-            org: self.org,
+            org: self.env.org,
             actor,
             now: self.at,
         };
         match lifecycle::decide(&self.case, &command, &ctx) {
-            Ok(decision) => {
+            Ok(mut decision) => {
+                let env = clocks::Env {
+                    policies: self.env.policies,
+                    calendars: self.env.calendars,
+                    org: self.env.org,
+                    kind: self.kind,
+                    categories: &self.categories,
+                    urgency: self.urgency,
+                    sample_per_mille: self.env.sample_per_mille,
+                    serial: &self.serial,
+                };
+                let running = self.running();
+                clocks::plan(&self.case, &mut decision, &running, &env);
                 self.case = decision.case;
                 self.events.extend(decision.events);
+                self.absorb(decision.effects);
                 true
             }
             Err(_) => false,
         }
+    }
+
+    /// Ends the simulation at `limit`: the steps due by now are taken, as the sweeper would.
+    fn finish(mut self) -> (Case, Vec<Event>, Effects) {
+        let limit = self.limit;
+        self.ladder(limit);
+        let mut effects = self.effects;
+        effects.clocks = self.clocks;
+        (self.case, self.events, effects)
     }
 }
 
@@ -932,6 +1013,21 @@ pub async fn generate_history(
     let unit_actor = |unit: UnitId| Actor {
         user: None,
         unit: Some(unit),
+    };
+    let policies = store.list_policies().await?;
+    let calendars = Calendars::new(Calendar::official());
+    let supervisors = district
+        .staff
+        .iter()
+        .filter(|s| s.1 == Role::Supervisor)
+        .map(|s| (s.0, 0))
+        .collect();
+    let mut sim_env = SimEnv {
+        org,
+        policies: &policies,
+        calendars: &calendars,
+        supervisors,
+        sample_per_mille: civicgrid_domain::appraisal::Config::default().sample_per_mille,
     };
     let mut written = 0;
     let mut batch = Vec::with_capacity(2000);
@@ -1045,10 +1141,21 @@ pub async fn generate_history(
                 received_at,
                 vec![("channel".into(), channel.as_str().into())],
             );
+            let local_date = received_at.with_timezone(&offset).date_naive();
+            let serial = civicgrid_domain::serial::format(local_date, seq as u32 + 1);
+            let parent_category = category.parent;
             let mut sim = Sim {
-                org,
+                env: &mut sim_env,
+                serial: serial.clone(),
+                kind,
+                urgency,
+                categories: std::iter::once(category.id)
+                    .chain(parent_category)
+                    .collect(),
                 case,
                 events: vec![received],
+                clocks: Vec::new(),
+                effects: Effects::default(),
                 at: received_at,
                 limit: now,
                 stopped: false,
@@ -1144,7 +1251,9 @@ pub async fn generate_history(
                 }
                 let handler = unit_actor(sim.case.lead.unwrap_or(lead));
                 if progress_limit > 1 {
-                    sim.step(&mut rng, handler, 20..300, Command::Accept);
+                    // Most units accept within the two working hours; some are slow.
+                    let delay = if roll % 7 == 0 { 60..480 } else { 10..100 };
+                    sim.step(&mut rng, handler, delay, Command::Accept);
                 }
                 if progress_limit > 2 {
                     sim.step(
@@ -1222,7 +1331,7 @@ pub async fn generate_history(
                     sim.step(
                         &mut rng,
                         actor(operator),
-                        600..2880,
+                        if roll % 9 == 0 { 600..2880 } else { 60..1200 },
                         Command::Callback {
                             rating,
                             resolved,
@@ -1256,10 +1365,8 @@ pub async fn generate_history(
                     }
                 }
             }
-            let Sim { case, events, .. } = sim;
+            let (case, events, effects) = sim.finish();
             let updated_at = events.last().map_or(received_at, |e| e.at);
-            let local_date = received_at.with_timezone(&offset).date_naive();
-            let serial = civicgrid_domain::serial::format(local_date, seq as u32 + 1);
             let new = NewCase {
                 channel,
                 kind,
@@ -1295,6 +1402,7 @@ pub async fn generate_history(
                 serial,
                 case,
                 events,
+                effects,
                 updated_at,
             });
             if batch.len() >= 2000 {
@@ -1360,12 +1468,86 @@ async fn merge_duplicates(
                 actor: dispatcher,
                 now: at,
             };
+            // Only requests awaiting dispatch are merged here: they have no clocks yet.
             lifecycle::decide_merge(c.row.id, &c.row.case, p.row.id, &p.row.case, &ctx)
         });
         store
             .merge(&child.serial, &parent.serial, at, decide)
             .await?;
         merged += 1;
+    }
+    Ok(())
+}
+
+/// Deadline policies beside the default, with the typical limits of DESIGN §5: complaints
+/// get ten working days, consultations and help three, urgent and emergency requests
+/// hours.
+async fn add_demo_policies(store: &Arc<dyn Store>, now: Instant) -> ApiResult<()> {
+    use civicgrid_domain::deadline::{Limit, Match, Stage, Thresholds, TimeUnit};
+    let limit = |amount, unit| Limit { amount, unit };
+    let policies = [
+        (
+            "投诉类时限",
+            Match {
+                kind: Some(Kind::Complaint),
+                ..Match::default()
+            },
+            vec![(Stage::Resolve, limit(10, TimeUnit::WorkingDays))],
+        ),
+        (
+            "咨询类时限",
+            Match {
+                kind: Some(Kind::Consultation),
+                ..Match::default()
+            },
+            vec![(Stage::Resolve, limit(3, TimeUnit::WorkingDays))],
+        ),
+        (
+            "求助类时限",
+            Match {
+                kind: Some(Kind::Help),
+                ..Match::default()
+            },
+            vec![(Stage::Resolve, limit(3, TimeUnit::WorkingDays))],
+        ),
+        (
+            "加急诉求",
+            Match {
+                urgency: Some(Urgency::Urgent),
+                ..Match::default()
+            },
+            vec![
+                (Stage::Accept, limit(1, TimeUnit::WorkingHours)),
+                (Stage::Resolve, limit(2, TimeUnit::WorkingDays)),
+            ],
+        ),
+        (
+            "紧急诉求（当日办结）",
+            Match {
+                urgency: Some(Urgency::Emergency),
+                ..Match::default()
+            },
+            vec![
+                (Stage::Accept, limit(30, TimeUnit::Minutes)),
+                (Stage::Respond, limit(1, TimeUnit::NaturalHours)),
+                (Stage::Resolve, limit(24, TimeUnit::NaturalHours)),
+            ],
+        ),
+    ];
+    for (name, matches, limits) in policies {
+        store
+            .create_policy(
+                civicgrid_store::NewPolicy {
+                    name: name.into(),
+                    matches,
+                    limits,
+                    thresholds: Thresholds::default(),
+                    accountable_after: civicgrid_domain::deadline::DEFAULT_ACCOUNTABLE_AFTER,
+                    created_by: None,
+                },
+                now,
+            )
+            .await?;
     }
     Ok(())
 }
@@ -1390,6 +1572,7 @@ pub async fn ensure_demo(
         ));
     }
     let district = build_district(store, now, existing_hub).await?;
+    add_demo_policies(store, now).await?;
     let all = store.list_units(false).await?;
     let org = OrgTree::new(all.into_iter().map(|u| civicgrid_domain::org::Unit {
         id: u.id,

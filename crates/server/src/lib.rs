@@ -13,4 +13,6 @@ pub mod error;
 pub mod routes;
 pub mod service;
 pub mod state;
+pub mod stats;
+pub mod sweeper;
 pub mod telemetry;

@@ -17,6 +17,11 @@ use civicgrid_api::{
     RequestQuery, RequestSummary, RoutingRuleOut, ServiceIndex, TrackOut, TrackQuery, UnitOut,
     UnitQuery, UserOut,
 };
+use civicgrid_api::{
+    AddOfficialDays, AddedOfficialDays, AppraisalConfig, DrillQuery, NoticeOut, NoticeQuery,
+    OfficialDayOut, OfficialDayQuery, PoolItemOut, PoolQuery, SampleOut, SampleQuery, StatsOut,
+    StatsQuery,
+};
 use civicgrid_domain::lifecycle::{Action, Basis};
 use civicgrid_domain::org::{
     Grant, Principal, Role, UnitKind, check_password, parse_unit_name, parse_username,
@@ -41,7 +46,9 @@ type AppStateRef = State<Arc<AppState>>;
     paths(
         login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
         list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
-        request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, index, verify_chain, healthz, metrics_text
+        request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, index, verify_chain, healthz, metrics_text,
+        supervision_pool, supervision_samples, list_notices, unit_stats, unit_stats_cases, get_appraisal, put_appraisal,
+        official_days, add_official_days
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -88,6 +95,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/policies"),
     ("POST", "/api/v1/policies"),
     ("GET", "/api/v1/admin/verify-chain"),
+    ("GET", "/api/v1/supervision/pool"),
+    ("GET", "/api/v1/supervision/samples"),
+    ("GET", "/api/v1/notices"),
+    ("GET", "/api/v1/stats/units"),
+    ("GET", "/api/v1/stats/units/{unit}/cases"),
+    ("GET", "/api/v1/settings/appraisal"),
+    ("PUT", "/api/v1/settings/appraisal"),
+    ("GET", "/api/v1/calendar/official-days"),
+    ("POST", "/api/v1/calendar/official-days"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
 ];
@@ -114,6 +130,16 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .route("/calendar/deadline", get(calendar_deadline))
         .route("/policies", get(list_policies).post(create_policy))
         .route("/admin/verify-chain", get(verify_chain))
+        .route("/supervision/pool", get(supervision_pool))
+        .route("/supervision/samples", get(supervision_samples))
+        .route("/notices", get(list_notices))
+        .route("/stats/units", get(unit_stats))
+        .route("/stats/units/{unit}/cases", get(unit_stats_cases))
+        .route("/settings/appraisal", get(get_appraisal).put(put_appraisal))
+        .route(
+            "/calendar/official-days",
+            get(official_days).post(add_official_days),
+        )
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
@@ -765,6 +791,7 @@ fn policy_out(policy: &civicgrid_store::Policy, reference: &crate::state::Refere
             yellow: policy.thresholds.yellow,
             orange: policy.thresholds.orange,
         },
+        accountable_after_working_days: policy.accountable_after,
     }
 }
 
@@ -843,14 +870,23 @@ async fn create_policy(
         Some(b) => Thresholds::parse(b.yellow, b.orange)?,
         None => Thresholds::default(),
     };
+    let accountable_after = match body.accountable_after_working_days {
+        Some(days) => civicgrid_domain::deadline::parse_accountable_after(
+            "accountable_after_working_days",
+            days,
+        )?,
+        None => civicgrid_domain::deadline::DEFAULT_ACCOUNTABLE_AFTER,
+    };
     let new = civicgrid_store::NewPolicy {
         name,
         matches,
         limits,
         thresholds,
+        accountable_after,
         created_by: Some(principal.user),
     };
     let policy = state.store.create_policy(new, state.now()).await?;
+    state.reload().await?;
     Ok((StatusCode::CREATED, Json(policy_out(&policy, &reference))))
 }
 
@@ -869,17 +905,19 @@ async fn calendar_deadline(
             )
         })?
         .with_timezone(&chrono::Utc);
+    let reference = state.reference();
+    let district = &reference.calendars;
     let (calendar, name) = match query.unit {
-        None => (state.calendar.clone(), "official"),
+        None => (&district.official, "official"),
         Some(unit) => {
             let unit = state
                 .unit(UnitId(unit), "unit")
                 .await
                 .map_err(|e| ApiError::query("unit", e.message))?;
             if matches!(unit.kind, UnitKind::Hub | UnitKind::Utility) {
-                (state.calendar.round_the_clock(), "round_the_clock")
+                (&district.round_the_clock, "round_the_clock")
             } else {
-                (state.calendar.clone(), "official")
+                (&district.official, "official")
             }
         }
     };
@@ -960,4 +998,308 @@ async fn metrics_text(State(handle): State<Option<PrometheusHandle>>) -> Respons
             .into_response(),
         None => (StatusCode::OK, "").into_response(),
     }
+}
+
+fn has_role(principal: &Principal, roles: &[Role]) -> bool {
+    principal
+        .grants
+        .iter()
+        .any(|g| g.role == Role::Admin || roles.contains(&g.role))
+}
+
+fn require_role(principal: &Principal, roles: &[Role], what: &str) -> ApiResult<()> {
+    if has_role(principal, roles) {
+        Ok(())
+    } else {
+        Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            format!(
+                "{what} is for {}",
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
+    }
+}
+
+/// The supervision pool: cases that went red (or that a supervisor put there), oldest first.
+#[utoipa::path(get, path = "/api/v1/supervision/pool", params(PoolQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<PoolItemOut>), (status = 403, body = ErrorBody)))]
+async fn supervision_pool(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Query(query): Query<PoolQuery>,
+) -> ApiResult<Json<Page<PoolItemOut>>> {
+    require_role(
+        &principal,
+        &[Role::Supervisor, Role::Dispatcher, Role::Leader],
+        "the supervision pool",
+    )?;
+    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let owner = match query.owner.as_deref() {
+        None | Some("") => None,
+        Some("me") => Some(principal.user),
+        Some(_) => return Err(ApiError::query("owner", "use `me` or leave it out")),
+    };
+    let filter = civicgrid_store::PoolFilter {
+        request: None,
+        owner,
+        include_closed: query.all.unwrap_or(false),
+        offset,
+        limit,
+    };
+    let org = state.org();
+    let (rows, total) = state
+        .store
+        .supervision_pool(&filter, &service::visibility(&principal, &org))
+        .await?;
+    let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
+    let summaries = service::summaries(&state, &requests, state.now()).await?;
+    let items = rows
+        .into_iter()
+        .zip(summaries)
+        .map(|(p, request)| PoolItemOut {
+            request,
+            owner: p.owner_username,
+            stage: p.stage,
+            unit: p.unit.map(|u| service::unit_ref(&org, u)),
+            reason: p.reason,
+            since: p.since,
+            closed_at: p.closed_at,
+            times: p.times,
+        })
+        .collect();
+    Ok(Json(Page {
+        items,
+        total,
+        total_exact: true,
+        page,
+        page_size,
+    }))
+}
+
+/// Closed cases drawn for a supervisor's quality callback (`POST …/quality_callback`).
+#[utoipa::path(get, path = "/api/v1/supervision/samples", params(SampleQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<SampleOut>), (status = 403, body = ErrorBody)))]
+async fn supervision_samples(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Query(query): Query<SampleQuery>,
+) -> ApiResult<Json<Page<SampleOut>>> {
+    require_role(&principal, &[Role::Supervisor], "sampled callbacks")?;
+    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let (rows, total) = state
+        .store
+        .samples(!query.all.unwrap_or(false), offset, limit)
+        .await?;
+    let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
+    let summaries = service::summaries(&state, &requests, state.now()).await?;
+    let items = rows
+        .into_iter()
+        .zip(summaries)
+        .map(|(m, request)| SampleOut {
+            request,
+            drawn_at: m.drawn_at,
+            done_at: m.done_at,
+            rating: m.rating,
+            citizen_says_resolved: m.citizen_resolved,
+            note: m.note,
+        })
+        .collect();
+    Ok(Json(Page {
+        items,
+        total,
+        total_exact: true,
+        page,
+        page_size,
+    }))
+}
+
+/// Reminders, urging notices and accountability records. Hub-wide roles see all; everyone
+/// else sees those addressed to the units of their grants (and below).
+#[utoipa::path(get, path = "/api/v1/notices", params(NoticeQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<NoticeOut>), (status = 400, body = ErrorBody)))]
+async fn list_notices(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Query(query): Query<NoticeQuery>,
+) -> ApiResult<Json<Page<NoticeOut>>> {
+    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    if let Some(kind) = &query.kind
+        && !["remind", "urge", "hold_accountable"].contains(&kind.as_str())
+    {
+        return Err(ApiError::query(
+            "kind",
+            "must be one of: remind, urge, hold_accountable",
+        ));
+    }
+    let org = state.org();
+    let mut units = match service::visibility(&principal, &org) {
+        civicgrid_store::Visibility::All => None,
+        civicgrid_store::Visibility::Units { any, handling, .. } => {
+            let mut all = any;
+            all.extend(handling);
+            Some(all)
+        }
+    };
+    if let Some(unit) = query.unit.map(UnitId) {
+        if units.as_ref().is_some_and(|u| !u.contains(&unit)) {
+            return Err(ApiError::query("unit", "not one of your units"));
+        }
+        units = Some(vec![unit]);
+    }
+    let filter = civicgrid_store::NoticeFilter {
+        units,
+        kind: query.kind.clone(),
+        offset,
+        limit,
+    };
+    let (rows, total) = state.store.notices(&filter).await?;
+    Ok(Json(Page {
+        items: rows.iter().map(|n| service::notice_out(&org, n)).collect(),
+        total,
+        total_exact: true,
+        page,
+        page_size,
+    }))
+}
+
+/// Each unit's rates, composite score and rank over a period, from the rollups.
+#[utoipa::path(get, path = "/api/v1/stats/units", params(StatsQuery), security(("bearer" = [])),
+    responses((status = 200, body = StatsOut), (status = 400, body = ErrorBody)))]
+async fn unit_stats(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+    Query(query): Query<StatsQuery>,
+) -> ApiResult<Json<StatsOut>> {
+    let (from, to) = crate::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| {
+            parse_word("kind", k, UnitKind::parse, UnitKind::words)
+                .map_err(|e| ApiError::query(e.field, e.message))
+        })
+        .transpose()?;
+    Ok(Json(crate::stats::units(&state, from, to, kind).await?))
+}
+
+/// The requests behind one number of one unit (e.g. `metric=accept_late`).
+#[utoipa::path(get, path = "/api/v1/stats/units/{unit}/cases", params(("unit" = i64, Path), DrillQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<RequestSummary>), (status = 403, body = ErrorBody)))]
+async fn unit_stats_cases(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(unit): Path<i64>,
+    Query(query): Query<DrillQuery>,
+) -> ApiResult<Json<Page<RequestSummary>>> {
+    let (from, to) = crate::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
+    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let unit = state
+        .unit(UnitId(unit), "unit")
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::NotFound))?;
+    Ok(Json(
+        crate::stats::cases(
+            &state,
+            &principal,
+            unit.id,
+            &query.metric,
+            from,
+            to,
+            (page, page_size, offset, limit),
+        )
+        .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/appraisal", security(("bearer" = [])),
+    responses((status = 200, body = AppraisalConfig)))]
+async fn get_appraisal(State(state): AppStateRef, Auth(_): Auth) -> Json<AppraisalConfig> {
+    Json(crate::stats::config_out(&state.reference().appraisal))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/appraisal", request_body = AppraisalConfig, security(("bearer" = [])),
+    responses((status = 200, body = AppraisalConfig), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_appraisal(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<AppraisalConfig>,
+) -> ApiResult<Json<AppraisalConfig>> {
+    require_admin(&principal)?;
+    let config = civicgrid_domain::appraisal::Config::parse(
+        &body.weights,
+        body.min_sample,
+        body.basically_satisfied_credit,
+        body.accountability_penalty,
+        body.sample_percent,
+    )?;
+    let out = crate::stats::config_out(&config);
+    let text = serde_json::to_string(&out).map_err(ApiError::internal)?;
+    state
+        .store
+        .set_setting(crate::state::APPRAISAL_SETTING, &text)
+        .await?;
+    state.reload().await?;
+    Ok(Json(out))
+}
+
+/// Public: the official days the district calendar counts with.
+#[utoipa::path(get, path = "/api/v1/calendar/official-days", params(OfficialDayQuery),
+    responses((status = 200, body = Vec<OfficialDayOut>)))]
+async fn official_days(
+    State(state): AppStateRef,
+    Query(query): Query<OfficialDayQuery>,
+) -> ApiResult<Json<Vec<OfficialDayOut>>> {
+    use chrono::Datelike;
+    use civicgrid_domain::calendar::{Calendar, Official};
+    let added: std::collections::BTreeSet<_> = state
+        .store
+        .official_days()
+        .await?
+        .into_iter()
+        .map(|d| d.day)
+        .collect();
+    let shipped = Calendar::official();
+    let reference = state.reference();
+    let items = reference
+        .calendars
+        .official
+        .official_days()
+        .filter(|(date, _)| query.year.is_none_or(|y| date.year() == y))
+        .map(|(date, day)| {
+            let (kind, name) = match day {
+                Official::Holiday(name) => ("off", name.clone()),
+                Official::MakeUpWorkday(name) => ("work", name.clone()),
+            };
+            let source = if added.contains(date) || shipped.official_day(*date).is_none() {
+                "added"
+            } else {
+                "shipped"
+            };
+            OfficialDayOut {
+                date: date.format("%Y-%m-%d").to_string(),
+                kind: kind.into(),
+                name,
+                source: source.into(),
+            }
+        })
+        .collect();
+    Ok(Json(items))
+}
+
+/// Adds next year's official notice (`YYYY-MM-DD off|work NAME` lines); all or nothing.
+#[utoipa::path(post, path = "/api/v1/calendar/official-days", request_body = AddOfficialDays, security(("bearer" = [])),
+    responses((status = 201, body = AddedOfficialDays), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_official_days(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<AddOfficialDays>,
+) -> ApiResult<(StatusCode, Json<AddedOfficialDays>)> {
+    require_admin(&principal)?;
+    let added = service::add_official_days(&state, &body.text, Some(principal.user)).await?;
+    Ok((StatusCode::CREATED, Json(added)))
 }

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use chrono::FixedOffset;
 use civicgrid_api::{
-    ActionBody, ActorOut, AttachmentOut, CallerOut, CategoryOut, CreateRequest, CreatedRequest,
-    ErrorCode, EventOut, LocationIn, Page, ParentOut, ProposalOut, RequestOut, RequestQuery,
-    RequestSummary, UnitRef,
+    ActionBody, ActorOut, AttachmentOut, CallerOut, CategoryOut, ClockOut, CreateRequest,
+    CreatedRequest, ErrorCode, EventOut, LocationIn, NoticeOut, Page, ParentOut, ProposalOut,
+    RequestOut, RequestQuery, RequestSummary, SupervisionOut, UnitRef,
 };
-use civicgrid_domain::lifecycle::{self, Action, Basis, Command, Ctx, Scope, Want};
+use civicgrid_domain::clocks::{self, Clock};
+use civicgrid_domain::deadline::Band;
+use civicgrid_domain::lifecycle::{self, Action, Basis, Command, Ctx, Decision, Scope, Want};
 use civicgrid_domain::org::{OrgTree, Principal, Role};
 use civicgrid_domain::request::{
     Channel, Kind, NewRequest, Outcome, Platform, Rating, RawIntake, State, mask_name, parse_word,
@@ -84,33 +86,20 @@ pub fn resolve_category(
         .ok_or_else(|| ApiError::field("category", "no such category"))
 }
 
-fn category_chain(reference: &Reference, category: Option<CategoryId>) -> Vec<CategoryId> {
-    let mut chain = Vec::new();
-    let mut cursor = category;
-    while let Some(id) = cursor {
-        if chain.contains(&id) {
-            break;
-        }
-        chain.push(id);
-        cursor = reference.category(id).and_then(|c| c.parent);
-    }
-    chain
-}
-
 pub fn propose(
     reference: &Reference,
     category: Option<CategoryId>,
     area: Option<UnitId>,
 ) -> Option<Proposal> {
     routing::propose(
-        &category_chain(reference, category),
+        &reference.category_chain(category),
         area,
         &reference.rules,
         &reference.org,
     )
 }
 
-fn unit_ref(org: &OrgTree, id: UnitId) -> UnitRef {
+pub fn unit_ref(org: &OrgTree, id: UnitId) -> UnitRef {
     UnitRef {
         id: id.0,
         name: org.get(id).map(|u| u.name.clone()).unwrap_or_default(),
@@ -240,6 +229,71 @@ pub async fn intake(
     })
 }
 
+/// Adds to `decision` what it does to the request's clocks and supervision records, under
+/// the policies and calendar this instance holds.
+pub fn plan_effects(reference: &Reference, loaded: &Loaded, decision: &mut Decision) {
+    let row = &loaded.row;
+    let categories = reference.category_chain(row.category);
+    let env = clocks::Env {
+        policies: &reference.policies,
+        calendars: &reference.calendars,
+        org: &reference.org,
+        kind: row.kind,
+        categories: &categories,
+        urgency: row.urgency,
+        sample_per_mille: reference.appraisal.sample_per_mille,
+        serial: &row.serial,
+    };
+    clocks::plan(&row.case, decision, &loaded.clocks, &env);
+}
+
+fn clock_out(reference: &Reference, clock: &Clock, now: Instant) -> ClockOut {
+    let status = match (clock.end, clock.paused_at) {
+        (Some(end), _) => end.as_str(),
+        (None, Some(_)) => "paused",
+        (None, None) => "running",
+    };
+    let calendar = if clock.calendar.starts_with("round_the_clock") {
+        &reference.calendars.round_the_clock
+    } else {
+        &reference.calendars.official
+    };
+    ClockOut {
+        stage: clock.stage.as_str().into(),
+        unit: clock.unit.map(|u| unit_ref(&reference.org, u)),
+        started_at: clock.started_at,
+        deadline: clock.deadline,
+        band: clock.band(now).as_str().into(),
+        status: status.into(),
+        stopped_at: clock.stopped_at,
+        remaining_seconds: clock
+            .is_running()
+            .then(|| clock.remaining_seconds(now, calendar)),
+        limit: civicgrid_api::LimitIn {
+            amount: i64::from(clock.limit.amount),
+            unit: clock.limit.unit.as_str().into(),
+        },
+        step: clock.step.as_str().into(),
+        redo: clock.redo,
+        policy: clock.policy,
+        calendar: clock.calendar.clone(),
+    }
+}
+
+pub fn notice_out(org: &OrgTree, n: &civicgrid_store::NoticeRow) -> NoticeOut {
+    NoticeOut {
+        id: n.id,
+        serial: n.serial.clone(),
+        kind: n.kind.clone(),
+        unit: n.unit.map(|u| unit_ref(org, u)),
+        stage: n.stage.clone(),
+        at: n.at,
+        due_at: n.due_at,
+        by: n.by_username.clone(),
+        text: n.text.clone(),
+    }
+}
+
 /// The parent case of a merged duplicate, whose progress answers the duplicate's caller.
 async fn parent_of(
     state: &AppState,
@@ -352,6 +406,38 @@ pub async fn view(
             sha256: a.sha256,
         })
         .collect();
+    let now = state.now();
+    let all_clocks = state.store.clocks(row.id).await?;
+    let band = clocks::worst_band(&all_clocks, now).map(|b| b.as_str().to_owned());
+    let clocks_out = all_clocks
+        .iter()
+        .map(|c| clock_out(&reference, c, now))
+        .collect();
+    let pool_filter = civicgrid_store::PoolFilter {
+        request: Some(row.id),
+        limit: 1,
+        ..Default::default()
+    };
+    let supervision = state
+        .store
+        .supervision_pool(&pool_filter, &Visibility::All)
+        .await?
+        .0
+        .into_iter()
+        .next()
+        .map(|p| SupervisionOut {
+            owner: p.owner_username,
+            since: p.since,
+            stage: p.stage,
+            times: p.times,
+        });
+    let notices = state
+        .store
+        .notices_of(row.id)
+        .await?
+        .iter()
+        .map(|n| notice_out(org, n))
+        .collect();
     let awaiting_dispatch = matches!(row.case.state, State::Received | State::Returned);
     let proposal = awaiting_dispatch
         .then(|| propose(&reference, row.category, row.area))
@@ -407,13 +493,24 @@ pub async fn view(
         children,
         proposal: proposal.as_ref().map(|p| proposal_out(org, p)),
         attachments,
+        clocks: clocks_out,
+        band,
+        supervision,
+        notices,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
 }
 
-pub fn summary(row: &RequestRow) -> RequestSummary {
+/// A list row; `running` are the request's running clocks, for its band and next deadline.
+pub fn summary(row: &RequestRow, running: &[Clock], now: Instant) -> RequestSummary {
     RequestSummary {
+        band: clocks::worst_band(running, now).map(|b| b.as_str().to_owned()),
+        due_at: running
+            .iter()
+            .filter(|c| c.paused_at.is_none())
+            .map(|c| c.deadline)
+            .min(),
         serial: row.serial.clone(),
         state: row.case.state.as_str().into(),
         kind: row.kind.as_str().into(),
@@ -483,12 +580,22 @@ pub async fn list(
         parse_word("kind", k, Kind::parse, Kind::words)
             .map_err(|e| ApiError::query(e.field, e.message))?;
     }
+    let now = state.now();
+    let band = query
+        .band
+        .as_deref()
+        .map(|b| {
+            parse_word("band", b, Band::parse, Band::words)
+                .map_err(|e| ApiError::query(e.field, e.message))
+        })
+        .transpose()?;
     let filter = ListFilter {
         state: query.state.clone(),
         lead_unit: query.unit.map(UnitId),
         category: query.category.map(CategoryId),
         kind: query.kind.clone(),
         caller_phone: None,
+        band: band.map(|b| (b, now)),
         offset,
         limit,
         count_cap: Some(COUNT_CAP),
@@ -498,12 +605,33 @@ pub async fn list(
         .list_requests(&filter, &visibility(principal, &state.org()))
         .await?;
     Ok(Page {
-        items: rows.iter().map(summary).collect(),
+        items: summaries(state, &rows, now).await?,
         total: total.min(COUNT_CAP),
         total_exact: total <= COUNT_CAP,
         page,
         page_size,
     })
+}
+
+/// List rows with their bands: one query fetches the running clocks of the whole page.
+pub async fn summaries(
+    state: &AppState,
+    rows: &[RequestRow],
+    now: Instant,
+) -> ApiResult<Vec<RequestSummary>> {
+    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+    let running = state.store.running_clocks(&ids).await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mine: Vec<Clock> = running
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|(_, c)| c.clone())
+                .collect();
+            summary(row, &mine, now)
+        })
+        .collect())
 }
 
 pub async fn events(
@@ -658,6 +786,29 @@ pub async fn command_for(
             )?,
             reason: need_text(&body.reason, "reason", lifecycle::reason)?,
         },
+        Action::Remind => Command::Remind {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Urge => Command::Urge {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Supervise => Command::Supervise {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::HoldAccountable => Command::HoldAccountable {
+            unit: body.unit.map(UnitId),
+            finding: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::QualityCallback => Command::QualityCallback {
+            rating: parse_word(
+                "rating",
+                need(&body.rating, "rating")?,
+                Rating::parse,
+                Rating::words,
+            )?,
+            resolved: *need(&body.resolved, "resolved")?,
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
         Action::Merge => return Err(ApiError::internal("merge is not a single-case command")),
     })
 }
@@ -686,7 +837,8 @@ pub async fn act(
     if action == Action::Merge {
         let parent_raw = need(&body.parent, "parent")?;
         let parent = civicgrid_domain::serial::parse(parent_raw)?;
-        let org = state.org();
+        let reference = state.reference();
+        let org = reference.org.clone();
         let who = principal.clone();
         let decide: civicgrid_store::DecideMerge = Box::new(move |child, parent| {
             lifecycle::authorize(&who, Want::Read, &scope_of(child), &org)
@@ -700,13 +852,16 @@ pub async fn act(
                 actor: who.actor(),
                 now,
             };
-            lifecycle::decide_merge(
+            let (mut on_child, mut on_parent) = lifecycle::decide_merge(
                 child.row.id,
                 &child.row.case,
                 parent.row.id,
                 &parent.row.case,
                 &ctx,
-            )
+            )?;
+            plan_effects(&reference, child, &mut on_child);
+            plan_effects(&reference, parent, &mut on_parent);
+            Ok((on_child, on_parent))
         });
         let loaded = state
             .store
@@ -731,19 +886,22 @@ pub async fn act(
             }
         }
     }
-    let org = state.org();
+    let reference = state.reference();
     let who = principal.clone();
     let decide: civicgrid_store::Decide = Box::new(move |loaded| {
+        let org = &reference.org;
         let scope = scope_of(loaded);
-        lifecycle::authorize(&who, Want::Read, &scope, &org)
+        lifecycle::authorize(&who, Want::Read, &scope, org)
             .map_err(|_| Refusal::Forbidden { action: "read" })?;
-        lifecycle::authorize(&who, Want::Act(action), &scope, &org)?;
+        lifecycle::authorize(&who, Want::Act(action), &scope, org)?;
         let ctx = Ctx {
-            org: &org,
+            org,
             actor: who.actor(),
             now,
         };
-        lifecycle::decide(&loaded.row.case, &command, &ctx)
+        let mut decision = lifecycle::decide(&loaded.row.case, &command, &ctx)?;
+        plan_effects(&reference, loaded, &mut decision);
+        Ok(decision)
     });
     let loaded = state
         .store
@@ -852,5 +1010,50 @@ pub async fn track(
         timeline,
         created_at: row.created_at,
         updated_at: row.updated_at,
+    })
+}
+
+/// Adds official days (next year's notice, `YYYY-MM-DD off|work NAME` lines) to the
+/// district calendar, all or nothing, and reloads it. Deadlines of clocks started before
+/// keep the calendar version they recorded.
+pub async fn add_official_days(
+    state: &AppState,
+    text: &str,
+    by: Option<civicgrid_domain::UserId>,
+) -> ApiResult<civicgrid_api::AddedOfficialDays> {
+    use civicgrid_domain::calendar::{Official, parse_official};
+    let days = parse_official(text).map_err(|e| {
+        let mut error = ApiError::field("text", format!("{}: {}", e.field, e.message));
+        error.message = format!("text, {}: {}", e.field, e.message);
+        error
+    })?;
+    if days.is_empty() {
+        return Err(ApiError::field("text", "no days given"));
+    }
+    let rows: Vec<civicgrid_store::OfficialDayRow> = days
+        .into_iter()
+        .map(|(day, official)| {
+            let (kind, name) = match official {
+                Official::Holiday(name) => ("off", name),
+                Official::MakeUpWorkday(name) => ("work", name),
+            };
+            civicgrid_store::OfficialDayRow {
+                day,
+                kind: kind.into(),
+                name,
+            }
+        })
+        .collect();
+    let added = rows.len();
+    state.store.add_official_days(rows, by, state.now()).await?;
+    state.reload().await?;
+    let reference = state.reference();
+    let calendar = &reference.calendars.official;
+    Ok(civicgrid_api::AddedOfficialDays {
+        added,
+        calendar: calendar.version().to_owned(),
+        covered_until: calendar
+            .covered_until()
+            .map(|d| d.format("%Y-%m-%d").to_string()),
     })
 }

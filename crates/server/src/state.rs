@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use civicgrid_domain::appraisal::Config as AppraisalConfig;
+use civicgrid_domain::calendar::{Calendar, Calendars, Official};
 use civicgrid_domain::org::{OrgTree, Unit, UnitKind};
 use civicgrid_domain::routing::RoutingRule;
 use civicgrid_domain::{CategoryId, UnitId};
@@ -101,19 +103,91 @@ pub fn parse_geometry(text: &str) -> Option<MultiPolygon<f64>> {
 }
 
 /// The cached reference tables.
-#[derive(Default)]
 pub struct Reference {
     pub org: Arc<OrgTree>,
     pub categories: Vec<CategoryRow>,
     pub category_by_code: HashMap<String, CategoryId>,
     pub rules: Vec<RoutingRule>,
     pub areas: AreaIndex,
+    /// Deadline policies in force.
+    pub policies: Vec<civicgrid_store::Policy>,
+    /// The district calendar: the shipped official days plus those added by administrators.
+    pub calendars: Calendars,
+    pub appraisal: AppraisalConfig,
+}
+
+impl Default for Reference {
+    fn default() -> Self {
+        Reference {
+            org: Arc::default(),
+            categories: Vec::new(),
+            category_by_code: HashMap::new(),
+            rules: Vec::new(),
+            areas: AreaIndex::default(),
+            policies: Vec::new(),
+            calendars: Calendars::new(Calendar::official()),
+            appraisal: AppraisalConfig::default(),
+        }
+    }
 }
 
 impl Reference {
     pub fn category(&self, id: CategoryId) -> Option<&CategoryRow> {
         self.categories.iter().find(|c| c.id == id)
     }
+
+    /// A category and its parents, nearest first (for policy matching and routing).
+    pub fn category_chain(&self, category: Option<CategoryId>) -> Vec<CategoryId> {
+        let mut chain = Vec::new();
+        let mut cursor = category;
+        while let Some(id) = cursor {
+            if chain.contains(&id) {
+                break;
+            }
+            chain.push(id);
+            cursor = self.category(id).and_then(|c| c.parent);
+        }
+        chain
+    }
+}
+
+/// The settings key of the appraisal configuration (JSON of `api::AppraisalConfig`).
+pub const APPRAISAL_SETTING: &str = "appraisal";
+
+/// The stored appraisal configuration, or the default when none was saved.
+pub fn appraisal_from_setting(raw: Option<&str>) -> AppraisalConfig {
+    let Some(raw) = raw else {
+        return AppraisalConfig::default();
+    };
+    let parsed: Option<civicgrid_api::AppraisalConfig> = serde_json::from_str(raw).ok();
+    parsed
+        .and_then(|c| {
+            AppraisalConfig::parse(
+                &c.weights,
+                c.min_sample,
+                c.basically_satisfied_credit,
+                c.accountability_penalty,
+                c.sample_percent,
+            )
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The shipped calendar with the official days administrators added.
+pub fn calendar_with(added: &[civicgrid_store::OfficialDayRow]) -> Calendar {
+    let more = added
+        .iter()
+        .map(|d| {
+            let day = if d.kind == "off" {
+                Official::Holiday(d.name.clone())
+            } else {
+                Official::MakeUpWorkday(d.name.clone())
+            };
+            (d.day, day)
+        })
+        .collect();
+    Calendar::official().with_official(more)
 }
 
 pub struct AppState {
@@ -123,8 +197,6 @@ pub struct AppState {
     /// How long a login token stays valid.
     pub session_hours: i64,
     pub sessions: crate::auth::SessionCache,
-    /// The district's working calendar (official holidays and make-up days).
-    pub calendar: civicgrid_domain::calendar::Calendar,
 }
 
 impl AppState {
@@ -135,7 +207,6 @@ impl AppState {
             reference: RwLock::new(Arc::default()),
             session_hours: 12,
             sessions: Default::default(),
-            calendar: civicgrid_domain::calendar::Calendar::official(),
         });
         state.reload().await?;
         Ok(state)
@@ -167,12 +238,19 @@ impl AppState {
         let categories = self.store.list_categories().await?;
         let category_by_code = categories.iter().map(|c| (c.code.clone(), c.id)).collect();
         let rules = self.store.list_routing_rules().await?;
+        let policies = self.store.list_policies().await?;
+        let calendars = Calendars::new(calendar_with(&self.store.official_days().await?));
+        let appraisal =
+            appraisal_from_setting(self.store.get_setting(APPRAISAL_SETTING).await?.as_deref());
         let fresh = Arc::new(Reference {
             org: Arc::new(org),
             categories,
             category_by_code,
             rules,
             areas,
+            policies,
+            calendars,
+            appraisal,
         });
         let mut slot = self
             .reference

@@ -138,9 +138,11 @@ pub struct NewPolicy {
         civicgrid_domain::deadline::Limit,
     )>,
     pub thresholds: civicgrid_domain::deadline::Thresholds,
+    pub accountable_after: u32,
     pub created_by: Option<UserId>,
 }
 
+pub use civicgrid_domain::clocks::{Clock, Effects};
 pub use civicgrid_domain::deadline::Policy;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,24 +248,117 @@ pub struct ListFilter {
     pub category: Option<CategoryId>,
     pub kind: Option<String>,
     pub caller_phone: Option<String>,
+    /// Only requests with a running clock in this band at `now`.
+    pub band: Option<(civicgrid_domain::deadline::Band, Instant)>,
     pub offset: i64,
     pub limit: i64,
     /// Count matches only up to this many plus one (`None`: count them all).
     pub count_cap: Option<i64>,
 }
 
-/// What a transition's closure sees: the stored request and the units tied to it.
+/// What a transition's closure sees: the stored request, the units tied to it and its
+/// running deadline clocks.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub row: RequestRow,
     /// Every unit that has handled it (current and former).
     pub handlers: Vec<UnitId>,
+    /// Clocks not stopped yet (running or paused), oldest first.
+    pub clocks: Vec<Clock>,
 }
 
 /// The decision a transition closure returns; the store persists it atomically.
 pub type Decide = Box<dyn FnOnce(&Loaded) -> std::result::Result<Decision, Refusal> + Send>;
 pub type DecideMerge =
     Box<dyn FnOnce(&Loaded, &Loaded) -> std::result::Result<(Decision, Decision), Refusal> + Send>;
+/// The sweeper's closure: given a request, its clocks that are due, and the supervisors
+/// with their open pool counts, the ladder's decision for that request.
+pub type Escalate = Box<
+    dyn FnMut(&Loaded, &[Clock], &mut [(UserId, i64)]) -> std::result::Result<Decision, Refusal>
+        + Send,
+>;
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Requests whose due clocks were handled.
+    pub requests: usize,
+    /// Ladder events written.
+    pub events: usize,
+    /// Requests skipped because another instance held them (PostgreSQL only).
+    pub skipped: usize,
+}
+
+/// A notice (reminder, urging, accountability record) as stored.
+#[derive(Debug, Clone)]
+pub struct NoticeRow {
+    pub id: i64,
+    pub serial: String,
+    pub kind: String,
+    pub unit: Option<UnitId>,
+    pub stage: Option<String>,
+    pub at: Instant,
+    pub due_at: Instant,
+    pub by_user: Option<UserId>,
+    pub by_username: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NoticeFilter {
+    /// Only notices addressed to these units (`None`: all).
+    pub units: Option<Vec<UnitId>>,
+    pub kind: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A case in the supervision pool.
+#[derive(Debug, Clone)]
+pub struct PoolRow {
+    pub request: RequestRow,
+    pub owner: Option<UserId>,
+    pub owner_username: Option<String>,
+    pub stage: Option<String>,
+    pub unit: Option<UnitId>,
+    pub reason: Option<String>,
+    pub since: Instant,
+    pub closed_at: Option<Instant>,
+    /// How many times the case was put under supervision.
+    pub times: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PoolFilter {
+    /// Only this request's entry.
+    pub request: Option<RequestId>,
+    pub owner: Option<UserId>,
+    /// Include cases that have left the pool.
+    pub include_closed: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A closed case drawn for a quality callback.
+#[derive(Debug, Clone)]
+pub struct SampleRow {
+    pub request: RequestRow,
+    pub drawn_at: Instant,
+    pub done_at: Option<Instant>,
+    pub done_by: Option<UserId>,
+    pub rating: Option<String>,
+    pub citizen_resolved: Option<bool>,
+    pub note: Option<String>,
+}
+
+/// An official day added by an administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficialDayRow {
+    pub day: NaiveDate,
+    /// `off` (holiday on a weekday) or `work` (make-up working day on a weekend).
+    pub kind: String,
+    pub name: String,
+}
 
 /// A personal-data read to record.
 #[derive(Debug, Clone)]
@@ -291,6 +386,8 @@ pub struct HistoricCase {
     pub serial: String,
     pub case: Case,
     pub events: Vec<Event>,
+    /// Every clock of its history (final values) and the records its ladder produced.
+    pub effects: Effects,
     pub updated_at: Instant,
 }
 
@@ -397,6 +494,51 @@ pub trait Store: Send + Sync {
     /// Records personal-data reads; durable before it returns (shares commits with intake).
     async fn audit(&self, entries: Vec<AuditEntry>) -> Result<()>;
     async fn audit_log(&self, offset: i64, limit: i64) -> Result<(Vec<AuditEntry>, i64)>;
+
+    /// Every clock of a request, running and stopped, oldest first.
+    async fn clocks(&self, id: RequestId) -> Result<Vec<Clock>>;
+    /// The running clocks of several requests (for list pages).
+    async fn running_clocks(&self, ids: &[RequestId]) -> Result<Vec<(RequestId, Clock)>>;
+    /// Handles every clock due by `now`: per request, inside one write transaction that
+    /// holds the request's row, the due clocks are read again and passed to `decide`, whose
+    /// events, clock steps and records commit together. Requests are taken `batch` at a
+    /// time; on PostgreSQL rows another instance holds are skipped (`SKIP LOCKED`) and left
+    /// to it, so each step fires exactly once across instances.
+    async fn escalate_due(&self, now: Instant, batch: i64, decide: Escalate)
+    -> Result<SweepReport>;
+    /// How many clocks are due by `now` (cheap: reads the due index).
+    async fn count_due(&self, now: Instant) -> Result<i64>;
+    async fn notices(&self, filter: &NoticeFilter) -> Result<(Vec<NoticeRow>, i64)>;
+    async fn notices_of(&self, id: RequestId) -> Result<Vec<NoticeRow>>;
+    async fn supervision_pool(
+        &self,
+        filter: &PoolFilter,
+        visibility: &Visibility,
+    ) -> Result<(Vec<PoolRow>, i64)>;
+    async fn samples(
+        &self,
+        pending_only: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<SampleRow>, i64)>;
+    /// The requests behind one unit's fact (e.g. `accept_late`) between two instants.
+    async fn fact_requests(
+        &self,
+        unit: UnitId,
+        metric: &str,
+        from: Instant,
+        to: Instant,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<RequestRow>, i64)>;
+    async fn official_days(&self) -> Result<Vec<OfficialDayRow>>;
+    /// Adds (or replaces) official days, all or nothing.
+    async fn add_official_days(
+        &self,
+        days: Vec<OfficialDayRow>,
+        by: Option<UserId>,
+        now: Instant,
+    ) -> Result<()>;
 
     async fn daily_counts(
         &self,

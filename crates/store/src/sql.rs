@@ -27,11 +27,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::writer::{self, Done, Job};
 use crate::{
-    Attachment, AuditEntry, Backend, CancelReason, CategoryRow, ChainCheck, Created, DailyCount,
-    Decide, DecideMerge, EventRow, HistoricCase, ListFilter, Loaded, NewCase, NewCategory,
-    NewPolicy, NewRoutingRule, NewUnit, NewUser, Policy, RequestRow, Result, Store, StoreError,
-    UnitRow, UserRow, Visibility, migrate,
+    Attachment, AuditEntry, Backend, CancelReason, CategoryRow, ChainCheck, Clock, Created,
+    DailyCount, Decide, DecideMerge, Effects, Escalate, EventRow, HistoricCase, ListFilter, Loaded,
+    NewCase, NewCategory, NewPolicy, NewRoutingRule, NewUnit, NewUser, NoticeFilter, NoticeRow,
+    OfficialDayRow, Policy, PoolFilter, PoolRow, RequestRow, Result, SampleRow, Store, StoreError,
+    SweepReport, UnitRow, UserRow, Visibility, migrate,
 };
+use civicgrid_domain::clocks::{ClockEnd, PoolChange, Step};
+use civicgrid_domain::deadline::{Band, Limit, Stage, TimeUnit};
 
 /// The district's offset from UTC: serial dates and daily rollups use local days.
 const DISTRICT_OFFSET_SECONDS: i32 = 8 * 3600;
@@ -213,6 +216,285 @@ fn policy_from_row(row: &AnyRow) -> Result<Policy> {
             yellow: row.try_get("yellow")?,
             orange: row.try_get("orange")?,
         },
+        accountable_after: row.try_get::<i64, _>("accountable_days")? as u32,
+    })
+}
+
+const CLOCK_COLUMNS: &str = "c.id, c.request_id, c.stage, c.unit_id, c.policy_id, c.calendar, c.limit_amount, c.limit_unit, \
+    c.redo, c.started_at, c.deadline_at, c.yellow_at, c.orange_at, c.accountable_at, c.paused_at, c.stopped_at, \
+    c.outcome, c.step";
+
+fn clock_from_row(row: &AnyRow) -> Result<Clock> {
+    let opt_time = |name: &str| -> Result<Option<Instant>> {
+        row.try_get::<Option<i64>, _>(name)?
+            .map(instant)
+            .transpose()
+    };
+    let text = |name: &str| -> Result<String> { Ok(row.try_get::<String, _>(name)?) };
+    Ok(Clock {
+        id: row.try_get("id")?,
+        stage: word("stage", &text("stage")?, Stage::parse)?,
+        unit: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId),
+        policy: row.try_get("policy_id")?,
+        calendar: text("calendar")?,
+        limit: Limit {
+            amount: row.try_get::<i64, _>("limit_amount")? as u32,
+            unit: word("limit_unit", &text("limit_unit")?, TimeUnit::parse)?,
+        },
+        redo: row.try_get::<i64, _>("redo")? != 0,
+        started_at: instant(row.try_get("started_at")?)?,
+        deadline: instant(row.try_get("deadline_at")?)?,
+        yellow_at: instant(row.try_get("yellow_at")?)?,
+        orange_at: instant(row.try_get("orange_at")?)?,
+        accountable_at: instant(row.try_get("accountable_at")?)?,
+        paused_at: opt_time("paused_at")?,
+        stopped_at: opt_time("stopped_at")?,
+        end: row
+            .try_get::<Option<String>, _>("outcome")?
+            .map(|o| word("outcome", &o, ClockEnd::parse))
+            .transpose()?,
+        step: word("step", &text("step")?, Step::parse)?,
+    })
+}
+
+const CLOCK_INSERT_COLUMNS: &[&str] = &[
+    "request_id",
+    "stage",
+    "unit_id",
+    "policy_id",
+    "calendar",
+    "limit_amount",
+    "limit_unit",
+    "redo",
+    "started_at",
+    "deadline_at",
+    "yellow_at",
+    "orange_at",
+    "accountable_at",
+    "paused_at",
+    "stopped_at",
+    "outcome",
+    "step",
+    "next_due_at",
+];
+
+fn clock_values(request: i64, c: &Clock) -> Vec<Val> {
+    vec![
+        Val::I(Some(request)),
+        Val::S(Some(c.stage.as_str().into())),
+        Val::I(c.unit.map(|u| u.0)),
+        Val::I(Some(c.policy)),
+        Val::S(Some(c.calendar.clone())),
+        Val::I(Some(i64::from(c.limit.amount))),
+        Val::S(Some(c.limit.unit.as_str().into())),
+        Val::I(Some(i64::from(c.redo))),
+        Val::I(Some(ms(c.started_at))),
+        Val::I(Some(ms(c.deadline))),
+        Val::I(Some(ms(c.yellow_at))),
+        Val::I(Some(ms(c.orange_at))),
+        Val::I(Some(ms(c.accountable_at))),
+        Val::I(c.paused_at.map(ms)),
+        Val::I(c.stopped_at.map(ms)),
+        Val::S(c.end.map(|e| e.as_str().into())),
+        Val::S(Some(c.step.as_str().into())),
+        Val::I(c.next_due().map(ms)),
+    ]
+}
+
+/// What a case's pool changes leave behind, for a bulk insert: the last entry's owner and
+/// reasons, since when it has been open (or when it closed), and how often it entered.
+struct PoolFinal {
+    owner: Option<UserId>,
+    stage: Option<String>,
+    unit: Option<UnitId>,
+    reason: Option<String>,
+    since: Instant,
+    closed_at: Option<Instant>,
+    times: i64,
+}
+
+fn final_pool(changes: &[PoolChange]) -> Option<PoolFinal> {
+    let mut out: Option<PoolFinal> = None;
+    for change in changes {
+        match change {
+            PoolChange::Enter {
+                owner,
+                stage,
+                unit,
+                at,
+                reason,
+            } => match &mut out {
+                Some(open) if open.closed_at.is_none() => open.times += 1,
+                _ => {
+                    let times = out.as_ref().map_or(0, |o| o.times) + 1;
+                    out = Some(PoolFinal {
+                        owner: *owner,
+                        stage: stage.map(|s| s.as_str().to_owned()),
+                        unit: *unit,
+                        reason: reason.clone(),
+                        since: *at,
+                        closed_at: None,
+                        times,
+                    });
+                }
+            },
+            PoolChange::Leave { at } => {
+                if let Some(open) = &mut out
+                    && open.closed_at.is_none()
+                {
+                    open.closed_at = Some(*at);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Rows for the effects of many cases, written with one statement per table.
+#[derive(Default)]
+struct EffectRows {
+    clock_inserts: Vec<Vec<Val>>,
+    notices: Vec<Vec<Val>>,
+    facts: Vec<Vec<Val>>,
+    pools: Vec<Vec<Val>>,
+    samples: Vec<Vec<Val>>,
+}
+
+const NOTICE_COLUMNS: &[&str] = &[
+    "request_id",
+    "kind",
+    "unit_id",
+    "stage",
+    "at",
+    "due_at",
+    "by_user",
+    "text",
+];
+const POOL_COLUMNS: &[&str] = &[
+    "request_id",
+    "owner_id",
+    "stage",
+    "unit_id",
+    "reason",
+    "since",
+    "closed_at",
+    "times",
+];
+const SAMPLE_COLUMNS: &[&str] = &[
+    "request_id",
+    "drawn_at",
+    "done_at",
+    "done_by",
+    "rating",
+    "citizen_resolved",
+    "note",
+];
+
+impl EffectRows {
+    /// Adds the rows that are plain inserts: new clocks (all clocks when `all_clocks`),
+    /// notices and facts (with their rollup counters).
+    fn add_inserts(
+        &mut self,
+        request: i64,
+        effects: &Effects,
+        all_clocks: bool,
+        counts: &mut Counts,
+        day: &dyn Fn(Instant) -> String,
+    ) {
+        for clock in &effects.clocks {
+            if all_clocks || clock.id == 0 {
+                self.clock_inserts.push(clock_values(request, clock));
+            }
+        }
+        for n in &effects.notices {
+            self.notices.push(vec![
+                Val::I(Some(request)),
+                Val::S(Some(n.kind.as_str().into())),
+                Val::I(n.unit.map(|u| u.0)),
+                Val::S(n.stage.map(|s| s.as_str().into())),
+                Val::I(Some(ms(n.at))),
+                Val::I(Some(ms(n.due_at))),
+                Val::I(n.by.map(|u| u.0)),
+                Val::S(n.text.clone()),
+            ]);
+        }
+        for f in &effects.facts {
+            self.facts.push(vec![
+                Val::I(Some(f.unit.0)),
+                Val::S(Some(f.metric.clone())),
+                Val::I(Some(ms(f.at))),
+                Val::I(Some(request)),
+            ]);
+            counts.add(&day(f.at), "appraisal", f.unit.0, &f.metric);
+        }
+    }
+
+    /// For bulk import: the pool and sample rows are inserted whole.
+    fn add_history(&mut self, request: i64, effects: &Effects) {
+        if let Some(pool) = final_pool(&effects.pool) {
+            self.pools.push(vec![
+                Val::I(Some(request)),
+                Val::I(pool.owner.map(|u| u.0)),
+                Val::S(pool.stage),
+                Val::I(pool.unit.map(|u| u.0)),
+                Val::S(pool.reason),
+                Val::I(Some(ms(pool.since))),
+                Val::I(pool.closed_at.map(ms)),
+                Val::I(Some(pool.times)),
+            ]);
+        }
+        if let Some(drawn) = effects.sample_drawn {
+            let done = effects.sample_done.as_ref();
+            self.samples.push(vec![
+                Val::I(Some(request)),
+                Val::I(Some(ms(drawn))),
+                Val::I(done.map(|d| ms(d.0))),
+                Val::I(None),
+                Val::S(done.map(|d| d.1.as_str().into())),
+                Val::I(done.map(|d| i64::from(d.2))),
+                Val::S(done.and_then(|d| d.3.clone())),
+            ]);
+        }
+    }
+
+    async fn write(self, tx: &mut Transaction<'_, Any>, backend: Backend) -> Result<()> {
+        insert_rows(
+            tx,
+            backend,
+            "clocks",
+            CLOCK_INSERT_COLUMNS,
+            self.clock_inserts,
+            None,
+        )
+        .await?;
+        insert_rows(tx, backend, "notices", NOTICE_COLUMNS, self.notices, None).await?;
+        insert_rows(
+            tx,
+            backend,
+            "facts",
+            &["unit_id", "metric", "at", "request_id"],
+            self.facts,
+            None,
+        )
+        .await?;
+        insert_rows(tx, backend, "supervision", POOL_COLUMNS, self.pools, None).await?;
+        insert_rows(tx, backend, "samples", SAMPLE_COLUMNS, self.samples, None).await?;
+        Ok(())
+    }
+}
+
+fn notice_from_row(row: &AnyRow) -> Result<NoticeRow> {
+    Ok(NoticeRow {
+        id: row.try_get("id")?,
+        serial: row.try_get("serial")?,
+        kind: row.try_get("kind")?,
+        unit: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId),
+        stage: row.try_get("stage")?,
+        at: instant(row.try_get("at")?)?,
+        due_at: instant(row.try_get("due_at")?)?,
+        by_user: row.try_get::<Option<i64>, _>("by_user")?.map(UserId),
+        by_username: row.try_get("username")?,
+        text: row.try_get("text")?,
     })
 }
 
@@ -313,20 +595,32 @@ impl Inner {
         }
     }
 
+    /// Adds the counters with one multi-row upsert per chunk: a bulk import touches tens of
+    /// thousands of (day, unit, fact) cells, and one statement each was most of its time.
+    /// The keys of `counts` are unique, so no statement updates a row twice.
     async fn write_counts(&self, tx: &mut Transaction<'_, Any>, counts: Counts) -> Result<()> {
-        for ((day, dim, key, metric), n) in counts.0 {
-            sqlx::query(
-                "INSERT INTO daily_counts (day, dim, key, metric, n) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (day, dim, key, metric) DO UPDATE SET n = daily_counts.n + excluded.n",
-            )
-            .bind(day)
-            .bind(dim)
-            .bind(key)
-            .bind(metric)
-            .bind(n)
-            .execute(&mut **tx)
-            .await?;
-        }
+        let rows: Vec<Vec<Val>> = counts
+            .0
+            .into_iter()
+            .map(|((day, dim, key, metric), n)| {
+                vec![
+                    Val::S(Some(day)),
+                    Val::S(Some(dim.to_owned())),
+                    Val::I(Some(key)),
+                    Val::S(Some(metric)),
+                    Val::I(Some(n)),
+                ]
+            })
+            .collect();
+        insert_rows_then(
+            tx,
+            self.backend,
+            "daily_counts",
+            &["day", "dim", "key", "metric", "n"],
+            rows,
+            " ON CONFLICT (day, dim, key, metric) DO UPDATE SET n = daily_counts.n + excluded.n",
+        )
+        .await?;
         Ok(())
     }
 
@@ -484,6 +778,7 @@ impl Inner {
                     serial,
                     case: &new.case,
                     events: &new.events,
+                    effects: None,
                     updated_at: new.now,
                 })
                 .collect();
@@ -620,11 +915,16 @@ impl Inner {
 
         let mut event_rows = Vec::new();
         let mut link_rows = Vec::new();
+        let mut effect_rows = EffectRows::default();
         for (c, chain) in cases.iter().zip(chains) {
             let id = ids
                 .get(c.serial)
                 .copied()
                 .ok_or_else(|| StoreError::Corrupt(format!("no id for {}", c.serial)))?;
+            if let Some(effects) = c.effects {
+                effect_rows.add_inserts(id, effects, true, &mut counts, &|at| self.day(at));
+                effect_rows.add_history(id, effects);
+            }
             for mut row in chain {
                 row.insert(0, Val::I(Some(id)));
                 event_rows.push(row);
@@ -647,6 +947,7 @@ impl Inner {
             None,
         )
         .await?;
+        effect_rows.write(tx, backend).await?;
         self.write_counts(tx, counts).await?;
         Ok(ids)
     }
@@ -665,7 +966,12 @@ impl Inner {
         };
         let row = request_from_row(&row)?;
         let handlers = handlers_of(&mut **tx, row.id).await?;
-        Ok(Some(Loaded { row, handlers }))
+        let clocks = running_clocks_of(&mut **tx, row.id).await?;
+        Ok(Some(Loaded {
+            row,
+            handlers,
+            clocks,
+        }))
     }
 
     /// Persists a decision on a loaded request: new values, events, links, counters.
@@ -699,7 +1005,54 @@ impl Inner {
                 decision.case.lead.or(row.case.lead),
             );
         }
+        let effects = &decision.effects;
+        let mut rows = EffectRows::default();
+        rows.add_inserts(row.id.0, effects, false, &mut counts, &|at| self.day(at));
+        rows.write(tx, self.backend).await?;
         self.write_counts(tx, counts).await?;
+        for clock in effects.clocks.iter().filter(|c| c.id != 0) {
+            update_clock(tx, clock).await?;
+        }
+        for change in &effects.pool {
+            self.pool_change(tx, row.id, change).await?;
+        }
+        if let Some(drawn) = effects.sample_drawn {
+            sqlx::query(
+                "INSERT INTO samples (request_id, drawn_at) VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING",
+            )
+            .bind(row.id.0)
+            .bind(ms(drawn))
+            .execute(&mut **tx)
+            .await?;
+        }
+        if let Some((at, rating, resolved, note)) = &effects.sample_done {
+            let by = decision
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.kind == EventKind::QualityCallback)
+                .and_then(|e| e.actor.user);
+            let done = sqlx::query(
+                "UPDATE samples SET done_at = $1, done_by = $2, rating = $3, citizen_resolved = $4, note = $5 \
+                 WHERE request_id = $6 AND done_at IS NULL",
+            )
+            .bind(ms(*at))
+            .bind(by.map(|u| u.0))
+            .bind(rating.as_str())
+            .bind(i64::from(*resolved))
+            .bind(note.clone())
+            .bind(row.id.0)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Refused(civicgrid_domain::Refusal::Invalid(
+                    civicgrid_domain::Invalid::new(
+                        "serial",
+                        "the request is not drawn for a quality callback, or it was made already",
+                    ),
+                )));
+            }
+        }
         let mut handlers = loaded.handlers.clone();
         for (unit, _) in links {
             if !handlers.contains(&unit) {
@@ -711,10 +1064,70 @@ impl Inner {
         next.event_count = count;
         next.last_hash = last;
         next.updated_at = now;
+        let mut clocks: Vec<Clock> = loaded
+            .clocks
+            .iter()
+            .map(|c| {
+                effects
+                    .clocks
+                    .iter()
+                    .find(|x| x.id == c.id)
+                    .cloned()
+                    .unwrap_or_else(|| c.clone())
+            })
+            .chain(effects.clocks.iter().filter(|c| c.id == 0).cloned())
+            .collect();
+        clocks.retain(Clock::is_running);
         Ok(Loaded {
             row: next,
             handlers,
+            clocks,
         })
+    }
+
+    async fn pool_change(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        request: RequestId,
+        change: &PoolChange,
+    ) -> Result<()> {
+        match change {
+            PoolChange::Enter {
+                owner,
+                stage,
+                unit,
+                at,
+                reason,
+            } => {
+                // An open entry keeps its owner and start; a closed one opens anew.
+                sqlx::query(
+                    "INSERT INTO supervision (request_id, owner_id, stage, unit_id, reason, since, closed_at, times) \
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL, 1) ON CONFLICT (request_id) DO UPDATE SET \
+                     owner_id = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.owner_id, excluded.owner_id) ELSE excluded.owner_id END, \
+                     since = CASE WHEN supervision.closed_at IS NULL THEN supervision.since ELSE excluded.since END, \
+                     stage = COALESCE(excluded.stage, supervision.stage), unit_id = COALESCE(excluded.unit_id, supervision.unit_id), \
+                     reason = COALESCE(excluded.reason, supervision.reason), closed_at = NULL, times = supervision.times + 1",
+                )
+                .bind(request.0)
+                .bind(owner.map(|u| u.0))
+                .bind(stage.map(|s| s.as_str()))
+                .bind(unit.map(|u| u.0))
+                .bind(reason.clone())
+                .bind(ms(*at))
+                .execute(&mut **tx)
+                .await?;
+            }
+            PoolChange::Leave { at } => {
+                sqlx::query(
+                    "UPDATE supervision SET closed_at = $1 WHERE request_id = $2 AND closed_at IS NULL",
+                )
+                .bind(ms(*at))
+                .bind(request.0)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Reserves `n` fresh ids of `table` for a bulk import.
@@ -748,6 +1161,7 @@ pub(crate) struct CaseRows<'a> {
     serial: &'a str,
     case: &'a Case,
     events: &'a [Event],
+    effects: Option<&'a Effects>,
     updated_at: Instant,
 }
 
@@ -930,6 +1344,68 @@ where
     Ok(ids.into_iter().map(UnitId).collect())
 }
 
+async fn running_clocks_of<'e, E>(executor: E, id: RequestId) -> Result<Vec<Clock>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id = $1 AND c.stopped_at IS NULL ORDER BY c.id"
+    )))
+    .bind(id.0)
+    .fetch_all(executor)
+    .await?;
+    rows.iter().map(clock_from_row).collect()
+}
+
+async fn update_clock(tx: &mut Transaction<'_, Any>, clock: &Clock) -> Result<()> {
+    sqlx::query(
+        "UPDATE clocks SET unit_id = $1, deadline_at = $2, yellow_at = $3, orange_at = $4, accountable_at = $5, \
+         paused_at = $6, stopped_at = $7, outcome = $8, step = $9, next_due_at = $10 WHERE id = $11",
+    )
+    .bind(clock.unit.map(|u| u.0))
+    .bind(ms(clock.deadline))
+    .bind(ms(clock.yellow_at))
+    .bind(ms(clock.orange_at))
+    .bind(ms(clock.accountable_at))
+    .bind(clock.paused_at.map(ms))
+    .bind(clock.stopped_at.map(ms))
+    .bind(clock.end.map(|e| e.as_str()))
+    .bind(clock.step.as_str())
+    .bind(clock.next_due().map(ms))
+    .bind(clock.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The SQL condition "has a running clock in this band at `now`" (`now` is spliced as an
+/// integer, never text).
+fn band_sql(band: Band, now: Instant) -> String {
+    let t = format!("COALESCE(c.paused_at, {})", ms(now));
+    let condition = match band {
+        Band::Red => format!("{t} > c.deadline_at"),
+        Band::Orange => format!("{t} >= c.orange_at AND {t} <= c.deadline_at"),
+        Band::Yellow => format!("{t} >= c.yellow_at AND {t} < c.orange_at"),
+        Band::Blue => format!("{t} < c.yellow_at"),
+    };
+    format!(
+        "EXISTS (SELECT 1 FROM clocks c WHERE c.request_id = r.id AND c.stopped_at IS NULL AND {condition})"
+    )
+}
+
+/// The supervisors and how many open pool cases each owns, for picking an owner.
+async fn supervisor_loads(tx: &mut Transaction<'_, Any>) -> Result<Vec<(UserId, i64)>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT g.user_id, (SELECT COUNT(*) FROM supervision s WHERE s.owner_id = g.user_id \
+         AND s.closed_at IS NULL) AS n FROM grants g WHERE g.role = 'supervisor' ORDER BY g.user_id",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((UserId(r.try_get("user_id")?), r.try_get("n")?)))
+        .collect()
+}
+
 /// One multi-row INSERT per chunk; values are bound, never spliced.
 enum Val {
     I(Option<i64>),
@@ -946,6 +1422,41 @@ async fn insert_rows(
     columns: &[&str],
     rows: Vec<Vec<Val>>,
     returning: Option<&str>,
+) -> Result<Vec<AnyRow>> {
+    let tail = returning.map(|r| format!(" RETURNING {r}"));
+    insert_rows_tail(
+        tx,
+        backend,
+        table,
+        columns,
+        rows,
+        tail.as_deref(),
+        returning.is_some(),
+    )
+    .await
+}
+
+/// `insert_rows` with a conflict clause after the values.
+async fn insert_rows_then(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    tail: &str,
+) -> Result<()> {
+    insert_rows_tail(tx, backend, table, columns, rows, Some(tail), false).await?;
+    Ok(())
+}
+
+async fn insert_rows_tail(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    tail: Option<&str>,
+    fetch: bool,
 ) -> Result<Vec<AnyRow>> {
     let per_chunk = (30_000 / columns.len()).max(1);
     let mut rows = rows.into_iter().peekable();
@@ -971,9 +1482,8 @@ async fn insert_rows(
             }
             sql.push(')');
         }
-        if let Some(returning) = returning {
-            sql.push_str(" RETURNING ");
-            sql.push_str(returning);
+        if let Some(tail) = tail {
+            sql.push_str(tail);
         }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
@@ -985,7 +1495,7 @@ async fn insert_rows(
                 };
             }
         }
-        if returning.is_some() {
+        if fetch {
             out.extend(query.fetch_all(&mut **tx).await?);
         } else {
             query.execute(&mut **tx).await?;
@@ -1440,8 +1950,8 @@ impl Store for SqlStore {
             })
             .collect();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO policies (name, match_kind, match_category, match_urgency, limits, yellow, orange, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO policies (name, match_kind, match_category, match_urgency, limits, yellow, orange, accountable_days, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(&policy.name)
         .bind(policy.matches.kind.map(|k| k.as_str()))
@@ -1450,6 +1960,7 @@ impl Store for SqlStore {
         .bind(serde_json::Value::Array(limits).to_string())
         .bind(policy.thresholds.yellow)
         .bind(policy.thresholds.orange)
+        .bind(i64::from(policy.accountable_after))
         .bind(policy.created_by.map(|u| u.0))
         .bind(ms(now))
         .fetch_one(&self.inner.write)
@@ -1460,12 +1971,13 @@ impl Store for SqlStore {
             matches: policy.matches,
             limits: policy.limits,
             thresholds: policy.thresholds,
+            accountable_after: policy.accountable_after,
         })
     }
 
     async fn list_policies(&self) -> Result<Vec<Policy>> {
         let rows = sqlx::query(
-            "SELECT id, name, match_kind, match_category, match_urgency, limits, yellow, orange FROM policies \
+            "SELECT id, name, match_kind, match_category, match_urgency, limits, yellow, orange, accountable_days FROM policies \
              WHERE superseded_by IS NULL ORDER BY id",
         )
         .fetch_all(&self.inner.read)
@@ -1507,7 +2019,12 @@ impl Store for SqlStore {
         };
         let row = request_from_row(&row)?;
         let handlers = handlers_of(&self.inner.read, row.id).await?;
-        Ok(Some(Loaded { row, handlers }))
+        let clocks = running_clocks_of(&self.inner.read, row.id).await?;
+        Ok(Some(Loaded {
+            row,
+            handlers,
+            clocks,
+        }))
     }
 
     async fn get_request_by_id(&self, id: RequestId) -> Result<Option<Loaded>> {
@@ -1557,6 +2074,9 @@ impl Store for SqlStore {
         }
         if let Some(v) = visibility_sql(visibility) {
             clauses.push(v);
+        }
+        if let Some((band, now)) = filter.band {
+            clauses.push(band_sql(band, now));
         }
         let where_sql = if clauses.is_empty() {
             String::new()
@@ -1770,6 +2290,365 @@ impl Store for SqlStore {
         Ok((entries, total))
     }
 
+    async fn clocks(&self, id: RequestId) -> Result<Vec<Clock>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id = $1 ORDER BY c.id"
+        )))
+        .bind(id.0)
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter().map(clock_from_row).collect()
+    }
+
+    async fn running_clocks(&self, ids: &[RequestId]) -> Result<Vec<(RequestId, Clock)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids
+            .iter()
+            .map(|i| i.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id IN ({list}) AND c.stopped_at IS NULL ORDER BY c.id"
+        )))
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((RequestId(r.try_get("request_id")?), clock_from_row(r)?)))
+            .collect()
+    }
+
+    async fn escalate_due(
+        &self,
+        now: Instant,
+        batch: i64,
+        mut decide: Escalate,
+    ) -> Result<SweepReport> {
+        let inner = &self.inner;
+        let mut report = SweepReport::default();
+        loop {
+            let mut tx = inner.write.begin().await?;
+            let candidates: Vec<i64> = sqlx::query_scalar(
+                "SELECT request_id FROM clocks WHERE next_due_at IS NOT NULL AND next_due_at <= $1 \
+                 ORDER BY next_due_at LIMIT $2",
+            )
+            .bind(ms(now))
+            .bind(batch)
+            .fetch_all(&mut *tx)
+            .await?;
+            let exhausted = (candidates.len() as i64) < batch;
+            let mut ids: Vec<i64> = Vec::with_capacity(candidates.len());
+            for id in candidates {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            if ids.is_empty() {
+                tx.commit().await?;
+                break;
+            }
+            let locked: Vec<i64> = match inner.backend {
+                // The single writer connection already serialises every write.
+                Backend::Sqlite => ids.clone(),
+                Backend::Postgres => {
+                    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT id FROM requests WHERE id IN ({list}) ORDER BY id FOR UPDATE SKIP LOCKED"
+                    )))
+                    .fetch_all(&mut *tx)
+                    .await?
+                }
+            };
+            report.skipped += ids.len() - locked.len();
+            let mut loads = supervisor_loads(&mut tx).await?;
+            let mut handled = 0;
+            for id in locked {
+                let serial: String =
+                    sqlx::query_scalar("SELECT serial FROM requests WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let Some(loaded) = inner.load(&mut tx, &serial).await? else {
+                    continue;
+                };
+                // Read again under the row lock: another instance may have fired them.
+                let due: Vec<Clock> = loaded
+                    .clocks
+                    .iter()
+                    .filter(|c| c.next_due().is_some_and(|d| d <= now))
+                    .cloned()
+                    .collect();
+                if due.is_empty() {
+                    continue;
+                }
+                let decision = match decide(&loaded, &due, &mut loads) {
+                    Ok(decision) => decision,
+                    Err(refusal) => {
+                        tracing::warn!(serial = %serial, %refusal, "ladder step refused");
+                        continue;
+                    }
+                };
+                report.events += decision.events.len();
+                inner.persist(&mut tx, &loaded, &decision, now).await?;
+                handled += 1;
+            }
+            tx.commit().await?;
+            report.requests += handled;
+            if exhausted || handled == 0 {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn count_due(&self, now: Instant) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM clocks WHERE next_due_at IS NOT NULL AND next_due_at <= $1",
+        )
+        .bind(ms(now))
+        .fetch_one(&self.inner.read)
+        .await?)
+    }
+
+    async fn notices(&self, filter: &NoticeFilter) -> Result<(Vec<NoticeRow>, i64)> {
+        let mut clauses = Vec::new();
+        if let Some(units) = &filter.units {
+            if units.is_empty() {
+                return Ok((Vec::new(), 0));
+            }
+            clauses.push(format!("n.unit_id IN ({})", join_ids(units)));
+        }
+        if filter.kind.is_some() {
+            clauses.push("n.kind = $1".to_owned());
+        }
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let n = usize::from(filter.kind.is_some());
+        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM notices n{where_sql}"
+        )));
+        let mut list = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT n.id, r.serial, n.kind, n.unit_id, n.stage, n.at, n.due_at, n.by_user, u.username, n.text \
+             FROM notices n JOIN requests r ON r.id = n.request_id LEFT JOIN users u ON u.id = n.by_user{where_sql} \
+             ORDER BY n.at DESC, n.id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        )));
+        if let Some(kind) = &filter.kind {
+            count = count.bind(kind.clone());
+            list = list.bind(kind.clone());
+        }
+        let total = count.fetch_one(&self.inner.read).await?;
+        let rows = list
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(&self.inner.read)
+            .await?;
+        let rows = rows.iter().map(notice_from_row).collect::<Result<_>>()?;
+        Ok((rows, total))
+    }
+
+    async fn notices_of(&self, id: RequestId) -> Result<Vec<NoticeRow>> {
+        let rows = sqlx::query(
+            "SELECT n.id, r.serial, n.kind, n.unit_id, n.stage, n.at, n.due_at, n.by_user, u.username, n.text \
+             FROM notices n JOIN requests r ON r.id = n.request_id LEFT JOIN users u ON u.id = n.by_user \
+             WHERE n.request_id = $1 ORDER BY n.at, n.id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter().map(notice_from_row).collect()
+    }
+
+    async fn supervision_pool(
+        &self,
+        filter: &PoolFilter,
+        visibility: &Visibility,
+    ) -> Result<(Vec<PoolRow>, i64)> {
+        let mut clauses = Vec::new();
+        if !filter.include_closed {
+            clauses.push("s.closed_at IS NULL".to_owned());
+        }
+        if let Some(owner) = filter.owner {
+            clauses.push(format!("s.owner_id = {}", owner.0));
+        }
+        if let Some(request) = filter.request {
+            clauses.push(format!("s.request_id = {}", request.0));
+        }
+        if let Some(v) = visibility_sql(visibility) {
+            clauses.push(v);
+        }
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM supervision s JOIN requests r ON r.id = s.request_id{where_sql}"
+        )))
+        .fetch_one(&self.inner.read)
+        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS}, s.owner_id, u.username AS owner_username, s.stage AS pool_stage, \
+             s.unit_id AS pool_unit, s.reason AS pool_reason, s.since, s.closed_at, s.times \
+             FROM supervision s JOIN requests r ON r.id = s.request_id LEFT JOIN users u ON u.id = s.owner_id{where_sql} \
+             ORDER BY s.since, s.request_id LIMIT $1 OFFSET $2"
+        )))
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(&self.inner.read)
+        .await?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok(PoolRow {
+                    request: request_from_row(r)?,
+                    owner: r.try_get::<Option<i64>, _>("owner_id")?.map(UserId),
+                    owner_username: r.try_get("owner_username")?,
+                    stage: r.try_get("pool_stage")?,
+                    unit: r.try_get::<Option<i64>, _>("pool_unit")?.map(UnitId),
+                    reason: r.try_get("pool_reason")?,
+                    since: instant(r.try_get("since")?)?,
+                    closed_at: r
+                        .try_get::<Option<i64>, _>("closed_at")?
+                        .map(instant)
+                        .transpose()?,
+                    times: r.try_get("times")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((rows, total))
+    }
+
+    async fn samples(
+        &self,
+        pending_only: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<SampleRow>, i64)> {
+        let where_sql = if pending_only {
+            " WHERE m.done_at IS NULL"
+        } else {
+            ""
+        };
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM samples m{where_sql}"
+        )))
+        .fetch_one(&self.inner.read)
+        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS}, m.drawn_at, m.done_at, m.done_by, m.rating AS sample_rating, \
+             m.citizen_resolved AS sample_resolved, m.note AS sample_note \
+             FROM samples m JOIN requests r ON r.id = m.request_id{where_sql} \
+             ORDER BY m.drawn_at DESC, m.request_id DESC LIMIT $1 OFFSET $2"
+        )))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.inner.read)
+        .await?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok(SampleRow {
+                    request: request_from_row(r)?,
+                    drawn_at: instant(r.try_get("drawn_at")?)?,
+                    done_at: r
+                        .try_get::<Option<i64>, _>("done_at")?
+                        .map(instant)
+                        .transpose()?,
+                    done_by: r.try_get::<Option<i64>, _>("done_by")?.map(UserId),
+                    rating: r.try_get("sample_rating")?,
+                    citizen_resolved: r
+                        .try_get::<Option<i64>, _>("sample_resolved")?
+                        .map(|v| v != 0),
+                    note: r.try_get("sample_note")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((rows, total))
+    }
+
+    async fn fact_requests(
+        &self,
+        unit: UnitId,
+        metric: &str,
+        from: Instant,
+        to: Instant,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<RequestRow>, i64)> {
+        let facts = "SELECT f.request_id FROM facts f WHERE f.unit_id = $1 AND f.metric = $2 AND f.at >= $3 AND f.at < $4";
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(DISTINCT request_id) FROM ({facts}) matched"
+        )))
+        .bind(unit.0)
+        .bind(metric)
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_one(&self.inner.read)
+        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.id IN ({facts}) \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT $5 OFFSET $6"
+        )))
+        .bind(unit.0)
+        .bind(metric)
+        .bind(ms(from))
+        .bind(ms(to))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.inner.read)
+        .await?;
+        let rows = rows.iter().map(request_from_row).collect::<Result<_>>()?;
+        Ok((rows, total))
+    }
+
+    async fn official_days(&self) -> Result<Vec<OfficialDayRow>> {
+        let rows = sqlx::query("SELECT day, kind, name FROM official_days ORDER BY day")
+            .fetch_all(&self.inner.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let day: String = r.try_get("day")?;
+                Ok(OfficialDayRow {
+                    day: chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                        .map_err(|_| StoreError::Corrupt(format!("official day `{day}`")))?,
+                    kind: r.try_get("kind")?,
+                    name: r.try_get("name")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_official_days(
+        &self,
+        days: Vec<OfficialDayRow>,
+        by: Option<UserId>,
+        now: Instant,
+    ) -> Result<()> {
+        let mut tx = self.inner.write.begin().await?;
+        for day in days {
+            sqlx::query(
+                "INSERT INTO official_days (day, kind, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, \
+                 created_by = excluded.created_by, created_at = excluded.created_at",
+            )
+            .bind(day.day.format("%Y-%m-%d").to_string())
+            .bind(day.kind)
+            .bind(day.name)
+            .bind(by.map(|u| u.0))
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn daily_counts(
         &self,
         dim: &str,
@@ -1816,6 +2695,7 @@ impl Store for SqlStore {
                 serial: &h.serial,
                 case: &h.case,
                 events: &h.events,
+                effects: Some(&h.effects),
                 updated_at: h.updated_at,
             })
             .collect();

@@ -33,6 +33,7 @@ fn policy(id: i64, kind: Option<Kind>, category: Option<i64>, urgency: Option<Ur
             },
         )],
         thresholds: Thresholds::default(),
+        accountable_after: 3,
     }
 }
 

@@ -21,6 +21,9 @@ async fn the_openapi_document_matches_the_routes() {
             if item.post.is_some() {
                 methods.push(("POST".to_owned(), path.clone()));
             }
+            if item.put.is_some() {
+                methods.push(("PUT".to_owned(), path.clone()));
+            }
             methods
         })
         .collect();
@@ -40,7 +43,8 @@ async fn the_openapi_document_matches_the_routes() {
         let concrete = path
             .replace("{serial}", "20261122000001")
             .replace("{action}", "accept")
-            .replace("{id}", "1");
+            .replace("{id}", "1")
+            .replace("{unit}", "1");
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let r = app
             .send(

@@ -6,28 +6,30 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, complaint};
 
-const PUBLIC: &[&str] = &[
-    "/",
-    "/api/v1/auth/login",
-    "/api/v1/track",
-    "/api/v1/calendar/deadline",
-    "/healthz",
-    "/metrics",
+const PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/track"),
+    ("GET", "/api/v1/calendar/deadline"),
+    ("GET", "/api/v1/calendar/official-days"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_protected_endpoint_needs_a_token() {
     let app = TestApp::start(&civicgrid_store::testing::sqlite_url()).await;
     for (method, path) in civicgrid::routes::ROUTES {
-        if PUBLIC.contains(path) {
+        if PUBLIC.contains(&(*method, *path)) {
             continue;
         }
         let concrete = path
             .replace("{serial}", "20261122000001")
             .replace("{action}", "accept")
-            .replace("{id}", "1");
+            .replace("{id}", "1")
+            .replace("{unit}", "1");
         let method = Method::from_bytes(method.as_bytes()).unwrap();
-        let body = (method == Method::POST).then(|| json!({}));
+        let body = matches!(method, Method::POST | Method::PUT).then(|| json!({}));
         let r = app.send(method.clone(), None, &concrete, body).await;
         assert_eq!(r.status, 401, "{method} {path} without a token");
         assert_eq!(r.body["error"]["code"], "unauthenticated");

@@ -413,6 +413,7 @@ async fn story(backend: Backend, url: &str) {
             serial,
             case,
             events,
+            effects: Default::default(),
             updated_at: at(200),
         });
     }

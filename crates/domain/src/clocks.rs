@@ -1,0 +1,799 @@
+//! Deadline clocks and the supervision ladder. Every step of a request runs against its
+//! own clock (accept, respond, resolve, callback, coordinate), started and stopped by the
+//! lifecycle's events, paused while the case is suspended, moved by approved extensions and
+//! restarted as a redo when a case is reopened. A running clock shows a colour band, and
+//! crossing into each band fires one step of the ladder exactly once: yellow reminds the
+//! handling unit (提醒), orange issues an urging notice to its head (催办), red puts the case
+//! in the supervision pool (督办), and overdue by the policy's grace in working days holds
+//! the unit accountable (问效).
+//!
+//! Everything here is pure: `plan` turns a lifecycle decision into clock and record
+//! changes, `escalate` turns due clocks into ladder events. The band thresholds and the
+//! ladder's instants are computed once when a clock starts (in the clock's own time unit and
+//! calendar), so a band is a comparison of instants and the sweeper finds due work through
+//! one indexed column.
+
+use chrono::Duration;
+
+use crate::calendar::{Calendar, Calendars};
+use crate::deadline::{Band, Limit, Policy, Stage, TimeUnit, select_limit};
+use crate::ids::{CategoryId, UnitId, UserId};
+use crate::lifecycle::{Case, Decision, Event, EventKind};
+use crate::org::{Actor, OrgTree, UnitKind};
+use crate::request::{Kind, Rating, State, Urgency};
+use crate::{Instant, word_enum};
+
+word_enum! {
+    /// How far up the ladder a clock has gone; each step is taken at most once per clock.
+    pub enum Step {
+        None = "none",
+        Remind = "remind",
+        Urge = "urge",
+        Supervise = "supervise",
+        HoldAccountable = "hold_accountable",
+    }
+}
+
+word_enum! {
+    /// How a stopped clock ended: in time, late, or closed without a verdict (the unit
+    /// returned it, it was transferred, cancelled or merged).
+    pub enum ClockEnd {
+        Met = "met",
+        Late = "late",
+        Closed = "closed",
+    }
+}
+
+impl Step {
+    fn next(self) -> Option<Step> {
+        match self {
+            Step::None => Some(Step::Remind),
+            Step::Remind => Some(Step::Urge),
+            Step::Urge => Some(Step::Supervise),
+            Step::Supervise => Some(Step::HoldAccountable),
+            Step::HoldAccountable => None,
+        }
+    }
+
+    fn event(self) -> EventKind {
+        match self {
+            Step::None | Step::Remind => EventKind::Remind,
+            Step::Urge => EventKind::Urge,
+            Step::Supervise => EventKind::Supervise,
+            Step::HoldAccountable => EventKind::HoldAccountable,
+        }
+    }
+}
+
+/// One deadline clock of one stage of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    /// The stored id; 0 for a clock not stored yet.
+    pub id: i64,
+    pub stage: Stage,
+    /// The unit held to it: the handling unit, or the hub for callback and coordination.
+    pub unit: Option<UnitId>,
+    /// The policy version the limit came from.
+    pub policy: i64,
+    /// The calendar version it counts on (`official@…` or `round_the_clock@…`).
+    pub calendar: String,
+    pub limit: Limit,
+    /// A clock of a reopened case: the redo is counted against the unit.
+    pub redo: bool,
+    pub started_at: Instant,
+    pub deadline: Instant,
+    pub yellow_at: Instant,
+    pub orange_at: Instant,
+    pub accountable_at: Instant,
+    pub paused_at: Option<Instant>,
+    pub stopped_at: Option<Instant>,
+    pub end: Option<ClockEnd>,
+    pub step: Step,
+}
+
+impl Clock {
+    /// Starts a clock at `start` under `policy`'s `limit`, on `calendar`.
+    pub fn start(
+        stage: Stage,
+        unit: Option<UnitId>,
+        policy: &Policy,
+        limit: Limit,
+        calendar: &Calendar,
+        start: Instant,
+        redo: bool,
+    ) -> Clock {
+        let deadline = limit.deadline(start, calendar);
+        let mut clock = Clock {
+            id: 0,
+            stage,
+            unit,
+            policy: policy.id,
+            calendar: calendar.version().to_owned(),
+            limit,
+            redo,
+            started_at: start,
+            deadline,
+            yellow_at: deadline,
+            orange_at: deadline,
+            accountable_at: deadline,
+            paused_at: None,
+            stopped_at: None,
+            end: None,
+            step: Step::None,
+        };
+        clock.place_marks(
+            policy.thresholds.yellow,
+            policy.thresholds.orange,
+            policy.accountable_after,
+            calendar,
+        );
+        clock
+    }
+
+    fn counts_working_time(&self) -> bool {
+        matches!(
+            self.limit.unit,
+            TimeUnit::WorkingHours | TimeUnit::WorkingDays
+        )
+    }
+
+    /// Places the yellow and orange instants at their share of the allowed time (measured
+    /// the way the limit counts) and the accountability instant `grace` working days of
+    /// working time after the deadline.
+    fn place_marks(&mut self, yellow: f64, orange: f64, grace: u32, calendar: &Calendar) {
+        let (start, deadline, working) =
+            (self.started_at, self.deadline, self.counts_working_time());
+        let at_share = |share: f64| -> Instant {
+            if working {
+                let allowed = calendar.working_seconds_between(start, deadline);
+                let used = (allowed as f64 * share).ceil() as i64;
+                calendar.add_working_seconds(start, used).min(deadline)
+            } else {
+                let allowed = (deadline - start).num_seconds();
+                start + Duration::seconds((allowed as f64 * share).ceil() as i64)
+            }
+        };
+        let yellow_at = at_share(yellow);
+        self.orange_at = at_share(orange).max(yellow_at);
+        self.yellow_at = yellow_at;
+        let grace_minutes = i64::from(grace) * calendar.minutes_per_working_day();
+        self.accountable_at = calendar.add_working_minutes(self.deadline, grace_minutes);
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.stopped_at.is_none()
+    }
+
+    /// The band at `now`; a paused clock keeps the band it had when paused, a stopped one
+    /// the band it had when it stopped.
+    pub fn band(&self, now: Instant) -> Band {
+        let at = match (self.stopped_at, self.paused_at) {
+            (Some(stopped), _) => stopped.min(now),
+            (None, Some(paused)) => paused.min(now),
+            (None, None) => now,
+        };
+        if at > self.deadline {
+            Band::Red
+        } else if at >= self.orange_at {
+            Band::Orange
+        } else if at >= self.yellow_at {
+            Band::Yellow
+        } else {
+            Band::Blue
+        }
+    }
+
+    /// When a step becomes due: red means strictly past the deadline.
+    fn due_of(&self, step: Step) -> Instant {
+        match step {
+            Step::None | Step::Remind => self.yellow_at,
+            Step::Urge => self.orange_at,
+            Step::Supervise => self.deadline + Duration::milliseconds(1),
+            Step::HoldAccountable => self.accountable_at,
+        }
+    }
+
+    /// The instant the sweeper must next look at this clock; `None` when it is stopped,
+    /// paused or at the top of the ladder. Stored in an indexed column.
+    pub fn next_due(&self) -> Option<Instant> {
+        if self.stopped_at.is_some() || self.paused_at.is_some() {
+            return None;
+        }
+        self.step.next().map(|step| self.due_of(step))
+    }
+
+    /// The ladder steps due by `now` and not yet taken, in order, with their due instants.
+    pub fn due_steps(&self, now: Instant) -> Vec<(Step, Instant)> {
+        let mut steps = Vec::new();
+        if self.stopped_at.is_some() || self.paused_at.is_some() {
+            return steps;
+        }
+        let mut cursor = self.step;
+        while let Some(step) = cursor.next() {
+            let due = self.due_of(step);
+            if due > now {
+                break;
+            }
+            steps.push((step, due));
+            cursor = step;
+        }
+        steps
+    }
+
+    /// Remaining time before the deadline at `now`, counted the way the limit counts
+    /// (working seconds for working limits); negative when overdue.
+    pub fn remaining_seconds(&self, now: Instant, calendar: &Calendar) -> i64 {
+        let at = self.paused_at.unwrap_or(now);
+        if self.counts_working_time() {
+            calendar.working_seconds_between(at, self.deadline)
+        } else {
+            (self.deadline - at).num_seconds()
+        }
+    }
+
+    fn stop(&mut self, at: Instant, judge: bool) {
+        if self.stopped_at.is_some() {
+            return;
+        }
+        let at = self.paused_at.map_or(at, |p| p.min(at));
+        self.stopped_at = Some(at);
+        self.end = Some(if !judge {
+            ClockEnd::Closed
+        } else if at > self.deadline {
+            ClockEnd::Late
+        } else {
+            ClockEnd::Met
+        });
+    }
+
+    fn pause(&mut self, at: Instant) {
+        if self.stopped_at.is_none() && self.paused_at.is_none() {
+            self.paused_at = Some(at);
+        }
+    }
+
+    /// Resumes a paused clock: every mark still ahead at the pause moves by the time spent
+    /// paused, counted the way the limit counts.
+    fn resume(&mut self, at: Instant, calendar: &Calendar) {
+        let Some(paused) = self.paused_at.take() else {
+            return;
+        };
+        let working = self.counts_working_time();
+        let shift = |mark: Instant| -> Instant {
+            if mark <= paused {
+                mark
+            } else if working {
+                calendar.add_working_seconds(at, calendar.working_seconds_between(paused, mark))
+            } else {
+                mark + (at - paused)
+            }
+        };
+        self.yellow_at = shift(self.yellow_at);
+        self.orange_at = shift(self.orange_at);
+        self.deadline = shift(self.deadline);
+        self.accountable_at = shift(self.accountable_at);
+    }
+
+    /// An approved extension: the deadline moves `days` working days later, the bands are
+    /// placed again over the longer span, and steps already taken stay taken.
+    fn extend(&mut self, days: u32, policy: &Policy, calendar: &Calendar) {
+        let minutes = i64::from(days) * calendar.minutes_per_working_day();
+        self.deadline = calendar.add_working_minutes(self.deadline, minutes);
+        self.place_marks(
+            policy.thresholds.yellow,
+            policy.thresholds.orange,
+            policy.accountable_after,
+            calendar,
+        );
+    }
+}
+
+/// A supervision notice addressed to a unit: a reminder, an urging notice or an
+/// accountability record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: Step,
+    pub unit: Option<UnitId>,
+    /// The stage of the clock behind it, if a clock fired it.
+    pub stage: Option<Stage>,
+    pub at: Instant,
+    /// When the step fell due (the sweeper may act later, after a restart).
+    pub due_at: Instant,
+    pub by: Option<UserId>,
+    pub text: Option<String>,
+}
+
+/// A change to the supervision pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolChange {
+    /// The case enters (or re-enters) the pool, owned by a supervisor.
+    Enter {
+        owner: Option<UserId>,
+        stage: Option<Stage>,
+        unit: Option<UnitId>,
+        at: Instant,
+        reason: Option<String>,
+    },
+    /// The case leaves the pool: the work it was supervised for is done.
+    Leave { at: Instant },
+}
+
+/// A counted fact about a unit's performance, for the rates and their drill-down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub unit: UnitId,
+    pub metric: String,
+    pub at: Instant,
+}
+
+/// What a decision does beyond the case itself, persisted in the same transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Clocks to store: new ones have id 0, changed ones keep their id.
+    pub clocks: Vec<Clock>,
+    pub notices: Vec<Notice>,
+    pub pool: Vec<PoolChange>,
+    pub facts: Vec<Fact>,
+    /// The case was drawn for a supervisor's quality callback, at this instant.
+    pub sample_drawn: Option<Instant>,
+    /// A quality callback was made: rating, citizen's word on resolution, note.
+    pub sample_done: Option<(Instant, Rating, bool, Option<String>)>,
+}
+
+impl Effects {
+    /// Adds `later` after these effects, keeping one entry per clock (the latest).
+    pub fn absorb(&mut self, later: Effects) {
+        for clock in later.clocks {
+            match self
+                .clocks
+                .iter_mut()
+                .find(|c| c.id != 0 && c.id == clock.id)
+            {
+                Some(slot) => *slot = clock,
+                None => self.clocks.push(clock),
+            }
+        }
+        self.notices.extend(later.notices);
+        self.pool.extend(later.pool);
+        self.facts.extend(later.facts);
+        self.sample_drawn = self.sample_drawn.or(later.sample_drawn);
+        self.sample_done = later.sample_done.or(self.sample_done.take());
+    }
+}
+
+/// What the clock rules need besides the case: the policies in force, the district
+/// calendar, the organisation, the request's matching values, and the sampling share.
+pub struct Env<'a> {
+    pub policies: &'a [Policy],
+    pub calendars: &'a Calendars,
+    pub org: &'a OrgTree,
+    pub kind: Kind,
+    /// The request's category and its parents, nearest first.
+    pub categories: &'a [CategoryId],
+    pub urgency: Urgency,
+    /// Share of closed cases drawn for a quality callback, in per mille.
+    pub sample_per_mille: u32,
+    /// The request's serial, which seeds the sampling draw.
+    pub serial: &'a str,
+}
+
+impl<'a> Env<'a> {
+    /// The calendar a unit works on: the hub and utility stations round the clock.
+    pub fn calendar_for(&self, unit: Option<UnitId>) -> &'a Calendar {
+        let round = unit
+            .and_then(|u| self.org.get(u))
+            .is_some_and(|u| matches!(u.kind, UnitKind::Hub | UnitKind::Utility));
+        if round {
+            &self.calendars.round_the_clock
+        } else {
+            &self.calendars.official
+        }
+    }
+
+    fn policy_for(&self, stage: Stage) -> Option<(&Policy, Limit)> {
+        select_limit(
+            self.policies,
+            stage,
+            self.kind,
+            self.categories,
+            self.urgency,
+        )
+    }
+
+    fn policy_by_id(&self, id: i64) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.id == id)
+    }
+}
+
+/// Whether a closed case is drawn for a quality callback: a stable draw from the serial
+/// (the same case is always drawn or not, on every instance and on replay).
+pub fn drawn_for_sampling(serial: &str, per_mille: u32) -> bool {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("sample:{serial}").as_bytes());
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 1000;
+    n < per_mille
+}
+
+/// The working set of clocks while a decision's events are applied in order.
+struct Working<'e, 'a> {
+    env: &'e Env<'a>,
+    clocks: Vec<Clock>,
+    changed: Vec<bool>,
+    effects: Effects,
+}
+
+const UNIT_STAGES: &[Stage] = &[Stage::Accept, Stage::Respond, Stage::Resolve];
+const ALL_STAGES: &[Stage] = &[
+    Stage::Accept,
+    Stage::Respond,
+    Stage::Resolve,
+    Stage::Callback,
+    Stage::Coordinate,
+];
+
+impl Working<'_, '_> {
+    fn start(&mut self, stage: Stage, unit: Option<UnitId>, at: Instant, redo: bool) {
+        let Some((policy, limit)) = self.env.policy_for(stage) else {
+            return;
+        };
+        let calendar = self.env.calendar_for(unit);
+        let clock = Clock::start(stage, unit, policy, limit, calendar, at, redo);
+        self.clocks.push(clock);
+        self.changed.push(true);
+    }
+
+    fn running(&mut self, stages: &[Stage]) -> Vec<usize> {
+        (0..self.clocks.len())
+            .filter(|i| self.clocks[*i].is_running() && stages.contains(&self.clocks[*i].stage))
+            .collect()
+    }
+
+    /// Stops the running clocks of these stages; `judge` records met or late (and a
+    /// timeliness fact for the unit), otherwise the clock is closed without a verdict.
+    fn stop(&mut self, stages: &[Stage], at: Instant, judge: bool) {
+        for i in self.running(stages) {
+            let clock = &mut self.clocks[i];
+            clock.stop(at, judge);
+            self.changed[i] = true;
+            if let (Some(unit), Some(end)) = (clock.unit, clock.end)
+                && end != ClockEnd::Closed
+            {
+                let verdict = if end == ClockEnd::Met {
+                    "on_time"
+                } else {
+                    "late"
+                };
+                self.effects.facts.push(Fact {
+                    unit,
+                    metric: format!("{}_{verdict}", clock.stage),
+                    at,
+                });
+            }
+        }
+    }
+
+    fn fact(&mut self, unit: Option<UnitId>, metric: &str, at: Instant) {
+        if let Some(unit) = unit {
+            self.effects.facts.push(Fact {
+                unit,
+                metric: metric.into(),
+                at,
+            });
+        }
+    }
+
+    fn notice(&mut self, kind: Step, unit: Option<UnitId>, event: &Event) {
+        self.effects.notices.push(Notice {
+            kind,
+            unit,
+            stage: None,
+            at: event.at,
+            due_at: event.at,
+            by: event.actor.user,
+            text: event.reason.clone(),
+        });
+    }
+
+    fn apply(&mut self, before: &Case, after: &Case, event: &Event) {
+        let at = event.at;
+        let hub = self.env.org.root();
+        let unit_in = |key: &str| -> Option<UnitId> {
+            event
+                .detail
+                .iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, v)| v.parse::<i64>().ok())
+                .map(UnitId)
+        };
+        match event.kind {
+            EventKind::Dispatch => {
+                self.stop(&[Stage::Coordinate], at, true);
+                let lead = unit_in("unit").or(after.lead);
+                for stage in UNIT_STAGES {
+                    self.start(*stage, lead, at, false);
+                }
+                self.fact(lead, "dispatched", at);
+            }
+            EventKind::Accept => self.stop(&[Stage::Accept], at, true),
+            EventKind::Contact => self.stop(&[Stage::Respond], at, true),
+            EventKind::Return => {
+                self.stop(UNIT_STAGES, at, false);
+                self.fact(unit_in("unit").or(before.lead), "returned", at);
+            }
+            EventKind::Transfer => {
+                self.stop(UNIT_STAGES, at, false);
+                let lead = unit_in("unit").or(after.lead);
+                for stage in UNIT_STAGES {
+                    self.start(*stage, lead, at, false);
+                }
+                self.fact(lead, "dispatched", at);
+            }
+            EventKind::AssignDown => {
+                // The case keeps its resolution deadline; the unit below must accept anew.
+                self.stop(&[Stage::Accept], at, false);
+                let lead = unit_in("unit").or(after.lead);
+                for i in self.running(&[Stage::Respond, Stage::Resolve]) {
+                    self.clocks[i].unit = lead;
+                    self.changed[i] = true;
+                }
+                self.start(Stage::Accept, lead, at, false);
+                self.fact(lead, "dispatched", at);
+            }
+            EventKind::Coordinate => {
+                self.stop(UNIT_STAGES, at, false);
+                self.start(Stage::Coordinate, hub, at, false);
+            }
+            EventKind::ApproveExtension => {
+                let days = event
+                    .detail
+                    .iter()
+                    .find(|(k, _)| k == "working_days")
+                    .and_then(|(_, v)| v.parse::<u32>().ok())
+                    .unwrap_or(0);
+                for i in self.running(&[Stage::Resolve]) {
+                    let clock = &self.clocks[i];
+                    let calendar = self.env.calendar_for(clock.unit);
+                    let policy = self.env.policy_by_id(clock.policy).cloned();
+                    if let Some(policy) = policy {
+                        self.clocks[i].extend(days, &policy, calendar);
+                        self.changed[i] = true;
+                    }
+                }
+            }
+            EventKind::Suspend => {
+                for i in self.running(ALL_STAGES) {
+                    self.clocks[i].pause(at);
+                    self.changed[i] = true;
+                }
+            }
+            EventKind::Resume => {
+                for i in self.running(ALL_STAGES) {
+                    let calendar = self.env.calendar_for(self.clocks[i].unit);
+                    self.clocks[i].resume(at, calendar);
+                    self.changed[i] = true;
+                }
+            }
+            EventKind::Resolve => {
+                // The reply to the citizen is also the first contact, if none came before.
+                self.stop(&[Stage::Respond, Stage::Resolve], at, true);
+                self.stop(&[Stage::Accept], at, false);
+                self.start(Stage::Callback, hub, at, false);
+                self.fact(after.lead, "resolved", at);
+            }
+            EventKind::Callback => {
+                self.stop(&[Stage::Callback], at, true);
+                let lead = after.lead.or(before.lead);
+                if let Some(rating) = after.rating.or(before.rating) {
+                    self.fact(lead, &format!("rated_{rating}"), at);
+                }
+                let resolved = event
+                    .detail
+                    .iter()
+                    .any(|(k, v)| k == "resolved" && v == "true");
+                let word = if resolved {
+                    "citizen_resolved"
+                } else {
+                    "citizen_unresolved"
+                };
+                self.fact(lead, word, at);
+            }
+            EventKind::Reopen => {
+                self.stop(&[Stage::Callback], at, false);
+                if after.state == State::Reopened {
+                    for stage in [Stage::Accept, Stage::Resolve] {
+                        self.start(stage, after.lead, at, true);
+                    }
+                    self.fact(after.lead, "redo", at);
+                }
+            }
+            EventKind::Close => self.stop(&[Stage::Callback], at, true),
+            EventKind::Cancel | EventKind::TransferOut | EventKind::Merge => {
+                self.stop(ALL_STAGES, at, false);
+            }
+            EventKind::Remind => {
+                self.notice(Step::Remind, unit_in("unit").or(after.lead), event);
+                self.fact(unit_in("unit").or(after.lead), "reminded", at);
+            }
+            EventKind::Urge => {
+                self.notice(Step::Urge, unit_in("unit").or(after.lead), event);
+                self.fact(unit_in("unit").or(after.lead), "urged", at);
+            }
+            EventKind::Supervise => {
+                self.effects.pool.push(PoolChange::Enter {
+                    owner: event.actor.user,
+                    stage: None,
+                    unit: unit_in("unit").or(after.lead),
+                    at,
+                    reason: event.reason.clone(),
+                });
+                self.fact(unit_in("unit").or(after.lead), "supervised", at);
+            }
+            EventKind::HoldAccountable => {
+                self.notice(Step::HoldAccountable, unit_in("unit"), event);
+                self.fact(unit_in("unit"), "accountable", at);
+            }
+            EventKind::QualityCallback => {
+                if let Some(rating) = event
+                    .detail
+                    .iter()
+                    .find(|(k, _)| k == "rating")
+                    .and_then(|(_, v)| Rating::parse(v))
+                {
+                    let resolved = event
+                        .detail
+                        .iter()
+                        .any(|(k, v)| k == "resolved" && v == "true");
+                    self.effects.sample_done = Some((at, rating, resolved, event.reason.clone()));
+                }
+            }
+            EventKind::Received
+            | EventKind::Answer
+            | EventKind::AssistReport
+            | EventKind::RequestExtension
+            | EventKind::RefuseExtension
+            | EventKind::ChildMerged => {}
+        }
+        let done = matches!(after.state, State::Resolved) || after.state.is_final();
+        if done && before.state != after.state {
+            self.effects.pool.push(PoolChange::Leave { at });
+        }
+    }
+
+    fn finish(mut self) -> Effects {
+        for (clock, changed) in self.clocks.into_iter().zip(self.changed) {
+            if changed {
+                self.effects.clocks.push(clock);
+            }
+        }
+        self.effects
+    }
+}
+
+/// Adds to `decision` what its events do to the request's clocks and supervision records.
+/// `before` is the case before the decision; `open` its running clocks.
+pub fn plan(before: &Case, decision: &mut Decision, open: &[Clock], env: &Env<'_>) {
+    let mut working = Working {
+        env,
+        clocks: open.to_vec(),
+        changed: vec![false; open.len()],
+        effects: Effects::default(),
+    };
+    let mut state_before = before.clone();
+    for event in &decision.events {
+        // Intermediate states (callback then reopen) are replayed one event at a time.
+        let mut after = decision.case.clone();
+        after.state = event.to;
+        working.apply(&state_before, &after, event);
+        state_before = after;
+    }
+    if decision.case.state == State::Closed
+        && before.state != State::Closed
+        && drawn_for_sampling(env.serial, env.sample_per_mille)
+    {
+        working.effects.sample_drawn = decision.events.last().map(|e| e.at);
+    }
+    let effects = working.finish();
+    decision.effects.absorb(effects);
+}
+
+/// Picks the supervisor who owns a case entering the pool: the one with the fewest open
+/// cases (ties to the lowest id), whose count then goes up by one.
+pub fn pick_owner(loads: &mut [(UserId, i64)]) -> Option<UserId> {
+    let slot = loads
+        .iter_mut()
+        .min_by_key(|(user, load)| (*load, user.0))?;
+    slot.1 += 1;
+    Some(slot.0)
+}
+
+/// The ladder steps due on a request's clocks by `now`, as events on the case (actor: the
+/// system) with their notices, pool entries and facts. With `backdate`, each event is dated
+/// when its step fell due (replaying history); otherwise it is dated `now` and carries the
+/// due instant, so a step caught up after downtime says when it should have fired.
+pub fn escalate(
+    case: &Case,
+    clocks: &[Clock],
+    now: Instant,
+    backdate: bool,
+    supervisors: &mut [(UserId, i64)],
+) -> Decision {
+    let mut events = Vec::new();
+    let mut effects = Effects::default();
+    for clock in clocks {
+        let due = clock.due_steps(now);
+        if due.is_empty() {
+            continue;
+        }
+        let mut next = clock.clone();
+        for (step, due_at) in due {
+            let at = if backdate { due_at } else { now };
+            let mut detail = vec![("stage".to_string(), clock.stage.as_str().to_string())];
+            if let Some(unit) = clock.unit {
+                detail.push(("unit".into(), unit.to_string()));
+            }
+            detail.push(("deadline".into(), clock.deadline.to_rfc3339()));
+            detail.push(("due_at".into(), due_at.to_rfc3339()));
+            events.push(Event {
+                kind: step.event(),
+                at,
+                actor: Actor::SYSTEM,
+                from: Some(case.state),
+                to: case.state,
+                reason: None,
+                detail,
+            });
+            match step {
+                Step::Supervise => {
+                    effects.pool.push(PoolChange::Enter {
+                        owner: pick_owner(supervisors),
+                        stage: Some(clock.stage),
+                        unit: clock.unit,
+                        at,
+                        reason: None,
+                    });
+                }
+                Step::None => {}
+                Step::Remind | Step::Urge | Step::HoldAccountable => {
+                    effects.notices.push(Notice {
+                        kind: step,
+                        unit: clock.unit,
+                        stage: Some(clock.stage),
+                        at,
+                        due_at,
+                        by: None,
+                        text: None,
+                    });
+                }
+            }
+            if let Some(unit) = clock.unit {
+                let metric = match step {
+                    Step::Remind => "reminded",
+                    Step::Urge => "urged",
+                    Step::Supervise => "supervised",
+                    Step::HoldAccountable | Step::None => "accountable",
+                };
+                effects.facts.push(Fact {
+                    unit,
+                    metric: metric.into(),
+                    at,
+                });
+            }
+            next.step = step;
+        }
+        effects.clocks.push(next);
+    }
+    Decision {
+        case: case.clone(),
+        events,
+        effects,
+    }
+}
+
+/// The worst band among running clocks (red > orange > yellow > blue), if any runs.
+pub fn worst_band(clocks: &[Clock], now: Instant) -> Option<Band> {
+    clocks
+        .iter()
+        .filter(|c| c.is_running())
+        .map(|c| c.band(now))
+        .max()
+}

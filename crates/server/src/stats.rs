@@ -1,0 +1,222 @@
+//! Unit statistics: the rates, composite scores and rankings of `domain::appraisal`, fed
+//! from the `daily_counts` rollup (dimension `appraisal`, one counter per unit, day and
+//! fact), and the drill-down to the requests behind each number from the `facts` rows.
+//! Both are written in the same transaction as the events they count.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate, TimeZone};
+use civicgrid_api::{
+    AppraisalConfig, ErrorCode, Page, RateOut, RequestSummary, StatsOut, UnitStatsOut,
+};
+use civicgrid_domain::appraisal::{self, Config};
+use civicgrid_domain::org::{Principal, UnitKind};
+use civicgrid_domain::{Instant, UnitId};
+use civicgrid_store::Visibility;
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::{self, district_offset};
+use crate::state::AppState;
+
+/// The longest period a statistics query may cover.
+const MAX_DAYS: i64 = 3660;
+
+fn parse_day(field: &str, raw: &str) -> ApiResult<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::query(field, "must be a date, YYYY-MM-DD"))
+}
+
+/// A period of whole local days: `to` defaults to today, `from` to 29 days before `to`.
+pub fn period(
+    now: Instant,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> ApiResult<(NaiveDate, NaiveDate)> {
+    let today = now.with_timezone(&district_offset()).date_naive();
+    let to = to.map(|t| parse_day("to", t)).transpose()?.unwrap_or(today);
+    let from = from
+        .map(|f| parse_day("from", f))
+        .transpose()?
+        .unwrap_or(to - Duration::days(29));
+    if from > to {
+        return Err(ApiError::query("from", "must not be after `to`"));
+    }
+    if (to - from).num_days() > MAX_DAYS {
+        return Err(ApiError::query("from", "a period covers at most ten years"));
+    }
+    Ok((from, to))
+}
+
+/// The first instant of a local day.
+fn day_start(day: NaiveDate) -> Instant {
+    district_offset()
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default()
+}
+
+pub fn config_out(config: &Config) -> AppraisalConfig {
+    AppraisalConfig {
+        weights: config.weights.clone(),
+        min_sample: config.min_sample,
+        basically_satisfied_credit: config.basically_satisfied_credit,
+        accountability_penalty: config.accountability_penalty,
+        sample_percent: f64::from(config.sample_per_mille) / 10.0,
+    }
+}
+
+/// Every unit's rates and rank over the period (optionally only units of one kind).
+pub async fn units(
+    state: &AppState,
+    from: NaiveDate,
+    to: NaiveDate,
+    kind: Option<UnitKind>,
+) -> ApiResult<StatsOut> {
+    let reference = state.reference();
+    let org = &reference.org;
+    let rows = state
+        .store
+        .daily_counts(
+            "appraisal",
+            &from.format("%Y-%m-%d").to_string(),
+            &to.format("%Y-%m-%d").to_string(),
+        )
+        .await?;
+    let mut counts: BTreeMap<UnitId, BTreeMap<String, i64>> = BTreeMap::new();
+    for row in rows {
+        let unit = UnitId(row.key);
+        let Some(found) = org.get(unit) else { continue };
+        if kind.is_some_and(|k| found.kind != k) {
+            continue;
+        }
+        *counts
+            .entry(unit)
+            .or_default()
+            .entry(row.metric)
+            .or_default() += row.n;
+    }
+    let config = &reference.appraisal;
+    let scores = appraisal::score(&counts, config);
+    let (from_text, to_text) = (
+        from.format("%Y-%m-%d").to_string(),
+        to.format("%Y-%m-%d").to_string(),
+    );
+    let units = scores
+        .into_iter()
+        .map(|s| {
+            let rates = s
+                .rates
+                .iter()
+                .map(|r| {
+                    let link = format!(
+                        "/api/v1/stats/units/{}/cases?metric={}&from={from_text}&to={to_text}",
+                        s.unit.0, r.metric
+                    );
+                    (
+                        r.name.to_owned(),
+                        RateOut {
+                            numerator: r.numerator,
+                            denominator: r.denominator,
+                            value: r.value.map(|v| (v * 10_000.0).round() / 10_000.0),
+                            cases: link,
+                        },
+                    )
+                })
+                .collect();
+            UnitStatsOut {
+                unit: service::unit_ref(org, s.unit),
+                kind: org
+                    .get(s.unit)
+                    .map(|u| u.kind.as_str().to_owned())
+                    .unwrap_or_default(),
+                sample: s.sample,
+                rates,
+                accountable: s.accountable,
+                urged: s.urged,
+                score: s.score,
+                rank: s.rank,
+            }
+        })
+        .collect();
+    Ok(StatsOut {
+        from: from_text,
+        to: to_text,
+        min_sample: config.min_sample,
+        units,
+    })
+}
+
+/// Every fact name the drill-down accepts.
+fn known_metric(metric: &str) -> bool {
+    const OTHERS: &[&str] = &[
+        "dispatched",
+        "returned",
+        "resolved",
+        "redo",
+        "reminded",
+        "urged",
+        "supervised",
+        "accountable",
+        "citizen_resolved",
+        "citizen_unresolved",
+        "rated_satisfied",
+        "rated_basically_satisfied",
+        "rated_unsatisfied",
+    ];
+    if OTHERS.contains(&metric) {
+        return true;
+    }
+    let stages = ["accept", "respond", "resolve", "callback", "coordinate"];
+    stages
+        .iter()
+        .any(|stage| metric == format!("{stage}_on_time") || metric == format!("{stage}_late"))
+}
+
+/// The requests behind one unit's fact. Hub-wide readers drill into every unit; others only
+/// into units of their own grants (and below).
+pub async fn cases(
+    state: &AppState,
+    principal: &Principal,
+    unit: UnitId,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    paging: (u32, u32, i64, i64),
+) -> ApiResult<Page<RequestSummary>> {
+    if !known_metric(metric) {
+        return Err(ApiError::query(
+            "metric",
+            "no such fact (see the rates' `cases` links)",
+        ));
+    }
+    let org = state.org();
+    if let Visibility::Units { any, handling, .. } = service::visibility(principal, &org)
+        && !any.contains(&unit)
+        && !handling.contains(&unit)
+    {
+        return Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "you may drill into your own units only",
+        ));
+    }
+    let (page, page_size, offset, limit) = paging;
+    let (rows, total) = state
+        .store
+        .fact_requests(
+            unit,
+            metric,
+            day_start(from),
+            day_start(to + Duration::days(1)),
+            offset,
+            limit,
+        )
+        .await?;
+    Ok(Page {
+        items: service::summaries(state, &rows, state.now()).await?,
+        total,
+        total_exact: true,
+        page,
+        page_size,
+    })
+}
