@@ -583,7 +583,13 @@ impl Working<'_, '_> {
             EventKind::Callback => {
                 self.stop(&[Stage::Callback], at, true);
                 let lead = after.lead.or(before.lead);
-                if let Some(rating) = after.rating.or(before.rating) {
+                // From the event: an unsatisfied callback reopens, which clears the rating.
+                let rating = event
+                    .detail
+                    .iter()
+                    .find(|(k, _)| k == "rating")
+                    .and_then(|(_, v)| Rating::parse(v));
+                if let Some(rating) = rating {
                     self.fact(lead, &format!("rated_{rating}"), at);
                 }
                 let resolved = event

@@ -1099,14 +1099,16 @@ impl Inner {
                 at,
                 reason,
             } => {
-                // An open entry keeps its owner and start; a closed one opens anew.
+                // An open entry keeps its owner, start and first cause; a closed one opens anew.
                 sqlx::query(
                     "INSERT INTO supervision (request_id, owner_id, stage, unit_id, reason, since, closed_at, times) \
                      VALUES ($1, $2, $3, $4, $5, $6, NULL, 1) ON CONFLICT (request_id) DO UPDATE SET \
                      owner_id = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.owner_id, excluded.owner_id) ELSE excluded.owner_id END, \
                      since = CASE WHEN supervision.closed_at IS NULL THEN supervision.since ELSE excluded.since END, \
-                     stage = COALESCE(excluded.stage, supervision.stage), unit_id = COALESCE(excluded.unit_id, supervision.unit_id), \
-                     reason = COALESCE(excluded.reason, supervision.reason), closed_at = NULL, times = supervision.times + 1",
+                     stage = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.stage, excluded.stage) ELSE excluded.stage END, \
+                     unit_id = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.unit_id, excluded.unit_id) ELSE excluded.unit_id END, \
+                     reason = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.reason, excluded.reason) ELSE excluded.reason END, \
+                     closed_at = NULL, times = supervision.times + 1",
                 )
                 .bind(request.0)
                 .bind(owner.map(|u| u.0))

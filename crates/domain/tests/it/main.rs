@@ -6,6 +6,7 @@
 mod authorization;
 mod calendar;
 mod chain;
+mod clocks;
 mod deadline;
 mod lifecycle;
 

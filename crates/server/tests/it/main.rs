@@ -11,4 +11,5 @@ mod lifecycle;
 mod openapi;
 mod permissions;
 mod real_messages;
+mod supervision;
 mod tidy;

@@ -1,0 +1,577 @@
+//! Deadline clocks on the real calendar: bands at the right working instants, the ladder
+//! firing each step once (and catching up), pauses, extensions, redo clocks, sampling and
+//! appraisal.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use civicgrid_domain::appraisal::{self, Config};
+use civicgrid_domain::calendar::{Calendar, Calendars};
+use civicgrid_domain::clocks::{self, Clock, ClockEnd, Env, PoolChange, Step};
+use civicgrid_domain::deadline::{Band, Limit, Match, Policy, Stage, Thresholds, TimeUnit};
+use civicgrid_domain::lifecycle::{Case, Command, Ctx, Decision, EventKind, decide};
+use civicgrid_domain::org::Actor;
+use civicgrid_domain::request::{Kind, Outcome, Rating, State, Urgency};
+use civicgrid_domain::{UnitId, UserId};
+
+use crate::org;
+
+fn beijing(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn default_policy() -> Policy {
+    let limit = |amount, unit| Limit { amount, unit };
+    Policy {
+        id: 1,
+        name: "default".into(),
+        matches: Match::default(),
+        limits: vec![
+            (Stage::Accept, limit(2, TimeUnit::WorkingHours)),
+            (Stage::Respond, limit(1, TimeUnit::WorkingDays)),
+            (Stage::Resolve, limit(5, TimeUnit::WorkingDays)),
+            (Stage::Callback, limit(1, TimeUnit::WorkingDays)),
+        ],
+        thresholds: Thresholds::default(),
+        accountable_after: 3,
+    }
+}
+
+fn complaints_policy() -> Policy {
+    Policy {
+        id: 2,
+        name: "complaints".into(),
+        matches: Match {
+            kind: Some(Kind::Complaint),
+            ..Match::default()
+        },
+        limits: vec![(
+            Stage::Resolve,
+            Limit {
+                amount: 10,
+                unit: TimeUnit::WorkingDays,
+            },
+        )],
+        thresholds: Thresholds::default(),
+        accountable_after: 3,
+    }
+}
+
+struct World {
+    calendars: Calendars,
+    policies: Vec<Policy>,
+    org: civicgrid_domain::org::OrgTree,
+}
+
+impl World {
+    fn new() -> World {
+        World {
+            calendars: Calendars::new(Calendar::official()),
+            policies: vec![default_policy(), complaints_policy()],
+            org: org(),
+        }
+    }
+
+    fn env(&self, kind: Kind, per_mille: u32) -> Env<'_> {
+        Env {
+            policies: &self.policies,
+            calendars: &self.calendars,
+            org: &self.org,
+            kind,
+            categories: &[],
+            urgency: Urgency::Normal,
+            sample_per_mille: per_mille,
+            serial: "20260921000001",
+        }
+    }
+
+    /// Decides `command` at `now` and plans its clock effects; returns the decision and the
+    /// running clocks after it (ids given to new clocks as a store would).
+    fn act(
+        &self,
+        case: &Case,
+        running: &[Clock],
+        command: Command,
+        now: DateTime<Utc>,
+        kind: Kind,
+    ) -> (Decision, Vec<Clock>) {
+        let ctx = Ctx {
+            org: &self.org,
+            actor: Actor::SYSTEM,
+            now,
+        };
+        let mut decision = decide(case, &command, &ctx).unwrap();
+        clocks::plan(case, &mut decision, running, &self.env(kind, 0));
+        let mut next: Vec<Clock> = running.to_vec();
+        let mut fresh_id = 100 + running.len() as i64;
+        for clock in &decision.effects.clocks {
+            if clock.id == 0 {
+                fresh_id += 1;
+                let mut stored = clock.clone();
+                stored.id = fresh_id;
+                next.push(stored);
+            } else if let Some(slot) = next.iter_mut().find(|c| c.id == clock.id) {
+                *slot = clock.clone();
+            }
+        }
+        next.retain(Clock::is_running);
+        (decision, next)
+    }
+}
+
+fn stage(clocks: &[Clock], stage: Stage) -> Clock {
+    clocks
+        .iter()
+        .find(|c| c.stage == stage)
+        .cloned()
+        .unwrap_or_else(|| panic!("no running {stage} clock"))
+}
+
+#[test]
+fn an_accept_clock_turns_each_colour_at_its_working_instant_across_the_mid_autumn_holiday() {
+    let world = World::new();
+    // Monday 2026-09-21 21:33: the unit's working day is over; the two working hours run
+    // from Tuesday 08:30.
+    let dispatched_at = beijing(2026, 9, 21, 21, 33);
+    let case = Case::received(Kind::Complaint);
+    let (_, running) = world.act(
+        &case,
+        &[],
+        Command::Dispatch {
+            unit: UnitId(10),
+            assisting: vec![],
+            basis: civicgrid_domain::lifecycle::Basis::Manual,
+        },
+        dispatched_at,
+        Kind::Complaint,
+    );
+    let stages: Vec<Stage> = running.iter().map(|c| c.stage).collect();
+    assert_eq!(stages, [Stage::Accept, Stage::Respond, Stage::Resolve]);
+    let accept = stage(&running, Stage::Accept);
+    assert_eq!(accept.unit, Some(UnitId(10)));
+    assert_eq!(accept.deadline, beijing(2026, 9, 22, 10, 30));
+    assert_eq!(
+        accept.yellow_at,
+        beijing(2026, 9, 22, 9, 42),
+        "60% of 120 min"
+    );
+    assert_eq!(
+        accept.orange_at,
+        beijing(2026, 9, 22, 10, 12),
+        "85% of 120 min"
+    );
+    // Three working days of working time past the deadline: Wednesday, Thursday, and —
+    // Friday the 25th being the Mid-Autumn holiday — Monday the 28th.
+    assert_eq!(accept.accountable_at, beijing(2026, 9, 28, 10, 30));
+    // The complaints policy sets only the resolve limit: 10 working days, not 5.
+    let resolve = stage(&running, Stage::Resolve);
+    assert_eq!(resolve.policy, 2);
+    // Working days: 22, 23, 24 September, (25th off, weekend) 28, 29, 30, (1–7 October
+    // off) 8, 9, the make-up Saturday 10th, and Monday 12 October.
+    assert_eq!(resolve.deadline, beijing(2026, 10, 12, 17, 30));
+    assert_eq!(
+        stage(&running, Stage::Respond).policy,
+        1,
+        "falls back to the default"
+    );
+    for (at, band) in [
+        (beijing(2026, 9, 22, 8, 0), Band::Blue),
+        (beijing(2026, 9, 22, 9, 41), Band::Blue),
+        (beijing(2026, 9, 22, 9, 42), Band::Yellow),
+        (beijing(2026, 9, 22, 10, 12), Band::Orange),
+        (beijing(2026, 9, 22, 10, 30), Band::Orange),
+        (beijing(2026, 9, 22, 10, 31), Band::Red),
+    ] {
+        assert_eq!(accept.band(at), band, "at {at}");
+    }
+    assert_eq!(accept.next_due(), Some(accept.yellow_at));
+}
+
+#[test]
+fn the_ladder_fires_each_step_once_and_catches_up_after_downtime() {
+    let world = World::new();
+    let case = Case::received(Kind::Complaint);
+    let (decision, running) = world.act(
+        &case,
+        &[],
+        Command::Dispatch {
+            unit: UnitId(10),
+            assisting: vec![],
+            basis: civicgrid_domain::lifecycle::Basis::Manual,
+        },
+        beijing(2026, 9, 21, 21, 33),
+        Kind::Complaint,
+    );
+    let case = decision.case;
+    let accept = stage(&running, Stage::Accept);
+    let mut supervisors = vec![(UserId(7), 3), (UserId(8), 1)];
+
+    // Step by step: each sweep past a mark takes exactly that step.
+    let mut clock = accept.clone();
+    let mut taken = Vec::new();
+    for at in [
+        beijing(2026, 9, 22, 9, 0),
+        beijing(2026, 9, 22, 9, 42),
+        beijing(2026, 9, 22, 9, 50),
+        beijing(2026, 9, 22, 10, 12),
+        beijing(2026, 9, 22, 10, 31),
+        beijing(2026, 9, 25, 12, 0),
+        beijing(2026, 9, 28, 10, 30),
+        beijing(2026, 10, 30, 10, 30),
+    ] {
+        let d = clocks::escalate(
+            &case,
+            std::slice::from_ref(&clock),
+            at,
+            false,
+            &mut supervisors,
+        );
+        for event in &d.events {
+            taken.push((event.kind, at));
+        }
+        if let Some(next) = d.effects.clocks.first() {
+            clock = next.clone();
+        }
+    }
+    assert_eq!(
+        taken,
+        [
+            (EventKind::Remind, beijing(2026, 9, 22, 9, 42)),
+            (EventKind::Urge, beijing(2026, 9, 22, 10, 12)),
+            (EventKind::Supervise, beijing(2026, 9, 22, 10, 31)),
+            (EventKind::HoldAccountable, beijing(2026, 9, 28, 10, 30)),
+        ]
+    );
+    assert_eq!(clock.step, Step::HoldAccountable);
+    assert_eq!(clock.next_due(), None);
+
+    // After downtime: one sweep takes every missed step, in order, each naming when due.
+    let late = beijing(2026, 10, 9, 9, 0);
+    let d = clocks::escalate(
+        &case,
+        std::slice::from_ref(&accept),
+        late,
+        false,
+        &mut supervisors,
+    );
+    let kinds: Vec<EventKind> = d.events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Remind,
+            EventKind::Urge,
+            EventKind::Supervise,
+            EventKind::HoldAccountable
+        ]
+    );
+    assert!(
+        d.events
+            .iter()
+            .all(|e| e.at == late && e.actor == Actor::SYSTEM)
+    );
+    let due: Vec<&str> = d
+        .events
+        .iter()
+        .map(|e| {
+            e.detail
+                .iter()
+                .find(|(k, _)| k == "due_at")
+                .map(|(_, v)| v.as_str())
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(due[0], beijing(2026, 9, 22, 9, 42).to_rfc3339());
+    assert_eq!(due[3], beijing(2026, 9, 28, 10, 30).to_rfc3339());
+    // The least loaded supervisor owns the case; notices go to the handling unit.
+    assert!(matches!(
+        d.effects.pool.as_slice(),
+        [PoolChange::Enter {
+            owner: Some(UserId(8)),
+            stage: Some(Stage::Accept),
+            ..
+        }]
+    ));
+    let notices: Vec<(Step, Option<UnitId>)> =
+        d.effects.notices.iter().map(|n| (n.kind, n.unit)).collect();
+    assert_eq!(
+        notices,
+        [
+            (Step::Remind, Some(UnitId(10))),
+            (Step::Urge, Some(UnitId(10))),
+            (Step::HoldAccountable, Some(UnitId(10)))
+        ]
+    );
+    // Nothing is due again on the updated clock.
+    let again = clocks::escalate(&case, &d.effects.clocks, late, false, &mut supervisors);
+    assert!(again.events.is_empty());
+}
+
+#[test]
+fn suspension_pauses_and_extension_moves_the_resolve_deadline() {
+    let world = World::new();
+    let mut case = Case::received(Kind::Help);
+    let mut running = Vec::new();
+    let start = beijing(2025, 9, 29, 9, 0); // Monday before National Day 2025
+    let steps = [
+        (
+            Command::Dispatch {
+                unit: UnitId(10),
+                assisting: vec![],
+                basis: civicgrid_domain::lifecycle::Basis::Manual,
+            },
+            start,
+        ),
+        (Command::Accept, beijing(2025, 9, 29, 10, 0)),
+    ];
+    for (command, at) in steps {
+        let (d, next) = world.act(&case, &running, command, at, Kind::Help);
+        case = d.case;
+        running = next;
+    }
+    let resolve = stage(&running, Stage::Resolve);
+    // Five working days after Monday the 29th: 30th, then the 9th, 10th, 11th (the make-up
+    // Saturday) and 13th of October.
+    assert_eq!(resolve.deadline, beijing(2025, 10, 13, 17, 30));
+    // Suspended on Tuesday the 30th at 12:00, resumed on Thursday 9 October at 08:30.
+    let (d, next) = world.act(
+        &case,
+        &running,
+        Command::Suspend {
+            reason: "等待鉴定".into(),
+        },
+        beijing(2025, 9, 30, 12, 0),
+        Kind::Help,
+    );
+    case = d.case;
+    running = next;
+    let paused = stage(&running, Stage::Resolve);
+    assert!(paused.paused_at.is_some());
+    assert_eq!(paused.next_due(), None, "a paused clock is not swept");
+    assert_eq!(
+        paused.band(beijing(2025, 12, 1, 0, 0)),
+        paused.band(beijing(2025, 9, 30, 12, 0))
+    );
+    let (d, next) = world.act(
+        &case,
+        &running,
+        Command::Resume,
+        beijing(2025, 10, 9, 8, 30),
+        Kind::Help,
+    );
+    case = d.case;
+    running = next;
+    let resumed = stage(&running, Stage::Resolve);
+    // The pause swallowed the 4 working hours of the 30th's afternoon: the deadline moves
+    // 4 working hours on, from 13 October 17:30 to 14 October 14:00 (lunch excluded).
+    assert_eq!(resumed.deadline, beijing(2025, 10, 14, 14, 0));
+    // An approved extension of 2 working days moves it two working days on.
+    let (d, next) = world.act(
+        &case,
+        &running,
+        Command::RequestExtension {
+            working_days: 2,
+            reason: "需要协调".into(),
+        },
+        beijing(2025, 10, 9, 9, 0),
+        Kind::Help,
+    );
+    case = d.case;
+    running = next;
+    let (_, next) = world.act(
+        &case,
+        &running,
+        Command::ApproveExtension,
+        beijing(2025, 10, 9, 10, 0),
+        Kind::Help,
+    );
+    let extended = stage(&next, Stage::Resolve);
+    assert_eq!(extended.deadline, beijing(2025, 10, 16, 14, 0));
+    assert!(extended.yellow_at > resumed.yellow_at);
+}
+
+#[test]
+fn the_lifecycle_starts_and_stops_clocks_and_counts_facts_for_the_unit() {
+    let world = World::new();
+    let t = |h: u32, m: u32| beijing(2026, 9, 22, h, m);
+    let mut case = Case::received(Kind::Complaint);
+    let mut running = Vec::new();
+    let mut facts = Vec::new();
+    let mut run = |command: Command, at, case: &mut Case, running: &mut Vec<Clock>| {
+        let (d, next) = world.act(case, running, command, at, Kind::Complaint);
+        facts.extend(d.effects.facts.iter().map(|f| (f.unit, f.metric.clone())));
+        let stopped: Vec<(Stage, Option<ClockEnd>)> = d
+            .effects
+            .clocks
+            .iter()
+            .filter(|c| !c.is_running())
+            .map(|c| (c.stage, c.end))
+            .collect();
+        *case = d.case;
+        *running = next;
+        stopped
+    };
+    let dispatch = Command::Dispatch {
+        unit: UnitId(10),
+        assisting: vec![],
+        basis: civicgrid_domain::lifecycle::Basis::Manual,
+    };
+    run(dispatch, t(9, 0), &mut case, &mut running);
+    // Accepted 3 working hours later: late.
+    let stopped = run(Command::Accept, t(14, 30), &mut case, &mut running);
+    assert_eq!(stopped, [(Stage::Accept, Some(ClockEnd::Late))]);
+    let stopped = run(
+        Command::Resolve {
+            outcome: Outcome::Resolved,
+            reply: "已修复".into(),
+            proper_owner: None,
+        },
+        t(16, 0),
+        &mut case,
+        &mut running,
+    );
+    assert_eq!(
+        stopped,
+        [
+            (Stage::Respond, Some(ClockEnd::Met)),
+            (Stage::Resolve, Some(ClockEnd::Met))
+        ]
+    );
+    let callback = stage(&running, Stage::Callback);
+    assert_eq!(callback.unit, Some(UnitId(1)), "the hub calls back");
+    assert!(callback.calendar.starts_with("round_the_clock@"));
+    // Unsatisfied: a redo with fresh accept and resolve clocks counted against the unit.
+    run(
+        Command::Callback {
+            rating: Rating::Unsatisfied,
+            resolved: false,
+            note: None,
+        },
+        t(17, 0),
+        &mut case,
+        &mut running,
+    );
+    assert_eq!(case.state, State::Reopened);
+    let redo: Vec<(Stage, bool)> = running.iter().map(|c| (c.stage, c.redo)).collect();
+    assert_eq!(redo, [(Stage::Accept, true), (Stage::Resolve, true)]);
+    // A return closes the unit's clocks without a verdict.
+    run(Command::Accept, t(17, 10), &mut case, &mut running);
+    let stopped = run(
+        Command::Return {
+            reason: "不属于本单位".into(),
+        },
+        t(17, 20),
+        &mut case,
+        &mut running,
+    );
+    assert_eq!(stopped, [(Stage::Resolve, Some(ClockEnd::Closed))]);
+    assert!(running.is_empty());
+    let unit_facts: Vec<&str> = facts
+        .iter()
+        .filter(|(u, _)| *u == UnitId(10))
+        .map(|(_, m)| m.as_str())
+        .collect();
+    assert_eq!(
+        unit_facts,
+        [
+            "dispatched",
+            "accept_late",
+            "respond_on_time",
+            "resolve_on_time",
+            "resolved",
+            "rated_unsatisfied",
+            "citizen_unresolved",
+            "redo",
+            "accept_on_time",
+            "returned"
+        ]
+    );
+}
+
+#[test]
+fn sampling_draws_a_stable_share_of_closed_cases() {
+    let serials: Vec<String> = (1..=20_000).map(|n| format!("20260921{n:06}")).collect();
+    let drawn = serials
+        .iter()
+        .filter(|s| clocks::drawn_for_sampling(s, 50))
+        .count();
+    assert!((800..1200).contains(&drawn), "about 5%: {drawn}");
+    assert!(
+        serials
+            .iter()
+            .all(|s| { clocks::drawn_for_sampling(s, 50) == clocks::drawn_for_sampling(s, 50) })
+    );
+    assert_eq!(
+        serials
+            .iter()
+            .filter(|s| clocks::drawn_for_sampling(s, 1000))
+            .count(),
+        20_000
+    );
+    assert!(!serials.iter().any(|s| clocks::drawn_for_sampling(s, 0)));
+}
+
+#[test]
+fn appraisal_ranks_units_above_the_minimum_sample_by_their_weighted_rates() {
+    let mut counts: BTreeMap<UnitId, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut put = |unit: i64, facts: &[(&str, i64)]| {
+        counts.insert(
+            UnitId(unit),
+            facts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+        );
+    };
+    put(
+        10,
+        &[
+            ("dispatched", 20),
+            ("accept_on_time", 20),
+            ("resolve_on_time", 18),
+            ("resolve_late", 2),
+            ("citizen_resolved", 19),
+            ("citizen_unresolved", 1),
+            ("rated_satisfied", 18),
+            ("rated_basically_satisfied", 2),
+            ("resolved", 20),
+        ],
+    );
+    put(
+        11,
+        &[
+            ("dispatched", 20),
+            ("accept_on_time", 10),
+            ("accept_late", 10),
+            ("returned", 5),
+            ("citizen_resolved", 10),
+            ("citizen_unresolved", 10),
+            ("rated_unsatisfied", 10),
+            ("rated_satisfied", 10),
+            ("accountable", 2),
+        ],
+    );
+    put(5, &[("dispatched", 3), ("accept_on_time", 3)]);
+    let config = Config::default();
+    let scores = appraisal::score(&counts, &config);
+    let order: Vec<(i64, Option<u32>)> = scores.iter().map(|s| (s.unit.0, s.rank)).collect();
+    assert_eq!(order, [(10, Some(1)), (11, Some(2)), (5, None)]);
+    let best = &scores[0];
+    let rate = |s: &appraisal::UnitScore, name: &str| {
+        s.rates.iter().find(|r| r.name == name).unwrap().value
+    };
+    assert_eq!(rate(best, "on_time_resolution"), Some(0.9));
+    assert_eq!(rate(best, "resolution"), Some(0.95));
+    // Basically satisfied counts 0.8: (18 + 2 × 0.8) / 20.
+    assert!((rate(best, "satisfaction").unwrap() - 0.98).abs() < 1e-9);
+    assert_eq!(rate(&scores[1], "return"), Some(0.25));
+    assert_eq!(scores[2].score, None, "3 is below the minimum sample of 10");
+    // Two accountability records cost the second unit four points.
+    let without_penalty = Config {
+        accountability_penalty: 0.0,
+        ..Config::default()
+    };
+    let unpenalised = appraisal::score(&counts, &without_penalty);
+    let diff = unpenalised[1].score.unwrap() - scores[1].score.unwrap();
+    assert!((diff - 4.0).abs() < 0.11, "{diff}");
+}
