@@ -381,3 +381,265 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, AnyError> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Args, Debug, Clone)]
+pub struct SweepArgs {
+    /// Database to fill (must be new); default: a fresh SQLite file in the temp folder.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Open (dispatched) requests to store, each with running accept, respond and resolve
+    /// clocks.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub open: usize,
+    /// How many of them have an accept clock already overdue at the burst.
+    #[arg(long, default_value_t = 10_000)]
+    pub due: usize,
+    /// Sweeps over nothing due to time.
+    #[arg(long, default_value_t = 20)]
+    pub idle_sweeps: usize,
+}
+
+/// `civicgrid bench-sweep`: the deadline sweeper at scale. Stores `open` dispatched requests
+/// with three running clocks each, then times (1) sweeps when nothing is due and (2) one
+/// sweep over a burst of `due` overdue accept clocks (each taking remind, urge and
+/// supervise: three events, two notices and a pool entry per request).
+pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
+    use civicgrid_domain::calendar::Calendar;
+    use civicgrid_domain::clocks::{Clock, Effects};
+    use civicgrid_domain::deadline::{Limit, Stage, TimeUnit};
+    use civicgrid_domain::lifecycle::{self, Basis, Command, Ctx};
+    use civicgrid_domain::org::{Actor, Grant, Role, UnitKind};
+    use civicgrid_domain::request::{Channel, Kind, Urgency};
+    use civicgrid_store::{HistoricCase, NewCase, NewUnit, NewUser};
+
+    let now = SystemClock.now();
+    let database = args.database.clone().unwrap_or_else(|| {
+        let path = std::env::temp_dir().join(format!("civicgrid-sweep-{}.db", std::process::id()));
+        format!("sqlite:{}", path.display())
+    });
+    println!(
+        "civicgrid bench-sweep: database {database}, {} open requests, {} due at the burst",
+        args.open, args.due
+    );
+    let store = civicgrid_store::open(&database, now).await?;
+    let unit = |name: &str, kind, parent| NewUnit {
+        name: name.into(),
+        kind,
+        parent,
+        lines: vec![],
+        geometry: None,
+    };
+    let hub = store
+        .create_unit(unit("中心", UnitKind::Hub, None), now)
+        .await?
+        .id;
+    let dept = store
+        .create_unit(unit("城管局", UnitKind::Department, Some(hub)), now)
+        .await?
+        .id;
+    store
+        .create_user(
+            NewUser {
+                username: "supervisor".into(),
+                display_name: "督办员".into(),
+                password_hash: crate::auth::hash_password(crate::demo::DEMO_PASSWORD)
+                    .map_err(|e| e.message)?,
+                unit: hub,
+                grants: vec![Grant {
+                    role: Role::Supervisor,
+                    unit: hub,
+                    lines: vec![],
+                }],
+            },
+            now,
+        )
+        .await?;
+    let policy = store
+        .list_policies()
+        .await?
+        .into_iter()
+        .next()
+        .ok_or("no default policy")?;
+    let calendar = Calendar::official();
+    let org = civicgrid_domain::org::OrgTree::new([
+        civicgrid_domain::org::Unit {
+            id: hub,
+            name: "中心".into(),
+            kind: UnitKind::Hub,
+            parent: None,
+            lines: vec![],
+        },
+        civicgrid_domain::org::Unit {
+            id: dept,
+            name: "城管局".into(),
+            kind: UnitKind::Department,
+            parent: Some(hub),
+            lines: vec![],
+        },
+    ]);
+    let seeded = StdInstant::now();
+    let bar = crate::cli::history_bar(args.open as u64);
+    let first_day = (now - chrono::Duration::days(10)).date_naive();
+    let mut batch = Vec::with_capacity(5000);
+    for i in 0..args.open {
+        // Overdue ones started a day ago on a one-hour limit; the rest start now.
+        let overdue = i < args.due;
+        let start = if overdue {
+            now - chrono::Duration::days(1)
+        } else {
+            now
+        };
+        let (case, received) = lifecycle::receive(Kind::Complaint, Actor::SYSTEM, start, vec![]);
+        let ctx = Ctx {
+            org: &org,
+            actor: Actor::SYSTEM,
+            now: start,
+        };
+        let dispatched = lifecycle::decide(
+            &case,
+            &Command::Dispatch {
+                unit: dept,
+                assisting: vec![],
+                basis: Basis::Statute,
+            },
+            &ctx,
+        )
+        .map_err(|e| e.to_string())?;
+        let accept_limit = if overdue {
+            Limit {
+                amount: 60,
+                unit: TimeUnit::Minutes,
+            }
+        } else {
+            policy.limit(Stage::Accept).ok_or("no accept limit")?
+        };
+        let mut clocks = vec![Clock::start(
+            Stage::Accept,
+            Some(dept),
+            &policy,
+            accept_limit,
+            &calendar,
+            start,
+            false,
+        )];
+        for stage in [Stage::Respond, Stage::Resolve] {
+            let limit = policy.limit(stage).ok_or("no limit")?;
+            clocks.push(Clock::start(
+                stage,
+                Some(dept),
+                &policy,
+                limit,
+                &calendar,
+                now,
+                false,
+            ));
+        }
+        let local_date = first_day + chrono::Duration::days((i / 500_000) as i64);
+        let new = NewCase {
+            channel: Channel::Hotline,
+            kind: Kind::Complaint,
+            urgency: Urgency::Normal,
+            category: None,
+            line: None,
+            content: "八一路12号路灯连续多天不亮，晚上出行很不安全。".into(),
+            address: None,
+            location: None,
+            caller_name: None,
+            caller_phone: None,
+            area: None,
+            intake_unit: Some(hub),
+            created_by: None,
+            verify_code: "000000".into(),
+            raw_intake: String::new(),
+            local_date,
+            now: start,
+            case: dispatched.case.clone(),
+            events: Vec::new(),
+        };
+        batch.push(HistoricCase {
+            new,
+            serial: civicgrid_domain::serial::format(local_date, (i % 500_000) as u32 + 1),
+            case: dispatched.case,
+            events: std::iter::once(received).chain(dispatched.events).collect(),
+            effects: Effects {
+                clocks,
+                ..Effects::default()
+            },
+            updated_at: start,
+        });
+        if batch.len() == 5000 {
+            store.import_history(std::mem::take(&mut batch)).await?;
+            bar.set_position(i as u64 + 1);
+        }
+    }
+    if !batch.is_empty() {
+        store.import_history(batch).await?;
+    }
+    store.optimize().await?;
+    bar.finish_and_clear();
+    println!(
+        "seeded {} open requests with {} clocks in {:.1} s",
+        args.open,
+        args.open * 3,
+        seeded.elapsed().as_secs_f64()
+    );
+
+    let clock = Arc::new(crate::clock::ManualClock::new(
+        now - chrono::Duration::days(2),
+    ));
+    let state = crate::state::AppState::new(store.clone(), clock.clone())
+        .await
+        .map_err(|e| e.message)?;
+    let mut idle = Vec::with_capacity(args.idle_sweeps);
+    for _ in 0..args.idle_sweeps {
+        let started = StdInstant::now();
+        let report = crate::sweeper::sweep_once(&state)
+            .await
+            .map_err(|e| e.message)?;
+        idle.push(started.elapsed());
+        if report.events != 0 {
+            return Err("an idle sweep found due work".into());
+        }
+    }
+    idle.sort();
+    clock.set(now);
+    let due = store.count_due(now).await?;
+    let started = StdInstant::now();
+    let burst = crate::sweeper::sweep_once(&state)
+        .await
+        .map_err(|e| e.message)?;
+    let burst_time = started.elapsed();
+    let started = StdInstant::now();
+    let after = crate::sweeper::sweep_once(&state)
+        .await
+        .map_err(|e| e.message)?;
+    let after_time = started.elapsed();
+    let backend = store.backend().name();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!();
+    println!(
+        "| measure ({backend}, {} open requests, {} clocks) | result |",
+        args.open,
+        args.open * 3
+    );
+    println!("|---|---|");
+    println!(
+        "| sweep with nothing due ({} sweeps) | p50 {:.2} ms, max {:.2} ms |",
+        idle.len(),
+        idle.get(idle.len() / 2).map_or(0.0, |d| ms(*d)),
+        idle.last().map_or(0.0, |d| ms(*d))
+    );
+    println!(
+        "| burst: {due} due clocks → {} requests, {} ladder events | {:.2} s ({:.0} clocks/s) |",
+        burst.requests,
+        burst.events,
+        burst_time.as_secs_f64(),
+        due as f64 / burst_time.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "| sweep right after the burst ({} events) | {:.2} ms |",
+        after.events,
+        ms(after_time)
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `demo`, `migrate`, `calendar`, `verify-chain` and `bench`.
+//! The command line: `serve`, `demo`, `migrate`, `calendar`, `verify-chain`, `bench` and `bench-sweep`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -76,6 +76,8 @@ enum Command {
     },
     /// Measure durable intake and read latency against a fresh server over loopback HTTP.
     Bench(crate::bench::BenchArgs),
+    /// Measure the deadline sweeper over a million open requests and a burst of due clocks.
+    BenchSweep(crate::bench::SweepArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -208,6 +210,7 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             })
         }
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::BenchSweep(args) => crate::bench::sweep(args).await,
     }
 }
 

@@ -624,47 +624,6 @@ impl Inner {
         Ok(())
     }
 
-    /// Appends events to a request's chain; returns the new count and last hash.
-    async fn append_events(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        request: RequestId,
-        serial: &str,
-        first_seq: i64,
-        previous: String,
-        events: &[Event],
-    ) -> Result<(i64, String)> {
-        let (rows, last) = chain_rows(serial, first_seq, previous, events);
-        let rows = rows
-            .into_iter()
-            .map(|mut row| {
-                row.insert(0, Val::I(Some(request.0)));
-                row
-            })
-            .collect();
-        insert_rows(tx, self.backend, "events", EVENT_COLUMNS, rows, None).await?;
-        Ok((first_seq + events.len() as i64, last))
-    }
-
-    async fn link_units(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        request: RequestId,
-        links: &[(UnitId, &'static str)],
-    ) -> Result<()> {
-        for (unit, role) in links {
-            sqlx::query(
-                "INSERT INTO request_units (request_id, unit_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(request.0)
-            .bind(unit.0)
-            .bind(*role)
-            .execute(&mut **tx)
-            .await?;
-        }
-        Ok(())
-    }
-
     async fn write_case(
         &self,
         tx: &mut Transaction<'_, Any>,
@@ -957,11 +916,19 @@ impl Inner {
             "SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.serial = $1{}",
             self.lock_suffix()
         );
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(serial)
             .fetch_optional(&mut **tx)
-            .await?
-        else {
+            .await?;
+        self.loaded(tx, row).await
+    }
+
+    async fn loaded(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        row: Option<AnyRow>,
+    ) -> Result<Option<Loaded>> {
+        let Some(row) = row else {
             return Ok(None);
         };
         let row = request_from_row(&row)?;
@@ -982,45 +949,133 @@ impl Inner {
         decision: &civicgrid_domain::lifecycle::Decision,
         now: Instant,
     ) -> Result<Loaded> {
-        let row = &loaded.row;
-        let (count, last) = self
-            .append_events(
-                tx,
-                row.id,
+        self.persist_many(tx, &[(loaded, decision)], now)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("nothing persisted".into()))
+    }
+
+    /// Persists decisions on several loaded requests with one statement per table where the
+    /// rows are new (events, links, notices, facts, counters) and one per changed row
+    /// otherwise: the sweeper's batches would spend most of their time on round trips.
+    async fn persist_many(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        items: &[(&Loaded, &civicgrid_domain::lifecycle::Decision)],
+        now: Instant,
+    ) -> Result<Vec<Loaded>> {
+        let mut event_rows = Vec::new();
+        let mut link_rows = Vec::new();
+        let mut counts = Counts::default();
+        let mut rows = EffectRows::default();
+        let mut heads = Vec::with_capacity(items.len());
+        for (loaded, decision) in items {
+            let row = &loaded.row;
+            let (chain, last) = chain_rows(
                 &row.serial,
                 row.event_count,
                 row.last_hash.clone(),
                 &decision.events,
-            )
-            .await?;
-        self.write_case(tx, row.id, &decision.case, count, &last, now)
-            .await?;
-        let links = handler_links(&decision.case);
-        self.link_units(tx, row.id, &links).await?;
-        let mut counts = Counts::default();
-        for event in &decision.events {
-            counts.event(
-                &self.day(event.at),
-                event,
-                decision.case.lead.or(row.case.lead),
             );
+            for mut event in chain {
+                event.insert(0, Val::I(Some(row.id.0)));
+                event_rows.push(event);
+            }
+            let count = row.event_count + decision.events.len() as i64;
+            heads.push((count, last));
+            // Only new handlers need a link row (links are never removed).
+            for (unit, role) in handler_links(&decision.case) {
+                if !loaded.handlers.contains(&unit) {
+                    link_rows.push(vec![
+                        Val::I(Some(row.id.0)),
+                        Val::I(Some(unit.0)),
+                        Val::S(Some(role.into())),
+                    ]);
+                }
+            }
+            for event in &decision.events {
+                counts.event(
+                    &self.day(event.at),
+                    event,
+                    decision.case.lead.or(row.case.lead),
+                );
+            }
+            rows.add_inserts(row.id.0, &decision.effects, false, &mut counts, &|at| {
+                self.day(at)
+            });
         }
-        let effects = &decision.effects;
-        let mut rows = EffectRows::default();
-        rows.add_inserts(row.id.0, effects, false, &mut counts, &|at| self.day(at));
+        insert_rows(tx, self.backend, "events", EVENT_COLUMNS, event_rows, None).await?;
+        insert_rows_then(
+            tx,
+            self.backend,
+            "request_units",
+            &["request_id", "unit_id", "role"],
+            link_rows,
+            " ON CONFLICT DO NOTHING",
+        )
+        .await?;
         rows.write(tx, self.backend).await?;
         self.write_counts(tx, counts).await?;
-        for clock in effects.clocks.iter().filter(|c| c.id != 0) {
-            update_clock(tx, clock).await?;
+        let mut out = Vec::with_capacity(items.len());
+        for ((loaded, decision), (count, last)) in items.iter().zip(heads) {
+            let row = &loaded.row;
+            let effects = &decision.effects;
+            self.write_case(tx, row.id, &decision.case, count, &last, now)
+                .await?;
+            for clock in effects.clocks.iter().filter(|c| c.id != 0) {
+                update_clock(tx, clock).await?;
+            }
+            for change in &effects.pool {
+                self.pool_change(tx, row.id, change).await?;
+            }
+            self.sample_effects(tx, row.id, decision).await?;
+            let mut handlers = loaded.handlers.clone();
+            for (unit, _) in handler_links(&decision.case) {
+                if !handlers.contains(&unit) {
+                    handlers.push(unit);
+                }
+            }
+            let mut next = row.clone();
+            next.case = decision.case.clone();
+            next.event_count = count;
+            next.last_hash = last;
+            next.updated_at = now;
+            let mut clocks: Vec<Clock> = loaded
+                .clocks
+                .iter()
+                .map(|c| {
+                    effects
+                        .clocks
+                        .iter()
+                        .find(|x| x.id == c.id)
+                        .cloned()
+                        .unwrap_or_else(|| c.clone())
+                })
+                .chain(effects.clocks.iter().filter(|c| c.id == 0).cloned())
+                .collect();
+            clocks.retain(Clock::is_running);
+            out.push(Loaded {
+                row: next,
+                handlers,
+                clocks,
+            });
         }
-        for change in &effects.pool {
-            self.pool_change(tx, row.id, change).await?;
-        }
+        Ok(out)
+    }
+
+    /// A closed case drawn for sampling, or a quality callback made on one.
+    async fn sample_effects(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        request: RequestId,
+        decision: &civicgrid_domain::lifecycle::Decision,
+    ) -> Result<()> {
+        let effects = &decision.effects;
         if let Some(drawn) = effects.sample_drawn {
             sqlx::query(
                 "INSERT INTO samples (request_id, drawn_at) VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING",
             )
-            .bind(row.id.0)
+            .bind(request.0)
             .bind(ms(drawn))
             .execute(&mut **tx)
             .await?;
@@ -1041,7 +1096,7 @@ impl Inner {
             .bind(rating.as_str())
             .bind(i64::from(*resolved))
             .bind(note.clone())
-            .bind(row.id.0)
+            .bind(request.0)
             .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -1053,36 +1108,54 @@ impl Inner {
                 )));
             }
         }
-        let mut handlers = loaded.handlers.clone();
-        for (unit, _) in links {
-            if !handlers.contains(&unit) {
-                handlers.push(unit);
-            }
+        Ok(())
+    }
+
+    /// Loads several requests in one query per table (their rows already locked).
+    async fn load_many(&self, tx: &mut Transaction<'_, Any>, ids: &[i64]) -> Result<Vec<Loaded>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        let mut next = row.clone();
-        next.case = decision.case.clone();
-        next.event_count = count;
-        next.last_hash = last;
-        next.updated_at = now;
-        let mut clocks: Vec<Clock> = loaded
-            .clocks
-            .iter()
-            .map(|c| {
-                effects
-                    .clocks
-                    .iter()
-                    .find(|x| x.id == c.id)
-                    .cloned()
-                    .unwrap_or_else(|| c.clone())
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.id IN ({list}) ORDER BY r.id"
+        )))
+        .fetch_all(&mut **tx)
+        .await?;
+        let links = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT request_id, unit_id FROM request_units WHERE request_id IN ({list}) AND role = 'handler' ORDER BY unit_id"
+        )))
+        .fetch_all(&mut **tx)
+        .await?;
+        let clock_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id IN ({list}) AND c.stopped_at IS NULL ORDER BY c.id"
+        )))
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut handlers: HashMap<i64, Vec<UnitId>> = HashMap::new();
+        for link in &links {
+            handlers
+                .entry(link.try_get("request_id")?)
+                .or_default()
+                .push(UnitId(link.try_get("unit_id")?));
+        }
+        let mut clocks: HashMap<i64, Vec<Clock>> = HashMap::new();
+        for row in &clock_rows {
+            clocks
+                .entry(row.try_get("request_id")?)
+                .or_default()
+                .push(clock_from_row(row)?);
+        }
+        rows.iter()
+            .map(|r| {
+                let row = request_from_row(r)?;
+                Ok(Loaded {
+                    handlers: handlers.remove(&row.id.0).unwrap_or_default(),
+                    clocks: clocks.remove(&row.id.0).unwrap_or_default(),
+                    row,
+                })
             })
-            .chain(effects.clocks.iter().filter(|c| c.id == 0).cloned())
-            .collect();
-        clocks.retain(Clock::is_running);
-        Ok(Loaded {
-            row: next,
-            handlers,
-            clocks,
-        })
+            .collect()
     }
 
     async fn pool_change(
@@ -2364,18 +2437,11 @@ impl Store for SqlStore {
             };
             report.skipped += ids.len() - locked.len();
             let mut loads = supervisor_loads(&mut tx).await?;
-            let mut handled = 0;
-            for id in locked {
-                let serial: String =
-                    sqlx::query_scalar("SELECT serial FROM requests WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                let Some(loaded) = inner.load(&mut tx, &serial).await? else {
-                    continue;
-                };
-                // Read again under the row lock: another instance may have fired them.
-                let due: Vec<Clock> = loaded
+            // Read again under the row locks: another instance may have fired them.
+            let loaded = inner.load_many(&mut tx, &locked).await?;
+            let mut decided = Vec::with_capacity(loaded.len());
+            for request in &loaded {
+                let due: Vec<Clock> = request
                     .clocks
                     .iter()
                     .filter(|c| c.next_due().is_some_and(|d| d <= now))
@@ -2384,17 +2450,21 @@ impl Store for SqlStore {
                 if due.is_empty() {
                     continue;
                 }
-                let decision = match decide(&loaded, &due, &mut loads) {
-                    Ok(decision) => decision,
-                    Err(refusal) => {
-                        tracing::warn!(serial = %serial, %refusal, "ladder step refused");
-                        continue;
+                match decide(request, &due, &mut loads) {
+                    Ok(decision) if !decision.events.is_empty() => {
+                        report.events += decision.events.len();
+                        decided.push((request, decision));
                     }
-                };
-                report.events += decision.events.len();
-                inner.persist(&mut tx, &loaded, &decision, now).await?;
-                handled += 1;
+                    Ok(_) => {}
+                    Err(refusal) => {
+                        tracing::warn!(serial = %request.row.serial, %refusal, "ladder step refused");
+                    }
+                }
             }
+            let handled = decided.len();
+            let items: Vec<(&Loaded, &civicgrid_domain::lifecycle::Decision)> =
+                decided.iter().map(|(l, d)| (*l, d)).collect();
+            inner.persist_many(&mut tx, &items, now).await?;
             tx.commit().await?;
             report.requests += handled;
             if exhausted || handled == 0 {

@@ -126,6 +126,60 @@ async fn the_demo_district_is_complete_and_idempotent() {
             own_total > 0 && own_total < total,
             "a department sees its own cases only ({own_total} of {total})"
         );
+        // The history ran its clocks: bands of every colour, a populated supervision pool
+        // with an owner, accountability records, and a ranking of units.
+        let supervisor = login_at(&base, "supervisor", password).await;
+        for band in ["blue", "red"] {
+            let (_, banded) =
+                get_at(&base, &dispatcher, &format!("/api/v1/requests?band={band}")).await;
+            assert!(
+                banded["total"].as_i64().unwrap() > 0,
+                "some open requests are {band}"
+            );
+            assert_eq!(banded["items"][0]["band"], band);
+        }
+        let (_, pool) = get_at(&base, &supervisor, "/api/v1/supervision/pool").await;
+        assert!(pool["total"].as_i64().unwrap() > 0, "{pool}");
+        assert_eq!(pool["items"][0]["owner"], "supervisor");
+        let (_, records) =
+            get_at(&base, &supervisor, "/api/v1/notices?kind=hold_accountable").await;
+        assert!(records["total"].as_i64().unwrap() > 0);
+        let (_, samples) = get_at(&base, &supervisor, "/api/v1/supervision/samples?all=true").await;
+        assert!(
+            samples["total"].as_i64().unwrap() > 0,
+            "closed cases were drawn for quality callbacks"
+        );
+        let (status, stats) = get_at(
+            &base,
+            &dispatcher,
+            "/api/v1/stats/units?from=2025-09-21&to=2026-09-21",
+        )
+        .await;
+        assert_eq!(status, 200, "{stats}");
+        let ranked: Vec<&serde_json::Value> = stats["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["rank"].is_number())
+            .collect();
+        assert!(
+            ranked.len() >= 10,
+            "units with enough cases are ranked: {}",
+            ranked.len()
+        );
+        let scores: Vec<f64> = ranked
+            .iter()
+            .map(|u| u["score"].as_f64().unwrap())
+            .collect();
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]),
+            "ranked best first: {scores:?}"
+        );
+        assert!(
+            scores.first() > scores.last(),
+            "the ranking separates units: {scores:?}"
+        );
+
         // What a list shows and what a single read allows are the same rule: the list's SQL
         // filter must agree with `authorize` on every request of a sample.
         let (_, sample) = get_at(&base, &dispatcher, "/api/v1/requests?page_size=200").await;
