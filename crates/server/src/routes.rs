@@ -46,7 +46,7 @@ type AppStateRef = State<Arc<AppState>>;
     paths(
         login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
         list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
-        request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, index, verify_chain, healthz, metrics_text,
+        request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, update_policy, index, verify_chain, healthz, metrics_text,
         supervision_pool, supervision_samples, list_notices, unit_stats, unit_stats_cases, get_appraisal, put_appraisal,
         official_days, add_official_days
     ),
@@ -94,6 +94,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/calendar/deadline"),
     ("GET", "/api/v1/policies"),
     ("POST", "/api/v1/policies"),
+    ("PUT", "/api/v1/policies/{id}"),
     ("GET", "/api/v1/admin/verify-chain"),
     ("GET", "/api/v1/supervision/pool"),
     ("GET", "/api/v1/supervision/samples"),
@@ -129,6 +130,7 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .route("/track", get(track))
         .route("/calendar/deadline", get(calendar_deadline))
         .route("/policies", get(list_policies).post(create_policy))
+        .route("/policies/{id}", axum::routing::put(update_policy))
         .route("/admin/verify-chain", get(verify_chain))
         .route("/supervision/pool", get(supervision_pool))
         .route("/supervision/samples", get(supervision_samples))
@@ -819,9 +821,48 @@ async fn create_policy(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreatePolicy>,
 ) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
+    require_admin(&principal)?;
+    let new = parse_policy(&state, &principal, body)?;
+    let policy = state.store.create_policy(new, state.now()).await?;
+    state.reload().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(policy_out(&policy, &state.reference())),
+    ))
+}
+
+/// Edits a policy: a new version replaces it for clocks started from now on.
+#[utoipa::path(put, path = "/api/v1/policies/{id}", params(("id" = i64, Path)), request_body = CreatePolicy, security(("bearer" = [])),
+    responses((status = 200, body = PolicyOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_policy(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CreatePolicy>,
+) -> ApiResult<Json<PolicyOut>> {
+    require_admin(&principal)?;
+    let new = parse_policy(&state, &principal, body)?;
+    let policy = state
+        .store
+        .supersede_policy(id, new, state.now())
+        .await
+        .map_err(|e| match e {
+            civicgrid_store::StoreError::NotFound => {
+                ApiError::with_message(ErrorCode::NotFound, "no policy in force has this id")
+            }
+            other => other.into(),
+        })?;
+    state.reload().await?;
+    Ok(Json(policy_out(&policy, &state.reference())))
+}
+
+fn parse_policy(
+    state: &AppState,
+    principal: &Principal,
+    body: CreatePolicy,
+) -> ApiResult<civicgrid_store::NewPolicy> {
     use civicgrid_domain::deadline::{Limit, Match, Stage, Thresholds};
     use civicgrid_domain::request::{Kind, Urgency};
-    require_admin(&principal)?;
     let name = civicgrid_domain::request::parse_text("name", &body.name, 60)?;
     let reference = state.reference();
     let matches = Match {
@@ -885,9 +926,7 @@ async fn create_policy(
         accountable_after,
         created_by: Some(principal.user),
     };
-    let policy = state.store.create_policy(new, state.now()).await?;
-    state.reload().await?;
-    Ok((StatusCode::CREATED, Json(policy_out(&policy, &reference))))
+    Ok(new)
 }
 
 /// Public: the official calendar is public information.

@@ -448,6 +448,10 @@ pub trait Store: Send + Sync {
     async fn set_cancel_reasons(&self, reasons: Vec<CancelReason>) -> Result<()>;
     /// Stores a new deadline policy (policies are never edited; see `supersede`).
     async fn create_policy(&self, policy: NewPolicy, now: Instant) -> Result<Policy>;
+    /// Replaces policy `id` (which must be in force) with a new version: the new row gets
+    /// a new id and the old one is marked superseded by it, so clocks keep naming the
+    /// version they ran under.
+    async fn supersede_policy(&self, id: i64, policy: NewPolicy, now: Instant) -> Result<Policy>;
     /// The policies in force (not superseded), oldest first.
     async fn list_policies(&self) -> Result<Vec<Policy>>;
     async fn list_cancel_reasons(&self) -> Result<Vec<CancelReason>>;

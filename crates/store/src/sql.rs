@@ -1468,6 +1468,44 @@ fn band_sql(band: Band, now: Instant) -> String {
     )
 }
 
+async fn insert_policy(
+    tx: &mut Transaction<'_, Any>,
+    policy: NewPolicy,
+    now: Instant,
+) -> Result<Policy> {
+    let limits: Vec<serde_json::Value> = policy
+        .limits
+        .iter()
+        .map(|(stage, limit)| {
+            serde_json::json!([stage.as_str(), limit.amount, limit.unit.as_str()])
+        })
+        .collect();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO policies (name, match_kind, match_category, match_urgency, limits, yellow, orange, accountable_days, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(&policy.name)
+    .bind(policy.matches.kind.map(|k| k.as_str()))
+    .bind(policy.matches.category.map(|c| c.0))
+    .bind(policy.matches.urgency.map(|u| u.as_str()))
+    .bind(serde_json::Value::Array(limits).to_string())
+    .bind(policy.thresholds.yellow)
+    .bind(policy.thresholds.orange)
+    .bind(i64::from(policy.accountable_after))
+    .bind(policy.created_by.map(|u| u.0))
+    .bind(ms(now))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Policy {
+        id,
+        name: policy.name,
+        matches: policy.matches,
+        limits: policy.limits,
+        thresholds: policy.thresholds,
+        accountable_after: policy.accountable_after,
+    })
+}
+
 /// The supervisors and how many open pool cases each owns, for picking an owner.
 async fn supervisor_loads(tx: &mut Transaction<'_, Any>) -> Result<Vec<(UserId, i64)>> {
     let rows = sqlx::query(
@@ -2017,37 +2055,32 @@ impl Store for SqlStore {
     }
 
     async fn create_policy(&self, policy: NewPolicy, now: Instant) -> Result<Policy> {
-        let limits: Vec<serde_json::Value> = policy
-            .limits
-            .iter()
-            .map(|(stage, limit)| {
-                serde_json::json!([stage.as_str(), limit.amount, limit.unit.as_str()])
-            })
-            .collect();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO policies (name, match_kind, match_category, match_urgency, limits, yellow, orange, accountable_days, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(&policy.name)
-        .bind(policy.matches.kind.map(|k| k.as_str()))
-        .bind(policy.matches.category.map(|c| c.0))
-        .bind(policy.matches.urgency.map(|u| u.as_str()))
-        .bind(serde_json::Value::Array(limits).to_string())
-        .bind(policy.thresholds.yellow)
-        .bind(policy.thresholds.orange)
-        .bind(i64::from(policy.accountable_after))
-        .bind(policy.created_by.map(|u| u.0))
-        .bind(ms(now))
-        .fetch_one(&self.inner.write)
+        let mut tx = self.inner.write.begin().await?;
+        let created = insert_policy(&mut tx, policy, now).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn supersede_policy(&self, id: i64, policy: NewPolicy, now: Instant) -> Result<Policy> {
+        let mut tx = self.inner.write.begin().await?;
+        let current: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM policies WHERE id = $1 AND superseded_by IS NULL{}",
+            self.inner.lock_suffix()
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(Policy {
-            id,
-            name: policy.name,
-            matches: policy.matches,
-            limits: policy.limits,
-            thresholds: policy.thresholds,
-            accountable_after: policy.accountable_after,
-        })
+        if current.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let created = insert_policy(&mut tx, policy, now).await?;
+        sqlx::query("UPDATE policies SET superseded_by = $1 WHERE id = $2")
+            .bind(created.id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     async fn list_policies(&self) -> Result<Vec<Policy>> {

@@ -145,3 +145,101 @@ async fn deadline_policies_are_data_that_admins_add() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
+    for (_, url) in civicgrid_store::testing::backends().await {
+        let app = TestApp::start(&url).await;
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let first = app.intake(&operator, crate::helpers::complaint()).await;
+        app.act(
+            &dispatcher,
+            &first,
+            "dispatch",
+            json!({"unit": app.units.dept.0}),
+        )
+        .await;
+        let default_id = app.get(Some(&operator), "/api/v1/policies").await.body["items"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let edited = json!({
+            "name": "默认时限（修订）",
+            "limits": {"accept": {"amount": 1, "unit": "working_hours"}, "respond": {"amount": 1, "unit": "working_days"},
+                       "resolve": {"amount": 7, "unit": "working_days"}, "callback": {"amount": 2, "unit": "working_days"}},
+            "accountable_after_working_days": 5
+        });
+        let path = format!("/api/v1/policies/{default_id}");
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&operator),
+                &path,
+                Some(edited.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 403);
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                &path,
+                Some(edited.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let new_id = r.body["id"].as_i64().unwrap();
+        assert_ne!(new_id, default_id);
+        assert_eq!(r.body["accountable_after_working_days"], 5);
+        let all = app.get(Some(&operator), "/api/v1/policies").await;
+        assert_eq!(all.body["total"], 1, "the old version is superseded");
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                &path,
+                Some(edited.clone()),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["error"]["code"].as_str()),
+            (404, Some("not_found"))
+        );
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                &format!("/api/v1/policies/{new_id}"),
+                Some(json!({"name": "x", "limits": {}})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["error"]["fields"]["limits"].is_string()),
+            (422, true)
+        );
+        // The first request keeps the clocks it started under; a new one uses the edit.
+        let second = app.intake(&operator, crate::helpers::complaint()).await;
+        app.act(
+            &dispatcher,
+            &second,
+            "dispatch",
+            json!({"unit": app.units.dept.0}),
+        )
+        .await;
+        for (serial, policy, amount) in [(&first, default_id, 2), (&second, new_id, 1)] {
+            let r = app
+                .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
+                .await;
+            let accept = &r.body["clocks"][0];
+            assert_eq!(accept["stage"], "accept");
+            assert_eq!(
+                (
+                    accept["policy"].as_i64(),
+                    accept["limit"]["amount"].as_i64()
+                ),
+                (Some(policy), Some(amount))
+            );
+        }
+    }
+}
