@@ -523,7 +523,7 @@ pub struct RequestQuery {
     pub unit: Option<i64>,
     pub category: Option<i64>,
     pub kind: Option<String>,
-    /// Only requests with a running clock in this band: `blue|yellow|orange|red`.
+    /// Only requests whose worst running clock shows this band: `blue|yellow|orange|red`.
     pub band: Option<String>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,

@@ -749,6 +749,8 @@ pub fn escalate(
                 detail,
             });
             match step {
+                // One entry per sweep of a request, however many of its clocks went red.
+                Step::Supervise if !effects.pool.is_empty() => {}
                 Step::Supervise => {
                     effects.pool.push(PoolChange::Enter {
                         owner: pick_owner(supervisors),

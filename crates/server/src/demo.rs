@@ -1004,6 +1004,11 @@ pub async fn generate_history(
         .iter()
         .find(|s| s.1 == Role::Dispatcher)
         .map(|s| (s.0, s.2));
+    let supervisor = district
+        .staff
+        .iter()
+        .find(|s| s.1 == Role::Supervisor)
+        .map(|s| (s.0, s.2));
     let actor = |who: Option<(UserId, UnitId)>| {
         who.map_or(Actor::SYSTEM, |(u, unit)| Actor {
             user: Some(u),
@@ -1364,6 +1369,24 @@ pub async fn generate_history(
                         }
                     }
                 }
+            }
+            // Older cases drawn for sampling have had their quality callback.
+            if sim.effects.sample_drawn.is_some() && age_days > 7 {
+                let rating = if roll % 10 == 0 {
+                    Rating::BasicallySatisfied
+                } else {
+                    Rating::Satisfied
+                };
+                sim.step(
+                    &mut rng,
+                    actor(supervisor),
+                    1440..4320,
+                    Command::QualityCallback {
+                        rating,
+                        resolved: true,
+                        note: Some("抽查回访：市民认可办理结果".into()),
+                    },
+                );
             }
             let (case, events, effects) = sim.finish();
             let updated_at = events.last().map_or(received_at, |e| e.at);

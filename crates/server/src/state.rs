@@ -260,6 +260,25 @@ impl AppState {
         Ok(())
     }
 
+    /// Reloads only what the clock rules read (policies, calendar days, appraisal
+    /// settings): cheap enough for every sweep, so another instance's edits take effect
+    /// here within one sweep interval.
+    pub async fn reload_rules(&self) -> ApiResult<()> {
+        let policies = self.store.list_policies().await?;
+        let calendars = Calendars::new(calendar_with(&self.store.official_days().await?));
+        let appraisal =
+            appraisal_from_setting(self.store.get_setting(APPRAISAL_SETTING).await?.as_deref());
+        let current = self.reference();
+        if current.policies == policies
+            && current.calendars == calendars
+            && current.appraisal == appraisal
+        {
+            return Ok(());
+        }
+        // Other tables changed rarely and are reloaded on a miss; take them all at once.
+        self.reload().await
+    }
+
     /// The unit, reloading once if this instance has not seen it yet.
     pub async fn unit(&self, id: UnitId, field: &str) -> ApiResult<Unit> {
         if let Some(unit) = self.org().get(id) {

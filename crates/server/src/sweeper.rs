@@ -45,16 +45,16 @@ pub async fn sweep_once(state: &AppState) -> ApiResult<SweepReport> {
     Ok(report)
 }
 
-/// Sweeps every `every` until the process ends. Each round first reloads the reference
-/// tables, so policies and calendar days another instance added are in force here within
-/// one round.
+/// Sweeps every `every` until the process ends. Each round first refreshes the policies,
+/// calendar days and appraisal settings, so what another instance changed is in force here
+/// within one round.
 pub fn spawn(state: Arc<AppState>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            if let Err(error) = state.reload().await {
+            if let Err(error) = state.reload_rules().await {
                 tracing::warn!(code = error.code.code(), message = %error.message, "reference reload failed");
             }
             if let Err(error) = sweep_once(&state).await {

@@ -248,7 +248,7 @@ pub struct ListFilter {
     pub category: Option<CategoryId>,
     pub kind: Option<String>,
     pub caller_phone: Option<String>,
-    /// Only requests with a running clock in this band at `now`.
+    /// Only requests whose worst running clock is in this band at `now`.
     pub band: Option<(civicgrid_domain::deadline::Band, Instant)>,
     pub offset: i64,
     pub limit: i64,

@@ -624,46 +624,6 @@ impl Inner {
         Ok(())
     }
 
-    async fn write_case(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        id: RequestId,
-        case: &Case,
-        event_count: i64,
-        last_hash: &str,
-        now: Instant,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE requests SET state = $1, lead_unit_id = $2, assisting = $3, coordination = $4, pending_extension = $5, \
-             extension_days = $6, suspended_from = $7, parent_id = $8, outcome = $9, reply = $10, proper_owner = $11, \
-             rating = $12, citizen_resolved = $13, demand = $14, redo_count = $15, return_count = $16, event_count = $17, \
-             last_hash = $18, updated_at = $19 WHERE id = $20",
-        )
-        .bind(case.state.as_str())
-        .bind(case.lead.map(|u| u.0))
-        .bind(join_ids(&case.assisting))
-        .bind(join_ids(&case.coordination))
-        .bind(case.pending_extension.map(i64::from))
-        .bind(i64::from(case.extension_days))
-        .bind(case.suspended_from.map(|s| s.as_str()))
-        .bind(case.parent.map(|p| p.0))
-        .bind(case.outcome.map(|o| o.as_str()))
-        .bind(case.reply.clone())
-        .bind(case.proper_owner.clone())
-        .bind(case.rating.map(|r| r.as_str()))
-        .bind(case.citizen_says_resolved.map(i64::from))
-        .bind(i64::from(case.demand))
-        .bind(i64::from(case.redo_count))
-        .bind(i64::from(case.return_count))
-        .bind(event_count)
-        .bind(last_hash)
-        .bind(ms(now))
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-
     /// Takes `n` serial numbers of `day` (YYYYMMDD); returns the first sequence number.
     async fn take_serials(&self, tx: &mut Transaction<'_, Any>, day: &str, n: i64) -> Result<i64> {
         let last: i64 = sqlx::query_scalar(
@@ -1016,19 +976,52 @@ impl Inner {
         .await?;
         rows.write(tx, self.backend).await?;
         self.write_counts(tx, counts).await?;
+        let mut case_rows = Vec::with_capacity(items.len());
+        let mut clock_rows = Vec::new();
+        let mut pool_rows = Vec::new();
+        for ((loaded, decision), (count, last)) in items.iter().zip(&heads) {
+            let row = &loaded.row;
+            let mut values = case_values(&decision.case, *count, last, now);
+            values.insert(0, Val::I(Some(row.id.0)));
+            case_rows.push(values);
+            for clock in decision.effects.clocks.iter().filter(|c| c.id != 0) {
+                clock_rows.push(clock_update_values(clock));
+            }
+            // A lone entry joins one multi-row upsert; anything else goes one by one.
+            match decision.effects.pool.as_slice() {
+                [] => {}
+                [enter @ PoolChange::Enter { .. }] => pool_rows.push(pool_values(row.id, enter)),
+                changes => {
+                    for change in changes {
+                        self.pool_change(tx, row.id, change).await?;
+                    }
+                }
+            }
+            self.sample_effects(tx, row.id, decision).await?;
+        }
+        update_rows(tx, self.backend, "requests", "id", CASE_COLUMNS, case_rows).await?;
+        update_rows(
+            tx,
+            self.backend,
+            "clocks",
+            "id",
+            CLOCK_UPDATE_COLUMNS,
+            clock_rows,
+        )
+        .await?;
+        insert_rows_then(
+            tx,
+            self.backend,
+            "supervision",
+            POOL_UPSERT_COLUMNS,
+            pool_rows,
+            POOL_UPSERT,
+        )
+        .await?;
         let mut out = Vec::with_capacity(items.len());
         for ((loaded, decision), (count, last)) in items.iter().zip(heads) {
             let row = &loaded.row;
             let effects = &decision.effects;
-            self.write_case(tx, row.id, &decision.case, count, &last, now)
-                .await?;
-            for clock in effects.clocks.iter().filter(|c| c.id != 0) {
-                update_clock(tx, clock).await?;
-            }
-            for change in &effects.pool {
-                self.pool_change(tx, row.id, change).await?;
-            }
-            self.sample_effects(tx, row.id, decision).await?;
             let mut handlers = loaded.handlers.clone();
             for (unit, _) in handler_links(&decision.case) {
                 if !handlers.contains(&unit) {
@@ -1172,25 +1165,19 @@ impl Inner {
                 at,
                 reason,
             } => {
-                // An open entry keeps its owner, start and first cause; a closed one opens anew.
-                sqlx::query(
-                    "INSERT INTO supervision (request_id, owner_id, stage, unit_id, reason, since, closed_at, times) \
-                     VALUES ($1, $2, $3, $4, $5, $6, NULL, 1) ON CONFLICT (request_id) DO UPDATE SET \
-                     owner_id = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.owner_id, excluded.owner_id) ELSE excluded.owner_id END, \
-                     since = CASE WHEN supervision.closed_at IS NULL THEN supervision.since ELSE excluded.since END, \
-                     stage = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.stage, excluded.stage) ELSE excluded.stage END, \
-                     unit_id = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.unit_id, excluded.unit_id) ELSE excluded.unit_id END, \
-                     reason = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.reason, excluded.reason) ELSE excluded.reason END, \
-                     closed_at = NULL, times = supervision.times + 1",
-                )
-                .bind(request.0)
-                .bind(owner.map(|u| u.0))
-                .bind(stage.map(|s| s.as_str()))
-                .bind(unit.map(|u| u.0))
-                .bind(reason.clone())
-                .bind(ms(*at))
-                .execute(&mut **tx)
-                .await?;
+                let sql = format!(
+                    "INSERT INTO supervision (request_id, owner_id, stage, unit_id, reason, since, times) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 1){POOL_UPSERT}"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(request.0)
+                    .bind(owner.map(|u| u.0))
+                    .bind(stage.map(|s| s.as_str()))
+                    .bind(unit.map(|u| u.0))
+                    .bind(reason.clone())
+                    .bind(ms(*at))
+                    .execute(&mut **tx)
+                    .await?;
             }
             PoolChange::Leave { at } => {
                 sqlx::query(
@@ -1432,40 +1419,150 @@ where
     rows.iter().map(clock_from_row).collect()
 }
 
-async fn update_clock(tx: &mut Transaction<'_, Any>, clock: &Clock) -> Result<()> {
-    sqlx::query(
-        "UPDATE clocks SET unit_id = $1, deadline_at = $2, yellow_at = $3, orange_at = $4, accountable_at = $5, \
-         paused_at = $6, stopped_at = $7, outcome = $8, step = $9, next_due_at = $10 WHERE id = $11",
-    )
-    .bind(clock.unit.map(|u| u.0))
-    .bind(ms(clock.deadline))
-    .bind(ms(clock.yellow_at))
-    .bind(ms(clock.orange_at))
-    .bind(ms(clock.accountable_at))
-    .bind(clock.paused_at.map(ms))
-    .bind(clock.stopped_at.map(ms))
-    .bind(clock.end.map(|e| e.as_str()))
-    .bind(clock.step.as_str())
-    .bind(clock.next_due().map(ms))
-    .bind(clock.id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// The columns `persist_many` writes to a changed request row.
+const CASE_COLUMNS: &[&str] = &[
+    "state",
+    "lead_unit_id",
+    "assisting",
+    "coordination",
+    "pending_extension",
+    "extension_days",
+    "suspended_from",
+    "parent_id",
+    "outcome",
+    "reply",
+    "proper_owner",
+    "rating",
+    "citizen_resolved",
+    "demand",
+    "redo_count",
+    "return_count",
+    "event_count",
+    "last_hash",
+    "updated_at",
+];
+
+fn case_values(case: &Case, event_count: i64, last_hash: &str, now: Instant) -> Vec<Val> {
+    vec![
+        Val::S(Some(case.state.as_str().into())),
+        Val::I(case.lead.map(|u| u.0)),
+        Val::S(Some(join_ids(&case.assisting))),
+        Val::S(Some(join_ids(&case.coordination))),
+        Val::I(case.pending_extension.map(i64::from)),
+        Val::I(Some(i64::from(case.extension_days))),
+        Val::S(case.suspended_from.map(|s| s.as_str().into())),
+        Val::I(case.parent.map(|p| p.0)),
+        Val::S(case.outcome.map(|o| o.as_str().into())),
+        Val::S(case.reply.clone()),
+        Val::S(case.proper_owner.clone()),
+        Val::S(case.rating.map(|r| r.as_str().into())),
+        Val::I(case.citizen_says_resolved.map(i64::from)),
+        Val::I(Some(i64::from(case.demand))),
+        Val::I(Some(i64::from(case.redo_count))),
+        Val::I(Some(i64::from(case.return_count))),
+        Val::I(Some(event_count)),
+        Val::S(Some(last_hash.to_owned())),
+        Val::I(Some(ms(now))),
+    ]
 }
 
-/// The SQL condition "has a running clock in this band at `now`" (`now` is spliced as an
-/// integer, never text).
+/// The columns of a clock that change after it starts.
+const CLOCK_UPDATE_COLUMNS: &[&str] = &[
+    "unit_id",
+    "deadline_at",
+    "yellow_at",
+    "orange_at",
+    "accountable_at",
+    "paused_at",
+    "stopped_at",
+    "outcome",
+    "step",
+    "next_due_at",
+];
+
+fn clock_update_values(clock: &Clock) -> Vec<Val> {
+    vec![
+        Val::I(Some(clock.id)),
+        Val::I(clock.unit.map(|u| u.0)),
+        Val::I(Some(ms(clock.deadline))),
+        Val::I(Some(ms(clock.yellow_at))),
+        Val::I(Some(ms(clock.orange_at))),
+        Val::I(Some(ms(clock.accountable_at))),
+        Val::I(clock.paused_at.map(ms)),
+        Val::I(clock.stopped_at.map(ms)),
+        Val::S(clock.end.map(|e| e.as_str().into())),
+        Val::S(Some(clock.step.as_str().into())),
+        Val::I(clock.next_due().map(ms)),
+    ]
+}
+
+const POOL_UPSERT_COLUMNS: &[&str] = &[
+    "request_id",
+    "owner_id",
+    "stage",
+    "unit_id",
+    "reason",
+    "since",
+    "times",
+];
+
+/// An open entry keeps its owner, start and first cause; a closed one opens anew.
+const POOL_UPSERT: &str = " ON CONFLICT (request_id) DO UPDATE SET \
+     owner_id = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.owner_id, excluded.owner_id) ELSE excluded.owner_id END, \
+     since = CASE WHEN supervision.closed_at IS NULL THEN supervision.since ELSE excluded.since END, \
+     stage = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.stage, excluded.stage) ELSE excluded.stage END, \
+     unit_id = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.unit_id, excluded.unit_id) ELSE excluded.unit_id END, \
+     reason = CASE WHEN supervision.closed_at IS NULL THEN COALESCE(supervision.reason, excluded.reason) ELSE excluded.reason END, \
+     closed_at = NULL, times = supervision.times + 1";
+
+fn pool_values(request: RequestId, enter: &PoolChange) -> Vec<Val> {
+    let PoolChange::Enter {
+        owner,
+        stage,
+        unit,
+        at,
+        reason,
+    } = enter
+    else {
+        return Vec::new();
+    };
+    vec![
+        Val::I(Some(request.0)),
+        Val::I(owner.map(|u| u.0)),
+        Val::S(stage.map(|s| s.as_str().into())),
+        Val::I(unit.map(|u| u.0)),
+        Val::S(reason.clone()),
+        Val::I(Some(ms(*at))),
+        Val::I(Some(1)),
+    ]
+}
+
+/// The SQL condition "the worst band among the request's running clocks at `now` is
+/// `band`", the band its list row shows (`now` is spliced as an integer, never text).
 fn band_sql(band: Band, now: Instant) -> String {
     let t = format!("COALESCE(c.paused_at, {})", ms(now));
-    let condition = match band {
+    // A clock is at least yellow from its yellow instant, and so on; red is strictly late.
+    let at_least = |band: Band| match band {
         Band::Red => format!("{t} > c.deadline_at"),
-        Band::Orange => format!("{t} >= c.orange_at AND {t} <= c.deadline_at"),
-        Band::Yellow => format!("{t} >= c.yellow_at AND {t} < c.orange_at"),
-        Band::Blue => format!("{t} < c.yellow_at"),
+        Band::Orange => format!("{t} >= c.orange_at"),
+        Band::Yellow => format!("{t} >= c.yellow_at"),
+        Band::Blue => "1 = 1".to_owned(),
     };
-    format!(
-        "EXISTS (SELECT 1 FROM clocks c WHERE c.request_id = r.id AND c.stopped_at IS NULL AND {condition})"
-    )
+    let any = |condition: String| {
+        format!(
+            "EXISTS (SELECT 1 FROM clocks c WHERE c.request_id = r.id AND c.stopped_at IS NULL AND {condition})"
+        )
+    };
+    let worse = match band {
+        Band::Blue => Some(Band::Yellow),
+        Band::Yellow => Some(Band::Orange),
+        Band::Orange => Some(Band::Red),
+        Band::Red => None,
+    };
+    match worse {
+        Some(worse) => format!("{} AND NOT {}", any(at_least(band)), any(at_least(worse))),
+        None => any(at_least(band)),
+    }
 }
 
 async fn insert_policy(
@@ -1547,6 +1644,64 @@ async fn insert_rows(
         returning.is_some(),
     )
     .await
+}
+
+/// Updates many rows with one statement per chunk: `rows[i][0]` is the key, the rest the
+/// new values of `columns`. Both engines name a VALUES list's columns `column1…N`.
+async fn update_rows(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    table: &str,
+    key: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    let width = columns.len() + 1;
+    let per_chunk = (30_000 / width).max(1);
+    let set = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = v.column{}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
+        let mut values = String::new();
+        let mut n = 0;
+        for (r, _) in chunk.iter().enumerate() {
+            if r > 0 {
+                values.push(',');
+            }
+            values.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    values.push(',');
+                }
+                n += 1;
+                match backend {
+                    Backend::Sqlite => values.push('?'),
+                    Backend::Postgres => values.push_str(&format!("${n}")),
+                }
+            }
+            values.push(')');
+        }
+        let sql = format!(
+            "UPDATE {table} SET {set} FROM (VALUES {values}) AS v WHERE {table}.{key} = v.column1"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            for value in row {
+                query = match value {
+                    Val::I(v) => query.bind(v),
+                    Val::F(v) => query.bind(v),
+                    Val::S(v) => query.bind(v),
+                };
+            }
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// `insert_rows` with a conflict clause after the values.

@@ -324,13 +324,13 @@ async fn two_instances_on_one_postgres_fire_each_step_exactly_once() {
         )
         .await;
     assert_eq!(pool.body["total"], 40);
+    // Three clocks went red in the same sweep: one entry, put there once.
     assert!(
         pool.body["items"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|i| i["times"] == 3),
-        "three clocks went red"
+            .all(|i| i["times"] == 1)
     );
 }
 
