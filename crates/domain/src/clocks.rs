@@ -373,6 +373,9 @@ pub struct Env<'a> {
     pub urgency: Urgency,
     /// Share of closed cases drawn for a quality callback, in per mille.
     pub sample_per_mille: u32,
+    /// The deployment's secret for the sampling draw, so units cannot tell in advance
+    /// which of their cases will be checked (the code that draws is public).
+    pub sample_salt: &'a str,
     /// The request's serial, which seeds the sampling draw.
     pub serial: &'a str,
 }
@@ -405,11 +408,12 @@ impl<'a> Env<'a> {
     }
 }
 
-/// Whether a closed case is drawn for a quality callback: a stable draw from the serial
-/// (the same case is always drawn or not, on every instance and on replay).
-pub fn drawn_for_sampling(serial: &str, per_mille: u32) -> bool {
+/// Whether a closed case is drawn for a quality callback: a stable draw from the serial and
+/// the deployment's secret salt (the same case is always drawn or not, on every instance
+/// and on replay, and nobody without the salt can predict it).
+pub fn drawn_for_sampling(serial: &str, salt: &str, per_mille: u32) -> bool {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("sample:{serial}").as_bytes());
+    let digest = Sha256::digest(format!("sample:{salt}:{serial}").as_bytes());
     let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 1000;
     n < per_mille
 }
@@ -694,7 +698,7 @@ pub fn plan(before: &Case, decision: &mut Decision, open: &[Clock], env: &Env<'_
     }
     if decision.case.state == State::Closed
         && before.state != State::Closed
-        && drawn_for_sampling(env.serial, env.sample_per_mille)
+        && drawn_for_sampling(env.serial, env.sample_salt, env.sample_per_mille)
     {
         working.effects.sample_drawn = decision.events.last().map(|e| e.at);
     }

@@ -865,6 +865,7 @@ struct SimEnv<'a> {
     calendars: &'a Calendars,
     supervisors: Vec<(UserId, i64)>,
     sample_per_mille: u32,
+    sample_salt: String,
 }
 
 /// One case being lived through; it stops at `limit` (now), so nothing happens in the future.
@@ -951,6 +952,7 @@ impl Sim<'_, '_> {
                     categories: &self.categories,
                     urgency: self.urgency,
                     sample_per_mille: self.env.sample_per_mille,
+                    sample_salt: &self.env.sample_salt,
                     serial: &self.serial,
                 };
                 let running = self.running();
@@ -1033,6 +1035,7 @@ pub async fn generate_history(
         calendars: &calendars,
         supervisors,
         sample_per_mille: civicgrid_domain::appraisal::Config::default().sample_per_mille,
+        sample_salt: crate::state::ensure_sample_salt(store.as_ref()).await?,
     };
     let mut written = 0;
     let mut batch = Vec::with_capacity(2000);

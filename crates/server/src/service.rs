@@ -242,6 +242,7 @@ pub fn plan_effects(reference: &Reference, loaded: &Loaded, decision: &mut Decis
         categories: &categories,
         urgency: row.urgency,
         sample_per_mille: reference.appraisal.sample_per_mille,
+        sample_salt: &reference.sample_salt,
         serial: &row.serial,
     };
     clocks::plan(&row.case, decision, &loaded.clocks, &env);
@@ -394,10 +395,19 @@ pub async fn view(
     } else {
         Vec::new()
     };
-    let attachments = state
-        .store
-        .attachments(row.id)
-        .await?
+    let pool_filter = civicgrid_store::PoolFilter {
+        request: Some(row.id),
+        limit: 1,
+        ..Default::default()
+    };
+    // Independent reads: the reader pool answers them side by side.
+    let (attachments, all_clocks, pool, notices) = tokio::try_join!(
+        state.store.attachments(row.id),
+        state.store.clocks(row.id),
+        state.store.supervision_pool(&pool_filter, &Visibility::All),
+        state.store.notices_of(row.id),
+    )?;
+    let attachments = attachments
         .into_iter()
         .map(|a| AttachmentOut {
             id: a.id,
@@ -407,37 +417,18 @@ pub async fn view(
         })
         .collect();
     let now = state.now();
-    let all_clocks = state.store.clocks(row.id).await?;
     let band = clocks::worst_band(&all_clocks, now).map(|b| b.as_str().to_owned());
     let clocks_out = all_clocks
         .iter()
         .map(|c| clock_out(&reference, c, now))
         .collect();
-    let pool_filter = civicgrid_store::PoolFilter {
-        request: Some(row.id),
-        limit: 1,
-        ..Default::default()
-    };
-    let supervision = state
-        .store
-        .supervision_pool(&pool_filter, &Visibility::All)
-        .await?
-        .0
-        .into_iter()
-        .next()
-        .map(|p| SupervisionOut {
-            owner: p.owner_username,
-            since: p.since,
-            stage: p.stage,
-            times: p.times,
-        });
-    let notices = state
-        .store
-        .notices_of(row.id)
-        .await?
-        .iter()
-        .map(|n| notice_out(org, n))
-        .collect();
+    let supervision = pool.0.into_iter().next().map(|p| SupervisionOut {
+        owner: p.owner_username,
+        since: p.since,
+        stage: p.stage,
+        times: p.times,
+    });
+    let notices = notices.iter().map(|n| notice_out(org, n)).collect();
     let awaiting_dispatch = matches!(row.case.state, State::Received | State::Returned);
     let proposal = awaiting_dispatch
         .then(|| propose(&reference, row.category, row.area))

@@ -114,6 +114,8 @@ pub struct Reference {
     /// The district calendar: the shipped official days plus those added by administrators.
     pub calendars: Calendars,
     pub appraisal: AppraisalConfig,
+    /// See `ensure_sample_salt`.
+    pub sample_salt: String,
 }
 
 impl Default for Reference {
@@ -127,6 +129,7 @@ impl Default for Reference {
             policies: Vec::new(),
             calendars: Calendars::new(Calendar::official()),
             appraisal: AppraisalConfig::default(),
+            sample_salt: String::new(),
         }
     }
 }
@@ -149,6 +152,19 @@ impl Reference {
         }
         chain
     }
+}
+
+/// The settings key of the deployment's secret salt for drawing sampled callbacks.
+pub const SAMPLE_SALT_SETTING: &str = "sample_salt";
+
+/// The deployment's sampling salt, made (random) and stored on first use.
+pub async fn ensure_sample_salt(store: &dyn civicgrid_store::Store) -> ApiResult<String> {
+    if let Some(salt) = store.get_setting(SAMPLE_SALT_SETTING).await? {
+        return Ok(salt);
+    }
+    Ok(store
+        .init_setting(SAMPLE_SALT_SETTING, &crate::auth::new_token())
+        .await?)
 }
 
 /// The settings key of the appraisal configuration (JSON of `api::AppraisalConfig`).
@@ -242,6 +258,7 @@ impl AppState {
         let calendars = Calendars::new(calendar_with(&self.store.official_days().await?));
         let appraisal =
             appraisal_from_setting(self.store.get_setting(APPRAISAL_SETTING).await?.as_deref());
+        let sample_salt = ensure_sample_salt(self.store.as_ref()).await?;
         let fresh = Arc::new(Reference {
             org: Arc::new(org),
             categories,
@@ -251,6 +268,7 @@ impl AppState {
             policies,
             calendars,
             appraisal,
+            sample_salt,
         });
         let mut slot = self
             .reference

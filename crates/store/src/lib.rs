@@ -559,6 +559,9 @@ pub trait Store: Send + Sync {
     async fn verify_chains(&self) -> Result<ChainCheck>;
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;
     async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// Stores `value` under `key` unless a value is there already; returns the value that
+    /// is stored (the first writer wins, also between instances starting together).
+    async fn init_setting(&self, key: &str, value: &str) -> Result<String>;
 }
 
 /// Opens the database named by `url` (`sqlite:PATH` or `postgres://…`), creating a SQLite

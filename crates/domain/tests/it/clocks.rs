@@ -85,6 +85,7 @@ impl World {
             categories: &[],
             urgency: Urgency::Normal,
             sample_per_mille: per_mille,
+            sample_salt: "salt",
             serial: "20260921000001",
         }
     }
@@ -496,22 +497,32 @@ fn sampling_draws_a_stable_share_of_closed_cases() {
     let serials: Vec<String> = (1..=20_000).map(|n| format!("20260921{n:06}")).collect();
     let drawn = serials
         .iter()
-        .filter(|s| clocks::drawn_for_sampling(s, 50))
+        .filter(|s| clocks::drawn_for_sampling(s, "salt", 50))
         .count();
     assert!((800..1200).contains(&drawn), "about 5%: {drawn}");
-    assert!(
-        serials
-            .iter()
-            .all(|s| { clocks::drawn_for_sampling(s, 50) == clocks::drawn_for_sampling(s, 50) })
-    );
+    assert!(serials.iter().all(|s| {
+        clocks::drawn_for_sampling(s, "salt", 50) == clocks::drawn_for_sampling(s, "salt", 50)
+    }));
     assert_eq!(
         serials
             .iter()
-            .filter(|s| clocks::drawn_for_sampling(s, 1000))
+            .filter(|s| clocks::drawn_for_sampling(s, "salt", 1000))
             .count(),
         20_000
     );
-    assert!(!serials.iter().any(|s| clocks::drawn_for_sampling(s, 0)));
+    assert!(
+        !serials
+            .iter()
+            .any(|s| clocks::drawn_for_sampling(s, "salt", 0))
+    );
+    // Another deployment's salt draws other cases.
+    let same = serials
+        .iter()
+        .filter(|s| {
+            clocks::drawn_for_sampling(s, "salt", 50) && clocks::drawn_for_sampling(s, "other", 50)
+        })
+        .count();
+    assert!(same < drawn / 4, "{same} of {drawn} drawn under both salts");
 }
 
 #[test]
