@@ -969,11 +969,21 @@ pub async fn track(
     }
     let reference = state.reference();
     let row = &loaded.row;
+    // Supervision inside the government (reminders, urgings, accountability findings,
+    // quality checks) is not part of the citizen's timeline; the moves of the case are.
+    const INTERNAL: &[&str] = &[
+        "remind",
+        "urge",
+        "supervise",
+        "hold_accountable",
+        "quality_callback",
+    ];
     let timeline = state
         .store
         .events(row.id)
         .await?
         .into_iter()
+        .filter(|e| !INTERNAL.contains(&e.kind.as_str()))
         .map(|e| civicgrid_api::TrackStep {
             kind: e.kind,
             at: e.at,

@@ -246,6 +246,26 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
                 .unwrap()
                 .starts_with("round_the_clock@")
         );
+        // The citizen's timeline shows the case's moves, not the supervision inside.
+        let code = app
+            .state
+            .store
+            .get_request(&serial)
+            .await
+            .unwrap()
+            .unwrap()
+            .row
+            .verify_code;
+        let tracked = app
+            .get(None, &format!("/api/v1/track?serial={serial}&code={code}"))
+            .await;
+        let steps: Vec<&str> = tracked.body["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["received", "dispatch", "accept", "resolve"]);
         // Every ladder step of every stage happened at most once.
         let events = app
             .get(
