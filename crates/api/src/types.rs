@@ -379,9 +379,10 @@ pub struct SampleQuery {
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 pub struct StatsQuery {
-    /// First day, `YYYY-MM-DD` (district time), inclusive. Default: 30 days before `to`.
+    /// First day, `YYYY-MM-DD` (district time) or an RFC 3339 instant (its day),
+    /// inclusive. Default: 29 days before `to`.
     pub from: Option<String>,
-    /// Last day, inclusive. Default: today.
+    /// Last day, inclusive, in the same forms. Default: today.
     pub to: Option<String>,
     /// Only units of this kind (`department`, `street`, `utility` …).
     pub kind: Option<String>,
@@ -476,13 +477,6 @@ pub struct AddedOfficialDays {
     pub added: usize,
     pub calendar: String,
     pub covered_until: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct SweepOut {
-    pub requests: usize,
-    pub events: usize,
-    pub skipped: usize,
 }
 
 /// The answer to a successful intake: the serial to read back and the code for tracking.

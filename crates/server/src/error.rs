@@ -200,3 +200,41 @@ fn extract_quoted(message: &str) -> Option<String> {
     let end = message[start..].find('`')? + start;
     Some(message[start..end].to_owned())
 }
+
+/// Query parameters whose errors name the parameter: a mistyped one (`page=x`) or a missing
+/// one is `invalid_query` with its name, in the one error shape (axum's own `Query` answers
+/// plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(value) => Ok(ApiQuery(value)),
+            Err(error) => {
+                let path = error.path().to_string();
+                let message = error.into_inner().to_string();
+                let missing = message
+                    .starts_with("missing field")
+                    .then(|| extract_quoted(&message))
+                    .flatten();
+                let field = match (path.as_str(), missing) {
+                    (_, Some(name)) => name,
+                    (".", None) => "query".into(),
+                    (_, None) => path,
+                };
+                Err(ApiError::query(field, message))
+            }
+        }
+    }
+}

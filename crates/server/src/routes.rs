@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
 use crate::auth::{self, Auth};
-use crate::error::{ApiError, ApiJson, ApiResult, parse_json};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, parse_json};
 use crate::service;
 use crate::state::AppState;
 
@@ -268,7 +268,7 @@ async fn login(
 async fn list_units(
     State(state): AppStateRef,
     Auth(_): Auth,
-    Query(query): Query<UnitQuery>,
+    ApiQuery(query): ApiQuery<UnitQuery>,
 ) -> ApiResult<Json<Page<UnitOut>>> {
     let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
     let kind = query
@@ -555,7 +555,7 @@ struct PageQuery {
 async fn list_users(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<UserOut>>> {
     require_admin(&principal)?;
     let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
@@ -648,7 +648,7 @@ async fn create_request(
 async fn list_requests(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Query(query): Query<RequestQuery>,
+    ApiQuery(query): ApiQuery<RequestQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
     Ok(Json(service::list(&state, &principal, &query).await?))
 }
@@ -934,7 +934,7 @@ fn parse_policy(
     responses((status = 200, body = DeadlineOut), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn calendar_deadline(
     State(state): AppStateRef,
-    Query(query): Query<DeadlineQuery>,
+    ApiQuery(query): ApiQuery<DeadlineQuery>,
 ) -> ApiResult<Json<DeadlineOut>> {
     let from = chrono::DateTime::parse_from_rfc3339(query.from.trim())
         .map_err(|_| {
@@ -992,7 +992,7 @@ async fn calendar_deadline(
     responses((status = 200, body = TrackOut), (status = 404, body = ErrorBody)))]
 async fn track(
     State(state): AppStateRef,
-    Query(query): Query<TrackQuery>,
+    ApiQuery(query): ApiQuery<TrackQuery>,
 ) -> ApiResult<Json<TrackOut>> {
     Ok(Json(
         service::track(&state, &query.serial, &query.code).await?,
@@ -1070,7 +1070,7 @@ fn require_role(principal: &Principal, roles: &[Role], what: &str) -> ApiResult<
 async fn supervision_pool(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Query(query): Query<PoolQuery>,
+    ApiQuery(query): ApiQuery<PoolQuery>,
 ) -> ApiResult<Json<Page<PoolItemOut>>> {
     require_role(
         &principal,
@@ -1126,7 +1126,7 @@ async fn supervision_pool(
 async fn supervision_samples(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Query(query): Query<SampleQuery>,
+    ApiQuery(query): ApiQuery<SampleQuery>,
 ) -> ApiResult<Json<Page<SampleOut>>> {
     require_role(&principal, &[Role::Supervisor], "sampled callbacks")?;
     let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
@@ -1164,7 +1164,7 @@ async fn supervision_samples(
 async fn list_notices(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Query(query): Query<NoticeQuery>,
+    ApiQuery(query): ApiQuery<NoticeQuery>,
 ) -> ApiResult<Json<Page<NoticeOut>>> {
     let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
     if let Some(kind) = &query.kind
@@ -1212,7 +1212,7 @@ async fn list_notices(
 async fn unit_stats(
     State(state): AppStateRef,
     Auth(_): Auth,
-    Query(query): Query<StatsQuery>,
+    ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<StatsOut>> {
     let (from, to) = crate::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
     let kind = query
@@ -1233,7 +1233,7 @@ async fn unit_stats_cases(
     State(state): AppStateRef,
     Auth(principal): Auth,
     Path(unit): Path<i64>,
-    Query(query): Query<DrillQuery>,
+    ApiQuery(query): ApiQuery<DrillQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
     let (from, to) = crate::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
     let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
@@ -1291,7 +1291,7 @@ async fn put_appraisal(
     responses((status = 200, body = Vec<OfficialDayOut>)))]
 async fn official_days(
     State(state): AppStateRef,
-    Query(query): Query<OfficialDayQuery>,
+    ApiQuery(query): ApiQuery<OfficialDayQuery>,
 ) -> ApiResult<Json<Vec<OfficialDayOut>>> {
     use chrono::Datelike;
     use civicgrid_domain::calendar::{Calendar, Official};

@@ -21,9 +21,15 @@ use crate::state::AppState;
 /// The longest period a statistics query may cover.
 const MAX_DAYS: i64 = 3660;
 
+/// A day as `YYYY-MM-DD`, or an RFC 3339 instant taken as its day in district time.
 fn parse_day(field: &str, raw: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::query(field, "must be a date, YYYY-MM-DD"))
+    let raw = raw.trim();
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| {
+            chrono::DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&district_offset()).date_naive())
+        })
+        .map_err(|_| ApiError::query(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant"))
 }
 
 /// A period of whole local days: `to` defaults to today, `from` to 29 days before `to`.

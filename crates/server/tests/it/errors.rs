@@ -202,7 +202,26 @@ async fn bad_actions_queries_and_logins_are_client_errors() {
             .get(Some(&dispatcher), &format!("/api/v1/requests?{query}"))
             .await;
         assert!((400..500).contains(&r.status), "{query}: {}", r.status);
+        let name = query.split('=').next().unwrap();
+        assert!(
+            r.body["error"]["fields"].get(name).is_some(),
+            "{query} names `{name}` in the one error shape: {}",
+            r.body
+        );
     }
+    // A missing required parameter is named too.
+    let r = app
+        .get(Some(&dispatcher), "/api/v1/track?serial=20260921000001")
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+    assert!(
+        r.body["error"]["fields"].get("code").is_some(),
+        "{}",
+        r.body
+    );
     let r = app
         .post(
             None,

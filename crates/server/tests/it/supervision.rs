@@ -707,6 +707,16 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
                 .status,
             400
         );
+        let same = app
+            .get(
+                Some(&leader),
+                "/api/v1/stats/units?from=2026-09-01T00:00:00%2B08:00&to=2026-09-30T12:00:00Z",
+            )
+            .await;
+        assert_eq!(
+            same.body["units"], stats.body["units"],
+            "instants count as their district days"
+        );
         let r = app
             .get(Some(&leader), "/api/v1/stats/units?from=2026-13-01")
             .await;
