@@ -2,7 +2,7 @@
 //! facts (see `clocks::Fact`), a weighted composite score and a ranking that ignores units
 //! below a minimum sample. The formulas' inputs are named facts; the weights, the minimum
 //! sample, the credit given to "basically satisfied" and the penalty per accountability
-//! record are configuration.
+//! record (per 100 dispatched requests) are configuration.
 //!
 //! The resolution rate comes from the citizen's word at callback (`citizen_resolved`),
 //! never from the outcome the unit reported.
@@ -88,7 +88,8 @@ pub struct Config {
     pub min_sample: i64,
     /// How much a "basically satisfied" rating counts towards satisfaction (0–1).
     pub basically_satisfied_credit: f64,
-    /// Points taken off the composite score per accountability record.
+    /// Points taken off the composite score per accountability record per 100 requests
+    /// dispatched to the unit (so a large unit is not punished for its size).
     pub accountability_penalty: f64,
     /// Share of closed cases drawn for a quality callback, in per mille.
     pub sample_per_mille: u32,
@@ -248,8 +249,9 @@ pub fn score(counts: &BTreeMap<UnitId, BTreeMap<String, i64>>, config: &Config) 
                 }
             }
             let score = (sample >= config.min_sample && weight_sum > 0.0).then(|| {
-                let raw = 100.0 * weighted / weight_sum
-                    - config.accountability_penalty * accountable as f64;
+                let per_hundred = accountable as f64 * 100.0 / sample.max(1) as f64;
+                let raw =
+                    100.0 * weighted / weight_sum - config.accountability_penalty * per_hundred;
                 (raw.max(0.0) * 10.0).round() / 10.0
             });
             UnitScore {

@@ -577,12 +577,13 @@ fn appraisal_ranks_units_above_the_minimum_sample_by_their_weighted_rates() {
     assert!((rate(best, "satisfaction").unwrap() - 0.98).abs() < 1e-9);
     assert_eq!(rate(&scores[1], "return"), Some(0.25));
     assert_eq!(scores[2].score, None, "3 is below the minimum sample of 10");
-    // Two accountability records cost the second unit four points.
+    // Two accountability records in 20 dispatched requests are 10 per hundred: at 2 points
+    // each, the second unit loses 20 points.
     let without_penalty = Config {
         accountability_penalty: 0.0,
         ..Config::default()
     };
     let unpenalised = appraisal::score(&counts, &without_penalty);
     let diff = unpenalised[1].score.unwrap() - scores[1].score.unwrap();
-    assert!((diff - 4.0).abs() < 0.11, "{diff}");
+    assert!((diff - 20.0).abs() < 0.11, "{diff}");
 }
