@@ -842,6 +842,23 @@ async fn update_policy(
 ) -> ApiResult<Json<PolicyOut>> {
     require_admin(&principal)?;
     let new = parse_policy(&state, &principal, body)?;
+    let was_default = state
+        .reference()
+        .policies
+        .iter()
+        .any(|p| p.id == id && p.matches == civicgrid_domain::deadline::Match::default());
+    let defaults = state
+        .reference()
+        .policies
+        .iter()
+        .filter(|p| p.matches == civicgrid_domain::deadline::Match::default())
+        .count();
+    if was_default && defaults == 1 && new.matches != civicgrid_domain::deadline::Match::default() {
+        return Err(ApiError::field(
+            "match",
+            "this is the default policy: it keeps matching every request (create another policy for the narrower match)",
+        ));
+    }
     let policy = state
         .store
         .supersede_policy(id, new, state.now())
@@ -907,6 +924,7 @@ fn parse_policy(
             "set a limit for at least one stage",
         ));
     }
+
     let thresholds = match body.bands {
         Some(b) => Thresholds::parse(b.yellow, b.orange)?,
         None => Thresholds::default(),
@@ -918,6 +936,13 @@ fn parse_policy(
         )?,
         None => civicgrid_domain::deadline::DEFAULT_ACCOUNTABLE_AFTER,
     };
+    // A policy that matches everything is the default the others fall back to.
+    if matches == Match::default() && limits.len() < 4 {
+        return Err(ApiError::field(
+            "limits",
+            "a policy without `match` is the default and sets accept, respond, resolve and callback",
+        ));
+    }
     let new = civicgrid_store::NewPolicy {
         name,
         matches,

@@ -218,6 +218,31 @@ async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
             (r.status, r.body["error"]["fields"]["limits"].is_string()),
             (422, true)
         );
+        // The default keeps matching everything and keeps every stage.
+        let narrowed = json!({"name": "x", "match": {"kind": "help"}, "limits": edited["limits"]});
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                &format!("/api/v1/policies/{new_id}"),
+                Some(narrowed),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["error"]["fields"]["match"].is_string()),
+            (422, true),
+            "{}",
+            r.body
+        );
+        let partial =
+            json!({"name": "x", "limits": {"resolve": {"amount": 3, "unit": "working_days"}}});
+        let r = app.post(Some(&admin), "/api/v1/policies", partial).await;
+        assert_eq!(
+            (r.status, r.body["error"]["fields"]["limits"].is_string()),
+            (422, true),
+            "{}",
+            r.body
+        );
         // The first request keeps the clocks it started under; a new one uses the edit.
         let second = app.intake(&operator, crate::helpers::complaint()).await;
         app.act(
