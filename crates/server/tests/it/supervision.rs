@@ -870,3 +870,36 @@ async fn administrators_add_next_years_official_days() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_sweeper_takes_steps_on_its_own() {
+    let app = TestApp::start(&civicgrid_store::testing::sqlite_url()).await;
+    let operator = app.login("operator").await;
+    let dispatcher = app.login("dispatcher").await;
+    let serial = app.intake(&operator, complaint()).await;
+    app.act(
+        &dispatcher,
+        &serial,
+        "dispatch",
+        json!({"unit": app.units.dept.0}),
+    )
+    .await;
+    app.clock.set(beijing(9, 22, 10, 0));
+    let task = civicgrid::sweeper::spawn(app.state.clone(), std::time::Duration::from_millis(50));
+    // Wait for the event itself (bounded), not for a fixed time.
+    let operator = app.login("operator").await;
+    let mut steps = Vec::new();
+    for _ in 0..200 {
+        steps = ladder(&app, &operator, &serial, "accept").await;
+        if !steps.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    task.abort();
+    assert_eq!(
+        steps,
+        ["remind"],
+        "yellow at 09:42 was taken by the background sweep"
+    );
+}
