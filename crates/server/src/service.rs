@@ -245,7 +245,7 @@ pub fn plan_effects(reference: &Reference, loaded: &Loaded, decision: &mut Decis
         sample_salt: &reference.sample_salt,
         serial: &row.serial,
     };
-    clocks::plan(&row.case, decision, &loaded.clocks, &env);
+    clocks::plan(&row.case, decision, &loaded.running_clocks(), &env);
 }
 
 fn clock_out(reference: &Reference, clock: &Clock, now: Instant) -> ClockOut {
@@ -401,12 +401,12 @@ pub async fn view(
         ..Default::default()
     };
     // Independent reads: the reader pool answers them side by side.
-    let (attachments, all_clocks, pool, notices) = tokio::try_join!(
+    let (attachments, pool, notices) = tokio::try_join!(
         state.store.attachments(row.id),
-        state.store.clocks(row.id),
         state.store.supervision_pool(&pool_filter, &Visibility::All),
         state.store.notices_of(row.id),
     )?;
+    let all_clocks = &loaded.clocks;
     let attachments = attachments
         .into_iter()
         .map(|a| AttachmentOut {
@@ -417,7 +417,7 @@ pub async fn view(
         })
         .collect();
     let now = state.now();
-    let band = clocks::worst_band(&all_clocks, now).map(|b| b.as_str().to_owned());
+    let band = clocks::worst_band(all_clocks, now).map(|b| b.as_str().to_owned());
     let clocks_out = all_clocks
         .iter()
         .map(|c| clock_out(&reference, c, now))

@@ -257,14 +257,25 @@ pub struct ListFilter {
 }
 
 /// What a transition's closure sees: the stored request, the units tied to it and its
-/// running deadline clocks.
+/// deadline clocks.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub row: RequestRow,
     /// Every unit that has handled it (current and former).
     pub handlers: Vec<UnitId>,
-    /// Clocks not stopped yet (running or paused), oldest first.
+    /// Every clock, running, paused and stopped, oldest first.
     pub clocks: Vec<Clock>,
+}
+
+impl Loaded {
+    /// The clocks not stopped yet (running or paused).
+    pub fn running_clocks(&self) -> Vec<Clock> {
+        self.clocks
+            .iter()
+            .filter(|c| c.is_running())
+            .cloned()
+            .collect()
+    }
 }
 
 /// The decision a transition closure returns; the store persists it atomically.
@@ -499,8 +510,6 @@ pub trait Store: Send + Sync {
     async fn audit(&self, entries: Vec<AuditEntry>) -> Result<()>;
     async fn audit_log(&self, offset: i64, limit: i64) -> Result<(Vec<AuditEntry>, i64)>;
 
-    /// Every clock of a request, running and stopped, oldest first.
-    async fn clocks(&self, id: RequestId) -> Result<Vec<Clock>>;
     /// The running clocks of several requests (for list pages).
     async fn running_clocks(&self, ids: &[RequestId]) -> Result<Vec<(RequestId, Clock)>>;
     /// Handles every clock due by `now`: per request, inside one write transaction that

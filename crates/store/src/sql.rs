@@ -893,7 +893,7 @@ impl Inner {
         };
         let row = request_from_row(&row)?;
         let handlers = handlers_of(&mut **tx, row.id).await?;
-        let clocks = running_clocks_of(&mut **tx, row.id).await?;
+        let clocks = clocks_of(&mut **tx, row.id).await?;
         Ok(Some(Loaded {
             row,
             handlers,
@@ -1033,7 +1033,7 @@ impl Inner {
             next.event_count = count;
             next.last_hash = last;
             next.updated_at = now;
-            let mut clocks: Vec<Clock> = loaded
+            let clocks: Vec<Clock> = loaded
                 .clocks
                 .iter()
                 .map(|c| {
@@ -1046,7 +1046,6 @@ impl Inner {
                 })
                 .chain(effects.clocks.iter().filter(|c| c.id == 0).cloned())
                 .collect();
-            clocks.retain(Clock::is_running);
             out.push(Loaded {
                 row: next,
                 handlers,
@@ -1121,7 +1120,7 @@ impl Inner {
         .fetch_all(&mut **tx)
         .await?;
         let clock_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id IN ({list}) AND c.stopped_at IS NULL ORDER BY c.id"
+            "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id IN ({list}) ORDER BY c.id"
         )))
         .fetch_all(&mut **tx)
         .await?;
@@ -1406,12 +1405,13 @@ where
     Ok(ids.into_iter().map(UnitId).collect())
 }
 
-async fn running_clocks_of<'e, E>(executor: E, id: RequestId) -> Result<Vec<Clock>>
+/// Every clock of a request, running and stopped, oldest first.
+async fn clocks_of<'e, E>(executor: E, id: RequestId) -> Result<Vec<Clock>>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id = $1 AND c.stopped_at IS NULL ORDER BY c.id"
+        "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id = $1 ORDER BY c.id"
     )))
     .bind(id.0)
     .fetch_all(executor)
@@ -2281,8 +2281,10 @@ impl Store for SqlStore {
             return Ok(None);
         };
         let row = request_from_row(&row)?;
-        let handlers = handlers_of(&self.inner.read, row.id).await?;
-        let clocks = running_clocks_of(&self.inner.read, row.id).await?;
+        let (handlers, clocks) = tokio::try_join!(
+            handlers_of(&self.inner.read, row.id),
+            clocks_of(&self.inner.read, row.id)
+        )?;
         Ok(Some(Loaded {
             row,
             handlers,
@@ -2553,16 +2555,6 @@ impl Store for SqlStore {
         Ok((entries, total))
     }
 
-    async fn clocks(&self, id: RequestId) -> Result<Vec<Clock>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CLOCK_COLUMNS} FROM clocks c WHERE c.request_id = $1 ORDER BY c.id"
-        )))
-        .bind(id.0)
-        .fetch_all(&self.inner.read)
-        .await?;
-        rows.iter().map(clock_from_row).collect()
-    }
-
     async fn running_clocks(&self, ids: &[RequestId]) -> Result<Vec<(RequestId, Clock)>> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -2747,11 +2739,16 @@ impl Store for SqlStore {
         } else {
             format!(" WHERE {}", clauses.join(" AND "))
         };
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM supervision s JOIN requests r ON r.id = s.request_id{where_sql}"
-        )))
-        .fetch_one(&self.inner.read)
-        .await?;
+        // One request's entry (a detail view) needs no count.
+        let total: i64 = if filter.request.is_some() {
+            -1
+        } else {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM supervision s JOIN requests r ON r.id = s.request_id{where_sql}"
+            )))
+            .fetch_one(&self.inner.read)
+            .await?
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REQUEST_COLUMNS}, s.owner_id, u.username AS owner_username, s.stage AS pool_stage, \
              s.unit_id AS pool_unit, s.reason AS pool_reason, s.since, s.closed_at, s.times \
@@ -2780,7 +2777,8 @@ impl Store for SqlStore {
                     times: r.try_get("times")?,
                 })
             })
-            .collect::<Result<_>>()?;
+            .collect::<Result<Vec<PoolRow>>>()?;
+        let total = if total < 0 { rows.len() as i64 } else { total };
         Ok((rows, total))
     }
 
