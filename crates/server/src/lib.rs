@@ -16,3 +16,4 @@ pub mod state;
 pub mod stats;
 pub mod sweeper;
 pub mod telemetry;
+pub mod throttle;

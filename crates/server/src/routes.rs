@@ -233,12 +233,23 @@ fn user_out(user: &UserRow) -> UserOut {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(
     State(state): AppStateRef,
+    extensions: axum::http::Extensions,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let user = state.store.find_user(body.username.trim()).await?;
+    use crate::throttle::{LOGIN_FAILURES_PER_USER, LOGIN_PER_CLIENT, client_key};
+    let now = state.now();
+    let username = body.username.trim().to_owned();
+    state
+        .throttle
+        .hit(&LOGIN_PER_CLIENT, &client_key(&extensions), now)?;
+    // A username with too many failures is locked for the window, right password or not.
+    state
+        .throttle
+        .check(&LOGIN_FAILURES_PER_USER, &username, now)?;
+    let user = state.store.find_user(&username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not tell.
     let hash = user
         .as_ref()
@@ -247,10 +258,14 @@ async fn login(
     let ok = auth::verify_password_blocking(body.password, hash).await;
     let user = match (ok, user) {
         (true, Some(user)) => user,
-        _ => return Err(ApiError::new(ErrorCode::InvalidCredentials)),
+        _ => {
+            state
+                .throttle
+                .record(&LOGIN_FAILURES_PER_USER, &username, now)?;
+            return Err(ApiError::new(ErrorCode::InvalidCredentials));
+        }
     };
     let token = auth::new_token();
-    let now = state.now();
     let expires = now + chrono::Duration::hours(state.session_hours);
     state
         .store
@@ -1014,14 +1029,33 @@ async fn calendar_deadline(
 
 /// Public: no sign-in. What a citizen sees of their own request.
 #[utoipa::path(get, path = "/api/v1/track", params(TrackQuery),
-    responses((status = 200, body = TrackOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TrackOut), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn track(
     State(state): AppStateRef,
+    extensions: axum::http::Extensions,
     ApiQuery(query): ApiQuery<TrackQuery>,
 ) -> ApiResult<Json<TrackOut>> {
-    Ok(Json(
-        service::track(&state, &query.serial, &query.code).await?,
-    ))
+    use crate::throttle::{TRACK_FAILURES_PER_SERIAL, TRACK_PER_CLIENT, client_key};
+    let now = state.now();
+    let serial = query.serial.trim().to_owned();
+    state
+        .throttle
+        .hit(&TRACK_PER_CLIENT, &client_key(&extensions), now)?;
+    // A serial with too many wrong codes is locked for the window, right code or not.
+    state
+        .throttle
+        .check(&TRACK_FAILURES_PER_SERIAL, &serial, now)?;
+    match service::track(&state, &serial, &query.code).await {
+        Ok(found) => Ok(Json(found)),
+        Err(error) => {
+            if error.code == ErrorCode::RequestNotFound {
+                state
+                    .throttle
+                    .record(&TRACK_FAILURES_PER_SERIAL, &serial, now)?;
+            }
+            Err(error)
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/verify-chain", security(("bearer" = [])),

@@ -213,6 +213,8 @@ pub struct AppState {
     /// How long a login token stays valid.
     pub session_hours: i64,
     pub sessions: crate::auth::SessionCache,
+    /// Limits on sign-in and public tracking attempts.
+    pub throttle: crate::throttle::Throttle,
 }
 
 impl AppState {
@@ -223,6 +225,7 @@ impl AppState {
             reference: RwLock::new(Arc::default()),
             session_hours: 12,
             sessions: Default::default(),
+            throttle: Default::default(),
         });
         state.reload().await?;
         Ok(state)

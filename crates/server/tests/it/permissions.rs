@@ -331,3 +331,80 @@ async fn sessions_expire() {
         (401, Some("unauthenticated"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_passwords_and_tracking_codes_is_throttled() {
+    let app = TestApp::start(&civicgrid_store::testing::sqlite_url()).await;
+    // Ten wrong passwords lock the username for 15 minutes, right password or not.
+    for _ in 0..10 {
+        let r = app
+            .post(
+                None,
+                "/api/v1/auth/login",
+                json!({"username": "operator", "password": "guess-guess"}),
+            )
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    let right = json!({"username": "operator", "password": crate::helpers::PASSWORD});
+    let r = app.post(None, "/api/v1/auth/login", right.clone()).await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{}",
+        r.body
+    );
+    // Other accounts are not affected.
+    app.login("dispatcher").await;
+    app.clock.advance(chrono::Duration::minutes(15));
+    assert_eq!(
+        app.post(None, "/api/v1/auth/login", right).await.status,
+        200
+    );
+
+    // Ten wrong codes lock a serial's public tracking for an hour.
+    let operator = app.login("operator").await;
+    let serial = app.intake(&operator, complaint()).await;
+    let code = app
+        .state
+        .store
+        .get_request(&serial)
+        .await
+        .unwrap()
+        .unwrap()
+        .row
+        .verify_code;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..10 {
+        let r = app
+            .get(None, &format!("/api/v1/track?serial={serial}&code={wrong}"))
+            .await;
+        assert_eq!(r.status, 404);
+    }
+    let r = app
+        .get(None, &format!("/api/v1/track?serial={serial}&code={code}"))
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    app.clock.advance(chrono::Duration::minutes(60));
+    let r = app
+        .get(None, &format!("/api/v1/track?serial={serial}&code={code}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // One client may look up at most 120 serials a minute.
+    let mut statuses = Vec::new();
+    for n in 0..121 {
+        let r = app
+            .get(
+                None,
+                &format!("/api/v1/track?serial=20260921{:06}&code=000000", 500 + n),
+            )
+            .await;
+        statuses.push(r.status);
+    }
+    assert!(statuses[..119].iter().all(|s| *s == 404), "{statuses:?}");
+    assert_eq!(statuses[120], 429);
+}
