@@ -13,14 +13,16 @@ use crate::error::Invalid;
 use crate::ids::UnitId;
 
 /// How one rate is formed from facts: numerator facts over numerator plus complement facts
-/// (or over `base` facts when the rate is a share of another count).
+/// (or over `base` facts when the rate is a share of another count). The on-time rates
+/// count as late both the clocks that stopped late and those still overdue at the end of
+/// the period (`{stage}_overdue`), so sitting on an overdue case never helps a unit.
 pub struct RateDef {
     pub name: &'static str,
     /// The facts that count for the numerator.
     pub numerator: &'static str,
-    /// The facts that make up the rest of the denominator (numerator + complement), or
-    /// `None` when the denominator is `base`.
-    pub complement: Option<&'static str>,
+    /// The facts that make up the rest of the denominator (numerator + complements);
+    /// empty when the denominator is `base`.
+    pub complements: &'static [&'static str],
     pub base: Option<&'static str>,
     /// Whether a higher value is better (return and redo rates are better low).
     pub higher_is_better: bool,
@@ -31,49 +33,49 @@ pub const RATES: &[RateDef] = &[
     RateDef {
         name: "response",
         numerator: "respond_on_time",
-        complement: Some("respond_late"),
+        complements: &["respond_late", "respond_overdue"],
         base: None,
         higher_is_better: true,
     },
     RateDef {
         name: "on_time_acceptance",
         numerator: "accept_on_time",
-        complement: Some("accept_late"),
+        complements: &["accept_late", "accept_overdue"],
         base: None,
         higher_is_better: true,
     },
     RateDef {
         name: "on_time_resolution",
         numerator: "resolve_on_time",
-        complement: Some("resolve_late"),
+        complements: &["resolve_late", "resolve_overdue"],
         base: None,
         higher_is_better: true,
     },
     RateDef {
         name: "resolution",
         numerator: "citizen_resolved",
-        complement: Some("citizen_unresolved"),
+        complements: &["citizen_unresolved"],
         base: None,
         higher_is_better: true,
     },
     RateDef {
         name: "satisfaction",
         numerator: "rated_satisfied",
-        complement: Some("rated_unsatisfied"),
+        complements: &["rated_unsatisfied"],
         base: None,
         higher_is_better: true,
     },
     RateDef {
         name: "return",
         numerator: "returned",
-        complement: None,
+        complements: &[],
         base: Some("dispatched"),
         higher_is_better: false,
     },
     RateDef {
         name: "redo",
         numerator: "redo",
-        complement: None,
+        complements: &[],
         base: Some("resolved"),
         higher_is_better: false,
     },
@@ -215,8 +217,9 @@ pub fn score(counts: &BTreeMap<UnitId, BTreeMap<String, i64>>, config: &Config) 
                             numerator + basically + n("rated_unsatisfied"),
                             numerator as f64 + basically as f64 * config.basically_satisfied_credit,
                         )
-                    } else if let Some(complement) = def.complement {
-                        (numerator + n(complement), numerator as f64)
+                    } else if !def.complements.is_empty() {
+                        let rest: i64 = def.complements.iter().map(|c| n(c)).sum();
+                        (numerator + rest, numerator as f64)
                     } else {
                         (def.base.map_or(0, n), numerator as f64)
                     };

@@ -62,6 +62,11 @@ fn day_start(day: NaiveDate) -> Instant {
         .unwrap_or_default()
 }
 
+/// The instants a period of days covers, up to `now` at the latest.
+fn window(now: Instant, from: NaiveDate, to: NaiveDate) -> (Instant, Instant) {
+    (day_start(from), day_start(to + Duration::days(1)).min(now))
+}
+
 pub fn config_out(config: &Config) -> AppraisalConfig {
     AppraisalConfig {
         weights: config.weights.clone(),
@@ -89,18 +94,25 @@ pub async fn units(
             &to.format("%Y-%m-%d").to_string(),
         )
         .await?;
+    // Clocks still overdue at the end of the period count as late: sitting on an overdue
+    // case must not look better than finishing it late.
+    let (start, until) = window(state.now(), from, to);
+    let overdue = state.store.overdue_counts(start, until).await?;
+    let facts = rows
+        .into_iter()
+        .map(|row| (UnitId(row.key), row.metric, row.n))
+        .chain(
+            overdue
+                .into_iter()
+                .map(|(unit, stage, n)| (unit, format!("{stage}_overdue"), n)),
+        );
     let mut counts: BTreeMap<UnitId, BTreeMap<String, i64>> = BTreeMap::new();
-    for row in rows {
-        let unit = UnitId(row.key);
+    for (unit, metric, n) in facts {
         let Some(found) = org.get(unit) else { continue };
         if kind.is_some_and(|k| found.kind != k) {
             continue;
         }
-        *counts
-            .entry(unit)
-            .or_default()
-            .entry(row.metric)
-            .or_default() += row.n;
+        *counts.entry(unit).or_default().entry(metric).or_default() += n;
     }
     let config = &reference.appraisal;
     let scores = appraisal::score(&counts, config);
@@ -174,9 +186,11 @@ fn known_metric(metric: &str) -> bool {
         return true;
     }
     let stages = ["accept", "respond", "resolve", "callback", "coordinate"];
-    stages
-        .iter()
-        .any(|stage| metric == format!("{stage}_on_time") || metric == format!("{stage}_late"))
+    stages.iter().any(|stage| {
+        metric == format!("{stage}_on_time")
+            || metric == format!("{stage}_late")
+            || metric == format!("{stage}_overdue")
+    })
 }
 
 /// The requests behind one unit's fact. Hub-wide readers drill into every unit; others only
@@ -207,17 +221,28 @@ pub async fn cases(
         ));
     }
     let (page, page_size, offset, limit) = paging;
-    let (rows, total) = state
-        .store
-        .fact_requests(
-            unit,
-            metric,
-            day_start(from),
-            day_start(to + Duration::days(1)),
-            offset,
-            limit,
-        )
-        .await?;
+    let (rows, total) = match metric.strip_suffix("_overdue") {
+        Some(stage) => {
+            let (start, until) = window(state.now(), from, to);
+            state
+                .store
+                .overdue_requests(unit, stage, start, until, offset, limit)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .fact_requests(
+                    unit,
+                    metric,
+                    day_start(from),
+                    day_start(to + Duration::days(1)),
+                    offset,
+                    limit,
+                )
+                .await?
+        }
+    };
     Ok(Page {
         items: service::summaries(state, &rows, state.now()).await?,
         total,

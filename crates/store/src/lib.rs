@@ -544,6 +544,23 @@ pub trait Store: Send + Sync {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<RequestRow>, i64)>;
+    /// Per unit and stage, the clocks that fell overdue in `[from, until)` and were still
+    /// open at `until` (not stopped, not paused before their deadline).
+    async fn overdue_counts(
+        &self,
+        from: Instant,
+        until: Instant,
+    ) -> Result<Vec<(UnitId, String, i64)>>;
+    /// The requests behind one unit's overdue count for one stage.
+    async fn overdue_requests(
+        &self,
+        unit: UnitId,
+        stage: &str,
+        from: Instant,
+        until: Instant,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<RequestRow>, i64)>;
     async fn official_days(&self) -> Result<Vec<OfficialDayRow>>;
     /// Adds (or replaces) official days, all or nothing.
     async fn add_official_days(

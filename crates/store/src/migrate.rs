@@ -8,17 +8,20 @@ use sqlx::AnyPool;
 use crate::{Backend, Result};
 
 /// The migration names, shared by both backends (a test checks both folders match).
-pub const MIGRATION_NAMES: &[&str] = &["0001_spine", "0002_policies", "0003_clocks"];
+pub const MIGRATION_NAMES: &[&str] =
+    &["0001_spine", "0002_policies", "0003_clocks", "0004_overdue"];
 
 const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0001_spine.sql"),
     include_str!("../migrations/sqlite/0002_policies.sql"),
     include_str!("../migrations/sqlite/0003_clocks.sql"),
+    include_str!("../migrations/sqlite/0004_overdue.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
     include_str!("../migrations/postgres/0002_policies.sql"),
     include_str!("../migrations/postgres/0003_clocks.sql"),
+    include_str!("../migrations/postgres/0004_overdue.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -1603,6 +1603,11 @@ async fn insert_policy(
     })
 }
 
+/// Clocks overdue within `[$1, $2)` and still open at `$2`: the deadline passed in the
+/// window, the clock had not stopped by then, and it was not paused before its deadline.
+const OVERDUE_AT_END: &str = "c.unit_id IS NOT NULL AND c.deadline_at >= $1 AND c.deadline_at < $2 \
+    AND (c.stopped_at IS NULL OR c.stopped_at > $2) AND (c.paused_at IS NULL OR c.paused_at > c.deadline_at)";
+
 /// The supervisors and how many open pool cases each owns, for picking an owner.
 async fn supervisor_loads(tx: &mut Transaction<'_, Any>) -> Result<Vec<(UserId, i64)>> {
     let rows = sqlx::query(
@@ -2857,6 +2862,67 @@ impl Store for SqlStore {
         .bind(metric)
         .bind(ms(from))
         .bind(ms(to))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.inner.read)
+        .await?;
+        let rows = rows.iter().map(request_from_row).collect::<Result<_>>()?;
+        Ok((rows, total))
+    }
+
+    async fn overdue_counts(
+        &self,
+        from: Instant,
+        until: Instant,
+    ) -> Result<Vec<(UnitId, String, i64)>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT c.unit_id, c.stage, COUNT(*) AS n FROM clocks c WHERE {OVERDUE_AT_END} \
+             GROUP BY c.unit_id, c.stage ORDER BY c.unit_id, c.stage"
+        )))
+        .bind(ms(from))
+        .bind(ms(until))
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    UnitId(r.try_get("unit_id")?),
+                    r.try_get("stage")?,
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn overdue_requests(
+        &self,
+        unit: UnitId,
+        stage: &str,
+        from: Instant,
+        until: Instant,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<RequestRow>, i64)> {
+        let matched = format!(
+            "SELECT c.request_id FROM clocks c WHERE {OVERDUE_AT_END} AND c.unit_id = $3 AND c.stage = $4"
+        );
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(DISTINCT request_id) FROM ({matched}) m"
+        )))
+        .bind(ms(from))
+        .bind(ms(until))
+        .bind(unit.0)
+        .bind(stage)
+        .fetch_one(&self.inner.read)
+        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.id IN ({matched}) \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT $5 OFFSET $6"
+        )))
+        .bind(ms(from))
+        .bind(ms(until))
+        .bind(unit.0)
+        .bind(stage)
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.inner.read)

@@ -554,6 +554,7 @@ fn appraisal_ranks_units_above_the_minimum_sample_by_their_weighted_rates() {
             ("dispatched", 20),
             ("accept_on_time", 10),
             ("accept_late", 10),
+            ("accept_overdue", 5),
             ("returned", 5),
             ("citizen_resolved", 10),
             ("citizen_unresolved", 10),
@@ -576,6 +577,8 @@ fn appraisal_ranks_units_above_the_minimum_sample_by_their_weighted_rates() {
     // Basically satisfied counts 0.8: (18 + 2 × 0.8) / 20.
     assert!((rate(best, "satisfaction").unwrap() - 0.98).abs() < 1e-9);
     assert_eq!(rate(&scores[1], "return"), Some(0.25));
+    // Still overdue counts as late: 10 in time of 10 + 10 late + 5 overdue.
+    assert_eq!(rate(&scores[1], "on_time_acceptance"), Some(0.4));
     assert_eq!(scores[2].score, None, "3 is below the minimum sample of 10");
     // Two accountability records in 20 dispatched requests are 10 per hundred: at 2 points
     // each, the second unit loses 20 points.

@@ -781,6 +781,59 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
             (done["rating"].as_str(), done["note"].as_str()),
             (Some("basically_satisfied"), Some("市民认可"))
         );
+
+        // A case left unaccepted is late as soon as it is overdue, not only once accepted:
+        // at Tuesday 18:00 the new case's accept and respond clocks and the reopened case's
+        // redo accept clock are overdue and still open.
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let ignored = app.intake(&operator, complaint()).await;
+        app.act(
+            &dispatcher,
+            &ignored,
+            "dispatch",
+            json!({"unit": app.units.dept.0}),
+        )
+        .await;
+        app.clock.set(beijing(9, 22, 18, 0));
+        let leader = app.login("leader").await;
+        let stats = app
+            .get(
+                Some(&leader),
+                "/api/v1/stats/units?from=2026-09-01&to=2026-09-30",
+            )
+            .await;
+        let dept = stats.body["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"]["id"] == app.units.dept.0)
+            .unwrap();
+        assert_eq!(
+            dept["rates"]["on_time_acceptance"]["numerator"], 2,
+            "{dept}"
+        );
+        assert_eq!(
+            dept["rates"]["on_time_acceptance"]["denominator"], 5,
+            "2 met, 1 late, 2 overdue: {dept}"
+        );
+        let link = format!(
+            "/api/v1/stats/units/{}/cases?metric=accept_overdue&from=2026-09-01&to=2026-09-30",
+            app.units.dept.0
+        );
+        let cases = app.get(Some(&leader), &link).await;
+        let mut listed: Vec<&str> = cases.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["serial"].as_str().unwrap())
+            .collect();
+        listed.sort();
+        let mut expected = vec![serials[0].as_str(), ignored.as_str()];
+        expected.sort();
+        assert_eq!(listed, expected);
+        let link = link.replace("accept_overdue", "respond_overdue");
+        assert_eq!(app.get(Some(&leader), &link).await.body["total"], 1);
     })
     .await;
 }
