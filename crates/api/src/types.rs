@@ -324,6 +324,9 @@ pub struct NoticeOut {
     /// The supervisor who acted; none when the ladder fired by itself.
     pub by: Option<String>,
     pub text: Option<String>,
+    /// When someone of the unit acknowledged it, and who.
+    pub read_at: Option<DateTime<Utc>>,
+    pub read_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -331,6 +334,8 @@ pub struct NoticeQuery {
     pub kind: Option<String>,
     /// Only notices to this unit (and, for handlers, only their own units').
     pub unit: Option<i64>,
+    /// Only notices nobody has acknowledged yet.
+    pub unread: Option<bool>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,
 }

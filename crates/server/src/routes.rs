@@ -47,7 +47,7 @@ type AppStateRef = State<Arc<AppState>>;
         login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
         list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
         request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, update_policy, index, verify_chain, healthz, metrics_text,
-        supervision_pool, supervision_samples, list_notices, unit_stats, unit_stats_cases, get_appraisal, put_appraisal,
+        supervision_pool, supervision_samples, list_notices, read_notice, unit_stats, unit_stats_cases, get_appraisal, put_appraisal,
         official_days, add_official_days
     ),
     components(schemas(ErrorBody)),
@@ -99,6 +99,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/supervision/pool"),
     ("GET", "/api/v1/supervision/samples"),
     ("GET", "/api/v1/notices"),
+    ("POST", "/api/v1/notices/{id}/read"),
     ("GET", "/api/v1/stats/units"),
     ("GET", "/api/v1/stats/units/{unit}/cases"),
     ("GET", "/api/v1/settings/appraisal"),
@@ -135,6 +136,7 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .route("/supervision/pool", get(supervision_pool))
         .route("/supervision/samples", get(supervision_samples))
         .route("/notices", get(list_notices))
+        .route("/notices/{id}/read", post(read_notice))
         .route("/stats/units", get(unit_stats))
         .route("/stats/units/{unit}/cases", get(unit_stats_cases))
         .route("/settings/appraisal", get(get_appraisal).put(put_appraisal))
@@ -1235,14 +1237,7 @@ async fn list_notices(
         ));
     }
     let org = state.org();
-    let mut units = match service::visibility(&principal, &org) {
-        civicgrid_store::Visibility::All => None,
-        civicgrid_store::Visibility::Units { any, handling, .. } => {
-            let mut all = any;
-            all.extend(handling);
-            Some(all)
-        }
-    };
+    let mut units = notice_units(&principal, &org);
     if let Some(unit) = query.unit.map(UnitId) {
         if units.as_ref().is_some_and(|u| !u.contains(&unit)) {
             return Err(ApiError::query("unit", "not one of your units"));
@@ -1252,6 +1247,7 @@ async fn list_notices(
     let filter = civicgrid_store::NoticeFilter {
         units,
         kind: query.kind.clone(),
+        unread: query.unread.unwrap_or(false),
         offset,
         limit,
     };
@@ -1263,6 +1259,47 @@ async fn list_notices(
         page,
         page_size,
     }))
+}
+
+/// The units whose notices `principal` sees (`None`: every unit).
+fn notice_units(
+    principal: &Principal,
+    org: &civicgrid_domain::org::OrgTree,
+) -> Option<Vec<UnitId>> {
+    match service::visibility(principal, org) {
+        civicgrid_store::Visibility::All => None,
+        civicgrid_store::Visibility::Units { any, handling, .. } => {
+            let mut all = any;
+            all.extend(handling);
+            Some(all)
+        }
+    }
+}
+
+/// Acknowledges a notice on behalf of the unit it is addressed to. Only someone who sees
+/// the unit's notices may; the first acknowledgement stays.
+#[utoipa::path(post, path = "/api/v1/notices/{id}/read", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = NoticeOut), (status = 404, body = ErrorBody)))]
+async fn read_notice(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<NoticeOut>> {
+    let org = state.org();
+    let not_found = || ApiError::with_message(ErrorCode::NotFound, "no such notice for your units");
+    let notice = state.store.notice(id).await?.ok_or_else(not_found)?;
+    let visible = match notice_units(&principal, &org) {
+        None => true,
+        Some(units) => notice.unit.is_some_and(|u| units.contains(&u)),
+    };
+    if !visible {
+        return Err(not_found());
+    }
+    let read = state
+        .store
+        .acknowledge_notice(id, principal.user, state.now())
+        .await?;
+    Ok(Json(service::notice_out(&org, &read)))
 }
 
 /// Each unit's rates, composite score and rank over a period, from the rollups.

@@ -292,6 +292,8 @@ pub fn notice_out(org: &OrgTree, n: &civicgrid_store::NoticeRow) -> NoticeOut {
         due_at: n.due_at,
         by: n.by_username.clone(),
         text: n.text.clone(),
+        read_at: n.read_at,
+        read_by: n.read_by_username.clone(),
     }
 }
 

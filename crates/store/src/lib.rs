@@ -313,6 +313,9 @@ pub struct NoticeRow {
     pub by_user: Option<UserId>,
     pub by_username: Option<String>,
     pub text: Option<String>,
+    /// When someone of the unit acknowledged it, and who.
+    pub read_at: Option<Instant>,
+    pub read_by_username: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -320,6 +323,8 @@ pub struct NoticeFilter {
     /// Only notices addressed to these units (`None`: all).
     pub units: Option<Vec<UnitId>>,
     pub kind: Option<String>,
+    /// Only notices nobody has acknowledged yet.
+    pub unread: bool,
     pub offset: i64,
     pub limit: i64,
 }
@@ -523,6 +528,9 @@ pub trait Store: Send + Sync {
     async fn count_due(&self, now: Instant) -> Result<i64>;
     async fn notices(&self, filter: &NoticeFilter) -> Result<(Vec<NoticeRow>, i64)>;
     async fn notices_of(&self, id: RequestId) -> Result<Vec<NoticeRow>>;
+    async fn notice(&self, id: i64) -> Result<Option<NoticeRow>>;
+    /// Acknowledges a notice (the first acknowledgement stays); returns it as stored.
+    async fn acknowledge_notice(&self, id: i64, by: UserId, now: Instant) -> Result<NoticeRow>;
     async fn supervision_pool(
         &self,
         filter: &PoolFilter,

@@ -8,20 +8,27 @@ use sqlx::AnyPool;
 use crate::{Backend, Result};
 
 /// The migration names, shared by both backends (a test checks both folders match).
-pub const MIGRATION_NAMES: &[&str] =
-    &["0001_spine", "0002_policies", "0003_clocks", "0004_overdue"];
+pub const MIGRATION_NAMES: &[&str] = &[
+    "0001_spine",
+    "0002_policies",
+    "0003_clocks",
+    "0004_overdue",
+    "0005_notice_read",
+];
 
 const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0001_spine.sql"),
     include_str!("../migrations/sqlite/0002_policies.sql"),
     include_str!("../migrations/sqlite/0003_clocks.sql"),
     include_str!("../migrations/sqlite/0004_overdue.sql"),
+    include_str!("../migrations/sqlite/0005_notice_read.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
     include_str!("../migrations/postgres/0002_policies.sql"),
     include_str!("../migrations/postgres/0003_clocks.sql"),
     include_str!("../migrations/postgres/0004_overdue.sql"),
+    include_str!("../migrations/postgres/0005_notice_read.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

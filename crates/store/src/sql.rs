@@ -495,8 +495,18 @@ fn notice_from_row(row: &AnyRow) -> Result<NoticeRow> {
         by_user: row.try_get::<Option<i64>, _>("by_user")?.map(UserId),
         by_username: row.try_get("username")?,
         text: row.try_get("text")?,
+        read_at: row
+            .try_get::<Option<i64>, _>("read_at")?
+            .map(instant)
+            .transpose()?,
+        read_by_username: row.try_get("reader")?,
     })
 }
+
+/// The columns and joins every notice query reads.
+const NOTICE_SELECT: &str = "SELECT n.id, r.serial, n.kind, n.unit_id, n.stage, n.at, n.due_at, n.by_user, u.username, \
+    n.text, n.read_at, v.username AS reader FROM notices n JOIN requests r ON r.id = n.request_id \
+    LEFT JOIN users u ON u.id = n.by_user LEFT JOIN users v ON v.id = n.read_by";
 
 fn unit_from_row(row: &AnyRow, with_geometry: bool) -> Result<UnitRow> {
     let kind: String = row.try_get("kind")?;
@@ -2679,6 +2689,9 @@ impl Store for SqlStore {
         if filter.kind.is_some() {
             clauses.push("n.kind = $1".to_owned());
         }
+        if filter.unread {
+            clauses.push("n.read_at IS NULL".to_owned());
+        }
         let where_sql = if clauses.is_empty() {
             String::new()
         } else {
@@ -2689,9 +2702,7 @@ impl Store for SqlStore {
             "SELECT COUNT(*) FROM notices n{where_sql}"
         )));
         let mut list = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT n.id, r.serial, n.kind, n.unit_id, n.stage, n.at, n.due_at, n.by_user, u.username, n.text \
-             FROM notices n JOIN requests r ON r.id = n.request_id LEFT JOIN users u ON u.id = n.by_user{where_sql} \
-             ORDER BY n.at DESC, n.id DESC LIMIT ${} OFFSET ${}",
+            "{NOTICE_SELECT}{where_sql} ORDER BY n.at DESC, n.id DESC LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         )));
@@ -2710,15 +2721,42 @@ impl Store for SqlStore {
     }
 
     async fn notices_of(&self, id: RequestId) -> Result<Vec<NoticeRow>> {
-        let rows = sqlx::query(
-            "SELECT n.id, r.serial, n.kind, n.unit_id, n.stage, n.at, n.due_at, n.by_user, u.username, n.text \
-             FROM notices n JOIN requests r ON r.id = n.request_id LEFT JOIN users u ON u.id = n.by_user \
-             WHERE n.request_id = $1 ORDER BY n.at, n.id",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{NOTICE_SELECT} WHERE n.request_id = $1 ORDER BY n.at, n.id"
+        )))
         .bind(id.0)
         .fetch_all(&self.inner.read)
         .await?;
         rows.iter().map(notice_from_row).collect()
+    }
+
+    async fn notice(&self, id: i64) -> Result<Option<NoticeRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{NOTICE_SELECT} WHERE n.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.inner.read)
+        .await?;
+        row.as_ref().map(notice_from_row).transpose()
+    }
+
+    async fn acknowledge_notice(&self, id: i64, by: UserId, now: Instant) -> Result<NoticeRow> {
+        sqlx::query(
+            "UPDATE notices SET read_at = $1, read_by = $2 WHERE id = $3 AND read_at IS NULL",
+        )
+        .bind(ms(now))
+        .bind(by.0)
+        .bind(id)
+        .execute(&self.inner.write)
+        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{NOTICE_SELECT} WHERE n.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.inner.write)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        notice_from_row(&row)
     }
 
     async fn supervision_pool(

@@ -485,6 +485,42 @@ async fn supervisors_remind_urge_supervise_and_hold_accountable_by_hand() {
         assert_eq!(mine.body["total"], 1);
         let theirs = app.get(Some(&other), "/api/v1/notices").await;
         assert_eq!(theirs.body["total"], 0);
+        // The unit acknowledges what it received; another unit cannot.
+        let unread = app.get(Some(&handler), "/api/v1/notices?unread=true").await;
+        assert_eq!(unread.body["total"], 3);
+        let urge_id = mine.body["items"][0]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/notices/{urge_id}/read");
+        assert_eq!(app.post(Some(&other), &path, json!({})).await.status, 404);
+        let r = app.post(Some(&handler), &path, json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            (r.body["kind"].as_str(), r.body["read_by"].as_str()),
+            (Some("urge"), Some("handler"))
+        );
+        let first = r.body["read_at"].clone();
+        assert!(first.is_string());
+        app.clock.advance(chrono::Duration::minutes(5));
+        let again = app.post(Some(&supervisor), &path, json!({})).await;
+        assert_eq!(
+            (
+                again.body["read_at"].clone(),
+                again.body["read_by"].as_str()
+            ),
+            (first, Some("handler")),
+            "the first acknowledgement stays"
+        );
+        assert_eq!(
+            app.get(Some(&handler), "/api/v1/notices?unread=true")
+                .await
+                .body["total"],
+            2
+        );
+        assert_eq!(
+            app.post(Some(&handler), "/api/v1/notices/999999/read", json!({}))
+                .await
+                .status,
+            404
+        );
         let r = app
             .get(
                 Some(&other),
