@@ -16,7 +16,7 @@
 use chrono::Duration;
 
 use crate::calendar::{Calendar, Calendars};
-use crate::deadline::{Band, Limit, Policy, Stage, TimeUnit, select_limit};
+use crate::deadline::{Band, Limit, Policy, Stage, select_limit};
 use crate::ids::{CategoryId, UnitId, UserId};
 use crate::lifecycle::{Case, Decision, Event, EventKind};
 use crate::org::{Actor, OrgTree, UnitKind};
@@ -61,6 +61,16 @@ impl Step {
             Step::Urge => EventKind::Urge,
             Step::Supervise => EventKind::Supervise,
             Step::HoldAccountable => EventKind::HoldAccountable,
+        }
+    }
+
+    /// The fact a step counts against the unit.
+    fn fact(self) -> &'static str {
+        match self {
+            Step::None | Step::Remind => "reminded",
+            Step::Urge => "urged",
+            Step::Supervise => "supervised",
+            Step::HoldAccountable => "accountable",
         }
     }
 }
@@ -130,19 +140,15 @@ impl Clock {
         clock
     }
 
-    fn counts_working_time(&self) -> bool {
-        matches!(
-            self.limit.unit,
-            TimeUnit::WorkingHours | TimeUnit::WorkingDays
-        )
-    }
-
     /// Places the yellow and orange instants at their share of the allowed time (measured
     /// the way the limit counts) and the accountability instant `grace` working days of
     /// working time after the deadline.
     fn place_marks(&mut self, yellow: f64, orange: f64, grace: u32, calendar: &Calendar) {
-        let (start, deadline, working) =
-            (self.started_at, self.deadline, self.counts_working_time());
+        let (start, deadline, working) = (
+            self.started_at,
+            self.deadline,
+            self.limit.counts_working_time(),
+        );
         let at_share = |share: f64| -> Instant {
             if working {
                 let allowed = calendar.working_seconds_between(start, deadline);
@@ -224,7 +230,7 @@ impl Clock {
     /// (working seconds for working limits); negative when overdue.
     pub fn remaining_seconds(&self, now: Instant, calendar: &Calendar) -> i64 {
         let at = self.paused_at.unwrap_or(now);
-        if self.counts_working_time() {
+        if self.limit.counts_working_time() {
             calendar.working_seconds_between(at, self.deadline)
         } else {
             (self.deadline - at).num_seconds()
@@ -258,7 +264,7 @@ impl Clock {
         let Some(paused) = self.paused_at.take() else {
             return;
         };
-        let working = self.counts_working_time();
+        let working = self.limit.counts_working_time();
         let shift = |mark: Instant| -> Instant {
             if mark <= paused {
                 mark
@@ -336,11 +342,70 @@ pub struct Effects {
     pub facts: Vec<Fact>,
     /// The case was drawn for a supervisor's quality callback, at this instant.
     pub sample_drawn: Option<Instant>,
-    /// A quality callback was made: rating, citizen's word on resolution, note.
-    pub sample_done: Option<(Instant, Rating, bool, Option<String>)>,
+    /// A quality callback was made on a drawn case.
+    pub sample_done: Option<QualityCheck>,
+}
+
+/// What a supervisor's quality callback found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualityCheck {
+    pub at: Instant,
+    pub by: Option<UserId>,
+    pub rating: Rating,
+    /// The citizen's word on whether the problem is solved.
+    pub resolved: bool,
+    pub note: Option<String>,
+}
+
+/// One step of the ladder, taken by the sweeper or by a supervisor's own hand.
+struct LadderStep {
+    step: Step,
+    unit: Option<UnitId>,
+    /// The stage of the clock that fired it; none when a supervisor acted.
+    stage: Option<Stage>,
+    at: Instant,
+    due_at: Instant,
+    by: Option<UserId>,
+    text: Option<String>,
+    /// Who owns the case if it enters the pool.
+    owner: Option<UserId>,
 }
 
 impl Effects {
+    /// What a ladder step leaves besides its event: a notice to the unit (remind, urge,
+    /// hold accountable) or an entry in the supervision pool (supervise, once per
+    /// decision however many clocks went red), and a fact counted against the unit.
+    fn take_step(&mut self, s: LadderStep) {
+        match s.step {
+            Step::Supervise if !self.pool.is_empty() => {}
+            Step::Supervise => self.pool.push(PoolChange::Enter {
+                owner: s.owner,
+                stage: s.stage,
+                unit: s.unit,
+                at: s.at,
+                reason: s.text,
+            }),
+            Step::None | Step::Remind | Step::Urge | Step::HoldAccountable => {
+                self.notices.push(Notice {
+                    kind: s.step,
+                    unit: s.unit,
+                    stage: s.stage,
+                    at: s.at,
+                    due_at: s.due_at,
+                    by: s.by,
+                    text: s.text,
+                })
+            }
+        }
+        if let Some(unit) = s.unit {
+            self.facts.push(Fact {
+                unit,
+                metric: s.step.fact().into(),
+                at: s.at,
+            });
+        }
+    }
+
     /// Adds `later` after these effects, keeping one entry per clock (the latest).
     pub fn absorb(&mut self, later: Effects) {
         for clock in later.clocks {
@@ -486,15 +551,17 @@ impl Working<'_, '_> {
         }
     }
 
-    fn notice(&mut self, kind: Step, unit: Option<UnitId>, event: &Event) {
-        self.effects.notices.push(Notice {
-            kind,
+    /// A supervisor's own remind, urge, supervise or accountability finding.
+    fn by_hand(&mut self, step: Step, unit: Option<UnitId>, event: &Event) {
+        self.effects.take_step(LadderStep {
+            step,
             unit,
             stage: None,
             at: event.at,
             due_at: event.at,
             by: event.actor.user,
             text: event.reason.clone(),
+            owner: event.actor.user,
         });
     }
 
@@ -502,13 +569,10 @@ impl Working<'_, '_> {
         let at = event.at;
         let hub = self.env.org.root();
         let unit_in = |key: &str| -> Option<UnitId> {
-            event
-                .detail
-                .iter()
-                .find(|(k, _)| k == key)
-                .and_then(|(_, v)| v.parse::<i64>().ok())
-                .map(UnitId)
+            event.value(key).and_then(|v| v.parse().ok()).map(UnitId)
         };
+        let resolved = event.value("resolved") == Some("true");
+        let rating = event.value("rating").and_then(Rating::parse);
         match event.kind {
             EventKind::Dispatch => {
                 self.stop(&[Stage::Coordinate], at, true);
@@ -549,10 +613,8 @@ impl Working<'_, '_> {
             }
             EventKind::ApproveExtension => {
                 let days = event
-                    .detail
-                    .iter()
-                    .find(|(k, _)| k == "working_days")
-                    .and_then(|(_, v)| v.parse::<u32>().ok())
+                    .value("working_days")
+                    .and_then(|v| v.parse::<u32>().ok())
                     .unwrap_or(0);
                 for i in self.running(&[Stage::Resolve]) {
                     let clock = &self.clocks[i];
@@ -588,18 +650,9 @@ impl Working<'_, '_> {
                 self.stop(&[Stage::Callback], at, true);
                 let lead = after.lead.or(before.lead);
                 // From the event: an unsatisfied callback reopens, which clears the rating.
-                let rating = event
-                    .detail
-                    .iter()
-                    .find(|(k, _)| k == "rating")
-                    .and_then(|(_, v)| Rating::parse(v));
                 if let Some(rating) = rating {
                     self.fact(lead, &format!("rated_{rating}"), at);
                 }
-                let resolved = event
-                    .detail
-                    .iter()
-                    .any(|(k, v)| k == "resolved" && v == "true");
                 let word = if resolved {
                     "citizen_resolved"
                 } else {
@@ -620,40 +673,23 @@ impl Working<'_, '_> {
             EventKind::Cancel | EventKind::TransferOut | EventKind::Merge => {
                 self.stop(ALL_STAGES, at, false);
             }
-            EventKind::Remind => {
-                self.notice(Step::Remind, unit_in("unit").or(after.lead), event);
-                self.fact(unit_in("unit").or(after.lead), "reminded", at);
-            }
-            EventKind::Urge => {
-                self.notice(Step::Urge, unit_in("unit").or(after.lead), event);
-                self.fact(unit_in("unit").or(after.lead), "urged", at);
-            }
+            EventKind::Remind => self.by_hand(Step::Remind, unit_in("unit").or(after.lead), event),
+            EventKind::Urge => self.by_hand(Step::Urge, unit_in("unit").or(after.lead), event),
             EventKind::Supervise => {
-                self.effects.pool.push(PoolChange::Enter {
-                    owner: event.actor.user,
-                    stage: None,
-                    unit: unit_in("unit").or(after.lead),
-                    at,
-                    reason: event.reason.clone(),
-                });
-                self.fact(unit_in("unit").or(after.lead), "supervised", at);
+                self.by_hand(Step::Supervise, unit_in("unit").or(after.lead), event);
             }
             EventKind::HoldAccountable => {
-                self.notice(Step::HoldAccountable, unit_in("unit"), event);
-                self.fact(unit_in("unit"), "accountable", at);
+                self.by_hand(Step::HoldAccountable, unit_in("unit"), event);
             }
             EventKind::QualityCallback => {
-                if let Some(rating) = event
-                    .detail
-                    .iter()
-                    .find(|(k, _)| k == "rating")
-                    .and_then(|(_, v)| Rating::parse(v))
-                {
-                    let resolved = event
-                        .detail
-                        .iter()
-                        .any(|(k, v)| k == "resolved" && v == "true");
-                    self.effects.sample_done = Some((at, rating, resolved, event.reason.clone()));
+                if let Some(rating) = rating {
+                    self.effects.sample_done = Some(QualityCheck {
+                        at,
+                        by: event.actor.user,
+                        rating,
+                        resolved,
+                        note: event.reason.clone(),
+                    });
                 }
             }
             EventKind::Received
@@ -752,44 +788,20 @@ pub fn escalate(
                 reason: None,
                 detail,
             });
-            match step {
-                // One entry per sweep of a request, however many of its clocks went red.
-                Step::Supervise if !effects.pool.is_empty() => {}
-                Step::Supervise => {
-                    effects.pool.push(PoolChange::Enter {
-                        owner: pick_owner(supervisors),
-                        stage: Some(clock.stage),
-                        unit: clock.unit,
-                        at,
-                        reason: None,
-                    });
-                }
-                Step::None => {}
-                Step::Remind | Step::Urge | Step::HoldAccountable => {
-                    effects.notices.push(Notice {
-                        kind: step,
-                        unit: clock.unit,
-                        stage: Some(clock.stage),
-                        at,
-                        due_at,
-                        by: None,
-                        text: None,
-                    });
-                }
-            }
-            if let Some(unit) = clock.unit {
-                let metric = match step {
-                    Step::Remind => "reminded",
-                    Step::Urge => "urged",
-                    Step::Supervise => "supervised",
-                    Step::HoldAccountable | Step::None => "accountable",
-                };
-                effects.facts.push(Fact {
-                    unit,
-                    metric: metric.into(),
-                    at,
-                });
-            }
+            // An owner is drawn only for the request's first entry into the pool.
+            let owner = (step == Step::Supervise && effects.pool.is_empty())
+                .then(|| pick_owner(supervisors))
+                .flatten();
+            effects.take_step(LadderStep {
+                step,
+                unit: clock.unit,
+                stage: Some(clock.stage),
+                at,
+                due_at,
+                by: None,
+                text: None,
+                owner,
+            });
             next.step = step;
         }
         effects.clocks.push(next);

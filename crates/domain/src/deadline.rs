@@ -1,8 +1,8 @@
 //! Deadline policies and colour bands: which policy a request runs under (matched by kind,
 //! category and urgency, most specific first, a default always last), how long each stage
 //! may take (accept, respond, resolve, callback) in minutes, natural hours, working hours
-//! or working days, when that time runs out on a calendar, and which band a running clock
-//! shows: blue (in time), yellow (≥ 60% used), orange (≥ 85%), red (overdue).
+//! or working days, when that time runs out on a calendar, and the band thresholds: yellow
+//! at 60% of the allowed time used, orange at 85%, red when overdue (`clocks::Clock::band`).
 
 use chrono::Duration;
 
@@ -88,7 +88,8 @@ impl Limit {
         }
     }
 
-    fn counts_working_time(&self) -> bool {
+    /// Whether the limit counts working time (and bands measure the share of it used).
+    pub fn counts_working_time(&self) -> bool {
         matches!(self.unit, TimeUnit::WorkingHours | TimeUnit::WorkingDays)
     }
 }
@@ -125,48 +126,6 @@ impl Thresholds {
             ));
         }
         Ok(Thresholds { yellow, orange })
-    }
-}
-
-/// The band of a clock started at `start`, due at `deadline`, seen at `now`. Time is
-/// measured the way the limit counts it: working time for working limits, otherwise
-/// natural time.
-pub fn band(
-    limit: &Limit,
-    start: Instant,
-    deadline: Instant,
-    now: Instant,
-    thresholds: &Thresholds,
-    calendar: &Calendar,
-) -> Band {
-    if now > deadline {
-        return Band::Red;
-    }
-    let (allowed, used) = if limit.counts_working_time() {
-        (
-            calendar.working_seconds_between(start, deadline),
-            calendar.working_seconds_between(start, now),
-        )
-    } else {
-        (
-            (deadline - start).num_seconds(),
-            (now - start).num_seconds(),
-        )
-    };
-    if allowed <= 0 {
-        return if now >= deadline {
-            Band::Red
-        } else {
-            Band::Blue
-        };
-    }
-    let share = used as f64 / allowed as f64;
-    if share >= thresholds.orange {
-        Band::Orange
-    } else if share >= thresholds.yellow {
-        Band::Yellow
-    } else {
-        Band::Blue
     }
 }
 

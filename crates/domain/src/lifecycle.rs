@@ -166,6 +166,16 @@ pub struct Event {
     pub detail: Vec<(String, String)>,
 }
 
+impl Event {
+    /// The value a detail key carries, if the event has it.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.detail
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// A command with its arguments, already parsed into domain values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {

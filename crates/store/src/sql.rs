@@ -448,11 +448,11 @@ impl EffectRows {
             self.samples.push(vec![
                 Val::I(Some(request)),
                 Val::I(Some(ms(drawn))),
-                Val::I(done.map(|d| ms(d.0))),
-                Val::I(None),
-                Val::S(done.map(|d| d.1.as_str().into())),
-                Val::I(done.map(|d| i64::from(d.2))),
-                Val::S(done.and_then(|d| d.3.clone())),
+                Val::I(done.map(|d| ms(d.at))),
+                Val::I(done.and_then(|d| d.by.map(|u| u.0))),
+                Val::S(done.map(|d| d.rating.as_str().into())),
+                Val::I(done.map(|d| i64::from(d.resolved))),
+                Val::S(done.and_then(|d| d.note.clone())),
             ]);
         }
     }
@@ -1082,22 +1082,16 @@ impl Inner {
             .execute(&mut **tx)
             .await?;
         }
-        if let Some((at, rating, resolved, note)) = &effects.sample_done {
-            let by = decision
-                .events
-                .iter()
-                .rev()
-                .find(|e| e.kind == EventKind::QualityCallback)
-                .and_then(|e| e.actor.user);
+        if let Some(check) = &effects.sample_done {
             let done = sqlx::query(
                 "UPDATE samples SET done_at = $1, done_by = $2, rating = $3, citizen_resolved = $4, note = $5 \
                  WHERE request_id = $6 AND done_at IS NULL",
             )
-            .bind(ms(*at))
-            .bind(by.map(|u| u.0))
-            .bind(rating.as_str())
-            .bind(i64::from(*resolved))
-            .bind(note.clone())
+            .bind(ms(check.at))
+            .bind(check.by.map(|u| u.0))
+            .bind(check.rating.as_str())
+            .bind(i64::from(check.resolved))
+            .bind(check.note.clone())
             .bind(request.0)
             .execute(&mut **tx)
             .await?;

@@ -3,9 +3,7 @@
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use civicgrid_domain::CategoryId;
 use civicgrid_domain::calendar::Calendar;
-use civicgrid_domain::deadline::{
-    Band, Limit, Match, Policy, Stage, Thresholds, TimeUnit, band, select,
-};
+use civicgrid_domain::deadline::{Band, Limit, Match, Policy, Stage, Thresholds, TimeUnit, select};
 use civicgrid_domain::request::{Kind, Urgency};
 
 fn beijing(d: u32, h: u32, m: u32) -> DateTime<Utc> {
@@ -115,10 +113,20 @@ fn bands_turn_at_the_thresholds_of_working_time_used() {
         amount: 2,
         unit: TimeUnit::WorkingHours,
     };
-    let start = beijing(29, 9, 0);
-    let due = limit.deadline(start, &cal);
-    let t = Thresholds::default();
-    let at = |h, m| band(&limit, start, due, beijing(29, h, m), &t, &cal);
+    let policy = policy(1, None, None, None);
+    let clock = |start| {
+        civicgrid_domain::clocks::Clock::start(
+            Stage::Accept,
+            None,
+            &policy,
+            limit,
+            &cal,
+            start,
+            false,
+        )
+    };
+    let nine = clock(beijing(29, 9, 0));
+    let at = |h, m| nine.band(beijing(29, h, m));
     assert_eq!(at(10, 11), Band::Blue);
     assert_eq!(at(10, 12), Band::Yellow);
     assert_eq!(at(10, 42), Band::Orange);
@@ -130,12 +138,9 @@ fn bands_turn_at_the_thresholds_of_working_time_used() {
     assert_eq!(at(11, 1), Band::Red);
     // Across lunch: a clock started at 11:30 with 2 hours is due 15:00; at 14:00 only
     // 1.0 of 2.0 working hours is used (blue), although 2.5 natural hours have passed.
-    let start = beijing(29, 11, 30);
-    let due = limit.deadline(start, &cal);
-    assert_eq!(
-        band(&limit, start, due, beijing(29, 14, 0), &t, &cal),
-        Band::Blue
-    );
+    let half_past_eleven = clock(beijing(29, 11, 30));
+    assert_eq!(half_past_eleven.deadline, beijing(29, 15, 0));
+    assert_eq!(half_past_eleven.band(beijing(29, 14, 0)), Band::Blue);
     assert!(Thresholds::parse(0.9, 0.8).is_err());
     assert!(Thresholds::parse(0.5, 0.7).is_ok());
 }
