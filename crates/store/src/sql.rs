@@ -257,48 +257,33 @@ fn clock_from_row(row: &AnyRow) -> Result<Clock> {
     })
 }
 
-const CLOCK_INSERT_COLUMNS: &[&str] = &[
+/// The columns a clock is born with; the columns that change later follow, as
+/// `CLOCK_UPDATE_COLUMNS`.
+const CLOCK_FIXED_COLUMNS: &[&str] = &[
     "request_id",
     "stage",
-    "unit_id",
     "policy_id",
     "calendar",
     "limit_amount",
     "limit_unit",
     "redo",
     "started_at",
-    "deadline_at",
-    "yellow_at",
-    "orange_at",
-    "accountable_at",
-    "paused_at",
-    "stopped_at",
-    "outcome",
-    "step",
-    "next_due_at",
 ];
 
 fn clock_values(request: i64, c: &Clock) -> Vec<Val> {
-    vec![
+    let mut values = vec![
         Val::I(Some(request)),
         Val::S(Some(c.stage.as_str().into())),
-        Val::I(c.unit.map(|u| u.0)),
         Val::I(Some(c.policy)),
         Val::S(Some(c.calendar.clone())),
         Val::I(Some(i64::from(c.limit.amount))),
         Val::S(Some(c.limit.unit.as_str().into())),
         Val::I(Some(i64::from(c.redo))),
         Val::I(Some(ms(c.started_at))),
-        Val::I(Some(ms(c.deadline))),
-        Val::I(Some(ms(c.yellow_at))),
-        Val::I(Some(ms(c.orange_at))),
-        Val::I(Some(ms(c.accountable_at))),
-        Val::I(c.paused_at.map(ms)),
-        Val::I(c.stopped_at.map(ms)),
-        Val::S(c.end.map(|e| e.as_str().into())),
-        Val::S(Some(c.step.as_str().into())),
-        Val::I(c.next_due().map(ms)),
-    ]
+    ];
+    // The update row starts with the id, which an insert leaves to the database.
+    values.extend(clock_update_values(c).into_iter().skip(1));
+    values
 }
 
 /// What a case's pool changes leave behind, for a bulk insert: the last entry's owner and
@@ -462,7 +447,7 @@ impl EffectRows {
             tx,
             backend,
             "clocks",
-            CLOCK_INSERT_COLUMNS,
+            &[CLOCK_FIXED_COLUMNS, CLOCK_UPDATE_COLUMNS].concat(),
             self.clock_inserts,
             None,
         )
@@ -823,11 +808,13 @@ impl Inner {
                 counts.event(&self.day(event.at), event, c.case.lead);
             }
         }
-        let mut columns: Vec<&str> = Vec::with_capacity(REQUEST_INSERT_COLUMNS.len() + 1);
+        let mut columns: Vec<&str> =
+            Vec::with_capacity(INTAKE_COLUMNS.len() + CASE_COLUMNS.len() + 1);
         if first_id.is_some() {
             columns.push("id");
         }
-        columns.extend_from_slice(REQUEST_INSERT_COLUMNS);
+        columns.extend_from_slice(INTAKE_COLUMNS);
+        columns.extend_from_slice(CASE_COLUMNS);
         let returned = insert_rows(
             tx,
             backend,
@@ -1231,7 +1218,9 @@ pub(crate) struct CaseRows<'a> {
 }
 
 /// The columns of a new `requests` row (the id comes from the database or the import).
-const REQUEST_INSERT_COLUMNS: &[&str] = &[
+/// The intake columns of a new `requests` row (the id comes from the database or the
+/// import); the lifecycle columns that follow are `CASE_COLUMNS`.
+const INTAKE_COLUMNS: &[&str] = &[
     "serial",
     "verify_code",
     "intake_id",
@@ -1249,26 +1238,7 @@ const REQUEST_INSERT_COLUMNS: &[&str] = &[
     "area_id",
     "intake_unit_id",
     "created_by",
-    "state",
-    "lead_unit_id",
-    "assisting",
-    "coordination",
-    "pending_extension",
-    "extension_days",
-    "suspended_from",
-    "parent_id",
-    "outcome",
-    "reply",
-    "proper_owner",
-    "rating",
-    "citizen_resolved",
-    "demand",
-    "redo_count",
-    "return_count",
-    "event_count",
-    "last_hash",
     "created_at",
-    "updated_at",
 ];
 
 const EVENT_COLUMNS: &[&str] = &[
@@ -1291,8 +1261,8 @@ fn request_values(
     event_count: i64,
     last_hash: &str,
 ) -> Vec<Val> {
-    let (new, case) = (c.new, c.case);
-    vec![
+    let new = c.new;
+    let mut values = vec![
         Val::S(Some(c.serial.to_owned())),
         Val::S(Some(new.verify_code.clone())),
         Val::I(intake_id),
@@ -1310,27 +1280,10 @@ fn request_values(
         Val::I(new.area.map(|u| u.0)),
         Val::I(new.intake_unit.map(|u| u.0)),
         Val::I(new.created_by.map(|u| u.0)),
-        Val::S(Some(case.state.as_str().into())),
-        Val::I(case.lead.map(|u| u.0)),
-        Val::S(Some(join_ids(&case.assisting))),
-        Val::S(Some(join_ids(&case.coordination))),
-        Val::I(case.pending_extension.map(i64::from)),
-        Val::I(Some(i64::from(case.extension_days))),
-        Val::S(case.suspended_from.map(|x| x.as_str().into())),
-        Val::I(case.parent.map(|x| x.0)),
-        Val::S(case.outcome.map(|x| x.as_str().into())),
-        Val::S(case.reply.clone()),
-        Val::S(case.proper_owner.clone()),
-        Val::S(case.rating.map(|x| x.as_str().into())),
-        Val::I(case.citizen_says_resolved.map(i64::from)),
-        Val::I(Some(i64::from(case.demand))),
-        Val::I(Some(i64::from(case.redo_count))),
-        Val::I(Some(i64::from(case.return_count))),
-        Val::I(Some(event_count)),
-        Val::S(Some(last_hash.to_owned())),
         Val::I(Some(ms(new.now))),
-        Val::I(Some(ms(c.updated_at))),
-    ]
+    ];
+    values.extend(case_values(c.case, event_count, last_hash, c.updated_at));
+    values
 }
 
 /// Event rows (without the request id, which the caller prepends) continuing a chain.
@@ -1423,7 +1376,8 @@ where
     rows.iter().map(clock_from_row).collect()
 }
 
-/// The columns `persist_many` writes to a changed request row.
+/// The lifecycle columns of a request: written at insert after `INTAKE_COLUMNS`, and all
+/// that `persist_many` changes afterwards.
 const CASE_COLUMNS: &[&str] = &[
     "state",
     "lead_unit_id",
