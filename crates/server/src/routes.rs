@@ -244,13 +244,14 @@ async fn login(
     use crate::throttle::{LOGIN_FAILURES_PER_USER, LOGIN_PER_CLIENT, client_key};
     let now = state.now();
     let username = body.username.trim().to_owned();
-    state
-        .throttle
-        .hit(&LOGIN_PER_CLIENT, &client_key(&extensions), now)?;
     // A username with too many failures is locked for the window, right password or not.
-    state
-        .throttle
-        .check(&LOGIN_FAILURES_PER_USER, &username, now)?;
+    state.throttle.admit(
+        &LOGIN_PER_CLIENT,
+        &client_key(&extensions),
+        &LOGIN_FAILURES_PER_USER,
+        &username,
+        now,
+    )?;
     let user = state.store.find_user(&username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not tell.
     let hash = user
@@ -1040,13 +1041,14 @@ async fn track(
     use crate::throttle::{TRACK_FAILURES_PER_SERIAL, TRACK_PER_CLIENT, client_key};
     let now = state.now();
     let serial = query.serial.trim().to_owned();
-    state
-        .throttle
-        .hit(&TRACK_PER_CLIENT, &client_key(&extensions), now)?;
     // A serial with too many wrong codes is locked for the window, right code or not.
-    state
-        .throttle
-        .check(&TRACK_FAILURES_PER_SERIAL, &serial, now)?;
+    state.throttle.admit(
+        &TRACK_PER_CLIENT,
+        &client_key(&extensions),
+        &TRACK_FAILURES_PER_SERIAL,
+        &serial,
+        now,
+    )?;
     match service::track(&state, &serial, &query.code).await {
         Ok(found) => Ok(Json(found)),
         Err(error) => {

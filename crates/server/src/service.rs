@@ -668,6 +668,21 @@ fn need_text(
     Ok(parse(field, need(value, field)?)?)
 }
 
+/// What a callback (the hub's or a supervisor's quality check) records: the citizen's
+/// rating, their word on whether it is resolved, and a note.
+fn rating_args(body: &ActionBody) -> ApiResult<(Rating, bool, Option<String>)> {
+    Ok((
+        parse_word(
+            "rating",
+            need(&body.rating, "rating")?,
+            Rating::parse,
+            Rating::words,
+        )?,
+        *need(&body.resolved, "resolved")?,
+        lifecycle::note("note", body.note.as_deref())?,
+    ))
+}
+
 /// Turns an action body into a domain command, naming missing or bad fields.
 pub async fn command_for(
     state: &AppState,
@@ -737,16 +752,14 @@ pub async fn command_for(
             reply: need_text(&body.reply, "reply", lifecycle::reply)?,
             proper_owner: lifecycle::note("proper_owner", body.proper_owner.as_deref())?,
         },
-        Action::Callback => Command::Callback {
-            rating: parse_word(
-                "rating",
-                need(&body.rating, "rating")?,
-                Rating::parse,
-                Rating::words,
-            )?,
-            resolved: *need(&body.resolved, "resolved")?,
-            note: lifecycle::note("note", body.note.as_deref())?,
-        },
+        Action::Callback => {
+            let (rating, resolved, note) = rating_args(body)?;
+            Command::Callback {
+                rating,
+                resolved,
+                note,
+            }
+        }
         Action::Reopen => Command::Reopen {
             reason: need_text(&body.reason, "reason", lifecycle::reason)?,
         },
@@ -792,16 +805,14 @@ pub async fn command_for(
             unit: body.unit.map(UnitId),
             finding: need_text(&body.reason, "reason", lifecycle::reason)?,
         },
-        Action::QualityCallback => Command::QualityCallback {
-            rating: parse_word(
-                "rating",
-                need(&body.rating, "rating")?,
-                Rating::parse,
-                Rating::words,
-            )?,
-            resolved: *need(&body.resolved, "resolved")?,
-            note: lifecycle::note("note", body.note.as_deref())?,
-        },
+        Action::QualityCallback => {
+            let (rating, resolved, note) = rating_args(body)?;
+            Command::QualityCallback {
+                rating,
+                resolved,
+                note,
+            }
+        }
         Action::Merge => return Err(ApiError::internal("merge is not a single-case command")),
     })
 }

@@ -86,6 +86,20 @@ impl Throttle {
         )
     }
 
+    /// Admits an attempt: counts it against the client's allowance and refuses it when
+    /// that is used up, or when the target (a username, a serial) is locked by failures.
+    pub fn admit(
+        &self,
+        client_rule: &Rule,
+        client: &str,
+        target_rule: &Rule,
+        target: &str,
+        now: Instant,
+    ) -> ApiResult<()> {
+        self.hit(client_rule, client, now)?;
+        self.check(target_rule, target, now)
+    }
+
     /// Counts one event for `key` and refuses it when the window is full.
     pub fn hit(&self, rule: &Rule, key: &str, now: Instant) -> ApiResult<()> {
         let allowed = self.with(|windows| {
