@@ -23,6 +23,7 @@ pub const BATCH: i64 = 500;
 /// Runs one sweep at the state's `now`; tests call it directly to step time by hand.
 pub async fn sweep_once(state: &AppState) -> ApiResult<SweepReport> {
     let now = state.now();
+    let started = std::time::Instant::now();
     let decide: Escalate = Box::new(move |loaded, due, supervisors| {
         Ok(clocks::escalate(
             &loaded.row.case,
@@ -33,6 +34,10 @@ pub async fn sweep_once(state: &AppState) -> ApiResult<SweepReport> {
         ))
     });
     let report = state.store.escalate_due(now, BATCH, decide).await?;
+    metrics::histogram!("civicgrid_sweep_seconds").record(started.elapsed().as_secs_f64());
+    // What is still due after the sweep: above zero only while another instance holds
+    // rows or the sweeps fall behind.
+    metrics::gauge!("civicgrid_clocks_due").set(state.store.count_due(now).await? as f64);
     if report.events > 0 {
         metrics::counter!("civicgrid_ladder_steps_total").increment(report.events as u64);
         tracing::info!(

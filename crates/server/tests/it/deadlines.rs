@@ -153,14 +153,7 @@ async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
         let admin = app.login("admin").await;
         let operator = app.login("operator").await;
         let dispatcher = app.login("dispatcher").await;
-        let first = app.intake(&operator, crate::helpers::complaint()).await;
-        app.act(
-            &dispatcher,
-            &first,
-            "dispatch",
-            json!({"unit": app.units.dept.0}),
-        )
-        .await;
+        let first = app.dispatched(&operator, &dispatcher).await;
         let default_id = app.get(Some(&operator), "/api/v1/policies").await.body["items"][0]["id"]
             .as_i64()
             .unwrap();
@@ -244,14 +237,7 @@ async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
             r.body
         );
         // The first request keeps the clocks it started under; a new one uses the edit.
-        let second = app.intake(&operator, crate::helpers::complaint()).await;
-        app.act(
-            &dispatcher,
-            &second,
-            "dispatch",
-            json!({"unit": app.units.dept.0}),
-        )
-        .await;
+        let second = app.dispatched(&operator, &dispatcher).await;
         for (serial, policy, amount) in [(&first, default_id, 2), (&second, new_id, 1)] {
             let r = app
                 .get(Some(&operator), &format!("/api/v1/requests/{serial}"))

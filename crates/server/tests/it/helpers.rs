@@ -253,6 +253,56 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Registers the standard complaint and dispatches it to the department.
+    pub async fn dispatched(&self, operator: &str, dispatcher: &str) -> String {
+        let serial = self.intake(operator, complaint()).await;
+        self.dispatch_to_dept(dispatcher, &serial).await;
+        serial
+    }
+
+    pub async fn dispatch_to_dept(&self, dispatcher: &str, serial: &str) {
+        let r = self
+            .act(
+                dispatcher,
+                serial,
+                "dispatch",
+                json!({"unit": self.units.dept.0}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "dispatch {serial}: {}", r.body);
+    }
+
+    /// The verification code printed to the citizen (read from the store).
+    pub async fn verify_code(&self, serial: &str) -> String {
+        self.state
+            .store
+            .get_request(serial)
+            .await
+            .unwrap()
+            .unwrap()
+            .row
+            .verify_code
+    }
+}
+
+/// The serials of a page of request summaries (or of items that carry `request`).
+pub fn page_serials(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a page: {page}"))
+        .iter()
+        .map(|i| {
+            let serial = if i["request"].is_object() {
+                &i["request"]["serial"]
+            } else {
+                &i["serial"]
+            };
+            serial.as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
 pub fn complaint() -> Value {
     json!({
         "channel": "hotline", "kind": "complaint", "category": "urban.streetlight",

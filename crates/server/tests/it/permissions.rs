@@ -365,15 +365,7 @@ async fn guessing_passwords_and_tracking_codes_is_throttled() {
     // Ten wrong codes lock a serial's public tracking for an hour.
     let operator = app.login("operator").await;
     let serial = app.intake(&operator, complaint()).await;
-    let code = app
-        .state
-        .store
-        .get_request(&serial)
-        .await
-        .unwrap()
-        .unwrap()
-        .row
-        .verify_code;
+    let code = app.verify_code(&serial).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..10 {
         let r = app

@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use civicgrid::sweeper::sweep_once;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, complaint, on_every_backend, start_time};
+use crate::helpers::{TestApp, complaint, on_every_backend, page_serials, start_time};
 
 fn beijing(mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     FixedOffset::east_opt(8 * 3600)
@@ -67,13 +67,7 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
             .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
             .await;
         assert_eq!(r.body["clocks"], json!([]), "no clock runs before dispatch");
-        app.act(
-            &dispatcher,
-            &serial,
-            "dispatch",
-            json!({"unit": app.units.dept.0}),
-        )
-        .await;
+        app.dispatch_to_dept(&dispatcher, &serial).await;
         let r = app
             .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
             .await;
@@ -162,21 +156,9 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
         assert_eq!(entry["stage"], "accept");
         assert_eq!(entry["request"]["band"], "red");
         let red = app.get(Some(&operator), "/api/v1/requests?band=red").await;
-        assert!(
-            red.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|i| i["serial"] == serial.as_str())
-        );
+        assert!(page_serials(&red.body).contains(&serial));
         let blue = app.get(Some(&operator), "/api/v1/requests?band=blue").await;
-        assert!(
-            !blue.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|i| i["serial"] == serial.as_str())
-        );
+        assert!(!page_serials(&blue.body).contains(&serial));
         // The handling unit sees the urging notice and the accountability record.
         let notices = app.get(Some(&handler), "/api/v1/notices").await;
         let kinds: Vec<&str> = notices.body["items"]
@@ -219,13 +201,7 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
         )
         .await;
         let pool = app.get(Some(&supervisor), "/api/v1/supervision/pool").await;
-        assert!(
-            !pool.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|i| i["request"]["serial"] == serial.as_str())
-        );
+        assert!(!page_serials(&pool.body).contains(&serial));
         let all = app
             .get(Some(&supervisor), "/api/v1/supervision/pool?all=true")
             .await;
@@ -247,15 +223,7 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
                 .starts_with("round_the_clock@")
         );
         // The citizen's timeline shows the case's moves, not the supervision inside.
-        let code = app
-            .state
-            .store
-            .get_request(&serial)
-            .await
-            .unwrap()
-            .unwrap()
-            .row
-            .verify_code;
+        let code = app.verify_code(&serial).await;
         let tracked = app
             .get(None, &format!("/api/v1/track?serial={serial}&code={code}"))
             .await;
@@ -305,14 +273,7 @@ async fn two_instances_on_one_postgres_fire_each_step_exactly_once() {
     let dispatcher = app.login("dispatcher").await;
     let mut serials = Vec::new();
     for _ in 0..40 {
-        let serial = app.intake(&operator, complaint()).await;
-        app.act(
-            &dispatcher,
-            &serial,
-            "dispatch",
-            json!({"unit": app.units.dept.0}),
-        )
-        .await;
+        let serial = app.dispatched(&operator, &dispatcher).await;
         serials.push(serial);
     }
     // Far past every mark of every clock: accept, respond and resolve each take 4 steps.
@@ -360,14 +321,7 @@ async fn a_server_down_past_the_deadline_catches_up_on_its_first_sweep() {
         let app = TestApp::start(&url).await;
         let operator = app.login("operator").await;
         let dispatcher = app.login("dispatcher").await;
-        let serial = app.intake(&operator, complaint()).await;
-        app.act(
-            &dispatcher,
-            &serial,
-            "dispatch",
-            json!({"unit": app.units.dept.0}),
-        )
-        .await;
+        let serial = app.dispatched(&operator, &dispatcher).await;
         app.clock.set(beijing(9, 22, 9, 0));
         assert_eq!(sweep_once(&app.state).await.unwrap().events, 0);
         // The server is down from here; nobody sweeps. It comes back a week later.
@@ -420,14 +374,7 @@ async fn supervisors_remind_urge_supervise_and_hold_accountable_by_hand() {
         let other = app.login("other_handler").await;
         let supervisor = app.login("supervisor").await;
         let leader = app.login("leader").await;
-        let serial = app.intake(&operator, complaint()).await;
-        app.act(
-            &dispatcher,
-            &serial,
-            "dispatch",
-            json!({"unit": app.units.dept.0}),
-        )
-        .await;
+        let serial = app.dispatched(&operator, &dispatcher).await;
         for (token, action) in [
             (&handler, "urge"),
             (&dispatcher, "remind"),
@@ -630,13 +577,7 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
         for (i, accept_after_minutes) in [(0, 30), (1, 30), (2, 300)] {
             let serial = app.intake(&operator, complaint()).await;
             app.clock.set(beijing(9, 22, 9, 0));
-            app.act(
-                &dispatcher,
-                &serial,
-                "dispatch",
-                json!({"unit": app.units.dept.0}),
-            )
-            .await;
+            app.dispatch_to_dept(&dispatcher, &serial).await;
             app.clock
                 .set(beijing(9, 22, 9, 0) + chrono::Duration::minutes(accept_after_minutes));
             let handler = app.login("handler").await;
@@ -667,14 +608,7 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
             app.login("handler").await,
         );
         let (supervisor, leader) = (app.login("supervisor").await, app.login("leader").await);
-        let returned = app.intake(&operator, complaint()).await;
-        app.act(
-            &dispatcher,
-            &returned,
-            "dispatch",
-            json!({"unit": app.units.dept.0}),
-        )
-        .await;
+        let returned = app.dispatched(&operator, &dispatcher).await;
         let r = app
             .act(
                 &handler,
@@ -718,13 +652,8 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
             .replace("accept_on_time", "accept_late");
         let cases = app.get(Some(&leader), &link).await;
         assert_eq!(cases.status, 200, "{}", cases.body);
-        let listed: Vec<&str> = cases.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["serial"].as_str().unwrap())
-            .collect();
-        assert_eq!(listed, [serials[2].as_str()]);
+        let listed = page_serials(&cases.body);
+        assert_eq!(listed, [serials[2].clone()]);
         assert_eq!(dept["rates"]["return"]["denominator"], 4);
         let link = format!(
             "/api/v1/stats/units/{}/cases?metric=returned&from=2026-09-01&to=2026-09-30",
@@ -823,14 +752,7 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
         // redo accept clock are overdue and still open.
         let operator = app.login("operator").await;
         let dispatcher = app.login("dispatcher").await;
-        let ignored = app.intake(&operator, complaint()).await;
-        app.act(
-            &dispatcher,
-            &ignored,
-            "dispatch",
-            json!({"unit": app.units.dept.0}),
-        )
-        .await;
+        let ignored = app.dispatched(&operator, &dispatcher).await;
         app.clock.set(beijing(9, 22, 18, 0));
         let leader = app.login("leader").await;
         let stats = app
@@ -858,14 +780,9 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
             app.units.dept.0
         );
         let cases = app.get(Some(&leader), &link).await;
-        let mut listed: Vec<&str> = cases.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["serial"].as_str().unwrap())
-            .collect();
+        let mut listed = page_serials(&cases.body);
         listed.sort();
-        let mut expected = vec![serials[0].as_str(), ignored.as_str()];
+        let mut expected = vec![serials[0].clone(), ignored.clone()];
         expected.sort();
         assert_eq!(listed, expected);
         let link = link.replace("accept_overdue", "respond_overdue");
@@ -965,14 +882,7 @@ async fn the_background_sweeper_takes_steps_on_its_own() {
     let app = TestApp::start(&civicgrid_store::testing::sqlite_url()).await;
     let operator = app.login("operator").await;
     let dispatcher = app.login("dispatcher").await;
-    let serial = app.intake(&operator, complaint()).await;
-    app.act(
-        &dispatcher,
-        &serial,
-        "dispatch",
-        json!({"unit": app.units.dept.0}),
-    )
-    .await;
+    let serial = app.dispatched(&operator, &dispatcher).await;
     app.clock.set(beijing(9, 22, 10, 0));
     let task = civicgrid::sweeper::spawn(app.state.clone(), std::time::Duration::from_millis(50));
     // Wait for the event itself (bounded), not for a fixed time.
@@ -986,6 +896,15 @@ async fn the_background_sweeper_takes_steps_on_its_own() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     task.abort();
+    // Operators see the sweeper at work in the metrics.
+    let metrics = app.get(None, "/metrics").await.body.to_string();
+    for name in [
+        "civicgrid_ladder_steps_total",
+        "civicgrid_sweep_seconds",
+        "civicgrid_clocks_due",
+    ] {
+        assert!(metrics.contains(name), "/metrics lacks {name}");
+    }
     assert_eq!(
         steps,
         ["remind"],
