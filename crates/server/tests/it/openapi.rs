@@ -27,6 +27,15 @@ async fn the_openapi_document_matches_the_routes() {
             methods
         })
         .collect();
+    // The action parameter names every action a client may post.
+    let actions = &doc.paths.paths["/api/v1/requests/{serial}/{action}"];
+    let described = serde_json::to_value(actions).unwrap().to_string();
+    for word in civicgrid_domain::lifecycle::Action::words() {
+        assert!(
+            described.contains(word),
+            "the `action` parameter does not list `{word}`"
+        );
+    }
     let routed: BTreeSet<(String, String)> = civicgrid::routes::ROUTES
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
