@@ -92,21 +92,84 @@ impl FromRequestParts<Arc<AppState>> for Auth {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
-        let hash = token_hash(token);
-        let now = state.now();
-        if let Some(principal) = state.sessions.get(&hash, now) {
-            return Ok(Auth(principal));
-        }
-        let (user, expires) = state.store.session_user(&hash, now).await?.ok_or_else(|| {
-            ApiError::with_message(
-                ErrorCode::Unauthenticated,
-                "the token is unknown or expired",
-            )
-        })?;
-        let principal = principal_of(&user);
-        state.sessions.put(hash, principal.clone(), now, expires);
-        Ok(Auth(principal))
+        principal_for_token(state, token)
+            .await?
+            .map(Auth)
+            .ok_or_else(|| {
+                ApiError::with_message(
+                    ErrorCode::Unauthenticated,
+                    "the token is unknown or expired",
+                )
+            })
     }
+}
+
+/// The principal of a session token (bearer header or page cookie alike), if the session
+/// exists and has not expired.
+pub async fn principal_for_token(state: &AppState, token: &str) -> ApiResult<Option<Principal>> {
+    let hash = token_hash(token);
+    let now = state.now();
+    if let Some(principal) = state.sessions.get(&hash, now) {
+        return Ok(Some(principal));
+    }
+    let Some((user, expires)) = state.store.session_user(&hash, now).await? else {
+        return Ok(None);
+    };
+    let principal = principal_of(&user);
+    state.sessions.put(hash, principal.clone(), now, expires);
+    Ok(Some(principal))
+}
+
+/// Signs in with username and password, with the same throttling, timing and session
+/// length for the API and the pages. Returns the new session token and the user.
+pub async fn sign_in(
+    state: &AppState,
+    client: &str,
+    username: &str,
+    password: String,
+) -> ApiResult<(String, Instant, UserRow)> {
+    use crate::throttle::{LOGIN_FAILURES_PER_USER, LOGIN_PER_CLIENT};
+    let now = state.now();
+    let username = username.trim().to_owned();
+    // A username with too many failures is locked for the window, right password or not.
+    state.throttle.admit(
+        &LOGIN_PER_CLIENT,
+        client,
+        &LOGIN_FAILURES_PER_USER,
+        &username,
+        now,
+    )?;
+    let user = state.store.find_user(&username).await?;
+    // Verify against a fixed hash when the user is unknown, so timing does not tell.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    let ok = verify_password_blocking(password, hash).await;
+    let user = match (ok, user) {
+        (true, Some(user)) => user,
+        _ => {
+            state
+                .throttle
+                .record(&LOGIN_FAILURES_PER_USER, &username, now)?;
+            return Err(ApiError::new(ErrorCode::InvalidCredentials));
+        }
+    };
+    let token = new_token();
+    let expires = now + chrono::Duration::hours(state.session_hours);
+    state
+        .store
+        .create_session(&token_hash(&token), user.id, now, expires)
+        .await?;
+    Ok((token, expires, user))
+}
+
+/// Ends a session: removed from the database and from this instance's cache.
+pub async fn sign_out(state: &AppState, token: &str) -> ApiResult<()> {
+    let hash = token_hash(token);
+    state.sessions.remove(&hash);
+    state.store.end_session(&hash).await?;
+    Ok(())
 }
 
 /// Resolved sessions, kept briefly so a busy client does not cost two database reads per
@@ -129,6 +192,12 @@ impl SessionCache {
             .get(token_hash)
             .filter(|(_, until)| now < *until)
             .map(|(p, _)| p.clone())
+    }
+
+    pub fn remove(&self, token_hash: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(token_hash);
+        }
     }
 
     pub fn put(&self, token_hash: String, principal: Principal, now: Instant, expires: Instant) {

@@ -3,6 +3,7 @@
 //! (`civicgrid-api`) and storage (`civicgrid-store`) together; it holds no rules of its own
 //! and no SQL.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod bench;
@@ -10,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod pages;
 pub mod routes;
 pub mod service;
 pub mod state;

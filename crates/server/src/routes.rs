@@ -22,13 +22,11 @@ use civicgrid_api::{
     OfficialDayOut, OfficialDayQuery, PoolItemOut, PoolQuery, SampleOut, SampleQuery, StatsOut,
     StatsQuery,
 };
-use civicgrid_domain::lifecycle::{Action, Basis};
-use civicgrid_domain::org::{
-    Grant, Principal, Role, UnitKind, check_password, parse_unit_name, parse_username,
-};
+use civicgrid_domain::UnitId;
+use civicgrid_domain::lifecycle::Action;
+use civicgrid_domain::org::{Principal, Role, UnitKind};
 use civicgrid_domain::request::parse_word;
-use civicgrid_domain::{CategoryId, UnitId};
-use civicgrid_store::{NewCategory, NewRoutingRule, NewUnit, NewUser, UserRow};
+use civicgrid_store::UserRow;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
@@ -71,7 +69,7 @@ impl utoipa::Modify for BearerAuth {
 /// Every route of the API. `tests/it/openapi.rs` checks this list against the OpenAPI
 /// document, so a route cannot be added without documenting it.
 pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/"),
+    ("GET", "/api"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/api/v1/units"),
     ("POST", "/api/v1/units"),
@@ -147,7 +145,8 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
-        .route("/", get(index))
+        .route("/api", get(index))
+        .merge(crate::pages::router())
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text).with_state(metrics))
@@ -166,8 +165,8 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed)
 }
 
-/// Where things are. The public portal replaces this page once the web pages exist.
-#[utoipa::path(get, path = "/", responses((status = 200, body = ServiceIndex)))]
+/// Where things are (the public portal has `/`).
+#[utoipa::path(get, path = "/api", responses((status = 200, body = ServiceIndex)))]
 async fn index() -> Json<ServiceIndex> {
     Json(ServiceIndex {
         name: "civicgrid".into(),
@@ -197,7 +196,7 @@ fn whole_page<T>(items: Vec<T>) -> Page<T> {
     }
 }
 
-fn require_admin(principal: &Principal) -> ApiResult<()> {
+pub(crate) fn require_admin(principal: &Principal) -> ApiResult<()> {
     if principal.is_admin() {
         Ok(())
     } else {
@@ -208,7 +207,7 @@ fn require_admin(principal: &Principal) -> ApiResult<()> {
     }
 }
 
-fn user_out(user: &UserRow) -> UserOut {
+pub(crate) fn user_out(user: &UserRow) -> UserOut {
     let mut roles: Vec<String> = user
         .grants
         .iter()
@@ -241,39 +240,9 @@ async fn login(
     extensions: axum::http::Extensions,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    use crate::throttle::{LOGIN_FAILURES_PER_USER, LOGIN_PER_CLIENT, client_key};
-    let now = state.now();
-    let username = body.username.trim().to_owned();
-    // A username with too many failures is locked for the window, right password or not.
-    state.throttle.admit(
-        &LOGIN_PER_CLIENT,
-        &client_key(&extensions),
-        &LOGIN_FAILURES_PER_USER,
-        &username,
-        now,
-    )?;
-    let user = state.store.find_user(&username).await?;
-    // Verify against a fixed hash when the user is unknown, so timing does not tell.
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| auth::dummy_hash().to_owned());
-    let ok = auth::verify_password_blocking(body.password, hash).await;
-    let user = match (ok, user) {
-        (true, Some(user)) => user,
-        _ => {
-            state
-                .throttle
-                .record(&LOGIN_FAILURES_PER_USER, &username, now)?;
-            return Err(ApiError::new(ErrorCode::InvalidCredentials));
-        }
-    };
-    let token = auth::new_token();
-    let expires = now + chrono::Duration::hours(state.session_hours);
-    state
-        .store
-        .create_session(&auth::token_hash(&token), user.id, now, expires)
-        .await?;
+    let client = crate::throttle::client_key(&extensions);
+    let (token, expires, user) =
+        auth::sign_in(&state, &client, &body.username, body.password).await?;
     Ok(Json(LoginResponse {
         token,
         expires_at: expires,
@@ -327,7 +296,7 @@ async fn list_units(
     }))
 }
 
-fn parse_lines(field: &str, lines: &[String]) -> ApiResult<Vec<String>> {
+pub(crate) fn parse_lines(field: &str, lines: &[String]) -> ApiResult<Vec<String>> {
     lines
         .iter()
         .enumerate()
@@ -356,54 +325,13 @@ async fn create_unit(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreateUnit>,
 ) -> ApiResult<(StatusCode, Json<UnitOut>)> {
-    require_admin(&principal)?;
-    let name = parse_unit_name(&body.name)?;
-    let kind = parse_word("kind", &body.kind, UnitKind::parse, UnitKind::words)?;
-    let parent = body.parent.map(UnitId);
-    if let Some(p) = parent {
-        state.unit(p, "parent").await?;
-    }
-    state.org().check_new_unit(kind, parent)?;
-    let lines = parse_lines("lines", &body.lines)?;
-    let geometry = match &body.geometry {
-        None | Some(serde_json::Value::Null) => None,
-        Some(g) => {
-            let text = g.to_string();
-            if crate::state::parse_geometry(&text).is_none() {
-                return Err(ApiError::field(
-                    "geometry",
-                    "must be a GeoJSON Polygon or MultiPolygon",
-                ));
-            }
-            Some(text)
-        }
-    };
-    let row = state
-        .store
-        .create_unit(
-            NewUnit {
-                name,
-                kind,
-                parent,
-                lines,
-                geometry,
-            },
-            state.now(),
-        )
-        .await?;
-    state.reload().await?;
-    let out = UnitOut {
-        id: row.id.0,
-        name: row.name,
-        kind: row.kind.as_str().into(),
-        parent: row.parent.map(|p| p.0),
-        lines: row.lines,
-        geometry: row.geometry.and_then(|g| serde_json::from_str(&g).ok()),
-    };
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::admin::create_unit(&state, &principal, body).await?),
+    ))
 }
 
-fn category_out(c: &civicgrid_store::CategoryRow) -> CategoryOut {
+pub(crate) fn category_out(c: &civicgrid_store::CategoryRow) -> CategoryOut {
     CategoryOut {
         id: c.id.0,
         code: c.code.clone(),
@@ -435,51 +363,13 @@ async fn create_category(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreateCategory>,
 ) -> ApiResult<(StatusCode, Json<CategoryOut>)> {
-    require_admin(&principal)?;
-    let code = body.code.trim();
-    let code_ok = !code.is_empty()
-        && code.len() <= 60
-        && code
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.'));
-    if !code_ok {
-        return Err(ApiError::field(
-            "code",
-            "use lowercase letters, digits, `_` and `.`",
-        ));
-    }
-    let name = civicgrid_domain::request::parse_text("name", &body.name, 60)?;
-    let parent = body.parent.map(CategoryId);
-    if let Some(p) = parent {
-        let reference = state.reference();
-        let parent_row = reference
-            .category(p)
-            .ok_or_else(|| ApiError::field("parent", "no such category"))?;
-        if parent_row.parent.is_some() {
-            return Err(ApiError::field(
-                "parent",
-                "categories have two levels; the parent must be a top-level category",
-            ));
-        }
-    }
-    let line = match &body.line {
-        Some(l) => parse_lines("line", std::slice::from_ref(l))?.pop(),
-        None => None,
-    };
-    let row = state
-        .store
-        .create_category(NewCategory {
-            code: code.to_owned(),
-            name,
-            parent,
-            line,
-        })
-        .await?;
-    state.reload().await?;
-    Ok((StatusCode::CREATED, Json(category_out(&row))))
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::admin::create_category(&state, &principal, body).await?),
+    ))
 }
 
-fn rule_out(r: &civicgrid_domain::routing::RoutingRule) -> RoutingRuleOut {
+pub(crate) fn rule_out(r: &civicgrid_domain::routing::RoutingRule) -> RoutingRuleOut {
     RoutingRuleOut {
         id: r.id,
         category: r.category.0,
@@ -506,42 +396,10 @@ async fn create_routing_rule(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreateRoutingRule>,
 ) -> ApiResult<(StatusCode, Json<RoutingRuleOut>)> {
-    require_admin(&principal)?;
-    let basis = parse_word("basis", &body.basis, Basis::parse, Basis::words)?;
-    if matches!(basis, Basis::Territorial | Basis::Manual) {
-        return Err(ApiError::field(
-            "basis",
-            "must be one of: statute, agreement, designation",
-        ));
-    }
-    if state
-        .reference()
-        .category(CategoryId(body.category))
-        .is_none()
-    {
-        return Err(ApiError::field("category", "no such category"));
-    }
-    state.unit(UnitId(body.unit), "unit").await?;
-    if let Some(area) = body.area {
-        let unit = state.unit(UnitId(area), "area").await?;
-        if !unit.kind.is_territorial() {
-            return Err(ApiError::field(
-                "area",
-                "must be a hub, street, community or grid",
-            ));
-        }
-    }
-    let rule = state
-        .store
-        .create_routing_rule(NewRoutingRule {
-            category: CategoryId(body.category),
-            area: body.area.map(UnitId),
-            unit: UnitId(body.unit),
-            basis,
-        })
-        .await?;
-    state.reload().await?;
-    Ok((StatusCode::CREATED, Json(rule_out(&rule))))
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::admin::create_routing_rule(&state, &principal, body).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/cancel-reasons", security(("bearer" = [])),
@@ -594,45 +452,10 @@ async fn create_user(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserOut>)> {
-    require_admin(&principal)?;
-    let username = parse_username(&body.username)?;
-    check_password(&body.password)?;
-    let unit = state.unit(UnitId(body.unit), "unit").await?;
-    if body.roles.is_empty() {
-        return Err(ApiError::field("roles", "grant at least one role"));
-    }
-    let lines = parse_lines("lines", &body.lines)?;
-    let mut grants = Vec::new();
-    for (i, role) in body.roles.iter().enumerate() {
-        let role = parse_word(&format!("roles[{i}]"), role, Role::parse, Role::words)?;
-        grants.push(Grant {
-            role,
-            unit: unit.id,
-            lines: lines.clone(),
-        });
-    }
-    let display_name = body
-        .display_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .unwrap_or(&username)
-        .to_owned();
-    let password_hash = auth::hash_password_blocking(body.password).await?;
-    let user = state
-        .store
-        .create_user(
-            NewUser {
-                username,
-                display_name,
-                password_hash,
-                unit: unit.id,
-                grants,
-            },
-            state.now(),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(user_out(&user))))
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::admin::create_user(&state, &principal, body).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])),
@@ -781,7 +604,10 @@ async fn get_attachment(
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
-fn policy_out(policy: &civicgrid_store::Policy, reference: &crate::state::Reference) -> PolicyOut {
+pub(crate) fn policy_out(
+    policy: &civicgrid_store::Policy,
+    reference: &crate::state::Reference,
+) -> PolicyOut {
     use civicgrid_domain::deadline::Stage;
     let limit = |stage| {
         policy.limit(stage).map(|l| LimitIn {
@@ -858,40 +684,12 @@ async fn update_policy(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<CreatePolicy>,
 ) -> ApiResult<Json<PolicyOut>> {
-    require_admin(&principal)?;
-    let new = parse_policy(&state, &principal, body)?;
-    let was_default = state
-        .reference()
-        .policies
-        .iter()
-        .any(|p| p.id == id && p.matches == civicgrid_domain::deadline::Match::default());
-    let defaults = state
-        .reference()
-        .policies
-        .iter()
-        .filter(|p| p.matches == civicgrid_domain::deadline::Match::default())
-        .count();
-    if was_default && defaults == 1 && new.matches != civicgrid_domain::deadline::Match::default() {
-        return Err(ApiError::field(
-            "match",
-            "this is the default policy: it keeps matching every request (create another policy for the narrower match)",
-        ));
-    }
-    let policy = state
-        .store
-        .supersede_policy(id, new, state.now())
-        .await
-        .map_err(|e| match e {
-            civicgrid_store::StoreError::NotFound => {
-                ApiError::with_message(ErrorCode::NotFound, "no policy in force has this id")
-            }
-            other => other.into(),
-        })?;
-    state.reload().await?;
-    Ok(Json(policy_out(&policy, &state.reference())))
+    Ok(Json(
+        crate::admin::update_policy(&state, &principal, id, body).await?,
+    ))
 }
 
-fn parse_policy(
+pub(crate) fn parse_policy(
     state: &AppState,
     principal: &Principal,
     body: CreatePolicy,
@@ -1038,28 +836,10 @@ async fn track(
     extensions: axum::http::Extensions,
     ApiQuery(query): ApiQuery<TrackQuery>,
 ) -> ApiResult<Json<TrackOut>> {
-    use crate::throttle::{TRACK_FAILURES_PER_SERIAL, TRACK_PER_CLIENT, client_key};
-    let now = state.now();
-    let serial = query.serial.trim().to_owned();
-    // A serial with too many wrong codes is locked for the window, right code or not.
-    state.throttle.admit(
-        &TRACK_PER_CLIENT,
-        &client_key(&extensions),
-        &TRACK_FAILURES_PER_SERIAL,
-        &serial,
-        now,
-    )?;
-    match service::track(&state, &serial, &query.code).await {
-        Ok(found) => Ok(Json(found)),
-        Err(error) => {
-            if error.code == ErrorCode::RequestNotFound {
-                state
-                    .throttle
-                    .record(&TRACK_FAILURES_PER_SERIAL, &serial, now)?;
-            }
-            Err(error)
-        }
-    }
+    let client = crate::throttle::client_key(&extensions);
+    Ok(Json(
+        service::track_guarded(&state, &client, &query.serial, &query.code).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/verify-chain", security(("bearer" = [])),
@@ -1146,34 +926,14 @@ async fn supervision_pool(
         Some("me") => Some(principal.user),
         Some(_) => return Err(ApiError::query("owner", "use `me` or leave it out")),
     };
-    let filter = civicgrid_store::PoolFilter {
-        request: None,
+    let (items, total) = service::pool(
+        &state,
+        &principal,
         owner,
-        include_closed: query.all.unwrap_or(false),
-        offset,
-        limit,
-    };
-    let org = state.org();
-    let (rows, total) = state
-        .store
-        .supervision_pool(&filter, &service::visibility(&principal, &org))
-        .await?;
-    let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
-    let summaries = service::summaries(&state, &requests, state.now()).await?;
-    let items = rows
-        .into_iter()
-        .zip(summaries)
-        .map(|(p, request)| PoolItemOut {
-            request,
-            owner: p.owner_username,
-            stage: p.stage,
-            unit: p.unit.map(|u| service::unit_ref(&org, u)),
-            reason: p.reason,
-            since: p.since,
-            closed_at: p.closed_at,
-            times: p.times,
-        })
-        .collect();
+        query.all.unwrap_or(false),
+        (offset, limit),
+    )
+    .await?;
     Ok(Json(Page {
         items,
         total,
@@ -1193,24 +953,8 @@ async fn supervision_samples(
 ) -> ApiResult<Json<Page<SampleOut>>> {
     require_role(&principal, &[Role::Supervisor], "sampled callbacks")?;
     let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
-    let (rows, total) = state
-        .store
-        .samples(!query.all.unwrap_or(false), offset, limit)
-        .await?;
-    let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
-    let summaries = service::summaries(&state, &requests, state.now()).await?;
-    let items = rows
-        .into_iter()
-        .zip(summaries)
-        .map(|(m, request)| SampleOut {
-            request,
-            drawn_at: m.drawn_at,
-            done_at: m.done_at,
-            rating: m.rating,
-            citizen_says_resolved: m.citizen_resolved,
-            note: m.note,
-        })
-        .collect();
+    let (items, total) =
+        service::samples(&state, !query.all.unwrap_or(false), (offset, limit)).await?;
     Ok(Json(Page {
         items,
         total,
@@ -1238,44 +982,22 @@ async fn list_notices(
             "must be one of: remind, urge, hold_accountable",
         ));
     }
-    let org = state.org();
-    let mut units = notice_units(&principal, &org);
-    if let Some(unit) = query.unit.map(UnitId) {
-        if units.as_ref().is_some_and(|u| !u.contains(&unit)) {
-            return Err(ApiError::query("unit", "not one of your units"));
-        }
-        units = Some(vec![unit]);
-    }
-    let filter = civicgrid_store::NoticeFilter {
-        units,
-        kind: query.kind.clone(),
-        unread: query.unread.unwrap_or(false),
-        offset,
-        limit,
-    };
-    let (rows, total) = state.store.notices(&filter).await?;
+    let (items, total) = service::notices(
+        &state,
+        &principal,
+        query.unit.map(|u| vec![UnitId(u)]),
+        query.kind.clone(),
+        query.unread.unwrap_or(false),
+        (offset, limit),
+    )
+    .await?;
     Ok(Json(Page {
-        items: rows.iter().map(|n| service::notice_out(&org, n)).collect(),
+        items,
         total,
         total_exact: true,
         page,
         page_size,
     }))
-}
-
-/// The units whose notices `principal` sees (`None`: every unit).
-fn notice_units(
-    principal: &Principal,
-    org: &civicgrid_domain::org::OrgTree,
-) -> Option<Vec<UnitId>> {
-    match service::visibility(principal, org) {
-        civicgrid_store::Visibility::All => None,
-        civicgrid_store::Visibility::Units { any, handling, .. } => {
-            let mut all = any;
-            all.extend(handling);
-            Some(all)
-        }
-    }
 }
 
 /// Acknowledges a notice on behalf of the unit it is addressed to. Only someone who sees
@@ -1287,21 +1009,7 @@ async fn read_notice(
     Auth(principal): Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<NoticeOut>> {
-    let org = state.org();
-    let not_found = || ApiError::with_message(ErrorCode::NotFound, "no such notice for your units");
-    let notice = state.store.notice(id).await?.ok_or_else(not_found)?;
-    let visible = match notice_units(&principal, &org) {
-        None => true,
-        Some(units) => notice.unit.is_some_and(|u| units.contains(&u)),
-    };
-    if !visible {
-        return Err(not_found());
-    }
-    let read = state
-        .store
-        .acknowledge_notice(id, principal.user, state.now())
-        .await?;
-    Ok(Json(service::notice_out(&org, &read)))
+    Ok(Json(service::read_notice(&state, &principal, id).await?))
 }
 
 /// Each unit's rates, composite score and rank over a period, from the rollups.
@@ -1391,41 +1099,7 @@ async fn official_days(
     State(state): AppStateRef,
     ApiQuery(query): ApiQuery<OfficialDayQuery>,
 ) -> ApiResult<Json<Vec<OfficialDayOut>>> {
-    use chrono::Datelike;
-    use civicgrid_domain::calendar::{Calendar, Official};
-    let added: std::collections::BTreeSet<_> = state
-        .store
-        .official_days()
-        .await?
-        .into_iter()
-        .map(|d| d.day)
-        .collect();
-    let shipped = Calendar::official();
-    let reference = state.reference();
-    let items = reference
-        .calendars
-        .official
-        .official_days()
-        .filter(|(date, _)| query.year.is_none_or(|y| date.year() == y))
-        .map(|(date, day)| {
-            let (kind, name) = match day {
-                Official::Holiday(name) => ("off", name.clone()),
-                Official::MakeUpWorkday(name) => ("work", name.clone()),
-            };
-            let source = if added.contains(date) || shipped.official_day(*date).is_none() {
-                "added"
-            } else {
-                "shipped"
-            };
-            OfficialDayOut {
-                date: date.format("%Y-%m-%d").to_string(),
-                kind: kind.into(),
-                name,
-                source: source.into(),
-            }
-        })
-        .collect();
-    Ok(Json(items))
+    Ok(Json(service::official_days(&state, query.year).await?))
 }
 
 /// Adds next year's official notice (`YYYY-MM-DD off|work NAME` lines); all or nothing.

@@ -15,7 +15,7 @@ use civicgrid_api::{
 use civicgrid_domain::clocks::{self, Clock};
 use civicgrid_domain::deadline::Band;
 use civicgrid_domain::lifecycle::{self, Action, Basis, Command, Ctx, Decision, Scope, Want};
-use civicgrid_domain::org::{OrgTree, Principal, Role};
+use civicgrid_domain::org::{Actor, OrgTree, Principal, Role};
 use civicgrid_domain::request::{
     Channel, Kind, NewRequest, Outcome, Platform, Rating, RawIntake, State, mask_name, parse_word,
 };
@@ -114,6 +114,15 @@ fn proposal_out(org: &OrgTree, proposal: &Proposal) -> ProposalOut {
     }
 }
 
+/// Who registers a request: the acting user and unit, or the platform for the public portal.
+pub struct Registrar {
+    pub actor: Actor,
+    pub unit: Option<UnitId>,
+    /// A grid worker's own grid: where a report without a position lies.
+    pub own_grid: Option<UnitId>,
+    pub may_answer: bool,
+}
+
 /// Registers a request for `principal`. `raw` is the body exactly as received.
 pub async fn intake(
     state: &AppState,
@@ -131,6 +140,77 @@ pub async fn intake(
             "only operators and grid workers register requests",
         ));
     }
+    let only_grid_worker = !principal
+        .grants
+        .iter()
+        .any(|g| matches!(g.role, Role::Operator | Role::Admin));
+    if only_grid_worker && body.channel != Channel::GridReport.as_str() {
+        return Err(ApiError::field(
+            "channel",
+            "grid workers register through `grid_report`",
+        ));
+    }
+    let registrar = Registrar {
+        actor: principal.actor(),
+        unit: Some(principal.unit),
+        own_grid: Some(principal.unit),
+        may_answer: !only_grid_worker,
+    };
+    register(state, &registrar, body, raw).await
+}
+
+/// A citizen's request from the public portal: channel `web`, registered by the platform
+/// at the hub, optionally with a photo (checked before anything is written).
+pub async fn public_intake(
+    state: &AppState,
+    body: CreateRequest,
+    photo: Option<(Option<String>, Vec<u8>)>,
+) -> ApiResult<CreatedRequest> {
+    if body.channel != Channel::Web.as_str() || body.answer.is_some() {
+        return Err(ApiError::field(
+            "channel",
+            "the portal registers web requests",
+        ));
+    }
+    let photo = match photo {
+        Some((declared, bytes)) => {
+            let content_type = check_photo(declared.as_deref(), &bytes)
+                .map_err(|e| ApiError::field("photo", e.message))?;
+            Some((content_type, bytes))
+        }
+        None => None,
+    };
+    let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let registrar = Registrar {
+        actor: Actor::SYSTEM,
+        unit: state.org().root(),
+        own_grid: None,
+        may_answer: false,
+    };
+    let created = register(state, &registrar, body, raw).await?;
+    if let Some((content_type, bytes)) = photo {
+        let serial = civicgrid_domain::serial::parse(&created.serial)?;
+        let loaded = state
+            .store
+            .get_request(&serial)
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::RequestNotFound))?;
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        state
+            .store
+            .add_attachment(loaded.row.id, content_type, bytes, &sha, state.now())
+            .await?;
+    }
+    Ok(created)
+}
+
+/// Registers a request for `registrar`, whose right to do so the caller has checked.
+async fn register(
+    state: &AppState,
+    registrar: &Registrar,
+    body: CreateRequest,
+    raw: String,
+) -> ApiResult<CreatedRequest> {
     let caller = body.caller.clone().unwrap_or_default();
     let parsed = NewRequest::parse(&RawIntake {
         channel: &body.channel,
@@ -142,16 +222,6 @@ pub async fn intake(
         caller_name: caller.name.as_deref(),
         caller_phone: caller.phone.as_deref(),
     })?;
-    let only_grid_worker = !principal
-        .grants
-        .iter()
-        .any(|g| matches!(g.role, Role::Operator | Role::Admin));
-    if only_grid_worker && parsed.channel != Channel::GridReport {
-        return Err(ApiError::field(
-            "channel",
-            "grid workers register through `grid_report`",
-        ));
-    }
     let reference = state.reference();
     let category = resolve_category(&reference, body.category.as_ref())?;
     let line = category
@@ -162,20 +232,15 @@ pub async fn intake(
         .and_then(|l| reference.areas.locate(l.lat, l.lng));
     if area.is_none() && parsed.channel == Channel::GridReport {
         // A grid worker's report without a position lies in the worker's own grid.
-        area = Some(principal.unit);
+        area = registrar.own_grid;
     }
     let now = state.now();
     let intake_detail = vec![("channel".to_string(), parsed.channel.as_str().to_string())];
-    let (mut case, received) =
-        lifecycle::receive(parsed.kind, principal.actor(), now, intake_detail);
+    let (mut case, received) = lifecycle::receive(parsed.kind, registrar.actor, now, intake_detail);
     let mut events = vec![received];
     if let Some(answer) = &body.answer {
         let reply = lifecycle::reply("answer.reply", &answer.reply)?;
-        if !principal
-            .grants
-            .iter()
-            .any(|g| matches!(g.role, Role::Operator | Role::Admin))
-        {
+        if !registrar.may_answer {
             return Err(ApiError::with_message(
                 ErrorCode::Forbidden,
                 "only operators answer on the spot",
@@ -183,7 +248,7 @@ pub async fn intake(
         }
         let ctx = Ctx {
             org: &reference.org,
-            actor: principal.actor(),
+            actor: registrar.actor,
             now,
         };
         let decision = lifecycle::decide(&case, &Command::Answer { reply }, &ctx)?;
@@ -203,8 +268,8 @@ pub async fn intake(
         caller_name: parsed.caller.name.clone(),
         caller_phone: parsed.caller.phone.as_ref().map(|p| p.as_str().to_owned()),
         area,
-        intake_unit: Some(principal.unit),
-        created_by: Some(principal.user),
+        intake_unit: registrar.unit,
+        created_by: registrar.actor.user,
         verify_code: verify_code.clone(),
         raw_intake: raw,
         local_date: now.with_timezone(&district_offset()).date_naive(),
@@ -592,10 +657,23 @@ pub async fn list(
         offset,
         limit,
         count_cap: Some(COUNT_CAP),
+        ..Default::default()
     };
+    list_filtered(state, principal, &filter, page, page_size).await
+}
+
+/// One page of the requests `principal` may see that match `filter`.
+pub async fn list_filtered(
+    state: &AppState,
+    principal: &Principal,
+    filter: &ListFilter,
+    page: u32,
+    page_size: u32,
+) -> ApiResult<Page<RequestSummary>> {
+    let now = state.now();
     let (rows, total) = state
         .store
-        .list_requests(&filter, &visibility(principal, &state.org()))
+        .list_requests(filter, &visibility(principal, &state.org()))
         .await?;
     Ok(Page {
         items: summaries(state, &rows, now).await?,
@@ -955,15 +1033,11 @@ pub fn now_local_day(now: Instant) -> String {
         .to_string()
 }
 
-/// Public tracking by serial and verification code. An unknown serial and a wrong code
-/// answer alike, so serials cannot be probed; the code is compared in constant time.
-pub async fn track(
-    state: &AppState,
-    serial: &str,
-    code: &str,
-) -> ApiResult<civicgrid_api::TrackOut> {
+/// The request behind a serial and its verification code. An unknown serial and a wrong
+/// code answer alike, so serials cannot be probed; the code is compared in constant time.
+async fn tracked(state: &AppState, serial: &str, code: &str) -> ApiResult<Loaded> {
     let not_found = || ApiError::new(ErrorCode::RequestNotFound);
-    let serial = civicgrid_domain::serial::parse(serial).map_err(|_| not_found())?;
+    let serial = civicgrid_domain::serial::parse(serial.trim()).map_err(|_| not_found())?;
     let loaded = state
         .store
         .get_request(&serial)
@@ -980,6 +1054,101 @@ pub async fn track(
     if !same {
         return Err(not_found());
     }
+    Ok(loaded)
+}
+
+/// The citizen's own rating from the public portal, proven by the verification code. A
+/// resolved request waiting for its callback takes it as the callback (the hub need not
+/// call): closed when satisfied, reopened for redo when not, as at a callback by phone.
+pub async fn rate_by_citizen(
+    state: &AppState,
+    serial: &str,
+    code: &str,
+    body: &ActionBody,
+) -> ApiResult<civicgrid_api::TrackOut> {
+    let loaded = tracked(state, serial, code).await?;
+    let (rating, resolved, note) = rating_args(body)?;
+    let command = Command::Callback {
+        rating,
+        resolved,
+        note: Some(match note {
+            Some(note) => format!("citizen via portal: {note}"),
+            None => "citizen via portal".to_owned(),
+        }),
+    };
+    let reference = state.reference();
+    let now = state.now();
+    let decide: civicgrid_store::Decide = Box::new(move |loaded| {
+        let ctx = Ctx {
+            org: &reference.org,
+            actor: Actor::SYSTEM,
+            now,
+        };
+        let mut decision = lifecycle::decide(&loaded.row.case, &command, &ctx)?;
+        plan_effects(&reference, loaded, &mut decision);
+        Ok(decision)
+    });
+    let serial = loaded.row.serial.clone();
+    state
+        .store
+        .apply(&serial, now, decide)
+        .await
+        .map_err(refusal_to_error)?;
+    metrics::counter!("civicgrid_actions_total", "action" => "citizen_rating").increment(1);
+    track(state, &serial, &loaded.row.verify_code).await
+}
+
+/// Public tracking with the throttle: a client's look-ups per minute, and a serial locked
+/// for the window after too many wrong codes (right code or not).
+pub async fn track_guarded(
+    state: &AppState,
+    client: &str,
+    serial: &str,
+    code: &str,
+) -> ApiResult<civicgrid_api::TrackOut> {
+    guard_tracking(state, client, serial, || track(state, serial.trim(), code)).await
+}
+
+/// Runs a look-up by serial and code under the tracking throttle.
+pub async fn guard_tracking<T, F, Fut>(
+    state: &AppState,
+    client: &str,
+    serial: &str,
+    look: F,
+) -> ApiResult<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    use crate::throttle::{TRACK_FAILURES_PER_SERIAL, TRACK_PER_CLIENT};
+    let now = state.now();
+    let serial = serial.trim();
+    state.throttle.admit(
+        &TRACK_PER_CLIENT,
+        client,
+        &TRACK_FAILURES_PER_SERIAL,
+        serial,
+        now,
+    )?;
+    let result = look().await;
+    if let Err(error) = &result
+        && error.code == ErrorCode::RequestNotFound
+    {
+        state
+            .throttle
+            .record(&TRACK_FAILURES_PER_SERIAL, serial, now)?;
+    }
+    result
+}
+
+/// Public tracking by serial and verification code. An unknown serial and a wrong code
+/// answer alike, so serials cannot be probed; the code is compared in constant time.
+pub async fn track(
+    state: &AppState,
+    serial: &str,
+    code: &str,
+) -> ApiResult<civicgrid_api::TrackOut> {
+    let loaded = tracked(state, serial, code).await?;
     let reference = state.reference();
     let row = &loaded.row;
     // Supervision inside the government (reminders, urgings, accountability findings,
@@ -1070,4 +1239,237 @@ pub async fn add_official_days(
             .covered_until()
             .map(|d| d.format("%Y-%m-%d").to_string()),
     })
+}
+
+/// The actions `principal` may take on the request now: allowed in its state and by their
+/// roles and units. Pages show exactly these buttons.
+pub fn available_actions(state: &AppState, principal: &Principal, loaded: &Loaded) -> Vec<Action> {
+    let org = state.org();
+    let scope = scope_of(loaded);
+    let case_state = loaded.row.case.state;
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| lifecycle::allowed_in(*a, case_state))
+        .filter(|a| lifecycle::authorize(principal, Want::Act(*a), &scope, &org).is_ok())
+        .filter(|a| match a {
+            Action::ApproveExtension | Action::RefuseExtension => {
+                loaded.row.case.pending_extension.is_some()
+            }
+            Action::RequestExtension => loaded.row.case.pending_extension.is_none(),
+            _ => true,
+        })
+        .collect()
+}
+
+/// A caller's earlier requests by phone number, newest first, for the operator who has
+/// them on the line. Only roles that see personal data may look; each look is audited.
+pub async fn caller_history(
+    state: &AppState,
+    principal: &Principal,
+    phone: &str,
+) -> ApiResult<Vec<RequestSummary>> {
+    if !principal.grants.iter().any(|g| {
+        matches!(g.role, Role::Operator | Role::Dispatcher | Role::Admin)
+            && g.role.sees_personal_data()
+    }) {
+        return Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "your roles do not look up callers",
+        ));
+    }
+    let phone = civicgrid_domain::request::Phone::parse(phone)
+        .map_err(|e| ApiError::field("caller.phone", e.message))?;
+    let filter = ListFilter {
+        caller_phone: Some(phone.as_str().to_owned()),
+        offset: 0,
+        limit: 20,
+        count_cap: Some(20),
+        ..Default::default()
+    };
+    let now = state.now();
+    let (rows, _) = state
+        .store
+        .list_requests(&filter, &visibility(principal, &state.org()))
+        .await?;
+    state
+        .store
+        .audit(vec![AuditEntry {
+            at: now,
+            user: Some(principal.user),
+            action: "read_personal_data".into(),
+            target: format!("caller:{}", phone.masked()),
+            detail: format!("caller history, {} requests", rows.len()),
+        }])
+        .await?;
+    summaries(state, &rows, now).await
+}
+
+/// One page of the supervision pool with each case's list row.
+pub async fn pool(
+    state: &AppState,
+    principal: &Principal,
+    owner: Option<civicgrid_domain::UserId>,
+    include_closed: bool,
+    (offset, limit): (i64, i64),
+) -> ApiResult<(Vec<civicgrid_api::PoolItemOut>, i64)> {
+    let filter = civicgrid_store::PoolFilter {
+        request: None,
+        owner,
+        include_closed,
+        offset,
+        limit,
+    };
+    let org = state.org();
+    let (rows, total) = state
+        .store
+        .supervision_pool(&filter, &visibility(principal, &org))
+        .await?;
+    let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
+    let summaries = summaries(state, &requests, state.now()).await?;
+    let items = rows
+        .into_iter()
+        .zip(summaries)
+        .map(|(p, request)| civicgrid_api::PoolItemOut {
+            request,
+            owner: p.owner_username,
+            stage: p.stage,
+            unit: p.unit.map(|u| unit_ref(&org, u)),
+            reason: p.reason,
+            since: p.since,
+            closed_at: p.closed_at,
+            times: p.times,
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// One page of the closed cases drawn for quality callbacks.
+pub async fn samples(
+    state: &AppState,
+    open_only: bool,
+    (offset, limit): (i64, i64),
+) -> ApiResult<(Vec<civicgrid_api::SampleOut>, i64)> {
+    let (rows, total) = state.store.samples(open_only, offset, limit).await?;
+    let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
+    let summaries = summaries(state, &requests, state.now()).await?;
+    let items = rows
+        .into_iter()
+        .zip(summaries)
+        .map(|(m, request)| civicgrid_api::SampleOut {
+            request,
+            drawn_at: m.drawn_at,
+            done_at: m.done_at,
+            rating: m.rating,
+            citizen_says_resolved: m.citizen_resolved,
+            note: m.note,
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// The units whose notices `principal` sees (`None`: every unit).
+fn notice_units(principal: &Principal, org: &OrgTree) -> Option<Vec<UnitId>> {
+    match visibility(principal, org) {
+        Visibility::All => None,
+        Visibility::Units { any, handling, .. } => {
+            let mut all = any;
+            all.extend(handling);
+            Some(all)
+        }
+    }
+}
+
+/// Reminders, urging notices and accountability records for the units `principal` sees,
+/// or for `only` of them (a unit outside them names the `unit` parameter).
+pub async fn notices(
+    state: &AppState,
+    principal: &Principal,
+    only: Option<Vec<UnitId>>,
+    kind: Option<String>,
+    unread: bool,
+    (offset, limit): (i64, i64),
+) -> ApiResult<(Vec<NoticeOut>, i64)> {
+    let org = state.org();
+    let mut units = notice_units(principal, &org);
+    if let Some(only) = only {
+        if let Some(mine) = &units
+            && only.iter().any(|u| !mine.contains(u))
+        {
+            return Err(ApiError::query("unit", "not one of your units"));
+        }
+        units = Some(only);
+    }
+    let filter = civicgrid_store::NoticeFilter {
+        units,
+        kind,
+        unread,
+        offset,
+        limit,
+    };
+    let (rows, total) = state.store.notices(&filter).await?;
+    Ok((rows.iter().map(|n| notice_out(&org, n)).collect(), total))
+}
+
+/// Acknowledges a notice on behalf of the unit it is addressed to. Only someone who sees
+/// the unit's notices may; the first acknowledgement stays.
+pub async fn read_notice(state: &AppState, principal: &Principal, id: i64) -> ApiResult<NoticeOut> {
+    let org = state.org();
+    let not_found = || ApiError::with_message(ErrorCode::NotFound, "no such notice for your units");
+    let notice = state.store.notice(id).await?.ok_or_else(not_found)?;
+    let visible = match notice_units(principal, &org) {
+        None => true,
+        Some(units) => notice.unit.is_some_and(|u| units.contains(&u)),
+    };
+    if !visible {
+        return Err(not_found());
+    }
+    let read = state
+        .store
+        .acknowledge_notice(id, principal.user, state.now())
+        .await?;
+    Ok(notice_out(&org, &read))
+}
+
+/// The district calendar's official days (of one year, or all), each marked `shipped`
+/// (the data in the binary) or `added` (by an administrator).
+pub async fn official_days(
+    state: &AppState,
+    year: Option<i32>,
+) -> ApiResult<Vec<civicgrid_api::OfficialDayOut>> {
+    use chrono::Datelike;
+    use civicgrid_domain::calendar::{Calendar, Official};
+    let added: std::collections::BTreeSet<_> = state
+        .store
+        .official_days()
+        .await?
+        .into_iter()
+        .map(|d| d.day)
+        .collect();
+    let shipped = Calendar::official();
+    let reference = state.reference();
+    let items = reference
+        .calendars
+        .official
+        .official_days()
+        .filter(|(date, _)| year.is_none_or(|y| date.year() == y))
+        .map(|(date, day)| {
+            let (kind, name) = match day {
+                Official::Holiday(name) => ("off", name.clone()),
+                Official::MakeUpWorkday(name) => ("work", name.clone()),
+            };
+            let source = if added.contains(date) || shipped.official_day(*date).is_none() {
+                "added"
+            } else {
+                "shipped"
+            };
+            civicgrid_api::OfficialDayOut {
+                date: date.format("%Y-%m-%d").to_string(),
+                kind: kind.into(),
+                name,
+                source: source.into(),
+            }
+        })
+        .collect();
+    Ok(items)
 }

@@ -39,6 +39,13 @@ impl AreaIndex {
         AreaIndex { shapes }
     }
 
+    /// Every unit with a shape, with its kind and shape.
+    pub fn shapes(&self) -> impl Iterator<Item = (UnitId, UnitKind, &MultiPolygon<f64>)> {
+        self.shapes
+            .iter()
+            .map(|(id, kind, _, shape)| (*id, *kind, shape))
+    }
+
     /// The smallest territorial unit containing the point: a subgrid beats its grid.
     pub fn locate(&self, lat: f64, lng: f64) -> Option<UnitId> {
         let point = Point::new(lng, lat);

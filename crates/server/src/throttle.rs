@@ -51,6 +51,13 @@ pub const TRACK_FAILURES_PER_SERIAL: Rule = Rule {
     window_minutes: 60,
 };
 
+/// Requests submitted on the public portal from one client address per hour.
+pub const SUBMIT_PER_CLIENT: Rule = Rule {
+    name: "submit_client",
+    max: 30,
+    window_minutes: 60,
+};
+
 /// Entries kept before stale windows are swept out.
 const PRUNE_ABOVE: usize = 50_000;
 

@@ -244,6 +244,13 @@ pub enum Visibility {
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub state: Option<String>,
+    /// Any of these states (with `state`, both must hold).
+    pub states: Vec<String>,
+    /// Only requests with an extension awaiting the dispatcher's decision.
+    pub pending_extension: bool,
+    /// Order by the nearest deadline of a running clock (soonest first, requests without a
+    /// running clock last) instead of newest first: a unit's inbox.
+    pub by_deadline: bool,
     pub lead_unit: Option<UnitId>,
     pub category: Option<CategoryId>,
     pub kind: Option<String>,
@@ -450,6 +457,8 @@ pub trait Store: Send + Sync {
         now: Instant,
         expires: Instant,
     ) -> Result<()>;
+    /// Ends a session (sign-out): its token stops working at once.
+    async fn end_session(&self, token_hash: &str) -> Result<()>;
     /// The user of an unexpired session, with the session's expiry.
     async fn session_user(
         &self,

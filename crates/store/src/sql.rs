@@ -569,9 +569,17 @@ impl Counts {
             .or_default() += 1;
     }
 
-    /// What an event adds: every event per day, and per day and handling unit.
+    /// What an event adds: every event per day, and per day and handling unit; and when a
+    /// request leaves the open backlog (`finish`: closed, cancelled, merged or transferred out) or comes back to it
+    /// (`unfinish`), so the backlog of any past day is a sum over the rollup.
     fn event(&mut self, day: &str, event: &Event, lead: Option<UnitId>) {
         self.add(day, "all", 0, event.kind.as_str());
+        let done = |s: State| s.is_final();
+        match (event.from.map(done), done(event.to)) {
+            (Some(false) | None, true) => self.add(day, "all", 0, "finish"),
+            (Some(true), false) => self.add(day, "all", 0, "unfinish"),
+            _ => {}
+        }
         if let Some(unit) = lead.or(event.actor.unit) {
             self.add(day, "unit", unit.0, event.kind.as_str());
         }
@@ -2052,6 +2060,14 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn end_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.inner.write)
+            .await?;
+        Ok(())
+    }
+
     async fn session_user(
         &self,
         token_hash: &str,
@@ -2280,6 +2296,17 @@ impl Store for SqlStore {
             texts.push(state.clone());
             clauses.push(format!("r.state = ${}", texts.len()));
         }
+        if !filter.states.is_empty() {
+            let mut marks = Vec::new();
+            for state in &filter.states {
+                texts.push(state.clone());
+                marks.push(format!("${}", texts.len()));
+            }
+            clauses.push(format!("r.state IN ({})", marks.join(", ")));
+        }
+        if filter.pending_extension {
+            clauses.push("r.pending_extension IS NOT NULL".to_owned());
+        }
         if let Some(kind) = &filter.kind {
             texts.push(kind.clone());
             clauses.push(format!("r.kind = ${}", texts.len()));
@@ -2321,8 +2348,13 @@ impl Store for SqlStore {
             None => format!("SELECT COUNT(*) FROM requests r{where_sql}"),
         };
         let n = texts.len() + ints.len();
+        let order = if filter.by_deadline {
+            "COALESCE((SELECT MIN(c.deadline_at) FROM clocks c WHERE c.request_id = r.id AND c.stopped_at IS NULL), 9223372036854775807), r.id"
+        } else {
+            "r.created_at DESC, r.id DESC"
+        };
         let list_sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM requests r{where_sql} ORDER BY r.created_at DESC, r.id DESC LIMIT ${} OFFSET ${}",
+            "SELECT {REQUEST_COLUMNS} FROM requests r{where_sql} ORDER BY {order} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );

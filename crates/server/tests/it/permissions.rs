@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::helpers::{TestApp, complaint};
 
 const PUBLIC: &[(&str, &str)] = &[
-    ("GET", "/"),
+    ("GET", "/api"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/api/v1/track"),
     ("GET", "/api/v1/calendar/deadline"),

@@ -1,0 +1,799 @@
+//! The administrator's pages: units, users and roles, categories and the routing table,
+//! deadline policies (edited as new versions) and the official calendar. Every write goes
+//! through `crate::admin` or `service`, the functions the API uses.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use civicgrid_api::{
+    CategoryOut, CreateCategory, CreatePolicy, CreateRoutingRule, CreateUnit, CreateUser, LimitIn,
+    PolicyLimits, PolicyOut, RoutingRuleOut, UserOut,
+};
+use civicgrid_domain::org::{Role, UnitKind};
+use serde::Deserialize;
+
+use super::portal::Choice;
+use super::work::Pager;
+use super::{
+    Browser, Ctx, FormErrors, PageResult, Staff, check_csrf, form_failure, html, html_status,
+    require, see_other,
+};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/admin", get(|| async { see_other("/admin/units", None) }))
+        .route("/admin/units", get(units).post(create_unit))
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/categories", get(categories).post(create_category))
+        .route("/admin/routing-rules", post(create_rule))
+        .route("/admin/policies", get(policies).post(update_policy))
+        .route("/admin/calendar", get(calendar).post(add_days))
+}
+
+type AppStateRef = State<Arc<AppState>>;
+
+fn opt(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.split([',', ',', ' '])
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn int(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
+    opt(text)
+        .map(|t| {
+            t.parse::<i64>()
+                .map_err(|_| ApiError::field(field, "must be a number"))
+        })
+        .transpose()
+}
+
+#[derive(Deserialize, Default)]
+struct Flash {
+    done: Option<String>,
+    page: Option<u32>,
+    year: Option<i32>,
+}
+
+// ---------------------------------------------------------------- units
+
+pub struct UnitRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub parent: String,
+    pub lines: String,
+    pub depth: usize,
+}
+
+#[derive(Deserialize, Default)]
+struct UnitForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    lines: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_units.html")]
+struct UnitsPage {
+    ctx: Ctx,
+    units: Vec<UnitRow>,
+    kinds: Vec<&'static str>,
+    parents: Vec<Choice>,
+    form: UnitForm,
+    errors: FormErrors,
+}
+
+fn unit_rows(state: &AppState) -> Vec<UnitRow> {
+    let org = state.org();
+    let mut out = Vec::new();
+    // Depth-first from the root, so the table reads as the tree.
+    fn walk(
+        org: &civicgrid_domain::org::OrgTree,
+        id: civicgrid_domain::UnitId,
+        depth: usize,
+        out: &mut Vec<UnitRow>,
+    ) {
+        let Some(u) = org.get(id) else { return };
+        out.push(UnitRow {
+            id: u.id.0,
+            name: u.name.clone(),
+            kind: u.kind.as_str().to_owned(),
+            parent: u
+                .parent
+                .and_then(|p| org.get(p))
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            lines: u.lines.join(", "),
+            depth,
+        });
+        let mut children: Vec<_> = org.units().filter(|c| c.parent == Some(id)).collect();
+        children.sort_by_key(|c| c.id);
+        for c in children {
+            walk(org, c.id, depth + 1, out);
+        }
+    }
+    if let Some(root) = org.root() {
+        walk(&org, root, 0, &mut out);
+    }
+    out
+}
+
+fn all_units(state: &AppState) -> Vec<Choice> {
+    unit_rows(state)
+        .into_iter()
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: format!("{}{}", "· ".repeat(u.depth), u.name),
+        })
+        .collect()
+}
+
+async fn units_page(
+    state: &AppState,
+    browser: &Browser,
+    staff: &Staff,
+    form: UnitForm,
+    errors: FormErrors,
+    flash: Option<String>,
+) -> UnitsPage {
+    UnitsPage {
+        ctx: Ctx::staff(browser, staff, state).with_flash(flash),
+        units: unit_rows(state),
+        kinds: UnitKind::words(),
+        parents: all_units(state),
+        form,
+        errors,
+    }
+}
+
+async fn units(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    html(
+        units_page(
+            &state,
+            &browser,
+            &staff,
+            UnitForm::default(),
+            FormErrors::default(),
+            flash.done,
+        )
+        .await,
+    )
+}
+
+async fn create_unit(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Form(form): Form<UnitForm>,
+) -> PageResult {
+    check_csrf(&browser, &form.csrf)?;
+    require(&staff, &[Role::Admin])?;
+    let result = match int("parent", &form.parent) {
+        Ok(parent) => {
+            let body = CreateUnit {
+                name: form.name.clone(),
+                kind: form.kind.clone(),
+                parent,
+                lines: lines(&form.lines),
+                geometry: None,
+            };
+            crate::admin::create_unit(&state, &staff.principal, body).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(unit) => Ok(see_other("/admin/units", Some(&unit.name))),
+        Err(error) => {
+            let errors = form_failure(error)?;
+            let page = units_page(&state, &browser, &staff, form, errors, None).await;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- users
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<UserOut>,
+    pager: Pager,
+    units: Vec<Choice>,
+    roles: Vec<&'static str>,
+    form: UserFormValues,
+    errors: FormErrors,
+}
+
+impl UsersPage {
+    fn unit_name(&self, id: &i64) -> String {
+        let wanted = id.to_string();
+        self.units
+            .iter()
+            .find(|c| c.value == wanted)
+            .map(|c| c.label.trim_start_matches("· ").to_owned())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Default)]
+struct UserFormValues {
+    username: String,
+    display_name: String,
+    unit: String,
+    roles: Vec<String>,
+    lines: String,
+}
+
+async fn users_page(
+    state: &AppState,
+    browser: &Browser,
+    staff: &Staff,
+    page: Option<u32>,
+    form: UserFormValues,
+    errors: FormErrors,
+    flash: Option<String>,
+) -> Result<UsersPage, super::PageError> {
+    let (page, page_size, offset, limit) = crate::service::paging(page, Some(50))?;
+    let (rows, total) = state.store.list_users(offset, limit).await?;
+    Ok(UsersPage {
+        ctx: Ctx::staff(browser, staff, state).with_flash(flash),
+        users: rows.iter().map(crate::routes::user_out).collect(),
+        pager: Pager::new(page, page_size, total, "/admin/users".into()),
+        units: all_units(state),
+        roles: Role::words(),
+        form,
+        errors,
+    })
+}
+
+async fn users(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    html(
+        users_page(
+            &state,
+            &browser,
+            &staff,
+            flash.page,
+            UserFormValues::default(),
+            FormErrors::default(),
+            flash.done,
+        )
+        .await?,
+    )
+}
+
+/// Parsed by hand: the roles are repeated checkboxes.
+async fn create_user(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    body: Bytes,
+) -> PageResult {
+    let mut csrf = String::new();
+    let mut form = UserFormValues::default();
+    let mut password = String::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        let v = v.into_owned();
+        match k.as_ref() {
+            "_csrf" => csrf = v,
+            "username" => form.username = v,
+            "display_name" => form.display_name = v,
+            "password" => password = v,
+            "unit" => form.unit = v,
+            "roles" => form.roles.push(v),
+            "lines" => form.lines = v,
+            _ => {}
+        }
+    }
+    check_csrf(&browser, &csrf)?;
+    require(&staff, &[Role::Admin])?;
+    let result = match int("unit", &form.unit) {
+        Ok(Some(unit)) => {
+            let body = CreateUser {
+                username: form.username.clone(),
+                password,
+                unit,
+                roles: form.roles.clone(),
+                lines: lines(&form.lines),
+                display_name: opt(&form.display_name),
+            };
+            crate::admin::create_user(&state, &staff.principal, body).await
+        }
+        Ok(None) => Err(ApiError::field("unit", "choose a unit")),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(user) => Ok(see_other("/admin/users", Some(&user.username))),
+        Err(error) => {
+            let errors = form_failure(error)?;
+            let page = users_page(&state, &browser, &staff, None, form, errors, None).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- categories and routing
+
+#[derive(Template)]
+#[template(path = "admin_categories.html")]
+struct CategoriesPage {
+    ctx: Ctx,
+    categories: Vec<CategoryOut>,
+    rules: Vec<(RoutingRuleOut, String, String, String)>,
+    units: Vec<Choice>,
+    category_choices: Vec<Choice>,
+    bases: Vec<&'static str>,
+    errors: FormErrors,
+    values: std::collections::BTreeMap<String, String>,
+}
+
+impl CategoriesPage {
+    fn value(&self, field: &str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+}
+
+async fn categories_page(
+    state: &AppState,
+    browser: &Browser,
+    staff: &Staff,
+    errors: FormErrors,
+    values: std::collections::BTreeMap<String, String>,
+    flash: Option<String>,
+) -> Result<CategoriesPage, super::PageError> {
+    let reference = state.reference();
+    let categories: Vec<CategoryOut> = reference
+        .categories
+        .iter()
+        .map(crate::routes::category_out)
+        .collect();
+    let org = state.org();
+    let name_of_unit = |id: i64| {
+        org.get(civicgrid_domain::UnitId(id))
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let rules = state
+        .store
+        .list_routing_rules()
+        .await?
+        .iter()
+        .map(crate::routes::rule_out)
+        .map(|r| {
+            let category = reference
+                .category(civicgrid_domain::CategoryId(r.category))
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            let area = r.area.map(name_of_unit).unwrap_or_else(|| "—".into());
+            let unit = name_of_unit(r.unit);
+            (r, category, area, unit)
+        })
+        .collect();
+    Ok(CategoriesPage {
+        ctx: Ctx::staff(browser, staff, state).with_flash(flash),
+        categories,
+        rules,
+        units: all_units(state),
+        category_choices: super::portal::category_choices(state),
+        bases: vec!["statute", "agreement", "designation"],
+        errors,
+        values,
+    })
+}
+
+async fn categories(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    html(
+        categories_page(
+            &state,
+            &browser,
+            &staff,
+            FormErrors::default(),
+            Default::default(),
+            flash.done,
+        )
+        .await?,
+    )
+}
+
+#[derive(Deserialize)]
+struct CategoryForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    line: String,
+}
+
+async fn create_category(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Form(form): Form<CategoryForm>,
+) -> PageResult {
+    check_csrf(&browser, &form.csrf)?;
+    require(&staff, &[Role::Admin])?;
+    let result = match int("parent", &form.parent) {
+        Ok(parent) => {
+            let body = CreateCategory {
+                code: form.code.clone(),
+                name: form.name.clone(),
+                parent,
+                line: opt(&form.line),
+            };
+            crate::admin::create_category(&state, &staff.principal, body).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(c) => Ok(see_other("/admin/categories", Some(&c.name))),
+        Err(error) => {
+            let errors = form_failure(error)?;
+            let values = [
+                ("code", form.code),
+                ("name", form.name),
+                ("parent", form.parent),
+                ("line", form.line),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            let page = categories_page(&state, &browser, &staff, errors, values, None).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RuleForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    basis: String,
+}
+
+async fn create_rule(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Form(form): Form<RuleForm>,
+) -> PageResult {
+    check_csrf(&browser, &form.csrf)?;
+    require(&staff, &[Role::Admin])?;
+    let parsed = (|| {
+        Ok::<_, ApiError>(CreateRoutingRule {
+            category: int("rule_category", &form.category)?
+                .ok_or_else(|| ApiError::field("category", "choose a category"))?,
+            area: int("area", &form.area)?,
+            unit: int("unit", &form.unit)?
+                .ok_or_else(|| ApiError::field("unit", "choose a unit"))?,
+            basis: form.basis.clone(),
+        })
+    })();
+    let result = match parsed {
+        Ok(body) => crate::admin::create_routing_rule(&state, &staff.principal, body).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(rule) => Ok(see_other(
+            "/admin/categories",
+            Some(&format!("#{}", rule.id)),
+        )),
+        Err(error) => {
+            let mut errors = form_failure(error)?;
+            // The rule form's category field is named apart from the category form's.
+            if let Some(e) = errors.fields.remove("category") {
+                errors.fields.insert("rule_category".into(), e);
+            }
+            let values = [
+                ("rule_category", form.category),
+                ("area", form.area),
+                ("unit", form.unit),
+                ("basis", form.basis),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            let page = categories_page(&state, &browser, &staff, errors, values, None).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- policies
+
+#[derive(Template)]
+#[template(path = "admin_policies.html")]
+struct PoliciesPage {
+    ctx: Ctx,
+    policies: Vec<PolicyOut>,
+    appraisal: civicgrid_api::AppraisalConfig,
+    errors: FormErrors,
+    failed: Option<i64>,
+}
+
+impl PoliciesPage {
+    fn failed_is(&self, id: &i64) -> bool {
+        self.failed == Some(*id)
+    }
+
+    fn limit(&self, limit: &Option<LimitIn>) -> String {
+        limit
+            .as_ref()
+            .map_or(String::new(), |l| format!("{} {}", l.amount, l.unit))
+    }
+}
+
+async fn policies_page(
+    state: &AppState,
+    browser: &Browser,
+    staff: &Staff,
+    errors: FormErrors,
+    failed: Option<i64>,
+    flash: Option<String>,
+) -> Result<PoliciesPage, super::PageError> {
+    let reference = state.reference();
+    let policies = state
+        .store
+        .list_policies()
+        .await?
+        .iter()
+        .map(|p| crate::routes::policy_out(p, &reference))
+        .collect();
+    Ok(PoliciesPage {
+        ctx: Ctx::staff(browser, staff, state).with_flash(flash),
+        policies,
+        appraisal: crate::stats::config_out(&reference.appraisal),
+        errors,
+        failed,
+    })
+}
+
+async fn policies(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    html(
+        policies_page(
+            &state,
+            &browser,
+            &staff,
+            FormErrors::default(),
+            None,
+            flash.done,
+        )
+        .await?,
+    )
+}
+
+#[derive(Deserialize)]
+struct PolicyForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    id: i64,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    accept: String,
+    #[serde(default)]
+    respond: String,
+    #[serde(default)]
+    resolve: String,
+    #[serde(default)]
+    callback: String,
+    #[serde(default)]
+    yellow: String,
+    #[serde(default)]
+    orange: String,
+    #[serde(default)]
+    accountable: String,
+}
+
+/// `"3 working_days"` → a limit; empty → none.
+fn limit_of(field: &str, text: &str) -> Result<Option<LimitIn>, ApiError> {
+    let Some(text) = opt(text) else {
+        return Ok(None);
+    };
+    let mut parts = text.split_whitespace();
+    let amount = parts
+        .next()
+        .and_then(|a| a.parse::<i64>().ok())
+        .ok_or_else(|| {
+            ApiError::field(field, "write an amount and a unit, e.g. `3 working_days`")
+        })?;
+    let unit = parts.next().unwrap_or("working_days").to_owned();
+    Ok(Some(LimitIn { amount, unit }))
+}
+
+async fn update_policy(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Form(form): Form<PolicyForm>,
+) -> PageResult {
+    check_csrf(&browser, &form.csrf)?;
+    require(&staff, &[Role::Admin])?;
+    let reference = state.reference();
+    let current = reference
+        .policies
+        .iter()
+        .find(|p| p.id == form.id)
+        .map(|p| crate::routes::policy_out(p, &reference));
+    let parsed = (|| {
+        let current =
+            current.ok_or_else(|| ApiError::field("id", "no policy in force has this id"))?;
+        let number = |field: &str, text: &str| -> Result<Option<f64>, ApiError> {
+            opt(text)
+                .map(|t| {
+                    t.parse::<f64>()
+                        .map_err(|_| ApiError::field(field, "must be a number"))
+                })
+                .transpose()
+        };
+        let yellow = number("bands.yellow", &form.yellow)?.unwrap_or(current.bands.yellow);
+        let orange = number("bands.orange", &form.orange)?.unwrap_or(current.bands.orange);
+        Ok::<_, ApiError>(CreatePolicy {
+            name: opt(&form.name).unwrap_or(current.name),
+            matches: current.matches,
+            limits: PolicyLimits {
+                accept: limit_of("limits.accept", &form.accept)?,
+                respond: limit_of("limits.respond", &form.respond)?,
+                resolve: limit_of("limits.resolve", &form.resolve)?,
+                callback: limit_of("limits.callback", &form.callback)?,
+            },
+            bands: Some(civicgrid_api::BandsIn { yellow, orange }),
+            accountable_after_working_days: int("accountable", &form.accountable)?,
+        })
+    })();
+    let result = match parsed {
+        Ok(body) => crate::admin::update_policy(&state, &staff.principal, form.id, body).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(p) => Ok(see_other("/admin/policies", Some(&p.name))),
+        Err(error) => {
+            let errors = form_failure(error)?;
+            let page = policies_page(&state, &browser, &staff, errors, Some(form.id), None).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- calendar
+
+#[derive(Template)]
+#[template(path = "admin_calendar.html")]
+struct CalendarPage {
+    ctx: Ctx,
+    year: i32,
+    days: Vec<civicgrid_api::OfficialDayOut>,
+    text: String,
+    errors: FormErrors,
+}
+
+async fn calendar_page(
+    state: &AppState,
+    browser: &Browser,
+    staff: &Staff,
+    year: Option<i32>,
+    text: String,
+    errors: FormErrors,
+    flash: Option<String>,
+) -> Result<CalendarPage, super::PageError> {
+    use chrono::Datelike;
+    let year = year.unwrap_or_else(|| {
+        state
+            .now()
+            .with_timezone(&crate::service::district_offset())
+            .year()
+    });
+    Ok(CalendarPage {
+        ctx: Ctx::staff(browser, staff, state).with_flash(flash),
+        year,
+        days: crate::service::official_days(state, Some(year)).await?,
+        text,
+        errors,
+    })
+}
+
+async fn calendar(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    html(
+        calendar_page(
+            &state,
+            &browser,
+            &staff,
+            flash.year,
+            String::new(),
+            FormErrors::default(),
+            flash.done,
+        )
+        .await?,
+    )
+}
+
+#[derive(Deserialize)]
+struct DaysForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn add_days(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Form(form): Form<DaysForm>,
+) -> PageResult {
+    check_csrf(&browser, &form.csrf)?;
+    require(&staff, &[Role::Admin])?;
+    match crate::service::add_official_days(&state, &form.text, Some(staff.principal.user)).await {
+        Ok(added) => Ok(see_other(
+            "/admin/calendar",
+            Some(&format!("+{} ({})", added.added, added.calendar)),
+        )),
+        Err(error) => {
+            let errors = form_failure(error)?;
+            let page =
+                calendar_page(&state, &browser, &staff, None, form.text, errors, None).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}

@@ -1,0 +1,548 @@
+//! The leader dashboard: today and this month in numbers, the district map drawn as SVG
+//! from the grid polygons and coloured by request density (click to drill down street →
+//! community → grid), the pressure curve, and unit rankings with drill-down to cases.
+//! Every figure comes from the daily rollups, so the page costs the same with a year of
+//! history as with a week.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use chrono::{Datelike, Duration, NaiveDate};
+use civicgrid_api::StatsOut;
+use civicgrid_domain::UnitId;
+use civicgrid_domain::appraisal::RATES;
+use civicgrid_domain::org::{OrgTree, Role, UnitKind};
+use serde::Deserialize;
+
+use super::work::{Pager, Row, rows};
+use super::{Browser, Ctx, PageResult, Staff, html, require};
+use crate::service;
+use crate::state::AppState;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/dashboard/units/{unit}", get(unit_cases))
+}
+
+/// Who opens the dashboard.
+const ROLES: &[Role] = &[Role::Leader, Role::Supervisor, Role::Dispatcher];
+
+/// Days the map and the pressure curve cover.
+const DAYS: i64 = 90;
+
+#[derive(Deserialize)]
+struct DashParams {
+    unit: Option<i64>,
+}
+
+/// A figure of the numbers strip.
+pub struct Figure {
+    pub key: &'static str,
+    pub today: i64,
+    pub month: i64,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    ctx: Ctx,
+    figures: Vec<Figure>,
+    backlog: i64,
+    in_pool: i64,
+    map_svg: String,
+    map_title: String,
+    map_up: Option<i64>,
+    map_empty: bool,
+    legend: Vec<(String, String)>,
+    pressure_svg: String,
+    stats: StatsOut,
+    metrics: Vec<&'static str>,
+}
+
+impl DashboardPage {
+    fn rate(&self, unit: &civicgrid_api::UnitStatsOut, metric: &str) -> String {
+        self.ctx
+            .t
+            .pct(&unit.rates.get(metric).and_then(|r| r.value))
+    }
+}
+
+fn day_key(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Daily sums of the `all` rollup: metric → day → count.
+type Daily = HashMap<String, BTreeMap<String, i64>>;
+
+async fn daily_all(state: &AppState, from: NaiveDate, to: NaiveDate) -> PageResultOf<Daily> {
+    let mut out: Daily = HashMap::new();
+    for c in state
+        .store
+        .daily_counts("all", &day_key(from), &day_key(to))
+        .await?
+    {
+        *out.entry(c.metric).or_default().entry(c.day).or_default() += c.n;
+    }
+    Ok(out)
+}
+
+type PageResultOf<T> = Result<T, super::PageError>;
+
+fn sum(daily: &Daily, metric: &str, from: &str, to: &str) -> i64 {
+    daily.get(metric).map_or(0, |days| {
+        days.range(from.to_owned()..=to.to_owned())
+            .map(|(_, n)| n)
+            .sum()
+    })
+}
+
+async fn dashboard(
+    State(state): State<Arc<AppState>>,
+    browser: Browser,
+    staff: Staff,
+    Query(params): Query<DashParams>,
+) -> PageResult {
+    require(&staff, ROLES)?;
+    let now = state.now();
+    let today = now.with_timezone(&service::district_offset()).date_naive();
+    let month_start = today.with_day(1).unwrap_or(today);
+    let first = today - Duration::days(DAYS - 1);
+    // The backlog of a day sums the whole history (opened minus finished); the rollup has
+    // one row per day and metric, a few thousand rows for a year.
+    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(first);
+    let daily = daily_all(&state, epoch, today).await?;
+    let (t, m) = (day_key(today), day_key(month_start));
+    let figures = [
+        ("dash.received", "received"),
+        ("dash.dispatched", "dispatch"),
+        ("dash.resolved", "resolve"),
+        ("dash.closed", "finish"),
+    ]
+    .into_iter()
+    .map(|(key, metric)| Figure {
+        key,
+        today: sum(&daily, metric, &t, &t),
+        month: sum(&daily, metric, &m, &t),
+    })
+    .collect();
+    let backlog_at = |day: &str| {
+        sum(&daily, "received", "0000", day) - sum(&daily, "finish", "0000", day)
+            + sum(&daily, "unfinish", "0000", day)
+    };
+    let backlog = backlog_at(&t);
+    let pool_filter = civicgrid_store::PoolFilter {
+        limit: 1,
+        ..Default::default()
+    };
+    let (_, in_pool) = state
+        .store
+        .supervision_pool(
+            &pool_filter,
+            &service::visibility(&staff.principal, &state.org()),
+        )
+        .await?;
+
+    // The pressure curve.
+    let days: Vec<NaiveDate> = (0..DAYS).map(|i| first + Duration::days(i)).collect();
+    let series = |metric: &str| -> Vec<i64> {
+        days.iter()
+            .map(|d| {
+                let k = day_key(*d);
+                sum(&daily, metric, &k, &k)
+            })
+            .collect()
+    };
+    let intake = series("received");
+    let resolved = series("resolve");
+    let backlog_series: Vec<i64> = days.iter().map(|d| backlog_at(&day_key(*d))).collect();
+    let tr = super::Tr(browser.lang);
+    let pressure_svg = pressure_chart(&tr, &days, &intake, &resolved, &backlog_series);
+
+    // The map.
+    let org = state.org();
+    let root = org.root();
+    let focus = params
+        .unit
+        .map(UnitId)
+        .filter(|u| org.get(*u).is_some())
+        .or(root);
+    let area_counts = state
+        .store
+        .daily_counts("area", &day_key(first), &t)
+        .await?;
+    let mut totals: HashMap<UnitId, i64> = HashMap::new();
+    for c in area_counts {
+        for unit in org.ancestors_or_self(UnitId(c.key)) {
+            *totals.entry(unit).or_default() += c.n;
+        }
+    }
+    let reference = state.reference();
+    let map = focus.map(|f| district_map(&org, &reference.areas, &totals, f));
+    let (map_svg, legend, map_empty) = match map {
+        Some(map) => (map.svg, map.legend, map.empty),
+        None => (String::new(), Vec::new(), true),
+    };
+    let map_title = focus
+        .and_then(|f| org.get(f))
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let map_up = focus
+        .and_then(|f| org.get(f))
+        .and_then(|u| u.parent)
+        .map(|p| p.0);
+
+    // Rankings this month.
+    let mut stats = crate::stats::units(&state, month_start, today, None).await?;
+    stats
+        .units
+        .sort_by_key(|u| (u.rank.is_none(), u.rank, u.unit.name.clone()));
+    stats.units.truncate(30);
+
+    html(DashboardPage {
+        ctx: Ctx::staff(&browser, &staff, &state),
+        figures,
+        backlog,
+        in_pool,
+        map_svg,
+        map_title,
+        map_up,
+        map_empty,
+        legend,
+        pressure_svg,
+        stats,
+        metrics: super::portal::RANKING_METRICS.to_vec(),
+    })
+}
+
+struct Map {
+    svg: String,
+    legend: Vec<(String, String)>,
+    empty: bool,
+}
+
+const SHADES: &[&str] = &["#f1f6fd", "#c6dbef", "#85b6dc", "#3f84c2", "#1a4f8c"];
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The children of `focus`, each drawn as the grid polygons inside it and coloured by its
+/// number of requests. A grid without children is drawn alone.
+fn district_map(
+    org: &OrgTree,
+    areas: &crate::state::AreaIndex,
+    totals: &HashMap<UnitId, i64>,
+    focus: UnitId,
+) -> Map {
+    let mut children: Vec<UnitId> = org
+        .units()
+        .filter(|u| u.parent == Some(focus) && u.kind.is_territorial())
+        .map(|u| u.id)
+        .collect();
+    if children.is_empty() {
+        children.push(focus);
+    }
+    children.sort();
+    // Which child each shape belongs to; grids draw streets and communities, subgrids
+    // only inside a grid.
+    let mut owner: HashMap<UnitId, UnitId> = HashMap::new();
+    for child in &children {
+        for unit in org.subtree(*child) {
+            owner.insert(unit, *child);
+        }
+    }
+    let focus_kind = org.get(focus).map(|u| u.kind);
+    let owned: Vec<(UnitId, UnitKind, &geo::MultiPolygon<f64>)> = areas
+        .shapes()
+        .filter(|(id, _, _)| owner.contains_key(id))
+        .collect();
+    // Inside a grid its subgrids (or the grid alone); above, the grids, or whatever
+    // shapes the territory has when it has no grid polygons (communities, streets).
+    let pick = |wanted: &dyn Fn(UnitKind) -> bool| -> Vec<(UnitId, &geo::MultiPolygon<f64>)> {
+        owned
+            .iter()
+            .filter(|(_, kind, _)| wanted(*kind))
+            .map(|(id, _, shape)| (*id, *shape))
+            .collect()
+    };
+    let shapes = match focus_kind {
+        Some(UnitKind::Grid | UnitKind::Subgrid) => pick(&|_| true),
+        _ => {
+            let grids = pick(&|k| k == UnitKind::Grid);
+            if grids.is_empty() {
+                pick(&|k| k != UnitKind::Subgrid)
+            } else {
+                grids
+            }
+        }
+    };
+    if shapes.is_empty() {
+        return Map {
+            svg: String::new(),
+            legend: Vec::new(),
+            empty: true,
+        };
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (_, shape) in &shapes {
+        for polygon in &shape.0 {
+            for c in polygon.exterior().0.iter() {
+                x0 = x0.min(c.x);
+                x1 = x1.max(c.x);
+                y0 = y0.min(c.y);
+                y1 = y1.max(c.y);
+            }
+        }
+    }
+    // Equirectangular: a degree of longitude is cos(latitude) of a degree of latitude.
+    let k = ((y0 + y1) / 2.0).to_radians().cos();
+    let (w, h) = (((x1 - x0) * k).max(1e-9), (y1 - y0).max(1e-9));
+    let width = 800.0;
+    let height = (width * h / w).clamp(200.0, 640.0);
+    let scale = (width / w).min(height / h);
+    let project = |x: f64, y: f64| ((x - x0) * k * scale, height - (y - y0) * scale);
+    let max = children
+        .iter()
+        .map(|c| totals.get(c).copied().unwrap_or(0))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let shade = |n: i64| {
+        let i = ((n as f64 / max as f64) * (SHADES.len() as f64 - 1.0)).round() as usize;
+        SHADES[i.min(SHADES.len() - 1)]
+    };
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg viewBox="0 0 {width:.0} {height:.0}" class="map" role="group" aria-label="map">"#
+    );
+    for child in &children {
+        let name = org.get(*child).map(|u| u.name.as_str()).unwrap_or("");
+        let n = totals.get(child).copied().unwrap_or(0);
+        let mut d = String::new();
+        for (id, shape) in &shapes {
+            if owner.get(id) != Some(child) {
+                continue;
+            }
+            for polygon in &shape.0 {
+                for (i, c) in polygon.exterior().0.iter().enumerate() {
+                    let (px, py) = project(c.x, c.y);
+                    let _ = write!(d, "{}{px:.1},{py:.1}", if i == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
+            }
+        }
+        if d.is_empty() {
+            continue;
+        }
+        let label = format!("{}: {n}", esc(name));
+        let drillable = *child != focus;
+        if drillable {
+            let _ = write!(
+                svg,
+                r#"<a href="/dashboard?unit={}" aria-label="{label}">"#,
+                child.0
+            );
+        }
+        let _ = write!(
+            svg,
+            r##"<path d="{d}" fill="{}" stroke="#33475b" stroke-width="0.8" data-unit="{}" data-count="{n}"><title>{label}</title></path>"##,
+            shade(n),
+            child.0
+        );
+        if drillable {
+            svg.push_str("</a>");
+        }
+    }
+    svg.push_str("</svg>");
+    let legend = SHADES
+        .iter()
+        .enumerate()
+        .map(|(i, colour)| {
+            let low = (max as f64 * (i as f64 - 0.5).max(0.0) / (SHADES.len() - 1) as f64).ceil();
+            ((*colour).to_owned(), format!("≥{low:.0}"))
+        })
+        .collect();
+    Map {
+        svg,
+        legend,
+        empty: false,
+    }
+}
+
+/// Daily intake and resolutions (left axis) and the open backlog (right axis) as lines.
+fn pressure_chart(
+    tr: &super::Tr,
+    days: &[NaiveDate],
+    intake: &[i64],
+    resolved: &[i64],
+    backlog: &[i64],
+) -> String {
+    let (w, h, left, right, top, bottom) = (860.0, 260.0, 48.0, 56.0, 16.0, 28.0);
+    let plot_w = w - left - right;
+    let plot_h = h - top - bottom;
+    let daily_max = intake
+        .iter()
+        .chain(resolved)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let backlog_max = backlog.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let n = days.len().max(2) as f64 - 1.0;
+    let x = |i: usize| left + plot_w * i as f64 / n;
+    let line = |values: &[i64], max: f64| {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", x(i), top + plot_h * (1.0 - *v as f64 / max)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut svg = String::new();
+    let label = format!(
+        "{}: {} {}, {} {}, {} {}",
+        tr.s("dash.pressure"),
+        tr.s("dash.received"),
+        intake.iter().sum::<i64>(),
+        tr.s("dash.resolved"),
+        resolved.iter().sum::<i64>(),
+        tr.s("dash.backlog"),
+        backlog.last().copied().unwrap_or(0)
+    );
+    let _ = write!(
+        svg,
+        r#"<svg viewBox="0 0 {w} {h}" class="chart" role="img" aria-label="{}">"#,
+        esc(&label)
+    );
+    // Axes and gridlines.
+    for i in 0..=4 {
+        let y = top + plot_h * f64::from(i) / 4.0;
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#d0d7de" stroke-width="1"/>"##,
+            w - right
+        );
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" class="axis">{:.0}</text>"##,
+            left - 4.0,
+            y + 4.0,
+            daily_max * (1.0 - f64::from(i) / 4.0)
+        );
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" class="axis">{:.0}</text>"##,
+            w - right + 4.0,
+            y + 4.0,
+            backlog_max * (1.0 - f64::from(i) / 4.0)
+        );
+    }
+    for (i, d) in days.iter().enumerate() {
+        if i % 15 == 0 || i + 1 == days.len() {
+            let _ = write!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="axis">{}</text>"##,
+                x(i),
+                h - 8.0,
+                d.format("%m-%d")
+            );
+        }
+    }
+    let _ = write!(
+        svg,
+        r##"<polyline points="{}" fill="none" stroke="#1f6feb" stroke-width="2" class="s-intake"/>"##,
+        line(intake, daily_max)
+    );
+    let _ = write!(
+        svg,
+        r##"<polyline points="{}" fill="none" stroke="#1a7f37" stroke-width="2" class="s-resolved"/>"##,
+        line(resolved, daily_max)
+    );
+    let _ = write!(
+        svg,
+        r##"<polyline points="{}" fill="none" stroke="#bc4c00" stroke-width="2.5" stroke-dasharray="6 3" class="s-backlog"/>"##,
+        line(backlog, backlog_max)
+    );
+    svg.push_str("</svg>");
+    svg
+}
+
+#[derive(Deserialize)]
+struct DrillParams {
+    metric: Option<String>,
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "drill.html")]
+struct DrillPage {
+    ctx: Ctx,
+    unit: String,
+    unit_id: i64,
+    metric: String,
+    metrics: Vec<&'static str>,
+    from: String,
+    to: String,
+    rows: Vec<Row>,
+    pager: Pager,
+}
+
+/// The cases behind one unit's figure this month (late, overdue, unsatisfied …).
+async fn unit_cases(
+    State(state): State<Arc<AppState>>,
+    browser: Browser,
+    staff: Staff,
+    Path(unit): Path<i64>,
+    Query(params): Query<DrillParams>,
+) -> PageResult {
+    require(&staff, ROLES)?;
+    let unit_row = state.unit(UnitId(unit), "unit").await?;
+    let now = state.now();
+    let today = now.with_timezone(&service::district_offset()).date_naive();
+    let from = today.with_day(1).unwrap_or(today);
+    let metrics: Vec<&'static str> = RATES
+        .iter()
+        .flat_map(|r| std::iter::once(r.numerator).chain(r.complements.iter().copied()))
+        .collect();
+    let metric = params
+        .metric
+        .filter(|m| metrics.contains(&m.as_str()))
+        .unwrap_or_else(|| "resolve_late".into());
+    let paging = service::paging(params.page, Some(50))?;
+    let list = crate::stats::cases(
+        &state,
+        &staff.principal,
+        unit_row.id,
+        &metric,
+        from,
+        today,
+        paging,
+    )
+    .await?;
+    html(DrillPage {
+        ctx: Ctx::staff(&browser, &staff, &state),
+        unit: unit_row.name,
+        unit_id: unit,
+        pager: Pager::new(
+            list.page,
+            list.page_size,
+            list.total,
+            format!("/dashboard/units/{unit}?metric={metric}"),
+        ),
+        metric,
+        metrics,
+        from: day_key(from),
+        to: day_key(today),
+        rows: rows(&state, &list.items),
+    })
+}

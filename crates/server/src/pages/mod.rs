@@ -1,0 +1,546 @@
+//! The web pages: the public portal and every staff role's working page, rendered on the
+//! server from compile-time-checked askama templates. Pages read and write only through
+//! `service`, `stats` and `auth`, exactly as the API does; they hold no rules and no SQL.
+//!
+//! Browser state lives in three cookies: `cg_session` (the session token, HttpOnly), the
+//! double-submit CSRF token `cg_csrf` that every form repeats in a hidden field, and the
+//! language `cg_lang`. The `browser` middleware reads them once per request, sets the ones
+//! a new browser lacks, adds the security headers, and renders failures as HTML pages in
+//! the reader's language.
+
+mod admin;
+mod dashboard;
+pub mod i18n;
+mod portal;
+mod work;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use civicgrid_api::ErrorCode;
+use civicgrid_domain::org::{Principal, Role};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+pub use i18n::{Lang, Tr};
+
+pub const SESSION_COOKIE: &str = "cg_session";
+pub const CSRF_COOKIE: &str = "cg_csrf";
+pub const LANG_COOKIE: &str = "cg_lang";
+
+/// Every page path, for the tests that visit them all and for the route list in the docs.
+pub const PAGES: &[&str] = &[
+    "/",
+    "/track",
+    "/rankings",
+    "/login",
+    "/work",
+    "/console",
+    "/dispatch",
+    "/inbox",
+    "/cases",
+    "/supervision",
+    "/dashboard",
+    "/admin/units",
+    "/admin/users",
+    "/admin/categories",
+    "/admin/policies",
+    "/admin/calendar",
+];
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .merge(portal::routes())
+        .merge(work::routes())
+        .merge(dashboard::routes())
+        .merge(admin::routes())
+        .route("/assets/app.css", get(css))
+        .route("/assets/app.js", get(js))
+        .layer(axum::middleware::from_fn(browser))
+}
+
+/// What a page knows of the browser: language, CSRF token, session token, and the path
+/// (for the language switch and sign-in redirects).
+#[derive(Clone)]
+pub struct Browser {
+    pub lang: Lang,
+    pub csrf: String,
+    pub session: Option<String>,
+    pub path: String,
+    /// Whether cookies get the `Secure` flag (the request came over HTTPS, directly or
+    /// through a proxy that says so).
+    pub secure: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Browser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Browser>()
+            .cloned()
+            .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+fn cookies(headers: &HeaderMap) -> BTreeMap<String, String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .map(|c| (c.name().to_owned(), c.value().to_owned()))
+        .collect()
+}
+
+/// A `Set-Cookie` value; `max_age_days: None` makes a cookie that ends with the browser
+/// session, `Some(0)` removes one.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    secure: bool,
+    http_only: bool,
+    max_age_days: Option<i64>,
+) -> String {
+    let mut c = cookie::Cookie::new(name.to_owned(), value.to_owned());
+    c.set_path("/");
+    c.set_same_site(cookie::SameSite::Lax);
+    c.set_http_only(http_only);
+    c.set_secure(secure);
+    if let Some(days) = max_age_days {
+        c.set_max_age(cookie::time::Duration::days(days));
+    }
+    c.to_string()
+}
+
+/// Reads the cookies, sets missing ones, adds security headers and renders failures.
+async fn browser(mut request: Request, next: Next) -> Response {
+    let jar = cookies(request.headers());
+    let query_lang = request.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| Lang::parse(&v))
+    });
+    let cookie_lang = jar.get(LANG_COOKIE).and_then(|v| Lang::parse(v));
+    let lang = query_lang.or(cookie_lang).unwrap_or(Lang::Zh);
+    let new_csrf = jar.get(CSRF_COOKIE).is_none_or(|c| c.len() != 64);
+    let csrf = if new_csrf {
+        crate::auth::new_token()
+    } else {
+        jar.get(CSRF_COOKIE).cloned().unwrap_or_default()
+    };
+    let secure = request
+        .headers()
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes() == b"https")
+        || request.uri().scheme_str() == Some("https");
+    let browser = Browser {
+        lang,
+        csrf: csrf.clone(),
+        session: jar.get(SESSION_COOKIE).cloned().filter(|s| !s.is_empty()),
+        path: request
+            .uri()
+            .path_and_query()
+            .map_or("/".into(), |p| p.as_str().to_owned()),
+        secure,
+    };
+    request.extensions_mut().insert(browser.clone());
+    let mut response = next.run(request).await;
+    if let Some(failure) = response.extensions_mut().remove::<Failure>() {
+        let status = response.status();
+        response = error_page(&browser, status, failure);
+    }
+    let headers = response.headers_mut();
+    let mut add = |value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    };
+    if new_csrf {
+        add(set_cookie(CSRF_COOKIE, &csrf, secure, true, None));
+    }
+    if query_lang.is_some() && query_lang != cookie_lang {
+        add(set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            secure,
+            false,
+            Some(365),
+        ));
+    }
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// A failed page: the middleware renders it in the reader's language.
+#[derive(Clone)]
+struct Failure {
+    code: ErrorCode,
+    message: String,
+}
+
+/// A page handler's error: an `ApiError` (rendered as an error page with its status) or a
+/// redirect (to the sign-in page when the session is missing or expired).
+pub enum PageError {
+    Api(ApiError),
+    Redirect(String),
+}
+
+impl From<ApiError> for PageError {
+    fn from(error: ApiError) -> Self {
+        PageError::Api(error)
+    }
+}
+
+impl From<civicgrid_store::StoreError> for PageError {
+    fn from(error: civicgrid_store::StoreError) -> Self {
+        PageError::Api(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Redirect(to) => Redirect::to(&to).into_response(),
+            PageError::Api(error) => {
+                let status = StatusCode::from_u16(error.code.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut response = status.into_response();
+                response.extensions_mut().insert(Failure {
+                    code: error.code,
+                    message: error.message,
+                });
+                response
+            }
+        }
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    status: u16,
+    code: String,
+    message: String,
+}
+
+fn error_page(browser: &Browser, status: StatusCode, failure: Failure) -> Response {
+    let ctx = Ctx::public(browser);
+    let page = ErrorPage {
+        status: status.as_u16(),
+        code: failure.code.code().to_owned(),
+        // Internal errors stay opaque, as in the API.
+        message: failure.message,
+        ctx,
+    };
+    match page.render() {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(_) => status.into_response(),
+    }
+}
+
+/// A link in the staff navigation bar.
+pub struct NavItem {
+    pub href: &'static str,
+    pub key: &'static str,
+    pub active: bool,
+}
+
+/// The signed-in user as the layout shows them.
+pub struct Who {
+    pub username: String,
+    pub unit: String,
+}
+
+/// What every template's layout needs.
+pub struct Ctx {
+    pub t: Tr,
+    pub csrf: String,
+    pub who: Option<Who>,
+    pub nav: Vec<NavItem>,
+    /// The current path with `lang=` set to the other language.
+    pub switch_href: String,
+    pub flash: Option<String>,
+}
+
+impl Ctx {
+    pub fn public(browser: &Browser) -> Ctx {
+        Ctx {
+            t: Tr(browser.lang),
+            csrf: browser.csrf.clone(),
+            who: None,
+            nav: Vec::new(),
+            switch_href: switch_href(&browser.path, browser.lang.other()),
+            flash: None,
+        }
+    }
+
+    pub fn staff(browser: &Browser, staff: &Staff, state: &AppState) -> Ctx {
+        let mut ctx = Ctx::public(browser);
+        let org = state.org();
+        ctx.who = Some(Who {
+            username: staff.principal.username.clone(),
+            unit: org
+                .get(staff.principal.unit)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+        });
+        let path = browser.path.split('?').next().unwrap_or("/");
+        ctx.nav = nav_for(&staff.principal)
+            .into_iter()
+            .map(|(href, key)| NavItem {
+                href,
+                key,
+                active: path == href || (href != "/" && path.starts_with(href)),
+            })
+            .collect();
+        ctx
+    }
+
+    pub fn with_flash(mut self, flash: Option<String>) -> Ctx {
+        self.flash = flash;
+        self
+    }
+}
+
+fn switch_href(path: &str, lang: Lang) -> String {
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k != "lang")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.push(("lang".into(), lang.code().into()));
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{base}?{query}")
+}
+
+pub fn has_role(principal: &Principal, roles: &[Role]) -> bool {
+    principal.grants.iter().any(|g| roles.contains(&g.role))
+}
+
+/// The working pages a user's roles open, in the order of a request's life.
+pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
+    let mut nav = Vec::new();
+    let admin = has_role(principal, &[Role::Admin]);
+    if admin || has_role(principal, &[Role::Operator]) {
+        nav.push(("/console", "nav.console"));
+    }
+    if admin || has_role(principal, &[Role::Dispatcher]) {
+        nav.push(("/dispatch", "nav.dispatch"));
+    }
+    if has_role(principal, &[Role::Handler]) {
+        nav.push(("/inbox", "nav.inbox"));
+    }
+    nav.push(("/cases", "nav.cases"));
+    if has_role(
+        principal,
+        &[Role::Supervisor, Role::Dispatcher, Role::Leader],
+    ) {
+        nav.push(("/supervision", "nav.supervision"));
+    }
+    if admin
+        || has_role(
+            principal,
+            &[Role::Leader, Role::Supervisor, Role::Dispatcher],
+        )
+    {
+        nav.push(("/dashboard", "nav.dashboard"));
+    }
+    if admin {
+        nav.push(("/admin/units", "nav.admin"));
+    }
+    nav
+}
+
+/// A signed-in staff member. Pages that need one redirect to `/login?next=…` without.
+pub struct Staff {
+    pub principal: Principal,
+    pub token: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let browser = Browser::from_request_parts(parts, state).await?;
+        let to_login = || {
+            let next = form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", &browser.path)
+                .finish();
+            Redirect::to(&format!("/login?{next}")).into_response()
+        };
+        let Some(token) = browser.session.clone() else {
+            return Err(to_login());
+        };
+        match crate::auth::principal_for_token(state, &token).await {
+            Ok(Some(principal)) => Ok(Staff { principal, token }),
+            Ok(None) => Err(to_login()),
+            Err(error) => Err(PageError::Api(error).into_response()),
+        }
+    }
+}
+
+/// Refuses a form whose CSRF field does not repeat the browser's CSRF cookie.
+pub fn check_csrf(browser: &Browser, given: &str) -> Result<(), PageError> {
+    let a = browser.csrf.as_bytes();
+    let b = given.as_bytes();
+    let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+    if same && !a.is_empty() {
+        Ok(())
+    } else {
+        Err(PageError::Api(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "the form expired or came from another site; reload the page and try again",
+        )))
+    }
+}
+
+/// Requires one of `roles`, else a 403 page (pages a role may not use are not linked).
+pub fn require(staff: &Staff, roles: &[Role]) -> Result<(), PageError> {
+    if has_role(&staff.principal, roles) || staff.principal.is_admin() {
+        Ok(())
+    } else {
+        Err(PageError::Api(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "your roles do not open this page",
+        )))
+    }
+}
+
+pub fn html<T: Template>(page: T) -> PageResult {
+    page.render()
+        .map(|h| axum::response::Html(h).into_response())
+        .map_err(|e| PageError::Api(ApiError::internal(e)))
+}
+
+/// An HTML page with a status other than 200 (a form shown again with its errors: 422).
+pub fn html_status<T: Template>(status: StatusCode, page: T) -> PageResult {
+    let mut response = html(page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Field errors of a form, keyed by the form's field names, plus a message for the top.
+#[derive(Default)]
+pub struct FormErrors {
+    pub message: Option<String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl FormErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).map(String::as_str)
+    }
+
+    pub fn any(&self) -> bool {
+        self.message.is_some() || !self.fields.is_empty()
+    }
+
+    /// The errors of a failed service call, with API field paths mapped to form fields
+    /// (`caller.phone` → `caller_phone`).
+    pub fn from_api(error: ApiError) -> FormErrors {
+        let fields = error
+            .fields
+            .into_iter()
+            .map(|(k, v)| (k.replace('.', "_"), v))
+            .collect::<BTreeMap<_, _>>();
+        FormErrors {
+            message: Some(error.message),
+            fields,
+        }
+    }
+}
+
+/// A form re-shown after a failure that is a client mistake; anything else is an error page.
+pub fn form_failure(error: ApiError) -> Result<FormErrors, PageError> {
+    if error.code.status() < 500 && error.code != ErrorCode::Forbidden {
+        Ok(FormErrors::from_api(error))
+    } else {
+        Err(PageError::Api(error))
+    }
+}
+
+/// Redirect after a successful form (post/redirect/get), with a one-line flash message.
+pub fn see_other(to: &str, flash: Option<&str>) -> Response {
+    let to = match flash {
+        Some(flash) => {
+            let sep = if to.contains('?') { '&' } else { '?' };
+            let q = form_urlencoded::Serializer::new(String::new())
+                .append_pair("done", flash)
+                .finish();
+            format!("{to}{sep}{q}")
+        }
+        None => to.to_owned(),
+    };
+    Redirect::to(&to).into_response()
+}
+
+async fn css() -> Response {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../assets/app.css"),
+    )
+}
+
+async fn js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/app.js"),
+    )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_switch_keeps_the_query() {
+        assert_eq!(
+            switch_href("/track?serial=1&lang=zh", Lang::En),
+            "/track?serial=1&lang=en"
+        );
+        assert_eq!(switch_href("/", Lang::Zh), "/?lang=zh");
+    }
+}

@@ -1,0 +1,347 @@
+//! The public portal (no sign-in): submit a request with an optional photo, track it by
+//! serial and verification code, rate it, and the public rankings of units. Nothing here
+//! shows staff names or personal data.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use civicgrid_api::{ActionBody, CallerIn, CreateRequest, StatsOut, TrackOut};
+use civicgrid_domain::request::Kind;
+use serde::Deserialize;
+
+use super::{
+    Browser, Ctx, FormErrors, PageError, PageResult, check_csrf, form_failure, html, html_status,
+    see_other,
+};
+use crate::error::ApiError;
+use crate::service;
+use crate::state::AppState;
+use crate::throttle::client_key;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(home).post(submit))
+        .route("/track", get(track))
+        .route("/track/rate", post(rate))
+        .route("/rankings", get(rankings))
+}
+
+/// The request form's values, kept when it is shown again with errors.
+#[derive(Default)]
+pub struct PortalForm {
+    pub kind: String,
+    pub category: String,
+    pub content: String,
+    pub address: String,
+    pub name: String,
+    pub phone: String,
+}
+
+/// A category choice for a picker: id, indented name.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+pub fn category_choices(state: &AppState) -> Vec<Choice> {
+    let reference = state.reference();
+    let mut out = Vec::new();
+    let mut roots: Vec<_> = reference
+        .categories
+        .iter()
+        .filter(|c| c.parent.is_none())
+        .collect();
+    roots.sort_by(|a, b| a.code.cmp(&b.code));
+    for root in roots {
+        out.push(Choice {
+            value: root.id.0.to_string(),
+            label: root.name.clone(),
+        });
+        let mut children: Vec<_> = reference
+            .categories
+            .iter()
+            .filter(|c| c.parent == Some(root.id))
+            .collect();
+        children.sort_by(|a, b| a.code.cmp(&b.code));
+        for child in children {
+            out.push(Choice {
+                value: child.id.0.to_string(),
+                label: format!("{} / {}", root.name, child.name),
+            });
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "portal.html")]
+struct PortalPage {
+    ctx: Ctx,
+    kinds: Vec<&'static str>,
+    categories: Vec<Choice>,
+    form: PortalForm,
+    errors: FormErrors,
+}
+
+async fn home(State(state): State<Arc<AppState>>, browser: Browser) -> PageResult {
+    html(PortalPage {
+        ctx: Ctx::public(&browser),
+        kinds: Kind::words(),
+        categories: category_choices(&state),
+        form: PortalForm {
+            kind: "complaint".into(),
+            ..Default::default()
+        },
+        errors: FormErrors::default(),
+    })
+}
+
+fn opt(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+async fn submit(
+    State(state): State<Arc<AppState>>,
+    browser: Browser,
+    extensions: axum::http::Extensions,
+    mut multipart: Multipart,
+) -> PageResult {
+    let mut form = PortalForm::default();
+    let mut csrf = String::new();
+    let mut photo: Option<(Option<String>, Vec<u8>)> = None;
+    let bad_form = |e: axum::extract::multipart::MultipartError| {
+        PageError::Api(ApiError::field("photo", e.body_text()))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad_form)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "photo" {
+            let declared = field.content_type().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(bad_form)?;
+            if !bytes.is_empty() {
+                photo = Some((declared, bytes.to_vec()));
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(bad_form)?;
+        match name.as_str() {
+            "_csrf" => csrf = text,
+            "kind" => form.kind = text,
+            "category" => form.category = text,
+            "content" => form.content = text,
+            "address" => form.address = text,
+            "name" => form.name = text,
+            "phone" => form.phone = text,
+            _ => {}
+        }
+    }
+    check_csrf(&browser, &csrf)?;
+    let now = state.now();
+    state.throttle.hit(
+        &crate::throttle::SUBMIT_PER_CLIENT,
+        &client_key(&extensions),
+        now,
+    )?;
+    let body = CreateRequest {
+        channel: "web".into(),
+        kind: form.kind.clone(),
+        content: form.content.clone(),
+        category: opt(&form.category).map(|c| match c.parse::<i64>() {
+            Ok(id) => serde_json::Value::from(id),
+            Err(_) => serde_json::Value::String(c),
+        }),
+        urgency: None,
+        address: opt(&form.address),
+        location: None,
+        caller: (opt(&form.name).is_some() || opt(&form.phone).is_some()).then(|| CallerIn {
+            name: opt(&form.name),
+            phone: opt(&form.phone),
+        }),
+        answer: None,
+    };
+    match service::public_intake(&state, body, photo).await {
+        Ok(created) => {
+            let q = form_urlencoded::Serializer::new(String::new())
+                .append_pair("serial", &created.serial)
+                .append_pair("code", &created.verification_code)
+                .append_pair("new", "1")
+                .finish();
+            Ok(see_other(&format!("/track?{q}"), None))
+        }
+        Err(error) => {
+            let errors = form_failure(error)?;
+            html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                PortalPage {
+                    ctx: Ctx::public(&browser),
+                    kinds: Kind::words(),
+                    categories: category_choices(&state),
+                    form,
+                    errors,
+                },
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TrackParams {
+    serial: Option<String>,
+    code: Option<String>,
+    new: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    ctx: Ctx,
+    serial: String,
+    code: String,
+    found: Option<TrackOut>,
+    not_found: bool,
+    just_submitted: bool,
+    may_rate: bool,
+    errors: FormErrors,
+}
+
+async fn track(
+    State(state): State<Arc<AppState>>,
+    browser: Browser,
+    extensions: axum::http::Extensions,
+    Query(params): Query<TrackParams>,
+) -> PageResult {
+    let serial = params.serial.clone().unwrap_or_default();
+    let code = params.code.clone().unwrap_or_default();
+    let flash = params.done.as_deref().map(|d| match d {
+        "rated" => Tr(browser.lang).s("track.rated").to_owned(),
+        other => other.to_owned(),
+    });
+    let mut page = TrackPage {
+        ctx: Ctx::public(&browser).with_flash(flash),
+        serial: serial.clone(),
+        code: code.clone(),
+        found: None,
+        not_found: false,
+        just_submitted: params.new.is_some(),
+        may_rate: false,
+        errors: FormErrors::default(),
+    };
+    if serial.trim().is_empty() || code.trim().is_empty() {
+        return html(page);
+    }
+    match service::track_guarded(&state, &client_key(&extensions), &serial, &code).await {
+        Ok(found) => {
+            page.may_rate = found.state == "resolved";
+            page.found = Some(found);
+            html(page)
+        }
+        Err(error) if error.code == civicgrid_api::ErrorCode::RequestNotFound => {
+            page.not_found = true;
+            html_status(StatusCode::NOT_FOUND, page)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+use super::Tr;
+
+#[derive(Deserialize)]
+struct RateForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    serial: String,
+    code: String,
+    rating: Option<String>,
+    resolved: Option<String>,
+    note: Option<String>,
+}
+
+async fn rate(
+    State(state): State<Arc<AppState>>,
+    browser: Browser,
+    extensions: axum::http::Extensions,
+    Form(form): Form<RateForm>,
+) -> PageResult {
+    check_csrf(&browser, &form.csrf)?;
+    let body = ActionBody {
+        rating: form.rating.clone().filter(|r| !r.is_empty()),
+        resolved: form.resolved.as_deref().map(|r| r == "yes"),
+        note: form.note.clone().and_then(|n| opt(&n)),
+        ..Default::default()
+    };
+    let client = client_key(&extensions);
+    let result = service::guard_tracking(&state, &client, &form.serial, || {
+        service::rate_by_citizen(&state, &form.serial, &form.code, &body)
+    })
+    .await;
+    match result {
+        Ok(_) => {
+            let q = form_urlencoded::Serializer::new(String::new())
+                .append_pair("serial", form.serial.trim())
+                .append_pair("code", form.code.trim())
+                .append_pair("done", "rated")
+                .finish();
+            Ok(see_other(&format!("/track?{q}"), None))
+        }
+        Err(error) => {
+            let errors = form_failure(error)?;
+            let found = service::track_guarded(&state, &client, &form.serial, &form.code).await?;
+            html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                TrackPage {
+                    ctx: Ctx::public(&browser),
+                    serial: form.serial,
+                    code: form.code,
+                    may_rate: found.state == "resolved",
+                    found: Some(found),
+                    not_found: false,
+                    just_submitted: false,
+                    errors,
+                },
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rankings.html")]
+struct RankingsPage {
+    ctx: Ctx,
+    stats: StatsOut,
+    metrics: Vec<&'static str>,
+}
+
+/// The metrics shown as columns of the rankings, in the appraisal's order.
+pub const RANKING_METRICS: &[&str] = &[
+    "response",
+    "on_time_acceptance",
+    "on_time_resolution",
+    "resolution",
+    "satisfaction",
+];
+
+impl RankingsPage {
+    fn rate(&self, unit: &civicgrid_api::UnitStatsOut, metric: &str) -> String {
+        self.ctx
+            .t
+            .pct(&unit.rates.get(metric).and_then(|r| r.value))
+    }
+}
+
+async fn rankings(State(state): State<Arc<AppState>>, browser: Browser) -> PageResult {
+    let (from, to) = crate::stats::period(state.now(), None, None)?;
+    let mut stats = crate::stats::units(&state, from, to, None).await?;
+    // The public sees the ranked units only, best first.
+    stats.units.retain(|u| u.rank.is_some());
+    stats.units.sort_by_key(|u| u.rank);
+    html(RankingsPage {
+        ctx: Ctx::public(&browser),
+        stats,
+        metrics: RANKING_METRICS.to_vec(),
+    })
+}
