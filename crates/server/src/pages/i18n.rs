@@ -676,3 +676,92 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("metric.return", "退单率", "Returns"),
     ("metric.redo", "重办率", "Redo"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `t.s("…")` key in the templates and page code has both languages.
+    #[test]
+    fn every_key_the_pages_use_is_translated() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["templates", "src/pages"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                sources.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for (path, text) in &sources {
+            for pattern in ["t.s(\"", "s(\"", "(\"nav.", "(\"dash."] {
+                for (at, _) in text.match_indices(pattern) {
+                    let start = at + pattern.len()
+                        - pattern.rfind('"').map_or(0, |q| pattern.len() - q - 1);
+                    let rest = &text[start..];
+                    let Some(end) = rest.find('"') else { continue };
+                    let key = &rest[..end];
+                    if !key.contains('.') || key.contains(' ') || key.contains('{') {
+                        continue;
+                    }
+                    seen += 1;
+                    if !has_key(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(seen > 100, "the scan found the keys ({seen})");
+        assert_eq!(missing, Vec::<String>::new());
+    }
+
+    /// Every word of the domain the pages show has both languages.
+    #[test]
+    fn every_domain_word_is_translated() {
+        use civicgrid_domain::{deadline, lifecycle, org, request};
+        let groups: Vec<(&str, Vec<&str>)> = vec![
+            ("state", request::State::words()),
+            ("kind", request::Kind::words()),
+            ("channel", request::Channel::words()),
+            ("urgency", request::Urgency::words()),
+            ("outcome", request::Outcome::words()),
+            ("rating", request::Rating::words()),
+            ("band", deadline::Band::words()),
+            ("stage", deadline::Stage::words()),
+            ("action", lifecycle::Action::words()),
+            ("action", lifecycle::EventKind::words()),
+            ("basis", lifecycle::Basis::words()),
+            ("unit_kind", org::UnitKind::words()),
+            ("role", org::Role::words()),
+            ("step", civicgrid_domain::clocks::Step::words()),
+            ("status", civicgrid_domain::clocks::ClockEnd::words()),
+            (
+                "metric",
+                civicgrid_domain::appraisal::RATES
+                    .iter()
+                    .map(|r| r.name)
+                    .collect(),
+            ),
+        ];
+        let mut missing = Vec::new();
+        for (group, words) in groups {
+            for word in words {
+                let key = format!("{group}.{word}");
+                if !has_key(&key) {
+                    missing.push(key);
+                }
+            }
+        }
+        assert_eq!(missing, Vec::<String>::new());
+        assert_eq!(Tr(Lang::En).w("state", "closed"), "Closed");
+        assert_eq!(Tr(Lang::Zh).w("state", "closed"), "已结案");
+    }
+
+    #[test]
+    fn remaining_time_reads_in_both_languages() {
+        assert_eq!(Tr(Lang::Zh).remaining(&Some(90_000)), "1天1小时");
+        assert_eq!(Tr(Lang::En).remaining(&Some(-3_660)), "1h 1m overdue");
+        assert_eq!(Tr(Lang::Zh).remaining(&None), "—");
+    }
+}

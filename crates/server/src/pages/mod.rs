@@ -360,10 +360,12 @@ pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
         nav.push(("/inbox", "nav.inbox"));
     }
     nav.push(("/cases", "nav.cases"));
-    if has_role(
-        principal,
-        &[Role::Supervisor, Role::Dispatcher, Role::Leader],
-    ) {
+    if admin
+        || has_role(
+            principal,
+            &[Role::Supervisor, Role::Dispatcher, Role::Leader],
+        )
+    {
         nav.push(("/supervision", "nav.supervision"));
     }
     if admin

@@ -514,7 +514,8 @@ async fn dispatch_board(
     let mut ext = filter(&[]);
     ext.pending_extension = true;
     let extensions = service::list_filtered(&state, p, &ext, 1, 100).await?;
-    let mut extension_rows = queue_rows(&state, &staff, &extensions.items, None).await?;
+    let mut extension_rows =
+        queue_rows(&state, &staff, &extensions.items, Some("request_extension")).await?;
     for (row, item) in extension_rows.iter_mut().zip(&extensions.items) {
         let loaded = service::load_visible(&state, p, &item.serial).await?;
         row.pending_days = loaded.row.case.pending_extension;
@@ -630,7 +631,14 @@ async fn inbox(
     staff: Staff,
     Query(params): Query<PageParams>,
 ) -> PageResult {
-    require(&staff, &[Role::Handler])?;
+    // The inbox is a unit's: administrators, who belong to no handling unit, have none.
+    if !has_role(&staff.principal, &[Role::Handler]) {
+        return Err(ApiError::with_message(
+            civicgrid_api::ErrorCode::Forbidden,
+            "the inbox belongs to handling units",
+        )
+        .into());
+    }
     let (page, page_size, offset, limit) = service::paging(params.page, Some(50))?;
     let mut f = filter(OPEN_STATES);
     f.by_deadline = true;

@@ -10,6 +10,7 @@ mod helpers;
 mod kill9;
 mod lifecycle;
 mod openapi;
+mod pages;
 mod permissions;
 mod real_messages;
 mod supervision;
