@@ -654,6 +654,17 @@ pub async fn list(
         kind: query.kind.clone(),
         caller_phone: None,
         band: band.map(|b| (b, now)),
+        // Clocks run only on requests still being worked (or awaiting their callback):
+        // naming those states lets the state index narrow a band search to open work.
+        states: if band.is_some() && query.state.is_none() {
+            State::ALL
+                .iter()
+                .filter(|s| !s.is_final())
+                .map(|s| s.as_str().to_owned())
+                .collect()
+        } else {
+            Vec::new()
+        },
         offset,
         limit,
         count_cap: Some(COUNT_CAP),

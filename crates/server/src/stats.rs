@@ -88,7 +88,7 @@ pub async fn units(
     let org = &reference.org;
     let rows = state
         .store
-        .daily_counts(
+        .period_counts(
             "appraisal",
             &from.format("%Y-%m-%d").to_string(),
             &to.format("%Y-%m-%d").to_string(),

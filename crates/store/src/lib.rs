@@ -593,6 +593,14 @@ pub trait Store: Send + Sync {
         from_day: &str,
         to_day: &str,
     ) -> Result<Vec<DailyCount>>;
+    /// The rollup's counters of one dimension summed over a period of days, one row per
+    /// (key, metric); `day` is left empty.
+    async fn period_counts(
+        &self,
+        dim: &str,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<DailyCount>>;
     async fn count_requests(&self) -> Result<i64>;
     async fn import_history(&self, cases: Vec<HistoricCase>) -> Result<usize>;
     /// Refreshes the planner's statistics after a bulk import (on PostgreSQL also the

@@ -113,10 +113,56 @@ async fn dashboard(
     let today = now.with_timezone(&service::district_offset()).date_naive();
     let month_start = today.with_day(1).unwrap_or(today);
     let first = today - Duration::days(DAYS - 1);
-    // The backlog of a day sums the whole history (opened minus finished); the rollup has
-    // one row per day and metric, a few thousand rows for a year.
     let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(first);
-    let daily = daily_all(&state, epoch, today).await?;
+    let pool_filter = civicgrid_store::PoolFilter {
+        limit: 1,
+        ..Default::default()
+    };
+    let visibility = service::visibility(&staff.principal, &state.org());
+    // Independent reads of the rollups, side by side on the reader pool: the window's
+    // daily rows, the sums before it (the backlog of a day adds up the whole history),
+    // the areas' counts for the map, the pool's size and this month's rankings.
+    let (window, before, area_counts, (_, in_pool), mut stats) = tokio::try_join!(
+        daily_all(&state, first.min(month_start), today),
+        async {
+            state
+                .store
+                .period_counts(
+                    "all",
+                    &day_key(epoch),
+                    &day_key(first.min(month_start) - Duration::days(1)),
+                )
+                .await
+                .map_err(super::PageError::from)
+        },
+        async {
+            state
+                .store
+                .period_counts("area", &day_key(first), &day_key(today))
+                .await
+                .map_err(super::PageError::from)
+        },
+        async {
+            state
+                .store
+                .supervision_pool(&pool_filter, &visibility)
+                .await
+                .map_err(super::PageError::from)
+        },
+        async {
+            crate::stats::units(&state, month_start, today, None)
+                .await
+                .map_err(super::PageError::from)
+        },
+    )?;
+    let daily = window;
+    let carried = |metric: &str| {
+        before
+            .iter()
+            .filter(|c| c.metric == metric)
+            .map(|c| c.n)
+            .sum::<i64>()
+    };
     let (t, m) = (day_key(today), day_key(month_start));
     let figures = [
         ("dash.received", "received"),
@@ -131,22 +177,12 @@ async fn dashboard(
         month: sum(&daily, metric, &m, &t),
     })
     .collect();
+    let open_before = carried("received") - carried("finish") + carried("unfinish");
     let backlog_at = |day: &str| {
-        sum(&daily, "received", "0000", day) - sum(&daily, "finish", "0000", day)
+        open_before + sum(&daily, "received", "0000", day) - sum(&daily, "finish", "0000", day)
             + sum(&daily, "unfinish", "0000", day)
     };
     let backlog = backlog_at(&t);
-    let pool_filter = civicgrid_store::PoolFilter {
-        limit: 1,
-        ..Default::default()
-    };
-    let (_, in_pool) = state
-        .store
-        .supervision_pool(
-            &pool_filter,
-            &service::visibility(&staff.principal, &state.org()),
-        )
-        .await?;
 
     // The pressure curve.
     let days: Vec<NaiveDate> = (0..DAYS).map(|i| first + Duration::days(i)).collect();
@@ -172,10 +208,6 @@ async fn dashboard(
         .map(UnitId)
         .filter(|u| org.get(*u).is_some())
         .or(root);
-    let area_counts = state
-        .store
-        .daily_counts("area", &day_key(first), &t)
-        .await?;
     let mut totals: HashMap<UnitId, i64> = HashMap::new();
     for c in area_counts {
         for unit in org.ancestors_or_self(UnitId(c.key)) {
@@ -198,7 +230,6 @@ async fn dashboard(
         .map(|p| p.0);
 
     // Rankings this month.
-    let mut stats = crate::stats::units(&state, month_start, today, None).await?;
     stats
         .units
         .sort_by_key(|u| (u.rank.is_none(), u.rank, u.unit.name.clone()));

@@ -511,7 +511,8 @@ async fn dispatch_board(
     let returned = service::list_filtered(&state, p, &filter(&["returned"]), 1, 100).await?;
     let coordinating =
         service::list_filtered(&state, p, &filter(&["coordinating"]), 1, 100).await?;
-    let mut ext = filter(&[]);
+    // Extensions are asked for while the work is under way (the state index narrows it).
+    let mut ext = filter(&["accepted", "in_progress"]);
     ext.pending_extension = true;
     let extensions = service::list_filtered(&state, p, &ext, 1, 100).await?;
     let mut extension_rows =
