@@ -239,11 +239,14 @@ async fn serve(
     let address = listener.local_addr()?;
     println!("civicgrid is serving {database} at http://{address}/");
     println!(
+        "  Public portal: http://{address}/  ·  staff sign-in: http://{address}/login  ·  tracking: http://{address}/track"
+    );
+    println!(
         "  API: http://{address}/api/v1  ·  OpenAPI: http://{address}/api/openapi.json  ·  health: http://{address}/healthz"
     );
     if demo.is_some() {
         println!(
-            "  Log in: POST http://{address}/api/v1/auth/login {{\"username\":\"dispatcher\",\"password\":\"{}\"}}",
+            "  Demo accounts (password `{}`): operator, dispatcher, dept01 … dept46, supervisor, leader (see the README)",
             crate::demo::DEMO_PASSWORD
         );
     }

@@ -341,25 +341,32 @@ fn district_map(
     let height = (width * h / w).clamp(200.0, 640.0);
     let scale = (width / w).min(height / h);
     let project = |x: f64, y: f64| ((x - x0) * k * scale, height - (y - y0) * scale);
-    let max = children
+    // Shades span the children's own range, so a district whose streets differ by a
+    // fifth still shows which is busiest.
+    let counts: Vec<i64> = children
         .iter()
         .map(|c| totals.get(c).copied().unwrap_or(0))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+        .collect();
+    let max = counts.iter().copied().max().unwrap_or(0);
+    let min = counts.iter().copied().min().unwrap_or(0).min(max);
+    let span = (max - min).max(1) as f64;
+    let steps = SHADES.len() - 1;
     let shade = |n: i64| {
-        let i = ((n as f64 / max as f64) * (SHADES.len() as f64 - 1.0)).round() as usize;
-        SHADES[i.min(SHADES.len() - 1)]
+        let i = (((n - min) as f64 / span) * steps as f64).round() as usize;
+        SHADES[i.min(steps)]
     };
     let mut svg = String::new();
     let _ = write!(
         svg,
         r#"<svg viewBox="0 0 {width:.0} {height:.0}" class="map" role="group" aria-label="map">"#
     );
+    let mut labels = Vec::new();
     for child in &children {
         let name = org.get(*child).map(|u| u.name.as_str()).unwrap_or("");
         let n = totals.get(child).copied().unwrap_or(0);
         let mut d = String::new();
+        // Where the child's name goes: the middle of its drawn extent.
+        let (mut lx0, mut ly0, mut lx1, mut ly1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
         for (id, shape) in &shapes {
             if owner.get(id) != Some(child) {
                 continue;
@@ -367,6 +374,7 @@ fn district_map(
             for polygon in &shape.0 {
                 for (i, c) in polygon.exterior().0.iter().enumerate() {
                     let (px, py) = project(c.x, c.y);
+                    (lx0, ly0, lx1, ly1) = (lx0.min(px), ly0.min(py), lx1.max(px), ly1.max(py));
                     let _ = write!(d, "{}{px:.1},{py:.1}", if i == 0 { "M" } else { "L" });
                 }
                 d.push('Z');
@@ -393,14 +401,22 @@ fn district_map(
         if drillable {
             svg.push_str("</a>");
         }
+        labels.push(((lx0 + lx1) / 2.0, (ly0 + ly1) / 2.0, format!("{} {n}", esc(name))));
+    }
+    // Names on top of every shape, with a light halo so they read on any shade.
+    for (x, y, text) in labels {
+        let _ = write!(
+            svg,
+            r##"<text x="{x:.1}" y="{y:.1}" text-anchor="middle" class="map-label">{text}</text>"##
+        );
     }
     svg.push_str("</svg>");
     let legend = SHADES
         .iter()
         .enumerate()
         .map(|(i, colour)| {
-            let low = (max as f64 * (i as f64 - 0.5).max(0.0) / (SHADES.len() - 1) as f64).ceil();
-            ((*colour).to_owned(), format!("≥{low:.0}"))
+            let low = min as f64 + span * (i as f64 - 0.5).max(0.0) / steps as f64;
+            ((*colour).to_owned(), format!("≥{:.0}", low.ceil()))
         })
         .collect();
     Map {

@@ -59,6 +59,7 @@ pub struct Row {
     pub unit: String,
     pub band: Option<String>,
     pub due_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub fn rows(state: &AppState, items: &[RequestSummary]) -> Vec<Row> {
@@ -82,6 +83,7 @@ pub fn rows(state: &AppState, items: &[RequestSummary]) -> Vec<Row> {
                 .unwrap_or_else(|| "—".into()),
             band: s.band.clone(),
             due_at: s.due_at,
+            created_at: s.created_at,
         })
         .collect()
 }

@@ -70,7 +70,7 @@ struct Stage {
     base: String,
     browser: Client,
     shots: std::path::PathBuf,
-    _server: Proc,
+    _server: Option<Proc>,
     _driver: Proc,
     _dir: tempdir::Dir,
 }
@@ -89,6 +89,22 @@ async fn stage() -> Option<Stage> {
     let driver_path = chromedriver()?;
     let dir = std::env::temp_dir().join(format!("civicgrid-browser-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    let (base, server) = demo_server(&dir).await;
+    let (browser, driver) = open_browser(&driver_path, &dir).await;
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    Some(Stage {
+        base,
+        browser,
+        shots,
+        _server: Some(Proc(server)),
+        _driver: Proc(driver),
+        _dir: tempdir::Dir(dir),
+    })
+}
+
+/// The real binary serving a small demo district on a free port.
+async fn demo_server(dir: &std::path::Path) -> (String, Child) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let requests =
@@ -124,6 +140,12 @@ async fn stage() -> Option<Stage> {
         }
     })
     .await;
+    (base, server)
+}
+
+/// Chromium under chromedriver, headless, at an office screen's size.
+async fn open_browser(driver_path: &str, dir: &std::path::Path) -> (Client, Child) {
+    let http = reqwest::Client::new();
     let driver_port = free_port();
     let driver = Command::new(driver_path)
         .arg(format!("--port={driver_port}"))
@@ -163,16 +185,7 @@ async fn stage() -> Option<Stage> {
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
         .expect("chromium starts under chromedriver");
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    Some(Stage {
-        base,
-        browser,
-        shots,
-        _server: Proc(server),
-        _driver: Proc(driver),
-        _dir: tempdir::Dir(dir),
-    })
+    (browser, driver)
 }
 
 /// Checks run in the page: every form control has a label, the page has its landmarks,
@@ -678,5 +691,54 @@ async fn both_stories_in_chromium_against_the_binary() {
     s.browser.set_window_size(1366, 768).await.unwrap();
     s.go("/").await;
     s.shot("portal").await;
+    s.browser.clone().close().await.unwrap();
+}
+
+/// The README's screenshots, of a demo already running at `CIVICGRID_SCREENSHOT_URL`
+/// (the full year of history reads better than the stories' small district):
+///
+/// ```text
+/// CIVICGRID_ADMIN_PASSWORD=… cargo run --release -- demo &
+/// CIVICGRID_SCREENSHOT_URL=http://127.0.0.1:8080 cargo test -p civicgrid --test it readme_screenshots -- --ignored
+/// ```
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a running demo; writes docs/screenshots"]
+async fn readme_screenshots() {
+    let base = std::env::var("CIVICGRID_SCREENSHOT_URL").expect("CIVICGRID_SCREENSHOT_URL");
+    let driver_path = chromedriver().expect("chromedriver");
+    let dir = std::env::temp_dir().join(format!("civicgrid-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (browser, driver) = open_browser(&driver_path, &dir).await;
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let s = Stage {
+        base,
+        browser,
+        shots,
+        _server: None,
+        _driver: Proc(driver),
+        _dir: tempdir::Dir(dir),
+    };
+    s.browser.set_window_size(1366, 900).await.unwrap();
+    s.go("/").await;
+    s.shot("portal").await;
+    s.login("operator", PASSWORD).await;
+    let phone =
+        std::env::var("CIVICGRID_SCREENSHOT_PHONE").unwrap_or_else(|_| "13800000000".into());
+    s.go(&format!("/console?caller_phone={phone}&caller_name=%E5%BC%A0%E5%A5%B3%E5%A3%AB&content=%E5%B0%8F%E5%8C%BA%E9%97%A8%E5%8F%A3%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE")).await;
+    s.shot("console").await;
+    s.login("dispatcher", PASSWORD).await;
+    s.go("/dispatch").await;
+    s.shot("dispatch").await;
+    s.login("dept01", PASSWORD).await;
+    s.go("/inbox").await;
+    s.shot("inbox").await;
+    s.login("supervisor", PASSWORD).await;
+    s.go("/supervision").await;
+    s.shot("supervision").await;
+    s.login("leader", PASSWORD).await;
+    s.browser.set_window_size(1366, 1400).await.unwrap();
+    s.go("/dashboard").await;
+    s.shot("dashboard").await;
     s.browser.clone().close().await.unwrap();
 }
