@@ -14,6 +14,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0003_clocks",
     "0004_overdue",
     "0005_notice_read",
+    "0006_rollup_by_dimension",
 ];
 
 const SQLITE: &[&str] = &[
@@ -22,6 +23,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0003_clocks.sql"),
     include_str!("../migrations/sqlite/0004_overdue.sql"),
     include_str!("../migrations/sqlite/0005_notice_read.sql"),
+    include_str!("../migrations/sqlite/0006_rollup_by_dimension.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -29,6 +31,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0003_clocks.sql"),
     include_str!("../migrations/postgres/0004_overdue.sql"),
     include_str!("../migrations/postgres/0005_notice_read.sql"),
+    include_str!("../migrations/postgres/0006_rollup_by_dimension.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -557,6 +557,16 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     }
 }
 
+fn daily_count(row: &AnyRow, dim: &str, day: String) -> Result<DailyCount> {
+    Ok(DailyCount {
+        day,
+        dim: dim.to_owned(),
+        key: row.try_get("key")?,
+        metric: row.try_get("metric")?,
+        n: row.try_get("n")?,
+    })
+}
+
 /// Counters to add to `daily_counts`, summed before writing so a batch touches each row once.
 #[derive(Default)]
 struct Counts(BTreeMap<(String, &'static str, i64, String), i64>);
@@ -3009,15 +3019,7 @@ impl Store for SqlStore {
         .fetch_all(&self.inner.read)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(DailyCount {
-                    day: String::new(),
-                    dim: dim.to_owned(),
-                    key: r.try_get("key")?,
-                    metric: r.try_get("metric")?,
-                    n: r.try_get("n")?,
-                })
-            })
+            .map(|r| daily_count(r, dim, String::new()))
             .collect()
     }
 
@@ -3036,15 +3038,7 @@ impl Store for SqlStore {
         .fetch_all(&self.inner.read)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(DailyCount {
-                    day: r.try_get("day")?,
-                    dim: r.try_get("dim")?,
-                    key: r.try_get("key")?,
-                    metric: r.try_get("metric")?,
-                    n: r.try_get("n")?,
-                })
-            })
+            .map(|r| daily_count(r, dim, r.try_get("day")?))
             .collect()
     }
 

@@ -20,8 +20,8 @@ use serde::Deserialize;
 use super::portal::Choice;
 use super::work::Pager;
 use super::{
-    Browser, Ctx, FormErrors, PageResult, Staff, check_csrf, form_failure, html, html_status,
-    require, see_other,
+    Browser, Ctx, FormErrors, FormValues, PageResult, Staff, check_csrf, form_failure, html,
+    html_status, require, see_other,
 };
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -356,13 +356,7 @@ struct CategoriesPage {
     category_choices: Vec<Choice>,
     bases: Vec<&'static str>,
     errors: FormErrors,
-    values: std::collections::BTreeMap<String, String>,
-}
-
-impl CategoriesPage {
-    fn value(&self, field: &str) -> &str {
-        self.values.get(field).map_or("", String::as_str)
-    }
+    values: FormValues,
 }
 
 async fn categories_page(
@@ -370,7 +364,7 @@ async fn categories_page(
     browser: &Browser,
     staff: &Staff,
     errors: FormErrors,
-    values: std::collections::BTreeMap<String, String>,
+    values: FormValues,
     flash: Option<String>,
 ) -> Result<CategoriesPage, super::PageError> {
     let reference = state.reference();
@@ -471,15 +465,12 @@ async fn create_category(
         Ok(c) => Ok(see_other("/admin/categories", Some(&c.name))),
         Err(error) => {
             let errors = form_failure(error)?;
-            let values = [
+            let values = FormValues::of([
                 ("code", form.code),
                 ("name", form.name),
                 ("parent", form.parent),
                 ("line", form.line),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
+            ]);
             let page = categories_page(&state, &browser, &staff, errors, values, None).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
@@ -533,15 +524,12 @@ async fn create_rule(
             if let Some(e) = errors.fields.remove("category") {
                 errors.fields.insert("rule_category".into(), e);
             }
-            let values = [
+            let values = FormValues::of([
                 ("rule_category", form.category),
                 ("area", form.area),
                 ("unit", form.unit),
                 ("basis", form.basis),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
+            ]);
             let page = categories_page(&state, &browser, &staff, errors, values, None).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }

@@ -401,7 +401,11 @@ fn district_map(
         if drillable {
             svg.push_str("</a>");
         }
-        labels.push(((lx0 + lx1) / 2.0, (ly0 + ly1) / 2.0, format!("{} {n}", esc(name))));
+        labels.push((
+            (lx0 + lx1) / 2.0,
+            (ly0 + ly1) / 2.0,
+            format!("{} {n}", esc(name)),
+        ));
     }
     // Names on top of every shape, with a light halo so they read on any shade.
     for (x, y, text) in labels {

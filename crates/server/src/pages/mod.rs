@@ -484,6 +484,21 @@ impl FormErrors {
     }
 }
 
+/// What was typed into a form, to show it again after a failure.
+#[derive(Default)]
+pub struct FormValues(BTreeMap<String, String>);
+
+impl FormValues {
+    pub fn of<const N: usize>(pairs: [(&str, String); N]) -> FormValues {
+        FormValues(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    /// The value typed for `field` ("" when none).
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map_or("", String::as_str)
+    }
+}
+
 /// A form re-shown after a failure that is a client mistake; anything else is an error page.
 pub fn form_failure(error: ApiError) -> Result<FormErrors, PageError> {
     if error.code.status() < 500 && error.code != ErrorCode::Forbidden {

@@ -24,8 +24,8 @@ use serde::Deserialize;
 
 use super::portal::{Choice, category_choices};
 use super::{
-    Browser, Ctx, FormErrors, PageError, PageResult, SESSION_COOKIE, Staff, Tr, check_csrf,
-    form_failure, has_role, html, html_status, nav_for, require, see_other, set_cookie,
+    Browser, Ctx, FormErrors, FormValues, PageError, PageResult, SESSION_COOKIE, Staff, Tr,
+    check_csrf, form_failure, has_role, html, html_status, nav_for, require, see_other, set_cookie,
 };
 use crate::error::ApiError;
 use crate::service;
@@ -795,14 +795,10 @@ struct DetailPage {
     outcomes: Vec<&'static str>,
     platforms: Vec<&'static str>,
     errors: FormErrors,
-    values: std::collections::BTreeMap<String, String>,
+    values: FormValues,
 }
 
 impl DetailPage {
-    fn value(&self, field: &str) -> &str {
-        self.values.get(field).map_or("", String::as_str)
-    }
-
     fn error(&self, action: &ActionView, field: &str) -> Option<&str> {
         if action.open {
             self.errors.get(field)
@@ -819,7 +815,7 @@ async fn detail_page(
     serial: &str,
     flash: Option<String>,
     errors: FormErrors,
-    failed: Option<(Action, std::collections::BTreeMap<String, String>)>,
+    failed: Option<(Action, FormValues)>,
 ) -> Result<DetailPage, PageError> {
     let loaded = service::load_visible(state, &staff.principal, serial).await?;
     let available = service::available_actions(state, &staff.principal, &loaded);
@@ -942,25 +938,22 @@ struct ActionForm {
 
 impl ActionForm {
     /// What was typed, to show the form again after a failure.
-    fn values(&self) -> std::collections::BTreeMap<String, String> {
-        [
-            ("unit", &self.unit),
-            ("units", &self.units),
-            ("reason", &self.reason),
-            ("cancel_reason", &self.reason),
-            ("note", &self.note),
-            ("reply", &self.reply),
-            ("outcome", &self.outcome),
-            ("proper_owner", &self.proper_owner),
-            ("rating", &self.rating),
-            ("resolved", &self.resolved),
-            ("working_days", &self.working_days),
-            ("parent", &self.parent),
-            ("platform", &self.platform),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.clone()))
-        .collect()
+    fn values(&self) -> FormValues {
+        FormValues::of([
+            ("unit", self.unit.clone()),
+            ("units", self.units.clone()),
+            ("reason", self.reason.clone()),
+            ("cancel_reason", self.reason.clone()),
+            ("note", self.note.clone()),
+            ("reply", self.reply.clone()),
+            ("outcome", self.outcome.clone()),
+            ("proper_owner", self.proper_owner.clone()),
+            ("rating", self.rating.clone()),
+            ("resolved", self.resolved.clone()),
+            ("working_days", self.working_days.clone()),
+            ("parent", self.parent.clone()),
+            ("platform", self.platform.clone()),
+        ])
     }
 
     fn body(&self) -> Result<ActionBody, ApiError> {
