@@ -25,7 +25,7 @@ pub struct AreaIndex {
 }
 
 impl AreaIndex {
-    fn build(units: &[civicgrid_store::UnitRow]) -> Self {
+    pub fn build(units: &[civicgrid_store::UnitRow]) -> Self {
         let mut shapes = Vec::new();
         for unit in units {
             let Some(text) = &unit.geometry else { continue };

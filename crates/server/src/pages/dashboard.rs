@@ -597,3 +597,153 @@ async fn unit_cases(
         rows: rows(&state, &list.items),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use civicgrid_domain::org::Unit;
+    use civicgrid_store::UnitRow;
+
+    /// A GeoJSON file of the Suzhou Industrial Park grids in ../shared (never copied into
+    /// the repository); absent, the test skips with a notice unless
+    /// `CIVICGRID_REQUIRE_SHARED=1`.
+    fn sip(file: &str) -> Option<serde_json::Value> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/grids-suzhou-sip")
+            .join(file);
+        if !path.exists() {
+            let required = std::env::var("CIVICGRID_REQUIRE_SHARED").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "CIVICGRID_REQUIRE_SHARED=1 but {} is missing",
+                path.display()
+            );
+            eprintln!(
+                "NOTICE: skipping the real-map test: {} is absent",
+                path.display()
+            );
+            return None;
+        }
+        Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+    }
+
+    #[test]
+    fn the_map_draws_real_streets_and_drills_into_their_communities() {
+        let Some(streets) = sip("sip_streets.geojson") else {
+            return;
+        };
+        let communities = sip("sip_communities.geojson").unwrap();
+        let hub = UnitId(1);
+        let mut rows = vec![UnitRow {
+            id: hub,
+            name: "园区中心".into(),
+            kind: UnitKind::Hub,
+            parent: None,
+            lines: vec![],
+            geometry: None,
+        }];
+        let mut street_ids = HashMap::new();
+        for (i, f) in streets["features"].as_array().unwrap().iter().enumerate() {
+            let id = UnitId(10 + i as i64);
+            street_ids.insert(
+                f["properties"]["street_code"].as_str().unwrap().to_owned(),
+                id,
+            );
+            rows.push(UnitRow {
+                id,
+                name: f["properties"]["street_name"].as_str().unwrap().into(),
+                kind: UnitKind::Street,
+                parent: Some(hub),
+                lines: vec![],
+                geometry: Some(f["geometry"].to_string()),
+            });
+        }
+        // Requests per community: its object id, so the busiest is known.
+        let mut totals_by_unit = Vec::new();
+        for (i, f) in communities["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            let p = &f["properties"];
+            let id = UnitId(1000 + i as i64);
+            rows.push(UnitRow {
+                id,
+                name: p["community_name"].as_str().unwrap().into(),
+                kind: UnitKind::Community,
+                parent: Some(street_ids[p["street_code"].as_str().unwrap()]),
+                lines: vec![],
+                geometry: Some(f["geometry"].to_string()),
+            });
+            totals_by_unit.push((id, p["objectid"].as_i64().unwrap()));
+        }
+        let areas = crate::state::AreaIndex::build(&rows);
+        let org = OrgTree::new(rows.iter().map(|u| Unit {
+            id: u.id,
+            name: u.name.clone(),
+            kind: u.kind,
+            parent: u.parent,
+            lines: vec![],
+        }));
+        let mut totals: HashMap<UnitId, i64> = HashMap::new();
+        for (unit, n) in &totals_by_unit {
+            for u in org.ancestors_or_self(*unit) {
+                *totals.entry(u).or_default() += n;
+            }
+        }
+
+        let top = district_map(&org, &areas, &totals, hub);
+        assert!(!top.empty);
+        assert_eq!(
+            top.svg.matches("<a href=\"/dashboard?unit=").count(),
+            5,
+            "five streets"
+        );
+        for f in streets["features"].as_array().unwrap() {
+            let name = f["properties"]["street_name"].as_str().unwrap();
+            assert!(top.svg.contains(&format!(">{name} ")), "{name} is labelled");
+        }
+        // The park is wider than tall at its latitude: the drawing keeps its shape.
+        let view: Vec<f64> = top.svg["<svg viewBox=\"0 0 ".len()..]
+            .split('"')
+            .next()
+            .unwrap()
+            .split(' ')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert!(view[0] > 0.0 && view[1] > 100.0, "{view:?}");
+
+        let weiting = street_ids["320506009"];
+        let down = district_map(&org, &areas, &totals, weiting);
+        assert_eq!(
+            down.svg.matches("<a href=\"/dashboard?unit=").count(),
+            36,
+            "唯亭街道's 36 communities"
+        );
+        let (busiest, _) = totals_by_unit
+            .iter()
+            .filter(|(u, _)| org.get(*u).and_then(|c| c.parent) == Some(weiting))
+            .max_by_key(|(_, n)| *n)
+            .unwrap();
+        let darkest = format!(
+            "fill=\"{}\" stroke=\"#33475b\" stroke-width=\"0.8\" data-unit=\"{}\"",
+            SHADES[4], busiest.0
+        );
+        assert!(
+            down.svg.contains(&darkest),
+            "the busiest community is darkest"
+        );
+        let unit_of_a_community = totals_by_unit[0].0;
+        let leaf = district_map(&org, &areas, &totals, unit_of_a_community);
+        assert_eq!(
+            leaf.svg.matches("<path").count(),
+            1,
+            "a community without grids is drawn alone"
+        );
+        assert!(
+            !leaf.svg.contains("<a href"),
+            "nothing further to drill into"
+        );
+    }
+}

@@ -122,6 +122,15 @@ impl Web {
     }
 }
 
+/// A valid 1×1 PNG.
+const ONE_PIXEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
 async fn request_count(app: &TestApp) -> i64 {
     app.state.store.count_requests().await.unwrap()
 }
@@ -418,7 +427,14 @@ async fn the_portal_registers_tracks_and_takes_the_citizens_rating() {
         .text("category", "urban.streetlight")
         .text("content", "锦华街5号路灯一直闪")
         .text("name", "赵六")
-        .text("phone", "13700137000");
+        .text("phone", "13700137000")
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(ONE_PIXEL_PNG.to_vec())
+                .file_name("light.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
     let r = citizen
         .http
         .post(format!("{}/", app.base))
@@ -444,6 +460,29 @@ async fn the_portal_registers_tracks_and_takes_the_citizens_rating() {
         .get(Some(&dispatcher), &format!("/api/v1/requests/{serial}"))
         .await;
     assert_eq!(r.body["channel"], "web");
+    assert_eq!(
+        r.body["attachments"][0]["content_type"], "image/png",
+        "the photo is kept"
+    );
+    let mut staff = Web::sign_in(&app, "dispatcher").await;
+    let detail = staff.get(&format!("/cases/{serial}")).await;
+    let photo = format!(
+        "/cases/{serial}/attachments/{}",
+        r.body["attachments"][0]["id"]
+    );
+    assert!(detail.body.contains(&format!(r#"<img src="{photo}""#)));
+    let r = staff
+        .http
+        .get(format!("{}{photo}", app.base))
+        .header("cookie", staff.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), ONE_PIXEL_PNG);
+    let r = app
+        .get(Some(&dispatcher), &format!("/api/v1/requests/{serial}"))
+        .await;
     assert_eq!(r.body["proposal"]["unit"]["id"], app.units.dept.0);
     // Rating before the work is done is refused with the field of the state named.
     let early = citizen
@@ -583,6 +622,28 @@ async fn boards_and_figures_read_storage_alike_on_every_backend() {
             "{backend:?}"
         );
         assert!(extensions.contains("需要采购灯具"));
+        // Approved from the board, it leaves the list.
+        let page = dispatcher
+            .post(
+                &format!("/cases/{second}/approve_extension"),
+                &[("back", "/dispatch")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        assert_eq!(
+            page.location.as_deref(),
+            Some("/dispatch?done=approve_extension")
+        );
+        let board = dispatcher.get("/dispatch").await;
+        let extensions = board.body.split(r#"id="extensions""#).nth(1).unwrap();
+        assert!(!extensions.contains(&second), "{backend:?}: approved");
+        let r = app
+            .get(
+                Some(&dispatcher_token),
+                &format!("/api/v1/requests/{second}"),
+            )
+            .await;
+        assert_eq!(r.body["extension_days"], 3);
         // The unit's inbox, soonest deadline first.
         let mut inbox = Web::sign_in(&app, "handler").await;
         let page = inbox.get("/inbox").await;
@@ -635,6 +696,21 @@ async fn boards_and_figures_read_storage_alike_on_every_backend() {
         // The map draws the grid that has a polygon, with its count.
         assert!(page.body.contains("<svg viewBox"), "{backend:?}: a map");
         assert!(page.body.contains("s-backlog"), "a pressure curve");
+        // Street → community → grid: the community's map draws its grid, with its count.
+        let page = dispatcher
+            .get(&format!("/dashboard?unit={}", app.units.community.0))
+            .await;
+        assert!(
+            page.body.contains(&format!(
+                r#"data-unit="{}" data-count="3""#,
+                app.units.grid.0
+            )),
+            "{backend:?}: the grid holds the three requests"
+        );
+        assert!(
+            page.body
+                .contains(&format!(r#"href="/dashboard?unit={}""#, app.units.street.0))
+        );
     })
     .await;
 }
