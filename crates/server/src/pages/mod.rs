@@ -75,6 +75,9 @@ pub struct Browser {
     pub csrf: String,
     pub session: Option<String>,
     pub path: String,
+    /// The language was chosen on this request (`?lang=`): a signed-in user's choice is
+    /// kept as their setting.
+    pub lang_chosen: bool,
     /// Whether cookies get the `Secure` flag (the request came over HTTPS, directly or
     /// through a proxy that says so).
     pub secure: bool,
@@ -146,6 +149,7 @@ async fn browser(mut request: Request, next: Next) -> Response {
         || request.uri().scheme_str() == Some("https");
     let browser = Browser {
         lang,
+        lang_chosen: query_lang.is_some(),
         csrf: csrf.clone(),
         session: jar.get(SESSION_COOKIE).cloned().filter(|s| !s.is_empty()),
         path: request
@@ -406,11 +410,26 @@ impl FromRequestParts<Arc<AppState>> for Staff {
             return Err(to_login());
         };
         match crate::auth::principal_for_token(state, &token).await {
-            Ok(Some(principal)) => Ok(Staff { principal, token }),
+            Ok(Some(principal)) => {
+                if browser.lang_chosen
+                    && let Err(error) = state
+                        .store
+                        .set_setting(&lang_setting(&principal), browser.lang.code())
+                        .await
+                {
+                    return Err(PageError::from(error).into_response());
+                }
+                Ok(Staff { principal, token })
+            }
             Ok(None) => Err(to_login()),
             Err(error) => Err(PageError::Api(error).into_response()),
         }
     }
+}
+
+/// Where a user's language is kept (settings table), so it follows them to any browser.
+pub fn lang_setting(principal: &Principal) -> String {
+    format!("lang:user:{}", principal.user.0)
 }
 
 /// Refuses a form whose CSRF field does not repeat the browser's CSRF cookie.

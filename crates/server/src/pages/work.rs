@@ -168,11 +168,32 @@ async fn login(
     check_csrf(&browser, &form.csrf)?;
     let client = crate::throttle::client_key(&extensions);
     match crate::auth::sign_in(&state, &client, &form.username, form.password).await {
-        Ok((token, _, _)) => {
+        Ok((token, _, user)) => {
             let mut response = see_other(&safe_next(form.next.as_deref()), None);
-            let cookie = set_cookie(SESSION_COOKIE, &token, browser.secure, true, None);
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, v);
+            let mut cookies = vec![set_cookie(
+                SESSION_COOKIE,
+                &token,
+                browser.secure,
+                true,
+                None,
+            )];
+            // The user's own language, chosen on any browser before, comes with them.
+            let key = super::lang_setting(&crate::auth::principal_of(&user));
+            if let Some(lang) = state.store.get_setting(&key).await?
+                && super::Lang::parse(&lang).is_some()
+            {
+                cookies.push(set_cookie(
+                    super::LANG_COOKIE,
+                    &lang,
+                    browser.secure,
+                    false,
+                    Some(365),
+                ));
+            }
+            for cookie in cookies {
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, v);
+                }
             }
             Ok(response)
         }

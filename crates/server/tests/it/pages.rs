@@ -152,6 +152,31 @@ async fn public_pages_are_chinese_by_default_and_english_on_request() {
     let page = web.get("/track").await;
     assert!(page.body.contains(r#"<html lang="en">"#));
     assert!(page.body.contains("Track a request"));
+    // A signed-in user's choice is their setting: it follows them to another browser.
+    let mut office = Web::sign_in(&app, "leader").await;
+    assert!(
+        office
+            .get("/cases")
+            .await
+            .body
+            .contains(r#"<html lang="zh-CN">"#)
+    );
+    office.get("/cases?lang=en").await;
+    let mut home = Web::sign_in(&app, "leader").await;
+    let page = home.get("/cases").await;
+    assert!(
+        page.body.contains(r#"<html lang="en">"#),
+        "the leader's language followed them"
+    );
+    let mut other = Web::sign_in(&app, "operator").await;
+    assert!(
+        other
+            .get("/cases")
+            .await
+            .body
+            .contains(r#"<html lang="zh-CN">"#),
+        "per user"
+    );
     // Pages carry the security headers.
     let r = reqwest::get(format!("{}/", app.base)).await.unwrap();
     assert!(
