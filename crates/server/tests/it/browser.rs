@@ -730,9 +730,20 @@ async fn readme_screenshots() {
     s.login("dispatcher", PASSWORD).await;
     s.go("/dispatch").await;
     s.shot("dispatch").await;
-    s.login("dept01", PASSWORD).await;
+    s.login("dept25", PASSWORD).await;
     s.go("/inbox").await;
     s.shot("inbox").await;
+    let case = s
+        .browser
+        .find(Locator::Css("table.list a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    s.go(&case).await;
+    s.shot("detail").await;
     s.login("supervisor", PASSWORD).await;
     s.go("/supervision").await;
     s.shot("supervision").await;
