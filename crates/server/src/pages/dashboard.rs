@@ -358,7 +358,7 @@ fn district_map(
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg viewBox="0 0 {width:.0} {height:.0}" class="map" role="group" aria-label="map">"#
+        r#"<svg viewBox="0 0 {width:.0} {height:.0}" class="map" role="group" aria-labelledby="map">"#
     );
     let mut labels = Vec::new();
     for child in &children {
