@@ -142,7 +142,7 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
             "/calendar/official-days",
             get(official_days).post(add_official_days),
         )
-        .fallback(not_found);
+        .fallback(api_not_found);
     Router::new()
         .nest("/api/v1", api)
         .route("/api", get(index))
@@ -157,8 +157,14 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .with_state(state)
 }
 
-async fn not_found() -> ApiError {
+async fn api_not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound)
+}
+
+/// Outside the API a browser gets a page; everything else the JSON error.
+async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    crate::pages::not_found_page(&headers, uri.path())
+        .unwrap_or_else(|| ApiError::new(ErrorCode::NotFound).into_response())
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -219,6 +219,11 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("error.title", "无法完成", "Could not be done"),
     ("error.code", "错误代码", "Error code"),
     ("error.home", "回到首页", "Back to the start"),
+    (
+        "error.not_found",
+        "没有这个页面。",
+        "There is no such page.",
+    ),
     // Login
     ("login.title", "工作人员登录", "Staff sign-in"),
     ("login.username", "用户名", "Username"),

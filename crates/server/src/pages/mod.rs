@@ -182,6 +182,12 @@ async fn browser(mut request: Request, next: Next) -> Response {
             Some(365),
         ));
     }
+    secure_headers(headers);
+    response
+}
+
+/// The security headers every page carries.
+fn secure_headers(headers: &mut HeaderMap) {
     for (name, value) in [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -196,7 +202,41 @@ async fn browser(mut request: Request, next: Next) -> Response {
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    response
+}
+
+/// A browser asking for a page that does not exist gets a page saying so (in its
+/// language), not the API's JSON error.
+pub fn not_found_page(headers: &HeaderMap, path: &str) -> Option<Response> {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let api = ["/api", "/open311", "/healthz", "/metrics"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if !wants_html || api {
+        return None;
+    }
+    let jar = cookies(headers);
+    let lang = jar
+        .get(LANG_COOKIE)
+        .and_then(|v| Lang::parse(v))
+        .unwrap_or(Lang::Zh);
+    let browser = Browser {
+        lang,
+        lang_chosen: false,
+        csrf: jar.get(CSRF_COOKIE).cloned().unwrap_or_default(),
+        session: None,
+        path: path.to_owned(),
+        secure: false,
+    };
+    let failure = Failure {
+        code: ErrorCode::NotFound,
+        message: Tr(lang).s("error.not_found").to_owned(),
+    };
+    let mut response = error_page(&browser, StatusCode::NOT_FOUND, failure);
+    secure_headers(response.headers_mut());
+    Some(response)
 }
 
 /// A failed page: the middleware renders it in the reader's language.

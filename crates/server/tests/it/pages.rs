@@ -177,6 +177,20 @@ async fn public_pages_are_chinese_by_default_and_english_on_request() {
             .contains(r#"<html lang="zh-CN">"#),
         "per user"
     );
+    // A browser asking for a page that does not exist gets a page; the API its JSON.
+    let r = reqwest::Client::new()
+        .get(format!("{}/no-such-page", app.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("没有这个页面"));
+    let r = app.get(None, "/api/v1/no-such-thing").await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
     // Pages carry the security headers.
     let r = reqwest::get(format!("{}/", app.base)).await.unwrap();
     assert!(
