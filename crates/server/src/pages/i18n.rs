@@ -343,6 +343,7 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("console.lat", "纬度", "Latitude"),
     ("console.lng", "经度", "Longitude"),
     ("console.proposal", "建议派往", "Proposed unit"),
+    ("console.callbacks", "待回访", "Callbacks due"),
     // Dispatch
     ("dispatch.title", "派遣台", "Dispatch board"),
     ("dispatch.queue", "待派遣", "Awaiting dispatch"),

@@ -302,6 +302,8 @@ struct ConsolePage {
     urgencies: Vec<&'static str>,
     categories: Vec<Choice>,
     history: Option<Vec<super::work::Row>>,
+    /// Resolved requests waiting for the hub's callback, soonest deadline first.
+    callbacks: Vec<Row>,
     errors: FormErrors,
 }
 
@@ -337,7 +339,12 @@ async fn console_page(
         },
         None => None,
     };
+    let mut due = filter(&["resolved"]);
+    due.by_deadline = true;
+    due.limit = 20;
+    let callbacks = service::list_filtered(state, &staff.principal, &due, 1, 20).await?;
     Ok(ConsolePage {
+        callbacks: rows(state, &callbacks.items),
         ctx: Ctx::staff(browser, staff, state),
         form,
         channels: Channel::words(),

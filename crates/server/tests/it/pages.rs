@@ -698,6 +698,18 @@ async fn boards_and_figures_read_storage_alike_on_every_backend() {
             )
             .await;
         assert_eq!(r.status, 200);
+        // The operators see it among the callbacks due.
+        let mut operator_web = Web::sign_in(&app, "operator").await;
+        let console = operator_web.get("/console").await;
+        let due = console
+            .body
+            .split(r#"id="callbacks-due""#)
+            .nth(1)
+            .unwrap_or("");
+        assert!(
+            due.contains(&first) && !due.contains(&second),
+            "{backend:?}"
+        );
         let r = app
             .act(
                 &dispatcher_token,
