@@ -393,6 +393,54 @@ pub struct StatsQuery {
     pub kind: Option<String>,
 }
 
+/// A count today and since the first of the month.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FigureOut {
+    pub today: i64,
+    pub month: i64,
+}
+
+/// One day of the pressure curve.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DayOut {
+    /// `YYYY-MM-DD`, district time.
+    pub day: String,
+    pub received: i64,
+    pub resolved: i64,
+    /// Requests open at the end of the day (received, not yet closed, cancelled, merged or
+    /// transferred out).
+    pub backlog: i64,
+}
+
+/// Requests received in an area (a grid or subgrid, or `0` for no known area).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AreaCountOut {
+    pub unit: i64,
+    pub received: i64,
+}
+
+/// The district at a glance, from the daily rollups: the leader dashboard's figures.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OverviewOut {
+    /// Today, district time.
+    pub today: String,
+    /// `received`, `dispatched`, `resolved`, `closed` (left the open backlog).
+    pub figures: BTreeMap<String, FigureOut>,
+    pub backlog: i64,
+    /// Cases in the supervision pool now.
+    pub in_pool: i64,
+    /// The last `days` days, oldest first.
+    pub days: Vec<DayOut>,
+    /// Requests received per area over the same days.
+    pub areas: Vec<AreaCountOut>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct OverviewQuery {
+    /// How many days the curve and the area counts cover (1–366, default 90).
+    pub days: Option<i64>,
+}
+
 /// One rate: numerator over denominator, with its value (none when the denominator is 0).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RateOut {

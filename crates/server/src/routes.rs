@@ -19,8 +19,8 @@ use civicgrid_api::{
 };
 use civicgrid_api::{
     AddOfficialDays, AddedOfficialDays, AppraisalConfig, DrillQuery, NoticeOut, NoticeQuery,
-    OfficialDayOut, OfficialDayQuery, PoolItemOut, PoolQuery, SampleOut, SampleQuery, StatsOut,
-    StatsQuery,
+    OfficialDayOut, OfficialDayQuery, OverviewOut, OverviewQuery, PoolItemOut, PoolQuery,
+    SampleOut, SampleQuery, StatsOut, StatsQuery,
 };
 use civicgrid_domain::UnitId;
 use civicgrid_domain::lifecycle::Action;
@@ -45,7 +45,7 @@ type AppStateRef = State<Arc<AppState>>;
         login, list_units, create_unit, list_categories, create_category, list_routing_rules, create_routing_rule,
         list_cancel_reasons, list_users, create_user, me, create_request, list_requests, get_request, request_events,
         request_action, upload_attachment, get_attachment, track, calendar_deadline, list_policies, create_policy, update_policy, index, verify_chain, healthz, metrics_text,
-        supervision_pool, supervision_samples, list_notices, read_notice, unit_stats, unit_stats_cases, get_appraisal, put_appraisal,
+        supervision_pool, supervision_samples, list_notices, read_notice, unit_stats, unit_stats_cases, stats_overview, get_appraisal, put_appraisal,
         official_days, add_official_days
     ),
     components(schemas(ErrorBody)),
@@ -100,6 +100,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/notices/{id}/read"),
     ("GET", "/api/v1/stats/units"),
     ("GET", "/api/v1/stats/units/{unit}/cases"),
+    ("GET", "/api/v1/stats/overview"),
     ("GET", "/api/v1/settings/appraisal"),
     ("PUT", "/api/v1/settings/appraisal"),
     ("GET", "/api/v1/calendar/official-days"),
@@ -137,6 +138,7 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .route("/notices/{id}/read", post(read_notice))
         .route("/stats/units", get(unit_stats))
         .route("/stats/units/{unit}/cases", get(unit_stats_cases))
+        .route("/stats/overview", get(stats_overview))
         .route("/settings/appraisal", get(get_appraisal).put(put_appraisal))
         .route(
             "/calendar/official-days",
@@ -1064,6 +1066,26 @@ async fn unit_stats_cases(
             (page, page_size, offset, limit),
         )
         .await?,
+    ))
+}
+
+/// The district at a glance (the leader dashboard's figures), from the daily rollups.
+#[utoipa::path(get, path = "/api/v1/stats/overview", params(OverviewQuery), security(("bearer" = [])),
+    responses((status = 200, body = OverviewOut), (status = 403, body = ErrorBody)))]
+async fn stats_overview(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiQuery(query): ApiQuery<OverviewQuery>,
+) -> ApiResult<Json<OverviewOut>> {
+    if !principal.is_admin() {
+        require_role(
+            &principal,
+            &[Role::Leader, Role::Supervisor, Role::Dispatcher],
+            "the overview",
+        )?;
+    }
+    Ok(Json(
+        crate::stats::overview(&state, &principal, query.days.unwrap_or(90)).await?,
     ))
 }
 

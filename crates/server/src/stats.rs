@@ -251,3 +251,111 @@ pub async fn cases(
         page_size,
     })
 }
+
+/// The district at a glance for `principal`, from the daily rollups: today's and this
+/// month's figures, the open backlog, the pool's size, the last `days` days of intake,
+/// resolutions and backlog, and requests per area over those days. Independent reads run
+/// side by side; the backlog of a past day is the whole history's opened minus finished,
+/// carried into the window as one sum.
+pub async fn overview(
+    state: &AppState,
+    principal: &Principal,
+    days: i64,
+) -> ApiResult<civicgrid_api::OverviewOut> {
+    use chrono::Datelike;
+    use civicgrid_api::{AreaCountOut, DayOut, FigureOut, OverviewOut};
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::query("days", "must be 1 to 366"));
+    }
+    let key = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let today = state.now().with_timezone(&district_offset()).date_naive();
+    let month_start = today.with_day(1).unwrap_or(today);
+    let first = today - Duration::days(days - 1);
+    let window_start = first.min(month_start);
+    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(window_start);
+    let pool_filter = civicgrid_store::PoolFilter {
+        limit: 1,
+        ..Default::default()
+    };
+    let visibility = service::visibility(principal, &state.org());
+    let (from_window, to_day) = (key(window_start), key(today));
+    let (from_epoch, before_window) = (key(epoch), key(window_start - Duration::days(1)));
+    let from_areas = key(first);
+    let (daily, before, areas, (_, in_pool)) = tokio::try_join!(
+        state.store.daily_counts("all", &from_window, &to_day),
+        state
+            .store
+            .period_counts("all", &from_epoch, &before_window),
+        state.store.period_counts("area", &from_areas, &to_day),
+        state.store.supervision_pool(&pool_filter, &visibility),
+    )?;
+    // metric → day → count
+    let mut by_day: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
+    for c in &daily {
+        *by_day
+            .entry(c.metric.as_str())
+            .or_default()
+            .entry(c.day.as_str())
+            .or_default() += c.n;
+    }
+    let sum = |metric: &str, from: &str, to: &str| -> i64 {
+        by_day
+            .get(metric)
+            .map_or(0, |d| d.range(from..=to).map(|(_, n)| n).sum())
+    };
+    let carried = |metric: &str| -> i64 {
+        before
+            .iter()
+            .filter(|c| c.metric == metric)
+            .map(|c| c.n)
+            .sum()
+    };
+    let open_before = carried("received") - carried("finish") + carried("unfinish");
+    let backlog_at = |day: &str| {
+        open_before + sum("received", "0000", day) - sum("finish", "0000", day)
+            + sum("unfinish", "0000", day)
+    };
+    let (t, m) = (key(today), key(month_start));
+    let figures = [
+        ("received", "received"),
+        ("dispatched", "dispatch"),
+        ("resolved", "resolve"),
+        ("closed", "finish"),
+    ]
+    .into_iter()
+    .map(|(name, metric)| {
+        (
+            name.to_owned(),
+            FigureOut {
+                today: sum(metric, &t, &t),
+                month: sum(metric, &m, &t),
+            },
+        )
+    })
+    .collect();
+    let days_out = (0..days)
+        .map(|i| {
+            let d = key(first + Duration::days(i));
+            DayOut {
+                received: sum("received", &d, &d),
+                resolved: sum("resolve", &d, &d),
+                backlog: backlog_at(&d),
+                day: d,
+            }
+        })
+        .collect();
+    Ok(OverviewOut {
+        today: t.clone(),
+        figures,
+        backlog: backlog_at(&t),
+        in_pool,
+        days: days_out,
+        areas: areas
+            .into_iter()
+            .map(|c| AreaCountOut {
+                unit: c.key,
+                received: c.n,
+            })
+            .collect(),
+    })
+}

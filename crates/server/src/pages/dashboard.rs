@@ -4,7 +4,7 @@
 //! Every figure comes from the daily rollups, so the page costs the same with a year of
 //! history as with a week.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use civicgrid_api::StatsOut;
 use civicgrid_domain::UnitId;
 use civicgrid_domain::appraisal::RATES;
@@ -77,31 +77,6 @@ fn day_key(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
-/// Daily sums of the `all` rollup: metric → day → count.
-type Daily = HashMap<String, BTreeMap<String, i64>>;
-
-async fn daily_all(state: &AppState, from: NaiveDate, to: NaiveDate) -> PageResultOf<Daily> {
-    let mut out: Daily = HashMap::new();
-    for c in state
-        .store
-        .daily_counts("all", &day_key(from), &day_key(to))
-        .await?
-    {
-        *out.entry(c.metric).or_default().entry(c.day).or_default() += c.n;
-    }
-    Ok(out)
-}
-
-type PageResultOf<T> = Result<T, super::PageError>;
-
-fn sum(daily: &Daily, metric: &str, from: &str, to: &str) -> i64 {
-    daily.get(metric).map_or(0, |days| {
-        days.range(from.to_owned()..=to.to_owned())
-            .map(|(_, n)| n)
-            .sum()
-    })
-}
-
 async fn dashboard(
     State(state): State<Arc<AppState>>,
     browser: Browser,
@@ -109,109 +84,47 @@ async fn dashboard(
     Query(params): Query<DashParams>,
 ) -> PageResult {
     require(&staff, ROLES)?;
-    let now = state.now();
-    let today = now.with_timezone(&service::district_offset()).date_naive();
+    let today = state
+        .now()
+        .with_timezone(&service::district_offset())
+        .date_naive();
     let month_start = today.with_day(1).unwrap_or(today);
-    let first = today - Duration::days(DAYS - 1);
-    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(first);
-    let pool_filter = civicgrid_store::PoolFilter {
-        limit: 1,
-        ..Default::default()
-    };
-    let visibility = service::visibility(&staff.principal, &state.org());
-    // Independent reads of the rollups, side by side on the reader pool: the window's
-    // daily rows, the sums before it (the backlog of a day adds up the whole history),
-    // the areas' counts for the map, the pool's size and this month's rankings.
-    let (window, before, area_counts, (_, in_pool), mut stats) = tokio::try_join!(
-        daily_all(&state, first.min(month_start), today),
-        async {
-            state
-                .store
-                .period_counts(
-                    "all",
-                    &day_key(epoch),
-                    &day_key(first.min(month_start) - Duration::days(1)),
-                )
-                .await
-                .map_err(super::PageError::from)
-        },
-        async {
-            state
-                .store
-                .period_counts("area", &day_key(first), &day_key(today))
-                .await
-                .map_err(super::PageError::from)
-        },
-        async {
-            state
-                .store
-                .supervision_pool(&pool_filter, &visibility)
-                .await
-                .map_err(super::PageError::from)
-        },
-        async {
-            crate::stats::units(&state, month_start, today, None)
-                .await
-                .map_err(super::PageError::from)
-        },
+    // The figures, curve and map counts (the API's `GET /api/v1/stats/overview`) and this
+    // month's rankings, side by side.
+    let (overview, mut stats) = tokio::try_join!(
+        crate::stats::overview(&state, &staff.principal, DAYS),
+        crate::stats::units(&state, month_start, today, None),
     )?;
-    let daily = window;
-    let carried = |metric: &str| {
-        before
-            .iter()
-            .filter(|c| c.metric == metric)
-            .map(|c| c.n)
-            .sum::<i64>()
-    };
-    let (t, m) = (day_key(today), day_key(month_start));
     let figures = [
         ("dash.received", "received"),
-        ("dash.dispatched", "dispatch"),
-        ("dash.resolved", "resolve"),
-        ("dash.closed", "finish"),
+        ("dash.dispatched", "dispatched"),
+        ("dash.resolved", "resolved"),
+        ("dash.closed", "closed"),
     ]
     .into_iter()
-    .map(|(key, metric)| Figure {
-        key,
-        today: sum(&daily, metric, &t, &t),
-        month: sum(&daily, metric, &m, &t),
+    .map(|(key, name)| {
+        let f = overview.figures.get(name);
+        Figure {
+            key,
+            today: f.map_or(0, |f| f.today),
+            month: f.map_or(0, |f| f.month),
+        }
     })
     .collect();
-    let open_before = carried("received") - carried("finish") + carried("unfinish");
-    let backlog_at = |day: &str| {
-        open_before + sum(&daily, "received", "0000", day) - sum(&daily, "finish", "0000", day)
-            + sum(&daily, "unfinish", "0000", day)
-    };
-    let backlog = backlog_at(&t);
-
-    // The pressure curve.
-    let days: Vec<NaiveDate> = (0..DAYS).map(|i| first + Duration::days(i)).collect();
-    let series = |metric: &str| -> Vec<i64> {
-        days.iter()
-            .map(|d| {
-                let k = day_key(*d);
-                sum(&daily, metric, &k, &k)
-            })
-            .collect()
-    };
-    let intake = series("received");
-    let resolved = series("resolve");
-    let backlog_series: Vec<i64> = days.iter().map(|d| backlog_at(&day_key(*d))).collect();
     let tr = super::Tr(browser.lang);
-    let pressure_svg = pressure_chart(&tr, &days, &intake, &resolved, &backlog_series);
+    let pressure_svg = pressure_chart(&tr, &overview.days);
 
     // The map.
     let org = state.org();
-    let root = org.root();
     let focus = params
         .unit
         .map(UnitId)
         .filter(|u| org.get(*u).is_some())
-        .or(root);
+        .or(org.root());
     let mut totals: HashMap<UnitId, i64> = HashMap::new();
-    for c in area_counts {
-        for unit in org.ancestors_or_self(UnitId(c.key)) {
-            *totals.entry(unit).or_default() += c.n;
+    for area in &overview.areas {
+        for unit in org.ancestors_or_self(UnitId(area.unit)) {
+            *totals.entry(unit).or_default() += area.received;
         }
     }
     let reference = state.reference();
@@ -220,14 +133,9 @@ async fn dashboard(
         Some(map) => (map.svg, map.legend, map.empty),
         None => (String::new(), Vec::new(), true),
     };
-    let map_title = focus
-        .and_then(|f| org.get(f))
-        .map(|u| u.name.clone())
-        .unwrap_or_default();
-    let map_up = focus
-        .and_then(|f| org.get(f))
-        .and_then(|u| u.parent)
-        .map(|p| p.0);
+    let focus_unit = focus.and_then(|f| org.get(f));
+    let map_title = focus_unit.map(|u| u.name.clone()).unwrap_or_default();
+    let map_up = focus_unit.and_then(|u| u.parent).map(|p| p.0);
 
     // Rankings this month.
     stats
@@ -238,8 +146,8 @@ async fn dashboard(
     html(DashboardPage {
         ctx: Ctx::staff(&browser, &staff, &state),
         figures,
-        backlog,
-        in_pool,
+        backlog: overview.backlog,
+        in_pool: overview.in_pool,
         map_svg,
         map_title,
         map_up,
@@ -431,13 +339,11 @@ fn district_map(
 }
 
 /// Daily intake and resolutions (left axis) and the open backlog (right axis) as lines.
-fn pressure_chart(
-    tr: &super::Tr,
-    days: &[NaiveDate],
-    intake: &[i64],
-    resolved: &[i64],
-    backlog: &[i64],
-) -> String {
+fn pressure_chart(tr: &super::Tr, series: &[civicgrid_api::DayOut]) -> String {
+    let intake: Vec<i64> = series.iter().map(|d| d.received).collect();
+    let resolved: Vec<i64> = series.iter().map(|d| d.resolved).collect();
+    let backlog: Vec<i64> = series.iter().map(|d| d.backlog).collect();
+    let (intake, resolved, backlog) = (&intake[..], &resolved[..], &backlog[..]);
     let (w, h, left, right, top, bottom) = (860.0, 260.0, 48.0, 56.0, 16.0, 28.0);
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
@@ -449,7 +355,7 @@ fn pressure_chart(
         .unwrap_or(0)
         .max(1) as f64;
     let backlog_max = backlog.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let n = days.len().max(2) as f64 - 1.0;
+    let n = series.len().max(2) as f64 - 1.0;
     let x = |i: usize| left + plot_w * i as f64 / n;
     let line = |values: &[i64], max: f64| {
         values
@@ -498,14 +404,14 @@ fn pressure_chart(
             backlog_max * (1.0 - f64::from(i) / 4.0)
         );
     }
-    for (i, d) in days.iter().enumerate() {
-        if i % 15 == 0 || i + 1 == days.len() {
+    for (i, d) in series.iter().enumerate() {
+        if i % 15 == 0 || i + 1 == series.len() {
             let _ = write!(
                 svg,
                 r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="axis">{}</text>"##,
                 x(i),
                 h - 8.0,
-                d.format("%m-%d")
+                d.day.get(5..).unwrap_or(&d.day)
             );
         }
     }

@@ -744,6 +744,31 @@ async fn boards_and_figures_read_storage_alike_on_every_backend() {
             .parse()
             .unwrap();
         assert_eq!(backlog, 2, "{backend:?}: three received, one closed");
+        // The API's overview gives the same figures.
+        let r = app
+            .get(Some(&dispatcher_token), "/api/v1/stats/overview?days=30")
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["figures"]["received"]["today"], 3, "{backend:?}");
+        assert_eq!(r.body["figures"]["closed"]["today"], 1);
+        assert_eq!(r.body["backlog"], 2);
+        assert_eq!(r.body["days"].as_array().unwrap().len(), 30);
+        assert_eq!(r.body["days"][29]["backlog"], 2, "the last day is today");
+        assert_eq!(
+            r.body["days"][28]["backlog"], 0,
+            "nothing open the day before"
+        );
+        assert_eq!(r.body["areas"][0]["unit"], app.units.grid.0);
+        assert_eq!(r.body["areas"][0]["received"], 3);
+        let r = app.get(Some(&handler), "/api/v1/stats/overview").await;
+        assert_eq!(r.status, 403, "handlers have no overview");
+        let r = app
+            .get(Some(&dispatcher_token), "/api/v1/stats/overview?days=0")
+            .await;
+        assert_eq!(
+            (r.status, r.body["error"]["fields"]["days"].is_string()),
+            (400, true)
+        );
         // The map draws the grid that has a polygon, with its count.
         assert!(page.body.contains("<svg viewBox"), "{backend:?}: a map");
         assert!(page.body.contains("s-backlog"), "a pressure curve");
