@@ -17,6 +17,7 @@ use civicgrid_api::StatsOut;
 use civicgrid_domain::UnitId;
 use civicgrid_domain::appraisal::RATES;
 use civicgrid_domain::org::{OrgTree, Role, UnitKind};
+use geo::{Area, Contains, InteriorPoint};
 use serde::Deserialize;
 
 use super::work::{Pager, Row, rows};
@@ -248,7 +249,9 @@ fn district_map(
     let width = 800.0;
     let height = (width * h / w).clamp(200.0, 640.0);
     let scale = (width / w).min(height / h);
-    let project = |x: f64, y: f64| ((x - x0) * k * scale, height - (y - y0) * scale);
+    // Centred when the height limit leaves room at the sides (or the width at the top).
+    let (dx, dy) = ((width - w * scale) / 2.0, (height - h * scale) / 2.0);
+    let project = |x: f64, y: f64| (dx + (x - x0) * k * scale, height - dy - (y - y0) * scale);
     // Shades span the children's own range, so a district whose streets differ by a
     // fifth still shows which is busiest.
     let counts: Vec<i64> = children
@@ -273,21 +276,33 @@ fn district_map(
         let name = org.get(*child).map(|u| u.name.as_str()).unwrap_or("");
         let n = totals.get(child).copied().unwrap_or(0);
         let mut d = String::new();
-        // Where the child's name goes: the middle of its drawn extent.
-        let (mut lx0, mut ly0, mut lx1, mut ly1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-        for (id, shape) in &shapes {
-            if owner.get(id) != Some(child) {
-                continue;
-            }
+        // Where the child's name goes: the middle of its extent when that lies inside it,
+        // else a point inside its largest shape (a crescent's middle is outside it).
+        let (mut gx0, mut gy0, mut gx1, mut gy1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        let mine: Vec<&geo::MultiPolygon<f64>> = shapes
+            .iter()
+            .filter(|(id, _)| owner.get(id) == Some(child))
+            .map(|(_, shape)| *shape)
+            .collect();
+        for shape in &mine {
             for polygon in &shape.0 {
                 for (i, c) in polygon.exterior().0.iter().enumerate() {
+                    (gx0, gy0, gx1, gy1) = (gx0.min(c.x), gy0.min(c.y), gx1.max(c.x), gy1.max(c.y));
                     let (px, py) = project(c.x, c.y);
-                    (lx0, ly0, lx1, ly1) = (lx0.min(px), ly0.min(py), lx1.max(px), ly1.max(py));
                     let _ = write!(d, "{}{px:.1},{py:.1}", if i == 0 { "M" } else { "L" });
                 }
                 d.push('Z');
             }
         }
+        let middle = geo::Point::new((gx0 + gx1) / 2.0, (gy0 + gy1) / 2.0);
+        let anchor = if mine.iter().any(|s| s.contains(&middle)) {
+            Some(middle)
+        } else {
+            mine.iter()
+                .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
+                .and_then(|s| s.interior_point())
+        };
+        let (lx, ly) = anchor.map_or((0.0, 0.0), |p| project(p.x(), p.y()));
         if d.is_empty() {
             continue;
         }
@@ -309,11 +324,7 @@ fn district_map(
         if drillable {
             svg.push_str("</a>");
         }
-        labels.push((
-            (lx0 + lx1) / 2.0,
-            (ly0 + ly1) / 2.0,
-            format!("{} {n}", esc(name)),
-        ));
+        labels.push((lx, ly, format!("{} {n}", esc(name))));
     }
     // Names on top of every shape, with a light halo so they read on any shade.
     for (x, y, text) in labels {
