@@ -17,7 +17,7 @@ use civicgrid_api::StatsOut;
 use civicgrid_domain::UnitId;
 use civicgrid_domain::appraisal::RATES;
 use civicgrid_domain::org::{OrgTree, Role, UnitKind};
-use geo::{Area, Contains, InteriorPoint};
+use geo::{Area, InteriorPoint, Intersects};
 use serde::Deserialize;
 
 use super::work::{Pager, Row, rows};
@@ -276,7 +276,8 @@ fn district_map(
         let name = org.get(*child).map(|u| u.name.as_str()).unwrap_or("");
         let n = totals.get(child).copied().unwrap_or(0);
         let mut d = String::new();
-        // Where the child's name goes: the middle of its extent when that lies inside it,
+        // Where the child's name goes: the middle of its extent when that lies in it (or on
+        // an edge between two of its grids),
         // else a point inside its largest shape (a crescent's middle is outside it).
         let (mut gx0, mut gy0, mut gx1, mut gy1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
         let mine: Vec<&geo::MultiPolygon<f64>> = shapes
@@ -295,7 +296,7 @@ fn district_map(
             }
         }
         let middle = geo::Point::new((gx0 + gx1) / 2.0, (gy0 + gy1) / 2.0);
-        let anchor = if mine.iter().any(|s| s.contains(&middle)) {
+        let anchor = if mine.iter().any(|s| s.intersects(&middle)) {
             Some(middle)
         } else {
             mine.iter()
