@@ -74,3 +74,27 @@ pub async fn backends() -> Vec<(Backend, String)> {
     }
     out
 }
+
+/// A file of the shared real data beside the clone (`../shared/data/<relative>`), which
+/// is read in place and never copied into the repository. Where it is absent (a user's own
+/// clone) the caller's test prints a notice and skips, unless `CIVICGRID_REQUIRE_SHARED=1`
+/// (set by `.ci/run`) makes that a failure.
+///
+/// # Panics
+/// When `CIVICGRID_REQUIRE_SHARED=1` and the file is missing.
+pub fn shared_data(relative: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    let required = std::env::var("CIVICGRID_REQUIRE_SHARED").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "CIVICGRID_REQUIRE_SHARED=1 but {} is missing",
+        path.display()
+    );
+    eprintln!("NOTICE: skipping: {} is absent", path.display());
+    None
+}

@@ -526,22 +526,7 @@ mod tests {
     /// the repository); absent, the test skips with a notice unless
     /// `CIVICGRID_REQUIRE_SHARED=1`.
     fn sip(file: &str) -> Option<serde_json::Value> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/grids-suzhou-sip")
-            .join(file);
-        if !path.exists() {
-            let required = std::env::var("CIVICGRID_REQUIRE_SHARED").is_ok_and(|v| v == "1");
-            assert!(
-                !required,
-                "CIVICGRID_REQUIRE_SHARED=1 but {} is missing",
-                path.display()
-            );
-            eprintln!(
-                "NOTICE: skipping the real-map test: {} is absent",
-                path.display()
-            );
-            return None;
-        }
+        let path = civicgrid_store::testing::shared_data(&format!("grids-suzhou-sip/{file}"))?;
         Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
     }
 

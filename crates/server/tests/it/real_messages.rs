@@ -8,21 +8,9 @@ use serde_json::json;
 use crate::helpers::on_every_backend;
 
 fn messages() -> Option<Vec<(String, String)>> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/tipdm2020-gov-messages/fj2_sample_495_labelled.csv");
-    if !path.exists() {
-        let required = std::env::var("CIVICGRID_REQUIRE_SHARED").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "CIVICGRID_REQUIRE_SHARED=1 but {} is missing",
-            path.display()
-        );
-        eprintln!(
-            "NOTICE: skipping the real-message test: {} is absent",
-            path.display()
-        );
-        return None;
-    }
+    let path = civicgrid_store::testing::shared_data(
+        "tipdm2020-gov-messages/fj2_sample_495_labelled.csv",
+    )?;
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let rows = reader
         .records()
