@@ -559,6 +559,9 @@ pub struct RequestSummary {
     pub band: Option<String>,
     /// The nearest deadline among running clocks.
     pub due_at: Option<DateTime<Utc>>,
+    /// The highest ladder step taken on a running clock (`remind`, `urge`, `supervise`,
+    /// `hold_accountable`); none when no step was taken.
+    pub step: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

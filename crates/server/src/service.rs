@@ -569,6 +569,12 @@ pub fn summary(row: &RequestRow, running: &[Clock], now: Instant) -> RequestSumm
             .filter(|c| c.paused_at.is_none())
             .map(|c| c.deadline)
             .min(),
+        step: running
+            .iter()
+            .map(|c| c.step)
+            .max()
+            .filter(|s| *s != clocks::Step::None)
+            .map(|s| s.as_str().to_owned()),
         serial: row.serial.clone(),
         state: row.case.state.as_str().into(),
         kind: row.kind.as_str().into(),

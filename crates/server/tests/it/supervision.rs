@@ -155,6 +155,10 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
         assert_eq!(entry["owner"], "supervisor");
         assert_eq!(entry["stage"], "accept");
         assert_eq!(entry["request"]["band"], "red");
+        assert_eq!(
+            entry["request"]["step"], "hold_accountable",
+            "the highest ladder step taken"
+        );
         let red = app.get(Some(&operator), "/api/v1/requests?band=red").await;
         assert!(page_serials(&red.body).contains(&serial));
         let blue = app.get(Some(&operator), "/api/v1/requests?band=blue").await;
