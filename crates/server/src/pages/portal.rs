@@ -207,6 +207,8 @@ struct TrackPage {
     just_submitted: bool,
     may_rate: bool,
     errors: FormErrors,
+    /// The rating form's choices, kept when it is shown again.
+    values: super::FormValues,
 }
 
 async fn track(
@@ -230,6 +232,7 @@ async fn track(
         just_submitted: params.new.is_some(),
         may_rate: false,
         errors: FormErrors::default(),
+        values: super::FormValues::default(),
     };
     if serial.trim().is_empty() || code.trim().is_empty() {
         return html(page);
@@ -302,6 +305,11 @@ async fn rate(
                     not_found: false,
                     just_submitted: false,
                     errors,
+                    values: super::FormValues::of([
+                        ("rating", form.rating.unwrap_or_default()),
+                        ("resolved", form.resolved.unwrap_or_default()),
+                        ("note", form.note.unwrap_or_default()),
+                    ]),
                 },
             )
         }

@@ -572,6 +572,10 @@ async fn the_portal_registers_tracks_and_takes_the_citizens_rating() {
         )
         .await;
     assert_eq!(missing.status, 422);
+    assert!(
+        missing.body.contains(r#"id="resolved-yes" checked"#),
+        "the choice made is kept"
+    );
     let rated = citizen
         .post(
             "/track/rate",
