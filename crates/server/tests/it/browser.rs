@@ -9,7 +9,9 @@
 //!    the supervision pool, where a supervisor urges it; the unit's inbox shows the urging.
 //!
 //! Every page visited passes an accessibility check (labels, landmarks, contrast) and the
-//! tests leave screenshots in `target/tmp/screenshots`. Without chromedriver the tests
+//! tests leave screenshots in `target/tmp/screenshots` (the README's come from a run
+//! against the full demo: `CIVICGRID_BROWSER_DEMO_REQUESTS=110000 cargo test --release -p
+//! civicgrid --test it browser`, then copying them to `docs/screenshots`). Without chromedriver the tests
 //! print a notice and pass, unless `CIVICGRID_REQUIRE_BROWSER=1` (set by `.ci/run`).
 
 use std::process::Stdio;
@@ -70,7 +72,7 @@ struct Stage {
     base: String,
     browser: Client,
     shots: std::path::PathBuf,
-    _server: Option<Proc>,
+    _server: Proc,
     _driver: Proc,
     _dir: tempdir::Dir,
 }
@@ -97,7 +99,7 @@ async fn stage() -> Option<Stage> {
         base,
         browser,
         shots,
-        _server: Some(Proc(server)),
+        _server: Proc(server),
         _driver: Proc(driver),
         _dir: tempdir::Dir(dir),
     })
@@ -659,6 +661,7 @@ async fn both_stories_in_chromium_against_the_binary() {
     // The unit sees the urging in its inbox and acknowledges it.
     s.login("dept01", PASSWORD).await;
     s.go("/inbox").await;
+    s.shot("inbox").await;
     let notices = s.text("#notices + ul").await;
     assert!(
         notices.contains(&urgent),
@@ -691,65 +694,5 @@ async fn both_stories_in_chromium_against_the_binary() {
     s.browser.set_window_size(1366, 768).await.unwrap();
     s.go("/").await;
     s.shot("portal").await;
-    s.browser.clone().close().await.unwrap();
-}
-
-/// The README's screenshots, of a demo already running at `CIVICGRID_SCREENSHOT_URL`
-/// (the full year of history reads better than the stories' small district):
-///
-/// ```text
-/// CIVICGRID_ADMIN_PASSWORD=… cargo run --release -- demo &
-/// CIVICGRID_SCREENSHOT_URL=http://127.0.0.1:8080 cargo test -p civicgrid --test it readme_screenshots -- --ignored
-/// ```
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs a running demo; writes docs/screenshots"]
-async fn readme_screenshots() {
-    let base = std::env::var("CIVICGRID_SCREENSHOT_URL").expect("CIVICGRID_SCREENSHOT_URL");
-    let driver_path = chromedriver().expect("chromedriver");
-    let dir = std::env::temp_dir().join(format!("civicgrid-shots-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (browser, driver) = open_browser(&driver_path, &dir).await;
-    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let s = Stage {
-        base,
-        browser,
-        shots,
-        _server: None,
-        _driver: Proc(driver),
-        _dir: tempdir::Dir(dir),
-    };
-    s.browser.set_window_size(1366, 900).await.unwrap();
-    s.go("/").await;
-    s.shot("portal").await;
-    s.login("operator", PASSWORD).await;
-    let phone =
-        std::env::var("CIVICGRID_SCREENSHOT_PHONE").unwrap_or_else(|_| "13800000000".into());
-    s.go(&format!("/console?caller_phone={phone}&caller_name=%E5%BC%A0%E5%A5%B3%E5%A3%AB&content=%E5%B0%8F%E5%8C%BA%E9%97%A8%E5%8F%A3%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE")).await;
-    s.shot("console").await;
-    s.login("dispatcher", PASSWORD).await;
-    s.go("/dispatch").await;
-    s.shot("dispatch").await;
-    s.login("dept25", PASSWORD).await;
-    s.go("/inbox").await;
-    s.shot("inbox").await;
-    let case = s
-        .browser
-        .find(Locator::Css("table.list a"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
-    s.go(&case).await;
-    s.shot("detail").await;
-    s.login("supervisor", PASSWORD).await;
-    s.go("/supervision").await;
-    s.shot("supervision").await;
-    s.login("leader", PASSWORD).await;
-    s.browser.set_window_size(1366, 1400).await.unwrap();
-    s.go("/dashboard").await;
-    s.shot("dashboard").await;
     s.browser.clone().close().await.unwrap();
 }
