@@ -701,11 +701,12 @@ mod tests {
         let mut missing = Vec::new();
         let mut seen = 0;
         for (path, text) in &sources {
-            for pattern in ["t.s(\"", "s(\"", "(\"nav.", "(\"dash."] {
+            // Keys are asked for with `s("…")` (templates, `Tr::s`), and the navigation
+            // and dashboard figures name theirs in tuples (`("nav.console", …)`).
+            for pattern in ["s(\"", "(\"nav.", "(\"dash."] {
+                let key_from = pattern.find('"').unwrap_or(0) + 1;
                 for (at, _) in text.match_indices(pattern) {
-                    let start = at + pattern.len()
-                        - pattern.rfind('"').map_or(0, |q| pattern.len() - q - 1);
-                    let rest = &text[start..];
+                    let rest = &text[at + key_from..];
                     let Some(end) = rest.find('"') else { continue };
                     let key = &rest[..end];
                     if !key.contains('.') || key.contains(' ') || key.contains('{') {
