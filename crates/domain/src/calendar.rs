@@ -67,6 +67,28 @@ impl Calendars {
     }
 }
 
+/// The first and last day the platform accepts in any date it is given (official days,
+/// the start of a deadline, a statistics period). Outside them the calendar has no data
+/// and an answer would not be an RFC 3339 instant (year 10000 has five digits).
+pub const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+pub const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2099, 12, 31) {
+    Some(day) => day,
+    None => NaiveDate::MAX,
+};
+
+/// Whether `day` lies between `FIRST_DAY` and `LAST_DAY` (both included).
+pub fn in_range(day: NaiveDate) -> bool {
+    (FIRST_DAY..=LAST_DAY).contains(&day)
+}
+
+/// The message for a date out of range.
+pub fn range_message() -> String {
+    format!("must lie between {FIRST_DAY} and {LAST_DAY}")
+}
+
 /// Parses the official-days text: `YYYY-MM-DD off|work NAME` lines, `#` comments.
 pub fn parse_official(text: &str) -> Result<BTreeMap<NaiveDate, Official>, Invalid> {
     let mut days = BTreeMap::new();
@@ -81,6 +103,9 @@ pub fn parse_official(text: &str) -> Result<BTreeMap<NaiveDate, Official>, Inval
             .next()
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
         let date = date.ok_or_else(|| Invalid::new(&field, "must start with a YYYY-MM-DD date"))?;
+        if !in_range(date) {
+            return Err(Invalid::new(&field, format!("{date} {}", range_message())));
+        }
         let name = parts.clone().nth(1).unwrap_or("").trim().to_owned();
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         let day = match parts.next() {

@@ -134,16 +134,81 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let headers = req.headers().clone();
-        let bytes = axum::body::Bytes::from_request(req, state)
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        parse_json(&headers, &bytes).map(ApiJson)
+    }
+}
+
+/// The body as bytes, for handlers that keep it unchanged (intake records, photos) or parse
+/// it themselves. A body over the limit is `payload_too_large` in the one error shape, like
+/// every other error; axum's own `Bytes` would answer plain text.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(req, state)
             .await
+            .map(RawBody)
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::new(ErrorCode::PayloadTooLarge)
                 } else {
                     ApiError::with_message(ErrorCode::MalformedJson, rejection.body_text())
                 }
-            })?;
-        parse_json(&headers, &bytes).map(ApiJson)
+            })
+    }
+}
+
+/// The one rule for control characters in text: C0 control characters other than tab, line
+/// feed and carriage return (U+0000–U+001F) and DEL (U+007F) are refused wherever text
+/// enters, naming the field. Refused rather than stripped: a silently altered complaint or
+/// name is worse than a clear error, and NUL cannot be stored in PostgreSQL text at all.
+pub fn control_character(text: &str) -> Option<char> {
+    text.chars()
+        .find(|c| (*c as u32) < 0x80 && c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The message naming a refused control character.
+pub fn control_message(c: char) -> String {
+    format!(
+        "control character U+{:04X} is not accepted in text",
+        c as u32
+    )
+}
+
+/// The path of the first string (or object key) in `value` holding a refused control
+/// character, with the character.
+fn find_control(value: &serde_json::Value, path: &mut String) -> Option<char> {
+    match value {
+        serde_json::Value::String(text) => control_character(text),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                if let Some(c) = find_control(item, path) {
+                    return Some(c);
+                }
+                path.truncate(len);
+            }
+            None
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                if let Some(c) = control_character(key).or_else(|| find_control(item, path)) {
+                    return Some(c);
+                }
+                path.truncate(len);
+            }
+            None
+        }
+        _ => None,
     }
 }
 
@@ -162,6 +227,18 @@ pub fn parse_json<T: DeserializeOwned>(
             ErrorCode::UnsupportedMediaType,
             "send `Content-Type: application/json`",
         ));
+    }
+    // A control character appears in JSON text as a `\u00XX` escape, or as DEL itself
+    // (which JSON need not escape): look closer only when one is there, so ordinary bodies
+    // are parsed once.
+    if (bytes.contains(&0x7f) || bytes.windows(4).any(|w| w == b"\\u00"))
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+    {
+        let mut path = String::new();
+        if let Some(c) = find_control(&value, &mut path) {
+            let field = if path.is_empty() { "body".into() } else { path };
+            return Err(ApiError::field(field, control_message(c)));
+        }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -218,6 +295,11 @@ where
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if let Some(c) = control_character(&value).or_else(|| control_character(&name)) {
+                return Err(ApiError::query(name.into_owned(), control_message(c)));
+            }
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(value) => Ok(ApiQuery(value)),

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,7 +31,7 @@ use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
 use crate::auth::{self, Auth};
-use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, parse_json};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, RawBody, parse_json};
 use crate::service;
 use crate::state::AppState;
 
@@ -483,7 +482,7 @@ async fn create_request(
     State(state): AppStateRef,
     Auth(principal): Auth,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
     // Parsed by hand so the intake record keeps the body exactly as it arrived.
     let parsed: CreateRequest = parse_json(&headers, &body)?;
@@ -533,7 +532,7 @@ async fn request_action(
     Auth(principal): Auth,
     Path((serial, action)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<RequestOut>> {
     let action = Action::parse(&action).ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     // Actions without arguments may be posted with an empty body.
@@ -555,7 +554,7 @@ async fn upload_attachment(
     Auth(principal): Auth,
     Path(serial): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<AttachmentOut>)> {
     let loaded = service::load_visible(&state, &principal, &serial).await?;
     let may = principal.grants.iter().any(|g| {
@@ -793,6 +792,12 @@ async fn calendar_deadline(
             )
         })?
         .with_timezone(&chrono::Utc);
+    if !civicgrid_domain::calendar::in_range(from.date_naive()) {
+        return Err(ApiError::query(
+            "from",
+            civicgrid_domain::calendar::range_message(),
+        ));
+    }
     let reference = state.reference();
     let district = &reference.calendars;
     let (calendar, name) = match query.unit {

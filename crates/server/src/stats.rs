@@ -30,6 +30,16 @@ fn parse_day(field: &str, raw: &str) -> ApiResult<NaiveDate> {
                 .map(|t| t.with_timezone(&district_offset()).date_naive())
         })
         .map_err(|_| ApiError::query(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant"))
+        .and_then(|day| {
+            if civicgrid_domain::calendar::in_range(day) {
+                Ok(day)
+            } else {
+                Err(ApiError::query(
+                    field,
+                    civicgrid_domain::calendar::range_message(),
+                ))
+            }
+        })
 }
 
 /// A period of whole local days: `to` defaults to today, `from` to 29 days before `to`.

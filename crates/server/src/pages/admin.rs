@@ -5,11 +5,10 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::body::Bytes;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use civicgrid_api::{
     CategoryOut, CreateCategory, CreatePolicy, CreateRoutingRule, CreateUnit, CreateUser, LimitIn,
     PolicyLimits, PolicyOut, RoutingRuleOut, UserOut,
@@ -20,7 +19,7 @@ use serde::Deserialize;
 use super::portal::Choice;
 use super::work::Pager;
 use super::{
-    Browser, Ctx, FormErrors, FormValues, PageResult, Staff, check_csrf, form_failure, html,
+    Browser, CsrfForm, Ctx, FormErrors, FormValues, PageResult, Staff, form_failure, html,
     html_status, require, see_other,
 };
 use crate::error::ApiError;
@@ -80,8 +79,6 @@ pub struct UnitRow {
 
 #[derive(Deserialize, Default)]
 struct UnitForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -190,9 +187,8 @@ async fn create_unit(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Form(form): Form<UnitForm>,
+    CsrfForm(form): CsrfForm<UnitForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     require(&staff, &[Role::Admin])?;
     let result = match int("parent", &form.parent) {
         Ok(parent) => {
@@ -294,30 +290,37 @@ async fn users(
     )
 }
 
-/// Parsed by hand: the roles are repeated checkboxes.
+/// The roles are repeated checkboxes.
+#[derive(Deserialize)]
+struct NewUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    lines: String,
+}
+
 async fn create_user(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    body: Bytes,
+    CsrfForm(posted): CsrfForm<NewUserForm>,
 ) -> PageResult {
-    let mut csrf = String::new();
-    let mut form = UserFormValues::default();
-    let mut password = String::new();
-    for (k, v) in form_urlencoded::parse(&body) {
-        let v = v.into_owned();
-        match k.as_ref() {
-            "_csrf" => csrf = v,
-            "username" => form.username = v,
-            "display_name" => form.display_name = v,
-            "password" => password = v,
-            "unit" => form.unit = v,
-            "roles" => form.roles.push(v),
-            "lines" => form.lines = v,
-            _ => {}
-        }
-    }
-    check_csrf(&browser, &csrf)?;
+    let password = posted.password;
+    let form = UserFormValues {
+        username: posted.username,
+        display_name: posted.display_name,
+        unit: posted.unit,
+        roles: posted.roles,
+        lines: posted.lines,
+    };
     require(&staff, &[Role::Admin])?;
     let result = match int("unit", &form.unit) {
         Ok(Some(unit)) => {
@@ -429,8 +432,6 @@ async fn categories(
 
 #[derive(Deserialize)]
 struct CategoryForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -445,9 +446,8 @@ async fn create_category(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Form(form): Form<CategoryForm>,
+    CsrfForm(form): CsrfForm<CategoryForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     require(&staff, &[Role::Admin])?;
     let result = match int("parent", &form.parent) {
         Ok(parent) => {
@@ -479,8 +479,6 @@ async fn create_category(
 
 #[derive(Deserialize)]
 struct RuleForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     category: String,
     #[serde(default)]
@@ -495,9 +493,8 @@ async fn create_rule(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Form(form): Form<RuleForm>,
+    CsrfForm(form): CsrfForm<RuleForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     require(&staff, &[Role::Admin])?;
     let parsed = (|| {
         Ok::<_, ApiError>(CreateRoutingRule {
@@ -607,8 +604,6 @@ async fn policies(
 
 #[derive(Deserialize)]
 struct PolicyForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     id: i64,
     #[serde(default)]
     name: String,
@@ -648,9 +643,8 @@ async fn update_policy(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Form(form): Form<PolicyForm>,
+    CsrfForm(form): CsrfForm<PolicyForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     require(&staff, &[Role::Admin])?;
     let reference = state.reference();
     let current = reference
@@ -758,8 +752,6 @@ async fn calendar(
 
 #[derive(Deserialize)]
 struct DaysForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     text: String,
 }
@@ -768,9 +760,8 @@ async fn add_days(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Form(form): Form<DaysForm>,
+    CsrfForm(form): CsrfForm<DaysForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     require(&staff, &[Role::Admin])?;
     match crate::service::add_official_days(&state, &form.text, Some(staff.principal.user)).await {
         Ok(added) => Ok(see_other(

@@ -10,6 +10,7 @@
 
 mod admin;
 mod dashboard;
+pub mod form;
 pub mod i18n;
 mod portal;
 mod work;
@@ -30,6 +31,7 @@ use civicgrid_domain::org::{Principal, Role};
 
 use crate::error::ApiError;
 use crate::state::AppState;
+pub use form::{CsrfForm, CsrfMultipart, FormErrors, FormValues, form_failure};
 pub use i18n::{Lang, Tr};
 
 pub const SESSION_COOKIE: &str = "cg_session";
@@ -472,21 +474,6 @@ pub fn lang_setting(principal: &Principal) -> String {
     format!("lang:user:{}", principal.user.0)
 }
 
-/// Refuses a form whose CSRF field does not repeat the browser's CSRF cookie.
-pub fn check_csrf(browser: &Browser, given: &str) -> Result<(), PageError> {
-    let a = browser.csrf.as_bytes();
-    let b = given.as_bytes();
-    let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
-    if same && !a.is_empty() {
-        Ok(())
-    } else {
-        Err(PageError::Api(ApiError::with_message(
-            ErrorCode::Forbidden,
-            "the form expired or came from another site; reload the page and try again",
-        )))
-    }
-}
-
 /// Requires one of `roles`, else a 403 page (pages a role may not use are not linked).
 pub fn require(staff: &Staff, roles: &[Role]) -> Result<(), PageError> {
     if has_role(&staff.principal, roles) || staff.principal.is_admin() {
@@ -510,61 +497,6 @@ pub fn html_status<T: Template>(status: StatusCode, page: T) -> PageResult {
     let mut response = html(page)?;
     *response.status_mut() = status;
     Ok(response)
-}
-
-/// Field errors of a form, keyed by the form's field names, plus a message for the top.
-#[derive(Default)]
-pub struct FormErrors {
-    pub message: Option<String>,
-    pub fields: BTreeMap<String, String>,
-}
-
-impl FormErrors {
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.fields.get(field).map(String::as_str)
-    }
-
-    pub fn any(&self) -> bool {
-        self.message.is_some() || !self.fields.is_empty()
-    }
-
-    /// The errors of a failed service call, with API field paths mapped to form fields
-    /// (`caller.phone` → `caller_phone`).
-    pub fn from_api(error: ApiError) -> FormErrors {
-        let fields = error
-            .fields
-            .into_iter()
-            .map(|(k, v)| (k.replace('.', "_"), v))
-            .collect::<BTreeMap<_, _>>();
-        FormErrors {
-            message: Some(error.message),
-            fields,
-        }
-    }
-}
-
-/// What was typed into a form, to show it again after a failure.
-#[derive(Default)]
-pub struct FormValues(BTreeMap<String, String>);
-
-impl FormValues {
-    pub fn of<const N: usize>(pairs: [(&str, String); N]) -> FormValues {
-        FormValues(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-    }
-
-    /// The value typed for `field` ("" when none).
-    pub fn get(&self, field: &str) -> &str {
-        self.0.get(field).map_or("", String::as_str)
-    }
-}
-
-/// A form re-shown after a failure that is a client mistake; anything else is an error page.
-pub fn form_failure(error: ApiError) -> Result<FormErrors, PageError> {
-    if error.code.status() < 500 && error.code != ErrorCode::Forbidden {
-        Ok(FormErrors::from_api(error))
-    } else {
-        Err(PageError::Api(error))
-    }
 }
 
 /// Redirect after a successful form (post/redirect/get), with a one-line flash message.

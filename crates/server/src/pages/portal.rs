@@ -5,19 +5,18 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::Router;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use civicgrid_api::{ActionBody, CallerIn, CreateRequest, StatsOut, TrackOut};
 use civicgrid_domain::request::Kind;
 use serde::Deserialize;
 
 use super::{
-    Browser, Ctx, FormErrors, PageError, PageResult, check_csrf, form_failure, html, html_status,
+    Browser, CsrfForm, CsrfMultipart, Ctx, FormErrors, PageResult, form_failure, html, html_status,
     see_other,
 };
-use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
 use crate::throttle::client_key;
@@ -109,37 +108,22 @@ async fn submit(
     State(state): State<Arc<AppState>>,
     browser: Browser,
     extensions: axum::http::Extensions,
-    mut multipart: Multipart,
+    posted: CsrfMultipart,
 ) -> PageResult {
-    let mut form = PortalForm::default();
-    let mut csrf = String::new();
-    let mut photo: Option<(Option<String>, Vec<u8>)> = None;
-    let bad_form = |e: axum::extract::multipart::MultipartError| {
-        PageError::Api(ApiError::field("photo", e.body_text()))
+    let form = PortalForm {
+        kind: posted.text("kind"),
+        category: posted.text("category"),
+        content: posted.text("content"),
+        address: posted.text("address"),
+        name: posted.text("name"),
+        phone: posted.text("phone"),
     };
-    while let Some(field) = multipart.next_field().await.map_err(bad_form)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "photo" {
-            let declared = field.content_type().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(bad_form)?;
-            if !bytes.is_empty() {
-                photo = Some((declared, bytes.to_vec()));
-            }
-            continue;
-        }
-        let text = field.text().await.map_err(bad_form)?;
-        match name.as_str() {
-            "_csrf" => csrf = text,
-            "kind" => form.kind = text,
-            "category" => form.category = text,
-            "content" => form.content = text,
-            "address" => form.address = text,
-            "name" => form.name = text,
-            "phone" => form.phone = text,
-            _ => {}
-        }
-    }
-    check_csrf(&browser, &csrf)?;
+    let photo = posted
+        .files
+        .into_iter()
+        .rev()
+        .find(|(name, _, _)| name == "photo")
+        .map(|(_, declared, bytes)| (declared, bytes));
     let now = state.now();
     state.throttle.hit(
         &crate::throttle::SUBMIT_PER_CLIENT,
@@ -255,8 +239,6 @@ use super::Tr;
 
 #[derive(Deserialize)]
 struct RateForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     serial: String,
     code: String,
     rating: Option<String>,
@@ -268,9 +250,8 @@ async fn rate(
     State(state): State<Arc<AppState>>,
     browser: Browser,
     extensions: axum::http::Extensions,
-    Form(form): Form<RateForm>,
+    CsrfForm(form): CsrfForm<RateForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     let body = ActionBody {
         rating: form.rating.clone().filter(|r| !r.is_empty()),
         resolved: form.resolved.as_deref().map(|r| r == "yes"),

@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::body::Bytes;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use civicgrid_api::{
     ActionBody, AnswerIn, CallerIn, CreateRequest, LocationIn, NoticeOut, PoolItemOut, RequestOut,
     RequestSummary, SampleOut,
@@ -24,8 +23,8 @@ use serde::Deserialize;
 
 use super::portal::{Choice, category_choices};
 use super::{
-    Browser, Ctx, FormErrors, FormValues, PageError, PageResult, SESSION_COOKIE, Staff, Tr,
-    check_csrf, form_failure, has_role, html, html_status, nav_for, require, see_other, set_cookie,
+    Browser, CsrfForm, Ctx, FormErrors, FormValues, PageError, PageResult, SESSION_COOKIE, Staff,
+    Tr, form_failure, has_role, html, html_status, nav_for, require, see_other, set_cookie,
 };
 use crate::error::ApiError;
 use crate::service;
@@ -152,8 +151,6 @@ async fn login_page(browser: Browser, Query(params): Query<LoginParams>) -> Page
 
 #[derive(Deserialize)]
 struct LoginForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     username: String,
     password: String,
     next: Option<String>,
@@ -163,9 +160,8 @@ async fn login(
     State(state): AppStateRef,
     browser: Browser,
     extensions: axum::http::Extensions,
-    Form(form): Form<LoginForm>,
+    CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     let client = crate::throttle::client_key(&extensions);
     match crate::auth::sign_in(&state, &client, &form.username, form.password).await {
         Ok((token, _, user)) => {
@@ -217,17 +213,13 @@ async fn login(
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-}
+struct NoFields {}
 
 async fn logout(
     State(state): AppStateRef,
     browser: Browser,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     if let Some(token) = &browser.session {
         crate::auth::sign_out(&state, token).await?;
     }
@@ -257,8 +249,6 @@ async fn work(staff: Staff) -> PageResult {
 /// The console form's values, kept when it is shown again (errors, caller look-up).
 #[derive(Deserialize, Default)]
 struct ConsoleForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     channel: String,
     #[serde(default)]
@@ -380,9 +370,8 @@ async fn register(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Form(form): Form<ConsoleForm>,
+    CsrfForm(form): CsrfForm<ConsoleForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     require(&staff, &[Role::Operator])?;
     let location = match (number("lat", &form.lat), number("lng", &form.lng)) {
         (Ok(Some(lat)), Ok(Some(lng))) => Ok(Some(LocationIn { lat, lng })),
@@ -563,24 +552,22 @@ async fn dispatch_board(
     })
 }
 
+/// The dispatch board's selection: the checked rows' serials.
+#[derive(Deserialize)]
+struct BulkForm {
+    #[serde(default)]
+    serial: Vec<String>,
+}
+
 /// Dispatches every selected request to its proposed unit. Each is its own transaction;
 /// the page reports how many went and which could not (e.g. no proposal, or moved on).
 async fn bulk_dispatch(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<BulkForm>,
 ) -> PageResult {
-    let mut csrf = String::new();
-    let mut serials = Vec::new();
-    for (k, v) in form_urlencoded::parse(&body) {
-        match k.as_ref() {
-            "_csrf" => csrf = v.into_owned(),
-            "serial" => serials.push(v.into_owned()),
-            _ => {}
-        }
-    }
-    check_csrf(&browser, &csrf)?;
+    let serials = form.serial;
     require(&staff, &[Role::Dispatcher])?;
     let reference = state.reference();
     let mut done = 0;
@@ -689,12 +676,10 @@ async fn inbox(
 
 async fn read_notice(
     State(state): AppStateRef,
-    browser: Browser,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     service::read_notice(&state, &staff.principal, id).await?;
     Ok(see_other("/inbox", None))
 }
@@ -933,8 +918,6 @@ async fn attachment(
 /// Any action's form: the same fields as the API's action body.
 #[derive(Deserialize, Default)]
 struct ActionForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     unit: String,
     #[serde(default)]
@@ -1033,9 +1016,8 @@ async fn act(
     browser: Browser,
     staff: Staff,
     Path((serial, action)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> PageResult {
-    check_csrf(&browser, &form.csrf)?;
     let action =
         Action::parse(&action).ok_or_else(|| ApiError::new(civicgrid_api::ErrorCode::NotFound))?;
     let values = form.values();

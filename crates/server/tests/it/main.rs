@@ -5,6 +5,7 @@
 mod browser;
 mod deadlines;
 mod demo;
+mod edge;
 mod errors;
 mod helpers;
 mod kill9;
