@@ -241,7 +241,7 @@ pub async fn update_policy(
         .supersede_policy(id, new, state.now())
         .await
         .map_err(|e| match e {
-            civicgrid_store::StoreError::NotFound => {
+            civicgrid_store::StoreError::NotFound(_) => {
                 ApiError::with_message(ErrorCode::NotFound, "no policy in force has this id")
             }
             other => other.into(),

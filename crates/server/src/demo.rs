@@ -1453,24 +1453,30 @@ async fn merge_duplicates(
     now: Instant,
     dispatcher: Actor,
 ) -> ApiResult<()> {
-    let list = |state: &str, limit: i64| civicgrid_store::ListFilter {
-        state: Some(state.into()),
+    let list = |state: State, limit: i64| civicgrid_store::ListFilter {
+        state: Some(state),
         limit,
         ..Default::default()
     };
     let (waiting, _) = store
-        .list_requests(&list("received", 200), &civicgrid_store::Visibility::All)
+        .list_requests(
+            &list(State::Received, 200),
+            &civicgrid_store::Visibility::All,
+        )
         .await?;
     let mut open = store
         .list_requests(
-            &list("in_progress", 2000),
+            &list(State::InProgress, 2000),
             &civicgrid_store::Visibility::All,
         )
         .await?
         .0;
     open.extend(
         store
-            .list_requests(&list("accepted", 2000), &civicgrid_store::Visibility::All)
+            .list_requests(
+                &list(State::Accepted, 2000),
+                &civicgrid_store::Visibility::All,
+            )
             .await?
             .0,
     );

@@ -98,7 +98,10 @@ impl From<Refusal> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::NotFound => ApiError::new(ErrorCode::RequestNotFound),
+            StoreError::NotFound("request") => ApiError::new(ErrorCode::RequestNotFound),
+            StoreError::NotFound(what) => {
+                ApiError::with_message(ErrorCode::NotFound, format!("no such {what}"))
+            }
             StoreError::Refused(refusal) => refusal.into(),
             StoreError::UsernameTaken(name) => {
                 let mut e = ApiError::new(ErrorCode::UsernameTaken);

@@ -636,14 +636,22 @@ pub async fn list(
     query: &RequestQuery,
 ) -> ApiResult<Page<RequestSummary>> {
     let (page, page_size, offset, limit) = paging(query.page, query.page_size)?;
-    if let Some(s) = &query.state {
-        parse_word("state", s, State::parse, State::words)
-            .map_err(|e| ApiError::query(e.field, e.message))?;
-    }
-    if let Some(k) = &query.kind {
-        parse_word("kind", k, Kind::parse, Kind::words)
-            .map_err(|e| ApiError::query(e.field, e.message))?;
-    }
+    let state_wanted = query
+        .state
+        .as_deref()
+        .map(|s| {
+            parse_word("state", s, State::parse, State::words)
+                .map_err(|e| ApiError::query(e.field, e.message))
+        })
+        .transpose()?;
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| {
+            parse_word("kind", k, Kind::parse, Kind::words)
+                .map_err(|e| ApiError::query(e.field, e.message))
+        })
+        .transpose()?;
     let now = state.now();
     let band = query
         .band
@@ -654,19 +662,19 @@ pub async fn list(
         })
         .transpose()?;
     let filter = ListFilter {
-        state: query.state.clone(),
+        state: state_wanted,
         lead_unit: query.unit.map(UnitId),
         category: query.category.map(CategoryId),
-        kind: query.kind.clone(),
+        kind,
         caller_phone: None,
         band: band.map(|b| (b, now)),
         // Clocks run only on requests still being worked (or awaiting their callback):
         // naming those states lets the state index narrow a band search to open work.
-        states: if band.is_some() && query.state.is_none() {
+        states: if band.is_some() && state_wanted.is_none() {
             State::ALL
                 .iter()
+                .copied()
                 .filter(|s| !s.is_final())
-                .map(|s| s.as_str().to_owned())
                 .collect()
         } else {
             Vec::new()
@@ -967,7 +975,7 @@ pub async fn act(
             .merge(&serial, &parent, now, decide)
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => ApiError::field("parent", "no such request"),
+                StoreError::NotFound(_) => ApiError::field("parent", "no such request"),
                 other => refusal_to_error(other),
             })?;
         return view(state, principal, &loaded).await;

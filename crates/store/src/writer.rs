@@ -8,8 +8,16 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::sql::Inner;
 use crate::{AuditEntry, Created, NewCase, Result, StoreError};
+
+/// What commits a batch: the SQL store gives its own implementation, so the writer needs
+/// to know nothing of SQL (and the store's module and this one do not import each other).
+pub(crate) trait Commit: Send + Sync + 'static {
+    fn commit_jobs(
+        &self,
+        jobs: &[&Job],
+    ) -> impl std::future::Future<Output = Result<Vec<Done>>> + Send;
+}
 
 /// The most writes one commit carries; bounds latency of a single flush.
 const MAX_BATCH: usize = 512;
@@ -24,7 +32,7 @@ pub(crate) enum Done {
     Audit,
 }
 
-pub(crate) fn spawn(inner: Arc<Inner>) -> mpsc::Sender<Job> {
+pub(crate) fn spawn<C: Commit>(inner: Arc<C>) -> mpsc::Sender<Job> {
     let (sender, mut receiver) = mpsc::channel::<Job>(4096);
     tokio::spawn(async move {
         while let Some(first) = receiver.recv().await {
@@ -35,13 +43,13 @@ pub(crate) fn spawn(inner: Arc<Inner>) -> mpsc::Sender<Job> {
                     Err(_) => break,
                 }
             }
-            flush(&inner, batch).await;
+            flush(inner.as_ref(), batch).await;
         }
     });
     sender
 }
 
-async fn flush(inner: &Inner, batch: Vec<Job>) {
+async fn flush<C: Commit>(inner: &C, batch: Vec<Job>) {
     let refs: Vec<&Job> = batch.iter().collect();
     match inner.commit_jobs(&refs).await {
         Ok(results) => {

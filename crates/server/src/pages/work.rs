@@ -16,6 +16,7 @@ use civicgrid_api::{
 };
 use civicgrid_domain::lifecycle::Action;
 use civicgrid_domain::org::Role;
+use civicgrid_domain::request::State as RequestState;
 use civicgrid_domain::request::{Channel, Kind, Urgency};
 use civicgrid_domain::{CategoryId, UnitId};
 use civicgrid_store::ListFilter;
@@ -329,7 +330,7 @@ async fn console_page(
         },
         None => None,
     };
-    let mut due = filter(&["resolved"]);
+    let mut due = filter(&[RequestState::Resolved]);
     due.by_deadline = true;
     due.limit = 20;
     let callbacks = service::list_filtered(state, &staff.principal, &due, 1, 20).await?;
@@ -506,9 +507,9 @@ async fn queue_rows(
     Ok(out)
 }
 
-fn filter(states: &[&str]) -> ListFilter {
+fn filter(states: &[RequestState]) -> ListFilter {
     ListFilter {
-        states: states.iter().map(|s| (*s).to_owned()).collect(),
+        states: states.to_vec(),
         offset: 0,
         limit: 100,
         count_cap: Some(service::COUNT_CAP),
@@ -524,14 +525,15 @@ async fn dispatch_board(
 ) -> PageResult {
     require(&staff, &[Role::Dispatcher])?;
     let p = &staff.principal;
-    let mut oldest_first = filter(&["received"]);
+    let mut oldest_first = filter(&[RequestState::Received]);
     oldest_first.by_deadline = true;
     let queue = service::list_filtered(&state, p, &oldest_first, 1, 100).await?;
-    let returned = service::list_filtered(&state, p, &filter(&["returned"]), 1, 100).await?;
+    let returned =
+        service::list_filtered(&state, p, &filter(&[RequestState::Returned]), 1, 100).await?;
     let coordinating =
-        service::list_filtered(&state, p, &filter(&["coordinating"]), 1, 100).await?;
+        service::list_filtered(&state, p, &filter(&[RequestState::Coordinating]), 1, 100).await?;
     // Extensions are asked for while the work is under way (the state index narrows it).
-    let mut ext = filter(&["accepted", "in_progress"]);
+    let mut ext = filter(&[RequestState::Accepted, RequestState::InProgress]);
     ext.pending_extension = true;
     let extensions = service::list_filtered(&state, p, &ext, 1, 100).await?;
     let mut extension_rows =
@@ -635,12 +637,12 @@ struct PageParams {
     done: Option<String>,
 }
 
-const OPEN_STATES: &[&str] = &[
-    "dispatched",
-    "accepted",
-    "in_progress",
-    "suspended",
-    "reopened",
+const OPEN_STATES: &[RequestState] = &[
+    RequestState::Dispatched,
+    RequestState::Accepted,
+    RequestState::InProgress,
+    RequestState::Suspended,
+    RequestState::Reopened,
 ];
 
 async fn inbox(

@@ -81,7 +81,7 @@ async fn the_demo_district_is_complete_and_idempotent() {
         let (closed, closed_total) = store
             .list_requests(
                 &civicgrid_store::ListFilter {
-                    state: Some("closed".into()),
+                    state: Some(civicgrid_domain::request::State::Closed),
                     limit: 1,
                     ..Default::default()
                 },

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
 
+mod hostile;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -298,7 +300,7 @@ async fn story(backend: Backend, url: &str) {
 
     // Lists: filters, paging, and visibility by unit.
     let page = ListFilter {
-        state: Some("received".into()),
+        state: Some(State::Received),
         limit: 10,
         ..Default::default()
     };
@@ -417,7 +419,7 @@ async fn story(backend: Backend, url: &str) {
     assert_eq!(sum("finish"), n("finish"));
     assert!(sums.iter().all(|c| c.day.is_empty()));
     let some_states = ListFilter {
-        states: vec!["received".into(), "merged".into()],
+        states: vec![State::Received, State::Merged],
         limit: 100,
         by_deadline: true,
         ..Default::default()

@@ -1,0 +1,79 @@
+//! Units, users and their grants, and sign-in sessions.
+//!
+//! The `OrgStore` part of the `Store` interface and the values it takes and returns; the
+//! SQL lives in `sql/org.rs`.
+
+use async_trait::async_trait;
+use civicgrid_domain::org::{Grant, UnitKind};
+use civicgrid_domain::{Instant, UnitId, UserId};
+
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    pub id: UnitId,
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitId>,
+    pub lines: Vec<String>,
+    /// GeoJSON geometry text, for grids and subgrids.
+    pub geometry: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUnit {
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitId>,
+    pub lines: Vec<String>,
+    pub geometry: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub unit: UnitId,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub unit: UnitId,
+    pub grants: Vec<Grant>,
+}
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    async fn create_unit(&self, unit: NewUnit, now: Instant) -> Result<UnitRow>;
+    /// Creates many units in one transaction, parents before children (index references
+    /// into the same batch are not supported: callers pass known parent ids).
+    async fn create_units(&self, units: Vec<NewUnit>, now: Instant) -> Result<Vec<UnitRow>>;
+    async fn list_units(&self, with_geometry: bool) -> Result<Vec<UnitRow>>;
+    async fn create_user(&self, user: NewUser, now: Instant) -> Result<UserRow>;
+    async fn create_users(&self, users: Vec<NewUser>, now: Instant) -> Result<usize>;
+    async fn find_user(&self, username: &str) -> Result<Option<UserRow>>;
+    async fn get_user(&self, id: UserId) -> Result<Option<UserRow>>;
+    async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)>;
+    async fn count_admins(&self) -> Result<i64>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Instant,
+        expires: Instant,
+    ) -> Result<()>;
+    /// Ends a session (sign-out): its token stops working at once.
+    async fn end_session(&self, token_hash: &str) -> Result<()>;
+    /// The user of an unexpired session, with the session's expiry.
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: Instant,
+    ) -> Result<Option<(UserRow, Instant)>>;
+}

@@ -1,0 +1,31 @@
+//! Key-value settings (users' languages, appraisal weights, first-start values) and the audit log of personal-data reads.
+//!
+//! The `SettingsStore` part of the `Store` interface and the values it takes and returns; the
+//! SQL lives in `sql/settings.rs`.
+
+use async_trait::async_trait;
+use civicgrid_domain::{Instant, UserId};
+
+use crate::Result;
+
+/// A personal-data read to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub at: Instant,
+    pub user: Option<UserId>,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// Stores `value` under `key` unless a value is there already; returns the value that
+    /// is stored (the first writer wins, also between instances starting together).
+    async fn init_setting(&self, key: &str, value: &str) -> Result<String>;
+    /// Records personal-data reads; durable before it returns (shares commits with intake).
+    async fn audit(&self, entries: Vec<AuditEntry>) -> Result<()>;
+    async fn audit_log(&self, offset: i64, limit: i64) -> Result<(Vec<AuditEntry>, i64)>;
+}

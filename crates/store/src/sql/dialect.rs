@@ -1,0 +1,305 @@
+//! Everything that differs between SQLite and PostgreSQL, in one place: placeholders
+//! (generated here, once), row locks, unique violations, and the bulk statements. Must not
+//! know any table but the ones its callers name from constants.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+use crate::{Backend, Result};
+
+/// A value to bind: every column is an integer, a float or text (see `sql/mod.rs`).
+#[derive(Debug, Clone)]
+pub(super) enum Val {
+    I(Option<i64>),
+    F(Option<f64>),
+    S(Option<String>),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Val {
+        Val::I(v)
+    }
+}
+
+impl From<String> for Val {
+    fn from(v: String) -> Val {
+        Val::S(Some(v))
+    }
+}
+
+impl From<&str> for Val {
+    fn from(v: &str) -> Val {
+        Val::S(Some(v.to_owned()))
+    }
+}
+
+impl From<&String> for Val {
+    fn from(v: &String) -> Val {
+        Val::S(Some(v.clone()))
+    }
+}
+
+/// A statement being built: its text is assembled only from `&'static str` pieces (SQL
+/// keywords, table and column names from constants) and placeholders generated here; every
+/// value goes to `values` and is bound. Nothing a user typed, and no number either, can
+/// become SQL text, so there is no escaping to get wrong.
+pub(super) struct Sql {
+    backend: Backend,
+    text: String,
+    values: Vec<Val>,
+    conditions: usize,
+}
+
+impl Sql {
+    pub(super) fn new(backend: Backend, text: &'static str) -> Sql {
+        Sql {
+            backend,
+            text: text.to_owned(),
+            values: Vec::new(),
+            conditions: 0,
+        }
+    }
+
+    /// Appends constant SQL text.
+    pub(super) fn push(&mut self, text: &'static str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder and binds `value` to it.
+    pub(super) fn value(&mut self, value: impl Into<Val>) -> &mut Sql {
+        self.values.push(value.into());
+        match self.backend {
+            // Anonymous placeholders: SQLite binds them by position (`$N` names it looks up
+            // linearly while preparing).
+            Backend::Sqlite => self.text.push('?'),
+            Backend::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.values.len().to_string());
+            }
+        }
+        self
+    }
+
+    /// Appends `(p1, p2, …)` binding each value; an empty list is `(NULL)`, which no value
+    /// is `IN`.
+    pub(super) fn list<V: Into<Val>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Sql {
+        self.text.push('(');
+        let mut any = false;
+        for value in values {
+            if any {
+                self.text.push_str(", ");
+            }
+            any = true;
+            self.value(value);
+        }
+        if !any {
+            self.text.push_str("NULL");
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// Starts the next condition: ` WHERE ` the first time, ` AND ` after.
+    pub(super) fn and(&mut self) -> &mut Sql {
+        self.text.push_str(if self.conditions == 0 {
+            " WHERE "
+        } else {
+            " AND "
+        });
+        self.conditions += 1;
+        self
+    }
+
+    /// The statement with its values bound.
+    pub(super) fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
+        for value in &self.values {
+            query = match value.clone() {
+                Val::I(v) => query.bind(v),
+                Val::F(v) => query.bind(v),
+                Val::S(v) => query.bind(v),
+            };
+        }
+        query
+    }
+
+    /// The statement as a one-column query.
+    pub(super) fn scalar<O>(&self) -> sqlx::query::QueryScalar<'_, Any, O, sqlx::any::AnyArguments>
+    where
+        (O,): for<'r> sqlx::FromRow<'r, AnyRow>,
+    {
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(self.text.clone()));
+        for value in &self.values {
+            query = match value.clone() {
+                Val::I(v) => query.bind(v),
+                Val::F(v) => query.bind(v),
+                Val::S(v) => query.bind(v),
+            };
+        }
+        query
+    }
+}
+
+/// `FOR UPDATE` where the engine has row locks (SQLite's single writer serialises anyway).
+pub(super) fn lock_suffix(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    }
+}
+
+/// SQLite looks `$N` names up linearly while preparing a statement, which makes a
+/// 30,000-parameter insert quadratic; anonymous `?` placeholders are bound by position.
+pub(super) async fn insert_rows(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    returning: Option<&str>,
+) -> Result<Vec<AnyRow>> {
+    let tail = returning.map(|r| format!(" RETURNING {r}"));
+    insert_rows_tail(
+        tx,
+        backend,
+        table,
+        columns,
+        rows,
+        tail.as_deref(),
+        returning.is_some(),
+    )
+    .await
+}
+
+/// Updates many rows with one statement per chunk: `rows[i][0]` is the key, the rest the
+/// new values of `columns`. Both engines name a VALUES list's columns `column1…N`.
+pub(super) async fn update_rows(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    table: &str,
+    key: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    let width = columns.len() + 1;
+    let per_chunk = (30_000 / width).max(1);
+    let set = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = v.column{}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
+        let mut values = String::new();
+        let mut n = 0;
+        for (r, _) in chunk.iter().enumerate() {
+            if r > 0 {
+                values.push(',');
+            }
+            values.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    values.push(',');
+                }
+                n += 1;
+                match backend {
+                    Backend::Sqlite => values.push('?'),
+                    Backend::Postgres => values.push_str(&format!("${n}")),
+                }
+            }
+            values.push(')');
+        }
+        let sql = format!(
+            "UPDATE {table} SET {set} FROM (VALUES {values}) AS v WHERE {table}.{key} = v.column1"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            for value in row {
+                query = match value {
+                    Val::I(v) => query.bind(v),
+                    Val::F(v) => query.bind(v),
+                    Val::S(v) => query.bind(v),
+                };
+            }
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// `insert_rows` with a conflict clause after the values.
+pub(super) async fn insert_rows_then(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    tail: &str,
+) -> Result<()> {
+    insert_rows_tail(tx, backend, table, columns, rows, Some(tail), false).await?;
+    Ok(())
+}
+
+pub(super) async fn insert_rows_tail(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    tail: Option<&str>,
+    fetch: bool,
+) -> Result<Vec<AnyRow>> {
+    let per_chunk = (30_000 / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    let mut out = Vec::new();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (r, _) in chunk.iter().enumerate() {
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..columns.len() {
+                if c > 0 {
+                    sql.push(',');
+                }
+                n += 1;
+                match backend {
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => sql.push_str(&format!("${n}")),
+                }
+            }
+            sql.push(')');
+        }
+        if let Some(tail) = tail {
+            sql.push_str(tail);
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            for value in row {
+                query = match value {
+                    Val::I(v) => query.bind(v),
+                    Val::F(v) => query.bind(v),
+                    Val::S(v) => query.bind(v),
+                };
+            }
+        }
+        if fetch {
+            out.extend(query.fetch_all(&mut **tx).await?);
+        } else {
+            query.execute(&mut **tx).await?;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,123 @@
+//! `RoutingStore` on SQL: categories, routing rules and cancellation reasons.
+
+use async_trait::async_trait;
+use civicgrid_domain::lifecycle::Basis;
+use civicgrid_domain::routing::RoutingRule;
+use civicgrid_domain::{CategoryId, UnitId};
+use sqlx::Row;
+
+use super::SqlStore;
+use super::rows::{is_unique_violation, word};
+
+use crate::{
+    CancelReason, CategoryRow, NewCategory, NewRoutingRule, Result, RoutingStore, StoreError,
+};
+
+#[async_trait]
+impl RoutingStore for SqlStore {
+    async fn create_category(&self, category: NewCategory) -> Result<CategoryRow> {
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO categories (code, name, parent_id, line) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(&category.code)
+                .bind(&category.name)
+                .bind(category.parent.map(|p| p.0))
+                .bind(category.line.clone())
+                .fetch_one(&self.inner.write)
+                .await
+                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(category.code.clone()) } else { e.into() })?;
+        Ok(CategoryRow {
+            id: CategoryId(id),
+            code: category.code,
+            name: category.name,
+            parent: category.parent,
+            line: category.line,
+        })
+    }
+
+    async fn list_categories(&self) -> Result<Vec<CategoryRow>> {
+        let rows =
+            sqlx::query("SELECT id, code, name, parent_id, line FROM categories ORDER BY id")
+                .fetch_all(&self.inner.read)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CategoryRow {
+                    id: CategoryId(r.try_get("id")?),
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    parent: r.try_get::<Option<i64>, _>("parent_id")?.map(CategoryId),
+                    line: r.try_get("line")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_routing_rule(&self, rule: NewRoutingRule) -> Result<RoutingRule> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO routing_rules (category_id, area_id, unit_id, basis) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(rule.category.0)
+        .bind(rule.area.map(|a| a.0))
+        .bind(rule.unit.0)
+        .bind(rule.basis.as_str())
+        .fetch_one(&self.inner.write)
+        .await?;
+        Ok(RoutingRule {
+            id,
+            category: rule.category,
+            area: rule.area,
+            unit: rule.unit,
+            basis: rule.basis,
+        })
+    }
+
+    async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>> {
+        let rows = sqlx::query(
+            "SELECT id, category_id, area_id, unit_id, basis FROM routing_rules ORDER BY id",
+        )
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let basis: String = r.try_get("basis")?;
+                Ok(RoutingRule {
+                    id: r.try_get("id")?,
+                    category: CategoryId(r.try_get("category_id")?),
+                    area: r.try_get::<Option<i64>, _>("area_id")?.map(UnitId),
+                    unit: UnitId(r.try_get("unit_id")?),
+                    basis: word("basis", &basis, Basis::parse)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_cancel_reasons(&self, reasons: Vec<CancelReason>) -> Result<()> {
+        let mut tx = self.inner.write.begin().await?;
+        sqlx::query("DELETE FROM cancel_reasons")
+            .execute(&mut *tx)
+            .await?;
+        for reason in reasons {
+            sqlx::query("INSERT INTO cancel_reasons (code, label) VALUES ($1, $2)")
+                .bind(reason.code)
+                .bind(reason.label)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_cancel_reasons(&self) -> Result<Vec<CancelReason>> {
+        let rows = sqlx::query("SELECT code, label FROM cancel_reasons ORDER BY code")
+            .fetch_all(&self.inner.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CancelReason {
+                    code: r.try_get("code")?,
+                    label: r.try_get("label")?,
+                })
+            })
+            .collect()
+    }
+}
