@@ -119,15 +119,10 @@ impl Sql {
 
     /// The statement with its values bound.
     pub(super) fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
-        for value in &self.values {
-            query = match value.clone() {
-                Val::I(v) => query.bind(v),
-                Val::F(v) => query.bind(v),
-                Val::S(v) => query.bind(v),
-            };
-        }
-        query
+        self.values
+            .iter()
+            .cloned()
+            .fold(sqlx::query(sqlx::AssertSqlSafe(self.text.clone())), bind)
     }
 
     /// The statement as a one-column query.
@@ -136,8 +131,8 @@ impl Sql {
         (O,): for<'r> sqlx::FromRow<'r, AnyRow>,
     {
         let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(self.text.clone()));
-        for value in &self.values {
-            query = match value.clone() {
+        for value in self.values.iter().cloned() {
+            query = match value {
                 Val::I(v) => query.bind(v),
                 Val::F(v) => query.bind(v),
                 Val::S(v) => query.bind(v),
@@ -199,38 +194,14 @@ pub(super) async fn update_rows(
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
-        let mut values = String::new();
-        let mut n = 0;
-        for (r, _) in chunk.iter().enumerate() {
-            if r > 0 {
-                values.push(',');
-            }
-            values.push('(');
-            for c in 0..width {
-                if c > 0 {
-                    values.push(',');
-                }
-                n += 1;
-                match backend {
-                    Backend::Sqlite => values.push('?'),
-                    Backend::Postgres => values.push_str(&format!("${n}")),
-                }
-            }
-            values.push(')');
-        }
+        let values = placeholder_rows(backend, chunk.len(), width);
         let sql = format!(
             "UPDATE {table} SET {set} FROM (VALUES {values}) AS v WHERE {table}.{key} = v.column1"
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
-            for value in row {
-                query = match value {
-                    Val::I(v) => query.bind(v),
-                    Val::F(v) => query.bind(v),
-                    Val::S(v) => query.bind(v),
-                };
-            }
-        }
+        let query = chunk
+            .into_iter()
+            .flatten()
+            .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), bind);
         query.execute(&mut **tx).await?;
     }
     Ok(())
@@ -264,37 +235,14 @@ pub(super) async fn insert_rows_tail(
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut n = 0;
-        for (r, _) in chunk.iter().enumerate() {
-            if r > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for c in 0..columns.len() {
-                if c > 0 {
-                    sql.push(',');
-                }
-                n += 1;
-                match backend {
-                    Backend::Sqlite => sql.push('?'),
-                    Backend::Postgres => sql.push_str(&format!("${n}")),
-                }
-            }
-            sql.push(')');
-        }
+        sql.push_str(&placeholder_rows(backend, chunk.len(), columns.len()));
         if let Some(tail) = tail {
             sql.push_str(tail);
         }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
-            for value in row {
-                query = match value {
-                    Val::I(v) => query.bind(v),
-                    Val::F(v) => query.bind(v),
-                    Val::S(v) => query.bind(v),
-                };
-            }
-        }
+        let query = chunk
+            .into_iter()
+            .flatten()
+            .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), bind);
         if fetch {
             out.extend(query.fetch_all(&mut **tx).await?);
         } else {
@@ -302,4 +250,42 @@ pub(super) async fn insert_rows_tail(
         }
     }
     Ok(out)
+}
+
+/// Binds one value to a statement.
+fn bind(query: AnyQuery<'_>, value: Val) -> AnyQuery<'_> {
+    match value {
+        Val::I(v) => query.bind(v),
+        Val::F(v) => query.bind(v),
+        Val::S(v) => query.bind(v),
+    }
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// `(p, p, …),(p, p, …)…`: `rows` tuples of `width` placeholders, numbered in order.
+fn placeholder_rows(backend: Backend, rows: usize, width: usize) -> String {
+    let mut text = String::with_capacity(rows * width * 4);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            text.push(',');
+        }
+        text.push('(');
+        for c in 0..width {
+            if c > 0 {
+                text.push(',');
+            }
+            n += 1;
+            match backend {
+                Backend::Sqlite => text.push('?'),
+                Backend::Postgres => {
+                    text.push('$');
+                    text.push_str(&n.to_string());
+                }
+            }
+        }
+        text.push(')');
+    }
+    text
 }
