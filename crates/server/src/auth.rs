@@ -172,9 +172,10 @@ pub async fn sign_out(state: &AppState, token: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Resolved sessions, kept briefly so a busy client does not cost two database reads per
-/// call. An entry lives at most `TTL` and never past its session's expiry, so a changed
-/// role or a revoked session takes effect within `TTL` on every instance.
+/// Resolved sessions, kept so a busy client does not cost two database reads per call. An
+/// entry lives at most `TTL` and never past its session's expiry; and every instance
+/// forgets them all as soon as any session, user or grant changes anywhere
+/// (`AppState::refresh`), so a revoked session stops working at once on every instance.
 #[derive(Default)]
 pub struct SessionCache {
     entries: std::sync::Mutex<std::collections::HashMap<String, (Principal, Instant)>>,
@@ -192,6 +193,13 @@ impl SessionCache {
             .get(token_hash)
             .filter(|(_, until)| now < *until)
             .map(|(p, _)| p.clone())
+    }
+
+    /// Forgets every cached session (another instance changed sessions, users or grants).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
     }
 
     pub fn remove(&self, token_hash: &str) {

@@ -154,8 +154,25 @@ pub fn router(state: Arc<AppState>, metrics: Option<PrometheusHandle>) -> Router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(6 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            coherent,
+        ))
         .layer(axum::middleware::from_fn(crate::telemetry::track))
         .with_state(state)
+}
+
+/// Brings this instance's in-memory copies up to date before the request is handled, so a
+/// change made through another instance holds here at once (see `state`).
+async fn coherent(
+    State(state): AppStateRef,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Err(error) = state.refresh().await {
+        return error.into_response();
+    }
+    next.run(request).await
 }
 
 async fn api_not_found() -> ApiError {

@@ -1,8 +1,12 @@
 //! The application's shared state: the store, the clock, and in-memory copies of the small,
-//! rarely changing tables (organisation tree, categories, routing rules) that every request
-//! consults. The copies are reloaded after every change made through this instance and
-//! whenever a lookup misses, so a second instance's change is seen at the latest on the
-//! first reference to it.
+//! rarely changing tables (organisation tree, categories, routing rules, policies, the
+//! calendar, settings; and signed-in sessions) that every request consults.
+//!
+//! The copies are coherent across instances: every write to such a table bumps a change
+//! counter in the database in the same transaction (`Store::generations`), and `refresh`,
+//! which runs before every request is handled, compares the counters with the ones the
+//! copies were loaded at and reloads what changed. So a change made through one instance
+//! holds on every other from the next request on, at the cost of one small read per request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -12,7 +16,7 @@ use civicgrid_domain::calendar::{Calendar, Calendars, Official};
 use civicgrid_domain::org::{OrgTree, Unit, UnitKind};
 use civicgrid_domain::routing::RoutingRule;
 use civicgrid_domain::{CategoryId, UnitId};
-use civicgrid_store::{CategoryRow, Store};
+use civicgrid_store::{CategoryRow, Generations, Store};
 use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point, Polygon, Rect};
 
 use crate::clock::Clock;
@@ -217,6 +221,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     reference: RwLock<Arc<Reference>>,
+    /// The change counters the copies were loaded at.
+    loaded: std::sync::Mutex<Generations>,
     /// How long a login token stays valid.
     pub session_hours: i64,
     pub sessions: crate::auth::SessionCache,
@@ -230,6 +236,7 @@ impl AppState {
             store,
             clock,
             reference: RwLock::new(Arc::default()),
+            loaded: std::sync::Mutex::new(Generations::default()),
             session_hours: 12,
             sessions: Default::default(),
             throttle: Default::default(),
@@ -250,8 +257,43 @@ impl AppState {
         self.reference().org.clone()
     }
 
+    /// Brings the in-memory copies up to date with the database: reloads the reference
+    /// tables if another instance (or this one) changed them, and forgets cached sessions
+    /// if any session, user or grant changed.
+    pub async fn refresh(&self) -> ApiResult<()> {
+        let current = self.store.generations().await?;
+        let loaded = self.loaded_generations()?;
+        if current.sessions != loaded.sessions {
+            self.sessions.clear();
+            self.set_loaded(|g| g.sessions = current.sessions)?;
+        }
+        if current.reference != loaded.reference {
+            self.reload().await?;
+        }
+        Ok(())
+    }
+
+    fn loaded_generations(&self) -> ApiResult<Generations> {
+        self.loaded
+            .lock()
+            .map(|g| *g)
+            .map_err(|_| ApiError::internal("generation lock poisoned"))
+    }
+
+    fn set_loaded(&self, change: impl FnOnce(&mut Generations)) -> ApiResult<()> {
+        let mut loaded = self
+            .loaded
+            .lock()
+            .map_err(|_| ApiError::internal("generation lock poisoned"))?;
+        change(&mut loaded);
+        Ok(())
+    }
+
     /// Reloads the reference tables from the store.
     pub async fn reload(&self) -> ApiResult<()> {
+        // The counter is read before the tables: a change committed meanwhile leaves the
+        // copy marked older than it is, and the next `refresh` loads it again.
+        let generation = self.store.generations().await?.reference;
         let units = self.store.list_units(true).await?;
         let areas = AreaIndex::build(&units);
         let org = OrgTree::new(units.into_iter().map(|u| Unit {
@@ -285,26 +327,8 @@ impl AppState {
             .write()
             .map_err(|_| ApiError::internal("reference lock poisoned"))?;
         *slot = fresh;
-        Ok(())
-    }
-
-    /// Reloads only what the clock rules read (policies, calendar days, appraisal
-    /// settings): cheap enough for every sweep, so another instance's edits take effect
-    /// here within one sweep interval.
-    pub async fn reload_rules(&self) -> ApiResult<()> {
-        let policies = self.store.list_policies().await?;
-        let calendars = Calendars::new(calendar_with(&self.store.official_days().await?));
-        let appraisal =
-            appraisal_from_setting(self.store.get_setting(APPRAISAL_SETTING).await?.as_deref());
-        let current = self.reference();
-        if current.policies == policies
-            && current.calendars == calendars
-            && current.appraisal == appraisal
-        {
-            return Ok(());
-        }
-        // Other tables changed rarely and are reloaded on a miss; take them all at once.
-        self.reload().await
+        drop(slot);
+        self.set_loaded(|g| g.reference = generation)
     }
 
     /// The unit, reloading once if this instance has not seen it yet.

@@ -59,7 +59,7 @@ pub fn spawn(state: Arc<AppState>, every: Duration) -> tokio::task::JoinHandle<(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            if let Err(error) = state.reload_rules().await {
+            if let Err(error) = state.refresh().await {
                 tracing::warn!(code = error.code.code(), message = %error.message, "reference reload failed");
             }
             if let Err(error) = sweep_once(&state).await {

@@ -37,7 +37,7 @@ pub use clocks::{
 pub use migrate::MIGRATION_NAMES;
 pub use org::{NewUnit, NewUser, OrgStore, UnitRow, UserRow};
 pub use routing::{CancelReason, CategoryRow, NewCategory, NewRoutingRule, RoutingStore};
-pub use settings::{AuditEntry, SettingsStore};
+pub use settings::{AuditEntry, Generations, SettingsStore};
 pub use stats::{DailyCount, StatsStore};
 
 /// Which database a store speaks to.

@@ -15,6 +15,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0004_overdue",
     "0005_notice_read",
     "0006_rollup_by_dimension",
+    "0007_generations",
 ];
 
 const SQLITE: &[&str] = &[
@@ -24,6 +25,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0004_overdue.sql"),
     include_str!("../migrations/sqlite/0005_notice_read.sql"),
     include_str!("../migrations/sqlite/0006_rollup_by_dimension.sql"),
+    include_str!("../migrations/sqlite/0007_generations.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -32,6 +34,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0004_overdue.sql"),
     include_str!("../migrations/postgres/0005_notice_read.sql"),
     include_str!("../migrations/postgres/0006_rollup_by_dimension.sql"),
+    include_str!("../migrations/postgres/0007_generations.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -18,10 +18,22 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// The change counters of what server instances keep in memory: an instance whose copy was
+/// loaded at other counters reloads it before it answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Generations {
+    /// Units, categories, routing rules, policies, official days and settings.
+    pub reference: i64,
+    /// Sessions, users and grants.
+    pub sessions: i64,
+}
+
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;
     async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// The change counters (one cheap read; every request of every instance makes it).
+    async fn generations(&self) -> Result<Generations>;
     /// Stores `value` under `key` unless a value is there already; returns the value that
     /// is stored (the first writer wins, also between instances starting together).
     async fn init_setting(&self, key: &str, value: &str) -> Result<String>;

@@ -19,6 +19,8 @@ pub fn start_time() -> DateTime<Utc> {
 
 pub struct TestApp {
     pub base: String,
+    /// The database URL, for a second instance on the same database.
+    pub url: String,
     pub client: reqwest::Client,
     pub state: Arc<AppState>,
     pub clock: Arc<ManualClock>,
@@ -178,6 +180,7 @@ impl TestApp {
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         TestApp {
             base,
+            url: url.to_owned(),
             client: reqwest::Client::new(),
             state,
             clock,
@@ -190,6 +193,28 @@ impl TestApp {
                 dept,
                 other_dept,
             },
+        }
+    }
+
+    /// A second server instance on the same database (as several stateless instances share
+    /// one PostgreSQL in production), with the same clock.
+    pub async fn another_instance(&self) -> TestApp {
+        let store = civicgrid_store::open(&self.url, start_time())
+            .await
+            .unwrap();
+        let (router, state) = civicgrid::app::build(store, self.clock.clone())
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        TestApp {
+            base,
+            url: self.url.clone(),
+            client: reqwest::Client::new(),
+            state,
+            clock: self.clock.clone(),
+            units: self.units,
         }
     }
 

@@ -8,6 +8,7 @@ mod demo;
 mod edge;
 mod errors;
 mod helpers;
+mod instances;
 mod kill9;
 mod lifecycle;
 mod openapi;

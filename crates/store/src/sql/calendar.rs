@@ -6,6 +6,7 @@ use civicgrid_domain::{Instant, UserId};
 use sqlx::{Any, Row, Transaction};
 
 use super::SqlStore;
+use super::dialect::{Cached, bump};
 use super::rows::{ms, policy_from_row};
 
 use crate::{CalendarStore, NewPolicy, OfficialDayRow, Result, StoreError};
@@ -53,6 +54,7 @@ impl CalendarStore for SqlStore {
     async fn create_policy(&self, policy: NewPolicy, now: Instant) -> Result<Policy> {
         let mut tx = self.inner.write.begin().await?;
         let created = insert_policy(&mut tx, policy, now).await?;
+        bump(&mut tx, Cached::Reference).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -75,6 +77,7 @@ impl CalendarStore for SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        bump(&mut tx, Cached::Reference).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -127,6 +130,7 @@ impl CalendarStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        bump(&mut tx, Cached::Reference).await?;
         tx.commit().await?;
         Ok(())
     }

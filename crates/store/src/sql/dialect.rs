@@ -289,3 +289,25 @@ fn placeholder_rows(backend: Backend, rows: usize, width: usize) -> String {
     }
     text
 }
+
+/// What a write changed, for the instances that keep it in memory (`generations` table).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Cached {
+    /// Units, categories, routing rules, policies, official days, settings.
+    Reference,
+    /// Sessions and the users and grants behind them.
+    Sessions,
+}
+
+/// Bumps the change counter of `what`, inside the transaction of the write itself.
+pub(super) async fn bump(tx: &mut Transaction<'_, Any>, what: Cached) -> Result<()> {
+    let name = match what {
+        Cached::Reference => "reference",
+        Cached::Sessions => "sessions",
+    };
+    sqlx::query("UPDATE generations SET n = n + 1 WHERE name = $1")
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

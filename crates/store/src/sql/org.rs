@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::SqlStore;
+use super::dialect::{Cached, bump};
 use super::rows::{instant, is_unique_violation, ms, split_words, unit_from_row, word};
 
 use crate::{NewUnit, NewUser, OrgStore, Result, StoreError, UnitRow, UserRow};
@@ -105,6 +106,7 @@ impl OrgStore for SqlStore {
     async fn create_unit(&self, unit: NewUnit, now: Instant) -> Result<UnitRow> {
         let mut tx = self.inner.write.begin().await?;
         let row = self.insert_unit(&mut tx, &unit, now).await?;
+        bump(&mut tx, Cached::Reference).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -115,6 +117,7 @@ impl OrgStore for SqlStore {
         for unit in &units {
             rows.push(self.insert_unit(&mut tx, unit, now).await?);
         }
+        bump(&mut tx, Cached::Reference).await?;
         tx.commit().await?;
         Ok(rows)
     }
@@ -138,6 +141,7 @@ impl OrgStore for SqlStore {
     async fn create_user(&self, user: NewUser, now: Instant) -> Result<UserRow> {
         let mut tx = self.inner.write.begin().await?;
         let id = self.insert_user(&mut tx, &user, now).await?;
+        bump(&mut tx, Cached::Sessions).await?;
         tx.commit().await?;
         Ok(UserRow {
             id,
@@ -154,6 +158,7 @@ impl OrgStore for SqlStore {
         for user in &users {
             self.insert_user(&mut tx, user, now).await?;
         }
+        bump(&mut tx, Cached::Sessions).await?;
         tx.commit().await?;
         Ok(users.len())
     }
@@ -222,10 +227,13 @@ impl OrgStore for SqlStore {
     }
 
     async fn end_session(&self, token_hash: &str) -> Result<()> {
+        let mut tx = self.inner.write.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.inner.write)
+            .execute(&mut *tx)
             .await?;
+        bump(&mut tx, Cached::Sessions).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use civicgrid_domain::{CategoryId, UnitId};
 use sqlx::Row;
 
 use super::SqlStore;
+use super::dialect::{Cached, bump};
 use super::rows::{is_unique_violation, word};
 
 use crate::{
@@ -16,15 +17,18 @@ use crate::{
 #[async_trait]
 impl RoutingStore for SqlStore {
     async fn create_category(&self, category: NewCategory) -> Result<CategoryRow> {
+        let mut tx = self.inner.write.begin().await?;
         let id: i64 =
             sqlx::query_scalar("INSERT INTO categories (code, name, parent_id, line) VALUES ($1, $2, $3, $4) RETURNING id")
                 .bind(&category.code)
                 .bind(&category.name)
                 .bind(category.parent.map(|p| p.0))
                 .bind(category.line.clone())
-                .fetch_one(&self.inner.write)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(category.code.clone()) } else { e.into() })?;
+        bump(&mut tx, Cached::Reference).await?;
+        tx.commit().await?;
         Ok(CategoryRow {
             id: CategoryId(id),
             code: category.code,
@@ -53,6 +57,7 @@ impl RoutingStore for SqlStore {
     }
 
     async fn create_routing_rule(&self, rule: NewRoutingRule) -> Result<RoutingRule> {
+        let mut tx = self.inner.write.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO routing_rules (category_id, area_id, unit_id, basis) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -60,8 +65,10 @@ impl RoutingStore for SqlStore {
         .bind(rule.area.map(|a| a.0))
         .bind(rule.unit.0)
         .bind(rule.basis.as_str())
-        .fetch_one(&self.inner.write)
+        .fetch_one(&mut *tx)
         .await?;
+        bump(&mut tx, Cached::Reference).await?;
+        tx.commit().await?;
         Ok(RoutingRule {
             id,
             category: rule.category,

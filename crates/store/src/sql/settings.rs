@@ -6,10 +6,11 @@ use sqlx::Row;
 use tokio::sync::oneshot;
 
 use super::SqlStore;
+use super::dialect::{Cached, bump};
 use super::rows::instant;
 
 use crate::writer::Job;
-use crate::{AuditEntry, Result, SettingsStore, StoreError};
+use crate::{AuditEntry, Generations, Result, SettingsStore, StoreError};
 
 #[async_trait]
 impl SettingsStore for SqlStore {
@@ -23,12 +24,32 @@ impl SettingsStore for SqlStore {
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        let mut tx = self.inner.write.begin().await?;
         sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
-            .execute(&self.inner.write)
+            .execute(&mut *tx)
             .await?;
+        bump(&mut tx, Cached::Reference).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn generations(&self) -> Result<Generations> {
+        let rows = sqlx::query("SELECT name, n FROM generations")
+            .fetch_all(&self.inner.read)
+            .await?;
+        let mut generations = Generations::default();
+        for row in rows {
+            let name: String = row.try_get("name")?;
+            let n: i64 = row.try_get("n")?;
+            match name.as_str() {
+                "reference" => generations.reference = n,
+                "sessions" => generations.sessions = n,
+                _ => {}
+            }
+        }
+        Ok(generations)
     }
 
     async fn init_setting(&self, key: &str, value: &str) -> Result<String> {
