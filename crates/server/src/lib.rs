@@ -1,15 +1,12 @@
-//! The civicgrid server: HTTP API, CLI subcommands, the demo district generator and the
-//! benchmark driver. It wires the rules (`civicgrid-domain`), the wire types
+//! The civicgrid server: the HTTP API, the web pages, the background jobs and the
+//! application state they share. It wires the rules (`civicgrid-domain`), the wire types
 //! (`civicgrid-api`) and storage (`civicgrid-store`) together; it holds no rules of its own
 //! and no SQL.
 
 pub mod admin;
 pub mod app;
 pub mod auth;
-pub mod bench;
-pub mod cli;
 pub mod clock;
-pub mod demo;
 pub mod error;
 pub mod pages;
 pub mod routes;

@@ -348,32 +348,3 @@ where
         story(backend, TestApp::start(&url).await).await;
     }
 }
-
-/// Signs in against any running server (a spawned binary, the demo) and returns the token.
-pub async fn login_at(base: &str, username: &str, password: &str) -> String {
-    let r: Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("login {username}: {r}"))
-        .to_owned()
-}
-
-/// GET as a signed-in user: the status and the JSON body.
-pub async fn get_at(base: &str, token: &str, path: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}

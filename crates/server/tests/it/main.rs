@@ -2,14 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
 
-mod browser;
 mod deadlines;
-mod demo;
 mod edge;
 mod errors;
 mod helpers;
 mod instances;
-mod kill9;
 mod lifecycle;
 mod openapi;
 mod pages;

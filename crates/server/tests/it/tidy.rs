@@ -24,7 +24,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn every_source_file_opens_with_a_module_doc() {
     let mut files = Vec::new();
-    for krate in ["domain", "api", "store", "server"] {
+    for krate in ["domain", "api", "store", "server", "demo", "cli"] {
         rust_files(
             &workspace().join("crates").join(krate).join("src"),
             &mut files,
@@ -57,6 +57,25 @@ fn the_rules_crate_has_no_io_serde_or_clock() {
         assert!(
             !api.contains(forbidden),
             "crates/api must not depend on {forbidden}"
+        );
+    }
+    // The server library holds no SQL, and no command line, demo or benchmark: those live
+    // in `civicgrid-cli` and `civicgrid-demo`, which depend on it.
+    let server = std::fs::read_to_string(workspace().join("crates/server/Cargo.toml")).unwrap();
+    let server_deps = server
+        .split("[dev-dependencies]")
+        .next()
+        .unwrap_or_default();
+    for forbidden in [
+        "sqlx",
+        "clap",
+        "indicatif",
+        "civicgrid-demo",
+        "civicgrid-cli",
+    ] {
+        assert!(
+            !server_deps.contains(forbidden),
+            "crates/server must not depend on {forbidden}"
         );
     }
     let store = std::fs::read_to_string(workspace().join("crates/store/Cargo.toml")).unwrap();

@@ -20,8 +20,8 @@ use civicgrid_store::{
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::error::{ApiError, ApiResult};
-use crate::service::district_offset;
+use civicgrid::error::{ApiError, ApiResult};
+use civicgrid::service::district_offset;
 
 /// The password of every demo staff account (documented in the README).
 pub const DEMO_PASSWORD: &str = "civicgrid";
@@ -730,7 +730,7 @@ pub async fn build_district(
         ])
         .await?;
 
-    let hash = crate::auth::hash_password_blocking(DEMO_PASSWORD.into()).await?;
+    let hash = civicgrid::auth::hash_password_blocking(DEMO_PASSWORD.into()).await?;
     let mut users = Vec::new();
     let mut add = |username: String, display: String, unit: UnitId, roles: &[Role]| {
         users.push(NewUser {
@@ -1035,7 +1035,7 @@ pub async fn generate_history(
         calendars: &calendars,
         supervisors,
         sample_per_mille: civicgrid_domain::appraisal::Config::default().sample_per_mille,
-        sample_salt: crate::state::ensure_sample_salt(store.as_ref()).await?,
+        sample_salt: civicgrid::state::ensure_sample_salt(store.as_ref()).await?,
     };
     let mut written = 0;
     let mut batch = Vec::with_capacity(2000);

@@ -15,7 +15,7 @@ use clap::Args;
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::clock::{Clock, SystemClock};
+use civicgrid::clock::{Clock, SystemClock};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -208,8 +208,8 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, AnyError> {
     );
     let store = civicgrid_store::open(&database, clock.now()).await?;
     let seeded = StdInstant::now();
-    let bar = crate::cli::history_bar(args.seed_requests as u64);
-    crate::demo::ensure_demo(&store, clock.now(), args.seed_requests, 7, &|n| {
+    let bar = crate::history_bar(args.seed_requests as u64);
+    crate::district::ensure_demo(&store, clock.now(), args.seed_requests, 7, &|n| {
         bar.set_position(n as u64)
     })
     .await
@@ -221,7 +221,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, AnyError> {
         seeded.elapsed().as_secs_f64()
     );
 
-    let (router, _state) = crate::app::build(store.clone(), clock.clone())
+    let (router, _state) = civicgrid::app::build(store.clone(), clock.clone())
         .await
         .map_err(|e| e.message)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -234,7 +234,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, AnyError> {
         .build()?;
     let login: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": "operator", "password": crate::demo::DEMO_PASSWORD}))
+        .json(&serde_json::json!({"username": "operator", "password": crate::district::DEMO_PASSWORD}))
         .send()
         .await?
         .json()
@@ -442,7 +442,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
             NewUser {
                 username: "supervisor".into(),
                 display_name: "督办员".into(),
-                password_hash: crate::auth::hash_password(crate::demo::DEMO_PASSWORD)
+                password_hash: civicgrid::auth::hash_password(crate::district::DEMO_PASSWORD)
                     .map_err(|e| e.message)?,
                 unit: hub,
                 grants: vec![Grant {
@@ -478,7 +478,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
         },
     ]);
     let seeded = StdInstant::now();
-    let bar = crate::cli::history_bar(args.open as u64);
+    let bar = crate::history_bar(args.open as u64);
     let first_day = (now - chrono::Duration::days(10)).date_naive();
     let mut batch = Vec::with_capacity(5000);
     for i in 0..args.open {
@@ -584,16 +584,16 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
         seeded.elapsed().as_secs_f64()
     );
 
-    let clock = Arc::new(crate::clock::ManualClock::new(
+    let clock = Arc::new(civicgrid::clock::ManualClock::new(
         now - chrono::Duration::days(2),
     ));
-    let state = crate::state::AppState::new(store.clone(), clock.clone())
+    let state = civicgrid::state::AppState::new(store.clone(), clock.clone())
         .await
         .map_err(|e| e.message)?;
     let mut idle = Vec::with_capacity(args.idle_sweeps);
     for _ in 0..args.idle_sweeps {
         let started = StdInstant::now();
-        let report = crate::sweeper::sweep_once(&state)
+        let report = civicgrid::sweeper::sweep_once(&state)
             .await
             .map_err(|e| e.message)?;
         idle.push(started.elapsed());
@@ -605,12 +605,12 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
     clock.set(now);
     let due = store.count_due(now).await?;
     let started = StdInstant::now();
-    let burst = crate::sweeper::sweep_once(&state)
+    let burst = civicgrid::sweeper::sweep_once(&state)
         .await
         .map_err(|e| e.message)?;
     let burst_time = started.elapsed();
     let started = StdInstant::now();
-    let after = crate::sweeper::sweep_once(&state)
+    let after = civicgrid::sweeper::sweep_once(&state)
         .await
         .map_err(|e| e.message)?;
     let after_time = started.elapsed();

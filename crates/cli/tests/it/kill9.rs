@@ -40,7 +40,9 @@ async fn spawn_server(database: &str) -> (Child, String) {
 }
 
 async fn login(base: &str) -> String {
-    crate::helpers::login_at(base, "admin", "kill-nine-admin").await
+    civicgrid_demo::client::login(base, "admin", "kill-nine-admin")
+        .await
+        .unwrap()
 }
 
 async fn story(database: &str) {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::clock::{Clock, SystemClock};
+use civicgrid::clock::{Clock, SystemClock};
 
 /// The default database: a SQLite file beside where civicgrid is run.
 pub const DEFAULT_DATABASE: &str = "sqlite:civicgrid-data/civicgrid.db";
@@ -75,9 +75,9 @@ enum Command {
         database: String,
     },
     /// Measure durable intake and read latency against a fresh server over loopback HTTP.
-    Bench(crate::bench::BenchArgs),
+    Bench(civicgrid_demo::bench::BenchArgs),
     /// Measure the deadline sweeper over a million open requests and a burst of due clocks.
-    BenchSweep(crate::bench::SweepArgs),
+    BenchSweep(civicgrid_demo::bench::SweepArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -103,18 +103,7 @@ pub fn main() -> ExitCode {
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A progress bar for writing history (drawn on a terminal only, so logs stay clean).
-pub fn history_bar(total: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "  {bar:40} {pos}/{len} requests · {per_sec} · ETA {eta}",
-    ) {
-        bar.set_style(style);
-    }
-    bar
-}
-
-fn display(error: crate::error::ApiError) -> AnyError {
+fn display(error: civicgrid::error::ApiError) -> AnyError {
     format!("{} ({})", error.message, error.code.code()).into()
 }
 
@@ -127,17 +116,17 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             json_logs,
             sweep_seconds,
         } => {
-            crate::telemetry::init_logs(json_logs);
+            civicgrid::telemetry::init_logs(json_logs);
             serve(&listen, &database, clock, sweep_seconds, None).await
         }
         Command::Calendar { file, database } => {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let store = civicgrid_store::open(&database, clock.now()).await?;
-            let state = crate::state::AppState::new(store, clock)
+            let state = civicgrid::state::AppState::new(store, clock)
                 .await
                 .map_err(display)?;
-            let added = crate::service::add_official_days(&state, &text, None)
+            let added = civicgrid::service::add_official_days(&state, &text, None)
                 .await
                 .map_err(display)?;
             println!(
@@ -156,16 +145,17 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             no_serve,
             sweep_seconds,
         } => {
-            crate::telemetry::init_logs(false);
+            civicgrid::telemetry::init_logs(false);
             let store = civicgrid_store::open(&database, clock.now()).await?;
             let started = std::time::Instant::now();
             println!("Building the demo district in {database} …");
-            let bar = history_bar(requests as u64);
-            let built = crate::demo::ensure_demo(&store, clock.now(), requests, seed, &|n| {
-                bar.set_position(n as u64)
-            })
-            .await
-            .map_err(display)?;
+            let bar = civicgrid_demo::history_bar(requests as u64);
+            let built =
+                civicgrid_demo::district::ensure_demo(&store, clock.now(), requests, seed, &|n| {
+                    bar.set_position(n as u64)
+                })
+                .await
+                .map_err(display)?;
             bar.finish_and_clear();
             if built {
                 println!(
@@ -177,7 +167,7 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             }
             println!(
                 "Demo staff accounts (password `{}`): operator, dispatcher, supervisor, leader, street1…street7, community01…community45, grid001…grid120, dept01…dept46, utility01…utility71.",
-                crate::demo::DEMO_PASSWORD
+                civicgrid_demo::district::DEMO_PASSWORD
             );
             if no_serve {
                 return Ok(ExitCode::SUCCESS);
@@ -186,7 +176,7 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             serve(&listen, &database, clock, sweep_seconds, Some(())).await
         }
         Command::Migrate { database } => {
-            crate::telemetry::init_logs(false);
+            civicgrid::telemetry::init_logs(false);
             civicgrid_store::open(&database, clock.now()).await?;
             println!("{database}: schema is up to date.");
             Ok(ExitCode::SUCCESS)
@@ -209,8 +199,8 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
                 ExitCode::FAILURE
             })
         }
-        Command::Bench(args) => crate::bench::run(args).await,
-        Command::BenchSweep(args) => crate::bench::sweep(args).await,
+        Command::Bench(args) => civicgrid_demo::bench::run(args).await,
+        Command::BenchSweep(args) => civicgrid_demo::bench::sweep(args).await,
     }
 }
 
@@ -222,11 +212,11 @@ async fn serve(
     demo: Option<()>,
 ) -> Result<ExitCode, AnyError> {
     let store = civicgrid_store::open(database, clock.now()).await?;
-    let (router, state) = crate::app::build(store, clock).await.map_err(display)?;
+    let (router, state) = civicgrid::app::build(store, clock).await.map_err(display)?;
     let password = std::env::var("CIVICGRID_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
-    if let Some(generated) = crate::app::ensure_admin(&state, password)
+    if let Some(generated) = civicgrid::app::ensure_admin(&state, password)
         .await
         .map_err(display)?
     {
@@ -234,7 +224,7 @@ async fn serve(
         println!("(set CIVICGRID_ADMIN_PASSWORD before the first start to choose it)");
     }
     // The first sweep runs at once: steps that fell due while the server was down catch up.
-    crate::sweeper::spawn(state.clone(), std::time::Duration::from_secs(sweep_seconds));
+    civicgrid::sweeper::spawn(state.clone(), std::time::Duration::from_secs(sweep_seconds));
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     println!("civicgrid is serving {database} at http://{address}/");
@@ -247,10 +237,10 @@ async fn serve(
     if demo.is_some() {
         println!(
             "  Demo accounts (password `{}`): operator, dispatcher, dept01 … dept46, supervisor, leader (see the README)",
-            crate::demo::DEMO_PASSWORD
+            civicgrid_demo::district::DEMO_PASSWORD
         );
     }
     tracing::info!(%address, "listening");
-    crate::app::serve(listener, router).await?;
+    civicgrid::app::serve(listener, router).await?;
     Ok(ExitCode::SUCCESS)
 }

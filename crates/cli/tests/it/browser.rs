@@ -11,7 +11,7 @@
 //! Every page visited passes an accessibility check (labels, landmarks, contrast) and the
 //! tests leave screenshots in `target/tmp/screenshots` (the README's come from a run
 //! against the full demo: `CIVICGRID_BROWSER_DEMO_REQUESTS=110000 cargo test --release -p
-//! civicgrid --test it browser`, then copying them to `docs/screenshots`). Without chromedriver the tests
+//! civicgrid-cli --test it browser`, then copying them to `docs/screenshots`). Without chromedriver the tests
 //! print a notice and pass, unless `CIVICGRID_REQUIRE_BROWSER=1` (set by `.ci/run`).
 
 use std::process::Stdio;

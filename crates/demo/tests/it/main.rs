@@ -1,24 +1,39 @@
 //! The demo district: built once, the right size, every case's chain verifies, and its
 //! accounts work through the API.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use civicgrid::clock::ManualClock;
 
-use crate::helpers::{get_at, login_at, start_time};
+use chrono::{DateTime, Utc};
+use civicgrid_demo::client;
+
+fn start_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_790_000_000, 0).unwrap()
+}
+
+async fn login_at(base: &str, username: &str, password: &str) -> String {
+    client::login(base, username, password).await.unwrap()
+}
+
+async fn get_at(base: &str, token: &str, path: &str) -> (u16, serde_json::Value) {
+    client::get(base, token, path).await.unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_district_is_complete_and_idempotent() {
     for (backend, url) in civicgrid_store::testing::backends().await {
         eprintln!("-- demo on {}", backend.name());
         let store = civicgrid_store::open(&url, start_time()).await.unwrap();
-        let built = civicgrid::demo::ensure_demo(&store, start_time(), 4000, 1, &|_| {})
+        let built = civicgrid_demo::ensure_demo(&store, start_time(), 4000, 1, &|_| {})
             .await
             .unwrap();
         assert!(built);
         assert!(
-            !civicgrid::demo::ensure_demo(&store, start_time(), 4000, 1, &|_| {})
+            !civicgrid_demo::ensure_demo(&store, start_time(), 4000, 1, &|_| {})
                 .await
                 .unwrap(),
             "second run builds nothing"
@@ -98,7 +113,7 @@ async fn the_demo_district_is_complete_and_idempotent() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        let password = civicgrid::demo::DEMO_PASSWORD;
+        let password = civicgrid_demo::DEMO_PASSWORD;
         let dispatcher = login_at(&base, "dispatcher", password).await;
         let (_, all) = get_at(&base, &dispatcher, "/api/v1/requests").await;
         assert_eq!(all["total"].as_i64().unwrap(), total);
