@@ -126,7 +126,7 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             let state = civicgrid::state::AppState::new(store, clock)
                 .await
                 .map_err(display)?;
-            let added = civicgrid::service::add_official_days(&state, &text, None)
+            let added = civicgrid::services::calendar::add_official_days(&state, &text, None)
                 .await
                 .map_err(display)?;
             println!(

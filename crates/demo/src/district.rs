@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use civicgrid::error::{ApiError, ApiResult};
-use civicgrid::service::district_offset;
+use civicgrid::services::district_offset;
 
 /// The password of every demo staff account (documented in the README).
 pub const DEMO_PASSWORD: &str = "civicgrid";

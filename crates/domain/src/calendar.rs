@@ -16,6 +16,7 @@ use chrono::{
 
 use crate::Instant;
 use crate::error::Invalid;
+use crate::org::UnitKind;
 
 const OFFICIAL_DAYS: &str = include_str!("../data/cn-official-days.txt");
 
@@ -63,6 +64,15 @@ impl Calendars {
         Calendars {
             round_the_clock: official.round_the_clock(),
             official,
+        }
+    }
+
+    /// The calendar a unit of `kind` works on (`None`: no unit, the official calendar).
+    pub fn for_kind(&self, kind: Option<UnitKind>) -> &Calendar {
+        if kind.is_some_and(UnitKind::works_round_the_clock) {
+            &self.round_the_clock
+        } else {
+            &self.official
         }
     }
 }

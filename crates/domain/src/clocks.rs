@@ -19,7 +19,7 @@ use crate::calendar::{Calendar, Calendars};
 use crate::deadline::{Band, Limit, Policy, Stage, select_limit};
 use crate::ids::{CategoryId, UnitId, UserId};
 use crate::lifecycle::{Case, Decision, Event, EventKind};
-use crate::org::{Actor, OrgTree, UnitKind};
+use crate::org::{Actor, OrgTree};
 use crate::request::{Kind, Rating, State, Urgency};
 use crate::{Instant, word_enum};
 
@@ -448,14 +448,8 @@ pub struct Env<'a> {
 impl<'a> Env<'a> {
     /// The calendar a unit works on: the hub and utility stations round the clock.
     pub fn calendar_for(&self, unit: Option<UnitId>) -> &'a Calendar {
-        let round = unit
-            .and_then(|u| self.org.get(u))
-            .is_some_and(|u| matches!(u.kind, UnitKind::Hub | UnitKind::Utility));
-        if round {
-            &self.calendars.round_the_clock
-        } else {
-            &self.calendars.official
-        }
+        self.calendars
+            .for_kind(unit.and_then(|u| self.org.get(u)).map(|u| u.kind))
     }
 
     fn policy_for(&self, stage: Stage) -> Option<(&Policy, Limit)> {

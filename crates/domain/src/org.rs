@@ -24,6 +24,12 @@ word_enum! {
 }
 
 impl UnitKind {
+    /// Units open 24/7 — the hub's hotline and the utility stations — count every minute
+    /// of their deadlines; the others count working time.
+    pub fn works_round_the_clock(self) -> bool {
+        matches!(self, UnitKind::Hub | UnitKind::Utility)
+    }
+
     /// Which kinds may sit directly under a parent of this kind. Departments, utility
     /// stations and centres hang under the hub (or a street, for street-level offices).
     pub fn allows_child(self, child: UnitKind) -> bool {

@@ -46,7 +46,7 @@ pub async fn ensure_admin(state: &AppState, password: Option<String>) -> ApiResu
         }
     };
     let generated = password.is_none();
-    let password = password.unwrap_or_else(|| auth::new_token()[..16].to_owned());
+    let password = password.unwrap_or_else(|| crate::session::new_token()[..16].to_owned());
     civicgrid_domain::org::check_password(&password).map_err(|e| {
         ApiError::with_message(
             civicgrid_api::ErrorCode::InvalidField,

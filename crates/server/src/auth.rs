@@ -8,11 +8,13 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use civicgrid_api::ErrorCode;
+use civicgrid_domain::Instant;
 use civicgrid_domain::org::Principal;
 use civicgrid_store::UserRow;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
+use crate::session::new_token;
 use crate::state::AppState;
 
 /// Hashes a password with argon2id and a fresh random salt (PHC string).
@@ -49,12 +51,6 @@ pub async fn verify_password_blocking(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .unwrap_or(false)
-}
-
-/// A new random bearer token (256 bits, hex).
-pub fn new_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    hex::encode(bytes)
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -170,56 +166,6 @@ pub async fn sign_out(state: &AppState, token: &str) -> ApiResult<()> {
     state.sessions.remove(&hash);
     state.store.end_session(&hash).await?;
     Ok(())
-}
-
-/// Resolved sessions, kept so a busy client does not cost two database reads per call. An
-/// entry lives at most `TTL` and never past its session's expiry; and every instance
-/// forgets them all as soon as any session, user or grant changes anywhere
-/// (`AppState::refresh`), so a revoked session stops working at once on every instance.
-#[derive(Default)]
-pub struct SessionCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (Principal, Instant)>>,
-}
-
-type Instant = civicgrid_domain::Instant;
-
-impl SessionCache {
-    const TTL_SECONDS: i64 = 30;
-    const MAX_ENTRIES: usize = 10_000;
-
-    pub fn get(&self, token_hash: &str, now: Instant) -> Option<Principal> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(token_hash)
-            .filter(|(_, until)| now < *until)
-            .map(|(p, _)| p.clone())
-    }
-
-    /// Forgets every cached session (another instance changed sessions, users or grants).
-    pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
-    }
-
-    pub fn remove(&self, token_hash: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(token_hash);
-        }
-    }
-
-    pub fn put(&self, token_hash: String, principal: Principal, now: Instant, expires: Instant) {
-        let until = expires.min(now + chrono::Duration::seconds(Self::TTL_SECONDS));
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= Self::MAX_ENTRIES {
-                entries.retain(|_, (_, u)| now < *u);
-                if entries.len() >= Self::MAX_ENTRIES {
-                    entries.clear();
-                }
-            }
-            entries.insert(token_hash, (principal, until));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -3,16 +3,17 @@
 //! (`civicgrid-api`) and storage (`civicgrid-store`) together; it holds no rules of its own
 //! and no SQL.
 
-pub mod admin;
+pub mod access;
 pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod pages;
 pub mod routes;
-pub mod service;
+pub mod services;
+pub mod session;
 pub mod state;
-pub mod stats;
 pub mod sweeper;
 pub mod telemetry;
 pub mod throttle;
+pub mod wire;

@@ -9,12 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use civicgrid_api::{
-    ActionBody, AttachmentOut, BandsIn, CancelReasonOut, CategoryOut, ChainReport, CreateCategory,
+    ActionBody, AttachmentOut, CancelReasonOut, CategoryOut, ChainReport, CreateCategory,
     CreatePolicy, CreateRequest, CreateRoutingRule, CreateUnit, CreateUser, CreatedRequest,
-    DeadlineOut, DeadlineQuery, ErrorBody, ErrorCode, EventOut, GrantOut, Health, LimitIn,
-    LoginRequest, LoginResponse, Page, PolicyLimits, PolicyMatch, PolicyOut, RequestOut,
-    RequestQuery, RequestSummary, RoutingRuleOut, ServiceIndex, TrackOut, TrackQuery, UnitOut,
-    UnitQuery, UserOut,
+    DeadlineOut, DeadlineQuery, ErrorBody, ErrorCode, EventOut, Health, LoginRequest,
+    LoginResponse, Page, PolicyOut, RequestOut, RequestQuery, RequestSummary, RoutingRuleOut,
+    ServiceIndex, TrackOut, TrackQuery, UnitOut, UnitQuery, UserOut,
 };
 use civicgrid_api::{
     AddOfficialDays, AddedOfficialDays, AppraisalConfig, DrillQuery, NoticeOut, NoticeQuery,
@@ -23,17 +22,21 @@ use civicgrid_api::{
 };
 use civicgrid_domain::UnitId;
 use civicgrid_domain::lifecycle::Action;
-use civicgrid_domain::org::{Principal, Role, UnitKind};
+use civicgrid_domain::org::{Role, UnitKind};
 use civicgrid_domain::request::parse_word;
-use civicgrid_store::UserRow;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
 use crate::auth::{self, Auth};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, RawBody, parse_json};
-use crate::service;
+use crate::services::calendar::WorkingTime;
 use crate::state::AppState;
+use crate::wire::org::category_out;
+use crate::wire::org::rule_out;
+use crate::wire::org::user_out;
+use crate::wire::policies::parse_policy;
+use crate::wire::policies::policy_out;
 
 type AppStateRef = State<Arc<AppState>>;
 
@@ -220,43 +223,6 @@ fn whole_page<T>(items: Vec<T>) -> Page<T> {
     }
 }
 
-pub(crate) fn require_admin(principal: &Principal) -> ApiResult<()> {
-    if principal.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::with_message(
-            ErrorCode::Forbidden,
-            "administrators only",
-        ))
-    }
-}
-
-pub(crate) fn user_out(user: &UserRow) -> UserOut {
-    let mut roles: Vec<String> = user
-        .grants
-        .iter()
-        .map(|g| g.role.as_str().to_owned())
-        .collect();
-    roles.sort();
-    roles.dedup();
-    UserOut {
-        id: user.id.0,
-        username: user.username.clone(),
-        display_name: user.display_name.clone(),
-        unit: user.unit.0,
-        roles,
-        grants: user
-            .grants
-            .iter()
-            .map(|g| GrantOut {
-                role: g.role.as_str().into(),
-                unit: g.unit.0,
-                lines: g.lines.clone(),
-            })
-            .collect(),
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(
@@ -281,7 +247,7 @@ async fn list_units(
     Auth(_): Auth,
     ApiQuery(query): ApiQuery<UnitQuery>,
 ) -> ApiResult<Json<Page<UnitOut>>> {
-    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
     let kind = query
         .kind
         .as_deref()
@@ -320,28 +286,6 @@ async fn list_units(
     }))
 }
 
-pub(crate) fn parse_lines(field: &str, lines: &[String]) -> ApiResult<Vec<String>> {
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let l = l.trim();
-            let ok = !l.is_empty()
-                && l.len() <= 40
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if ok {
-                Ok(l.to_owned())
-            } else {
-                Err(ApiError::field(
-                    format!("{field}[{i}]"),
-                    "use snake_case words",
-                ))
-            }
-        })
-        .collect()
-}
-
 #[utoipa::path(post, path = "/api/v1/units", request_body = CreateUnit, security(("bearer" = [])),
     responses((status = 201, body = UnitOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_unit(
@@ -351,18 +295,8 @@ async fn create_unit(
 ) -> ApiResult<(StatusCode, Json<UnitOut>)> {
     Ok((
         StatusCode::CREATED,
-        Json(crate::admin::create_unit(&state, &principal, body).await?),
+        Json(crate::services::admin::create_unit(&state, &principal, body).await?),
     ))
-}
-
-pub(crate) fn category_out(c: &civicgrid_store::CategoryRow) -> CategoryOut {
-    CategoryOut {
-        id: c.id.0,
-        code: c.code.clone(),
-        name: c.name.clone(),
-        parent: c.parent.map(|p| p.0),
-        line: c.line.clone(),
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/categories", security(("bearer" = [])),
@@ -389,18 +323,8 @@ async fn create_category(
 ) -> ApiResult<(StatusCode, Json<CategoryOut>)> {
     Ok((
         StatusCode::CREATED,
-        Json(crate::admin::create_category(&state, &principal, body).await?),
+        Json(crate::services::admin::create_category(&state, &principal, body).await?),
     ))
-}
-
-pub(crate) fn rule_out(r: &civicgrid_domain::routing::RoutingRule) -> RoutingRuleOut {
-    RoutingRuleOut {
-        id: r.id,
-        category: r.category.0,
-        area: r.area.map(|a| a.0),
-        unit: r.unit.0,
-        basis: r.basis.as_str().into(),
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/routing-rules", security(("bearer" = [])),
@@ -422,7 +346,7 @@ async fn create_routing_rule(
 ) -> ApiResult<(StatusCode, Json<RoutingRuleOut>)> {
     Ok((
         StatusCode::CREATED,
-        Json(crate::admin::create_routing_rule(&state, &principal, body).await?),
+        Json(crate::services::admin::create_routing_rule(&state, &principal, body).await?),
     ))
 }
 
@@ -457,8 +381,8 @@ async fn list_users(
     Auth(principal): Auth,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<UserOut>>> {
-    require_admin(&principal)?;
-    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    crate::access::require_admin(&principal)?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
     let (users, total) = state.store.list_users(offset, limit).await?;
     Ok(Json(Page {
         items: users.iter().map(user_out).collect(),
@@ -478,7 +402,7 @@ async fn create_user(
 ) -> ApiResult<(StatusCode, Json<UserOut>)> {
     Ok((
         StatusCode::CREATED,
-        Json(crate::admin::create_user(&state, &principal, body).await?),
+        Json(crate::services::admin::create_user(&state, &principal, body).await?),
     ))
 }
 
@@ -504,7 +428,7 @@ async fn create_request(
     // Parsed by hand so the intake record keeps the body exactly as it arrived.
     let parsed: CreateRequest = parse_json(&headers, &body)?;
     let raw = String::from_utf8_lossy(&body).into_owned();
-    let created = service::intake(&state, &principal, parsed, raw).await?;
+    let created = crate::services::cases::intake(&state, &principal, parsed, raw).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -515,7 +439,9 @@ async fn list_requests(
     Auth(principal): Auth,
     ApiQuery(query): ApiQuery<RequestQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
-    Ok(Json(service::list(&state, &principal, &query).await?))
+    Ok(Json(
+        crate::services::cases::list(&state, &principal, &query).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{serial}", params(("serial" = String, Path)), security(("bearer" = [])),
@@ -525,8 +451,10 @@ async fn get_request(
     Auth(principal): Auth,
     Path(serial): Path<String>,
 ) -> ApiResult<Json<RequestOut>> {
-    let loaded = service::load_visible(&state, &principal, &serial).await?;
-    Ok(Json(service::view(&state, &principal, &loaded).await?))
+    let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
+    Ok(Json(
+        crate::services::cases::view(&state, &principal, &loaded).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{serial}/events", params(("serial" = String, Path)), security(("bearer" = [])),
@@ -536,7 +464,7 @@ async fn request_events(
     Auth(principal): Auth,
     Path(serial): Path<String>,
 ) -> ApiResult<Json<Page<EventOut>>> {
-    let items = service::events(&state, &principal, &serial).await?;
+    let items = crate::services::cases::events(&state, &principal, &serial).await?;
     Ok(Json(whole_page(items)))
 }
 
@@ -559,7 +487,7 @@ async fn request_action(
         parse_json(&headers, &body)?
     };
     Ok(Json(
-        service::act(&state, &principal, &serial, action, parsed).await?,
+        crate::services::cases::act(&state, &principal, &serial, action, parsed).await?,
     ))
 }
 
@@ -573,23 +501,12 @@ async fn upload_attachment(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<AttachmentOut>)> {
-    let loaded = service::load_visible(&state, &principal, &serial).await?;
-    let may = principal.grants.iter().any(|g| {
-        matches!(
-            g.role,
-            Role::Operator | Role::GridWorker | Role::Handler | Role::Admin | Role::Dispatcher
-        )
-    });
-    if !may {
-        return Err(ApiError::with_message(
-            ErrorCode::Forbidden,
-            "your roles do not add photos",
-        ));
-    }
+    let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
+    crate::access::require_add_photos(&principal)?;
     let declared = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let content_type = service::check_photo(declared, &body)?;
+    let content_type = crate::services::cases::check_photo(declared, &body)?;
     let sha = hex::encode(Sha256::digest(&body));
     let saved = state
         .store
@@ -619,50 +536,13 @@ async fn get_attachment(
     Auth(principal): Auth,
     Path((serial, id)): Path<(String, i64)>,
 ) -> ApiResult<Response> {
-    let loaded = service::load_visible(&state, &principal, &serial).await?;
+    let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
     let (content_type, body) = state
         .store
         .attachment_body(loaded.row.id, id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
-}
-
-pub(crate) fn policy_out(
-    policy: &civicgrid_store::Policy,
-    reference: &crate::state::Reference,
-) -> PolicyOut {
-    use civicgrid_domain::deadline::Stage;
-    let limit = |stage| {
-        policy.limit(stage).map(|l| LimitIn {
-            amount: i64::from(l.amount),
-            unit: l.unit.as_str().into(),
-        })
-    };
-    PolicyOut {
-        id: policy.id,
-        name: policy.name.clone(),
-        matches: PolicyMatch {
-            kind: policy.matches.kind.map(|k| k.as_str().into()),
-            category: policy
-                .matches
-                .category
-                .and_then(|c| reference.category(c))
-                .map(|c| serde_json::Value::String(c.code.clone())),
-            urgency: policy.matches.urgency.map(|u| u.as_str().into()),
-        },
-        limits: PolicyLimits {
-            accept: limit(Stage::Accept),
-            respond: limit(Stage::Respond),
-            resolve: limit(Stage::Resolve),
-            callback: limit(Stage::Callback),
-        },
-        bands: BandsIn {
-            yellow: policy.thresholds.yellow,
-            orange: policy.thresholds.orange,
-        },
-        accountable_after_working_days: policy.accountable_after,
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/policies", security(("bearer" = [])),
@@ -689,7 +569,7 @@ async fn create_policy(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreatePolicy>,
 ) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
-    require_admin(&principal)?;
+    crate::access::require_admin(&principal)?;
     let new = parse_policy(&state, &principal, body)?;
     let policy = state.store.create_policy(new, state.now()).await?;
     state.reload().await?;
@@ -709,89 +589,8 @@ async fn update_policy(
     ApiJson(body): ApiJson<CreatePolicy>,
 ) -> ApiResult<Json<PolicyOut>> {
     Ok(Json(
-        crate::admin::update_policy(&state, &principal, id, body).await?,
+        crate::services::admin::update_policy(&state, &principal, id, body).await?,
     ))
-}
-
-pub(crate) fn parse_policy(
-    state: &AppState,
-    principal: &Principal,
-    body: CreatePolicy,
-) -> ApiResult<civicgrid_store::NewPolicy> {
-    use civicgrid_domain::deadline::{Limit, Match, Stage, Thresholds};
-    use civicgrid_domain::request::{Kind, Urgency};
-    let name = civicgrid_domain::request::parse_text("name", &body.name, 60)?;
-    let reference = state.reference();
-    let matches = Match {
-        kind: body
-            .matches
-            .kind
-            .as_deref()
-            .map(|k| parse_word("match.kind", k, Kind::parse, Kind::words))
-            .transpose()?,
-        category: service::resolve_category(&reference, body.matches.category.as_ref()).map_err(
-            |mut e| {
-                e.fields =
-                    std::iter::once(("match.category".to_owned(), "no such category".to_owned()))
-                        .collect();
-                e
-            },
-        )?,
-        urgency: body
-            .matches
-            .urgency
-            .as_deref()
-            .map(|u| parse_word("match.urgency", u, Urgency::parse, Urgency::words))
-            .transpose()?,
-    };
-    let mut limits = Vec::new();
-    for (stage, limit) in [
-        (Stage::Accept, &body.limits.accept),
-        (Stage::Respond, &body.limits.respond),
-        (Stage::Resolve, &body.limits.resolve),
-        (Stage::Callback, &body.limits.callback),
-    ] {
-        if let Some(limit) = limit {
-            limits.push((
-                stage,
-                Limit::parse(&format!("limits.{stage}"), limit.amount, &limit.unit)?,
-            ));
-        }
-    }
-    if limits.is_empty() {
-        return Err(ApiError::field(
-            "limits",
-            "set a limit for at least one stage",
-        ));
-    }
-
-    let thresholds = match body.bands {
-        Some(b) => Thresholds::parse(b.yellow, b.orange)?,
-        None => Thresholds::default(),
-    };
-    let accountable_after = match body.accountable_after_working_days {
-        Some(days) => civicgrid_domain::deadline::parse_accountable_after(
-            "accountable_after_working_days",
-            days,
-        )?,
-        None => civicgrid_domain::deadline::DEFAULT_ACCOUNTABLE_AFTER,
-    };
-    // A policy that matches everything is the default the others fall back to.
-    if matches == Match::default() && limits.len() < 4 {
-        return Err(ApiError::field(
-            "limits",
-            "a policy without `match` is the default and sets accept, respond, resolve and callback",
-        ));
-    }
-    let new = civicgrid_store::NewPolicy {
-        name,
-        matches,
-        limits,
-        thresholds,
-        accountable_after,
-        created_by: Some(principal.user),
-    };
-    Ok(new)
 }
 
 /// Public: the official calendar is public information.
@@ -815,27 +614,9 @@ async fn calendar_deadline(
             civicgrid_domain::calendar::range_message(),
         ));
     }
-    let reference = state.reference();
-    let district = &reference.calendars;
-    let (calendar, name) = match query.unit {
-        None => (&district.official, "official"),
-        Some(unit) => {
-            let unit = state
-                .unit(UnitId(unit), "unit")
-                .await
-                .map_err(|e| ApiError::query("unit", e.message))?;
-            if matches!(unit.kind, UnitKind::Hub | UnitKind::Utility) {
-                (&district.round_the_clock, "round_the_clock")
-            } else {
-                (&district.official, "official")
-            }
-        }
-    };
-    let deadline = match (query.working_days, query.working_hours) {
-        (Some(days), None) if (1..=250).contains(&days) => calendar.add_working_days(from, days),
-        (None, Some(hours)) if (1..=2000).contains(&hours) => {
-            calendar.add_working_minutes(from, i64::from(hours) * 60)
-        }
+    let amount = match (query.working_days, query.working_hours) {
+        (Some(days), None) if (1..=250).contains(&days) => WorkingTime::Days(days),
+        (None, Some(hours)) if (1..=2000).contains(&hours) => WorkingTime::Hours(hours),
         (Some(_), None) => {
             return Err(ApiError::query("working_days", "must be between 1 and 250"));
         }
@@ -852,6 +633,8 @@ async fn calendar_deadline(
             ));
         }
     };
+    let (deadline, name) =
+        crate::services::calendar::deadline(&state, from, query.unit.map(UnitId), amount).await?;
     Ok(Json(DeadlineOut {
         deadline,
         calendar: name.into(),
@@ -868,7 +651,7 @@ async fn track(
 ) -> ApiResult<Json<TrackOut>> {
     let client = crate::throttle::client_key(&extensions);
     Ok(Json(
-        service::track_guarded(&state, &client, &query.serial, &query.code).await?,
+        crate::services::cases::track_guarded(&state, &client, &query.serial, &query.code).await?,
     ))
 }
 
@@ -878,7 +661,7 @@ async fn verify_chain(
     State(state): AppStateRef,
     Auth(principal): Auth,
 ) -> ApiResult<Json<ChainReport>> {
-    require_admin(&principal)?;
+    crate::access::require_admin(&principal)?;
     let check = state.store.verify_chains().await?;
     Ok(Json(ChainReport {
         requests_checked: check.requests,
@@ -912,31 +695,6 @@ async fn metrics_text(State(handle): State<Option<PrometheusHandle>>) -> Respons
     }
 }
 
-fn has_role(principal: &Principal, roles: &[Role]) -> bool {
-    principal
-        .grants
-        .iter()
-        .any(|g| g.role == Role::Admin || roles.contains(&g.role))
-}
-
-fn require_role(principal: &Principal, roles: &[Role], what: &str) -> ApiResult<()> {
-    if has_role(principal, roles) {
-        Ok(())
-    } else {
-        Err(ApiError::with_message(
-            ErrorCode::Forbidden,
-            format!(
-                "{what} is for {}",
-                roles
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ))
-    }
-}
-
 /// The supervision pool: cases that went red (or that a supervisor put there), oldest first.
 #[utoipa::path(get, path = "/api/v1/supervision/pool", params(PoolQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<PoolItemOut>), (status = 403, body = ErrorBody)))]
@@ -945,18 +703,18 @@ async fn supervision_pool(
     Auth(principal): Auth,
     ApiQuery(query): ApiQuery<PoolQuery>,
 ) -> ApiResult<Json<Page<PoolItemOut>>> {
-    require_role(
+    crate::access::require_role(
         &principal,
         &[Role::Supervisor, Role::Dispatcher, Role::Leader],
         "the supervision pool",
     )?;
-    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
     let owner = match query.owner.as_deref() {
         None | Some("") => None,
         Some("me") => Some(principal.user),
         Some(_) => return Err(ApiError::query("owner", "use `me` or leave it out")),
     };
-    let (items, total) = service::pool(
+    let (items, total) = crate::services::supervision::pool(
         &state,
         &principal,
         owner,
@@ -981,10 +739,11 @@ async fn supervision_samples(
     Auth(principal): Auth,
     ApiQuery(query): ApiQuery<SampleQuery>,
 ) -> ApiResult<Json<Page<SampleOut>>> {
-    require_role(&principal, &[Role::Supervisor], "sampled callbacks")?;
-    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    crate::access::require_role(&principal, &[Role::Supervisor], "sampled callbacks")?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
     let (items, total) =
-        service::samples(&state, !query.all.unwrap_or(false), (offset, limit)).await?;
+        crate::services::supervision::samples(&state, !query.all.unwrap_or(false), (offset, limit))
+            .await?;
     Ok(Json(Page {
         items,
         total,
@@ -1003,7 +762,7 @@ async fn list_notices(
     Auth(principal): Auth,
     ApiQuery(query): ApiQuery<NoticeQuery>,
 ) -> ApiResult<Json<Page<NoticeOut>>> {
-    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
     if let Some(kind) = &query.kind
         && !["remind", "urge", "hold_accountable"].contains(&kind.as_str())
     {
@@ -1012,7 +771,7 @@ async fn list_notices(
             "must be one of: remind, urge, hold_accountable",
         ));
     }
-    let (items, total) = service::notices(
+    let (items, total) = crate::services::supervision::notices(
         &state,
         &principal,
         query.unit.map(|u| vec![UnitId(u)]),
@@ -1039,7 +798,9 @@ async fn read_notice(
     Auth(principal): Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<NoticeOut>> {
-    Ok(Json(service::read_notice(&state, &principal, id).await?))
+    Ok(Json(
+        crate::services::supervision::read_notice(&state, &principal, id).await?,
+    ))
 }
 
 /// Each unit's rates, composite score and rank over a period, from the rollups.
@@ -1050,7 +811,8 @@ async fn unit_stats(
     Auth(_): Auth,
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<StatsOut>> {
-    let (from, to) = crate::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
+    let (from, to) =
+        crate::services::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
     let kind = query
         .kind
         .as_deref()
@@ -1059,7 +821,9 @@ async fn unit_stats(
                 .map_err(|e| ApiError::query(e.field, e.message))
         })
         .transpose()?;
-    Ok(Json(crate::stats::units(&state, from, to, kind).await?))
+    Ok(Json(
+        crate::services::stats::units(&state, from, to, kind).await?,
+    ))
 }
 
 /// The requests behind one number of one unit (e.g. `metric=accept_late`).
@@ -1071,14 +835,15 @@ async fn unit_stats_cases(
     Path(unit): Path<i64>,
     ApiQuery(query): ApiQuery<DrillQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
-    let (from, to) = crate::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
-    let (page, page_size, offset, limit) = service::paging(query.page, query.page_size)?;
+    let (from, to) =
+        crate::services::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
     let unit = state
         .unit(UnitId(unit), "unit")
         .await
         .map_err(|_| ApiError::new(ErrorCode::NotFound))?;
     Ok(Json(
-        crate::stats::cases(
+        crate::services::stats::cases(
             &state,
             &principal,
             unit.id,
@@ -1100,21 +865,23 @@ async fn stats_overview(
     ApiQuery(query): ApiQuery<OverviewQuery>,
 ) -> ApiResult<Json<OverviewOut>> {
     if !principal.is_admin() {
-        require_role(
+        crate::access::require_role(
             &principal,
             &[Role::Leader, Role::Supervisor, Role::Dispatcher],
             "the overview",
         )?;
     }
     Ok(Json(
-        crate::stats::overview(&state, &principal, query.days.unwrap_or(90)).await?,
+        crate::services::stats::overview(&state, &principal, query.days.unwrap_or(90)).await?,
     ))
 }
 
 #[utoipa::path(get, path = "/api/v1/settings/appraisal", security(("bearer" = [])),
     responses((status = 200, body = AppraisalConfig)))]
 async fn get_appraisal(State(state): AppStateRef, Auth(_): Auth) -> Json<AppraisalConfig> {
-    Json(crate::stats::config_out(&state.reference().appraisal))
+    Json(crate::services::stats::config_out(
+        &state.reference().appraisal,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/settings/appraisal", request_body = AppraisalConfig, security(("bearer" = [])),
@@ -1124,7 +891,7 @@ async fn put_appraisal(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<AppraisalConfig>,
 ) -> ApiResult<Json<AppraisalConfig>> {
-    require_admin(&principal)?;
+    crate::access::require_admin(&principal)?;
     let config = civicgrid_domain::appraisal::Config::parse(
         &body.weights,
         body.min_sample,
@@ -1132,7 +899,7 @@ async fn put_appraisal(
         body.accountability_penalty,
         body.sample_percent,
     )?;
-    let out = crate::stats::config_out(&config);
+    let out = crate::services::stats::config_out(&config);
     let text = serde_json::to_string(&out).map_err(ApiError::internal)?;
     state
         .store
@@ -1149,7 +916,9 @@ async fn official_days(
     State(state): AppStateRef,
     ApiQuery(query): ApiQuery<OfficialDayQuery>,
 ) -> ApiResult<Json<Vec<OfficialDayOut>>> {
-    Ok(Json(service::official_days(&state, query.year).await?))
+    Ok(Json(
+        crate::services::calendar::official_days(&state, query.year).await?,
+    ))
 }
 
 /// Adds next year's official notice (`YYYY-MM-DD off|work NAME` lines); all or nothing.
@@ -1160,7 +929,9 @@ async fn add_official_days(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<AddOfficialDays>,
 ) -> ApiResult<(StatusCode, Json<AddedOfficialDays>)> {
-    require_admin(&principal)?;
-    let added = service::add_official_days(&state, &body.text, Some(principal.user)).await?;
+    crate::access::require_admin(&principal)?;
+    let added =
+        crate::services::calendar::add_official_days(&state, &body.text, Some(principal.user))
+            .await?;
     Ok((StatusCode::CREATED, Json(added)))
 }

@@ -174,7 +174,7 @@ pub async fn ensure_sample_salt(store: &dyn civicgrid_store::Store) -> ApiResult
         return Ok(salt);
     }
     Ok(store
-        .init_setting(SAMPLE_SALT_SETTING, &crate::auth::new_token())
+        .init_setting(SAMPLE_SALT_SETTING, &crate::session::new_token())
         .await?)
 }
 
@@ -225,7 +225,7 @@ pub struct AppState {
     loaded: std::sync::Mutex<Generations>,
     /// How long a login token stays valid.
     pub session_hours: i64,
-    pub sessions: crate::auth::SessionCache,
+    pub sessions: crate::session::SessionCache,
     /// Limits on sign-in and public tracking attempts.
     pub throttle: crate::throttle::Throttle,
 }

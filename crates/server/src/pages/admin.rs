@@ -199,7 +199,7 @@ async fn create_unit(
                 lines: lines(&form.lines),
                 geometry: None,
             };
-            crate::admin::create_unit(&state, &staff.principal, body).await
+            crate::services::admin::create_unit(&state, &staff.principal, body).await
         }
         Err(e) => Err(e),
     };
@@ -256,11 +256,11 @@ async fn users_page(
     errors: FormErrors,
     flash: Option<String>,
 ) -> Result<UsersPage, super::PageError> {
-    let (page, page_size, offset, limit) = crate::service::paging(page, Some(50))?;
+    let (page, page_size, offset, limit) = crate::wire::paging(page, Some(50))?;
     let (rows, total) = state.store.list_users(offset, limit).await?;
     Ok(UsersPage {
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
-        users: rows.iter().map(crate::routes::user_out).collect(),
+        users: rows.iter().map(crate::wire::org::user_out).collect(),
         pager: Pager::new(page, page_size, total, "/admin/users".into()),
         units: all_units(state),
         roles: Role::words(),
@@ -332,7 +332,7 @@ async fn create_user(
                 lines: lines(&form.lines),
                 display_name: opt(&form.display_name),
             };
-            crate::admin::create_user(&state, &staff.principal, body).await
+            crate::services::admin::create_user(&state, &staff.principal, body).await
         }
         Ok(None) => Err(ApiError::field("unit", "choose a unit")),
         Err(e) => Err(e),
@@ -374,7 +374,7 @@ async fn categories_page(
     let categories: Vec<CategoryOut> = reference
         .categories
         .iter()
-        .map(crate::routes::category_out)
+        .map(crate::wire::org::category_out)
         .collect();
     let org = state.org();
     let name_of_unit = |id: i64| {
@@ -387,7 +387,7 @@ async fn categories_page(
         .list_routing_rules()
         .await?
         .iter()
-        .map(crate::routes::rule_out)
+        .map(crate::wire::org::rule_out)
         .map(|r| {
             let category = reference
                 .category(civicgrid_domain::CategoryId(r.category))
@@ -457,7 +457,7 @@ async fn create_category(
                 parent,
                 line: opt(&form.line),
             };
-            crate::admin::create_category(&state, &staff.principal, body).await
+            crate::services::admin::create_category(&state, &staff.principal, body).await
         }
         Err(e) => Err(e),
     };
@@ -507,7 +507,9 @@ async fn create_rule(
         })
     })();
     let result = match parsed {
-        Ok(body) => crate::admin::create_routing_rule(&state, &staff.principal, body).await,
+        Ok(body) => {
+            crate::services::admin::create_routing_rule(&state, &staff.principal, body).await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -571,12 +573,12 @@ async fn policies_page(
         .list_policies()
         .await?
         .iter()
-        .map(|p| crate::routes::policy_out(p, &reference))
+        .map(|p| crate::wire::policies::policy_out(p, &reference))
         .collect();
     Ok(PoliciesPage {
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
         policies,
-        appraisal: crate::stats::config_out(&reference.appraisal),
+        appraisal: crate::services::stats::config_out(&reference.appraisal),
         errors,
         failed,
     })
@@ -651,7 +653,7 @@ async fn update_policy(
         .policies
         .iter()
         .find(|p| p.id == form.id)
-        .map(|p| crate::routes::policy_out(p, &reference));
+        .map(|p| crate::wire::policies::policy_out(p, &reference));
     let parsed = (|| {
         let current =
             current.ok_or_else(|| ApiError::field("id", "no policy in force has this id"))?;
@@ -679,7 +681,9 @@ async fn update_policy(
         })
     })();
     let result = match parsed {
-        Ok(body) => crate::admin::update_policy(&state, &staff.principal, form.id, body).await,
+        Ok(body) => {
+            crate::services::admin::update_policy(&state, &staff.principal, form.id, body).await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -717,13 +721,13 @@ async fn calendar_page(
     let year = year.unwrap_or_else(|| {
         state
             .now()
-            .with_timezone(&crate::service::district_offset())
+            .with_timezone(&crate::services::district_offset())
             .year()
     });
     Ok(CalendarPage {
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
         year,
-        days: crate::service::official_days(state, Some(year)).await?,
+        days: crate::services::calendar::official_days(state, Some(year)).await?,
         text,
         errors,
     })
@@ -763,7 +767,13 @@ async fn add_days(
     CsrfForm(form): CsrfForm<DaysForm>,
 ) -> PageResult {
     require(&staff, &[Role::Admin])?;
-    match crate::service::add_official_days(&state, &form.text, Some(staff.principal.user)).await {
+    match crate::services::calendar::add_official_days(
+        &state,
+        &form.text,
+        Some(staff.principal.user),
+    )
+    .await
+    {
         Ok(added) => Ok(see_other(
             "/admin/calendar",
             Some(&format!("+{} ({})", added.added, added.calendar)),

@@ -22,7 +22,6 @@ use serde::Deserialize;
 
 use super::work::{Pager, Row, rows};
 use super::{Browser, Ctx, PageResult, Staff, html, require};
-use crate::service;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -87,14 +86,14 @@ async fn dashboard(
     require(&staff, ROLES)?;
     let today = state
         .now()
-        .with_timezone(&service::district_offset())
+        .with_timezone(&crate::services::district_offset())
         .date_naive();
     let month_start = today.with_day(1).unwrap_or(today);
     // The figures, curve and map counts (the API's `GET /api/v1/stats/overview`) and this
     // month's rankings, side by side.
     let (overview, mut stats) = tokio::try_join!(
-        crate::stats::overview(&state, &staff.principal, DAYS),
-        crate::stats::units(&state, month_start, today, None),
+        crate::services::stats::overview(&state, &staff.principal, DAYS),
+        crate::services::stats::units(&state, month_start, today, None),
     )?;
     let figures = [
         ("dash.received", "received"),
@@ -477,7 +476,9 @@ async fn unit_cases(
     require(&staff, ROLES)?;
     let unit_row = state.unit(UnitId(unit), "unit").await?;
     let now = state.now();
-    let today = now.with_timezone(&service::district_offset()).date_naive();
+    let today = now
+        .with_timezone(&crate::services::district_offset())
+        .date_naive();
     let from = today.with_day(1).unwrap_or(today);
     let metrics: Vec<&'static str> = RATES
         .iter()
@@ -487,8 +488,8 @@ async fn unit_cases(
         .metric
         .filter(|m| metrics.contains(&m.as_str()))
         .unwrap_or_else(|| "resolve_late".into());
-    let paging = service::paging(params.page, Some(50))?;
-    let list = crate::stats::cases(
+    let paging = crate::wire::paging(params.page, Some(50))?;
+    let list = crate::services::stats::cases(
         &state,
         &staff.principal,
         unit_row.id,

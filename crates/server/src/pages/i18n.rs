@@ -94,7 +94,7 @@ impl Tr {
 
     /// A time in the district's local time.
     pub fn time(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&crate::service::district_offset())
+        at.with_timezone(&crate::services::district_offset())
             .format("%Y-%m-%d %H:%M")
             .to_string()
     }

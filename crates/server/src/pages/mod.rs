@@ -140,7 +140,7 @@ async fn browser(mut request: Request, next: Next) -> Response {
     let lang = query_lang.or(cookie_lang).unwrap_or(Lang::Zh);
     let new_csrf = jar.get(CSRF_COOKIE).is_none_or(|c| c.len() != 64);
     let csrf = if new_csrf {
-        crate::auth::new_token()
+        crate::session::new_token()
     } else {
         jar.get(CSRF_COOKIE).cloned().unwrap_or_default()
     };
@@ -388,26 +388,22 @@ fn switch_href(path: &str, lang: Lang) -> String {
     format!("{base}?{query}")
 }
 
-pub fn has_role(principal: &Principal, roles: &[Role]) -> bool {
-    principal.grants.iter().any(|g| roles.contains(&g.role))
-}
-
 /// The working pages a user's roles open, in the order of a request's life.
 pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
     let mut nav = Vec::new();
-    let admin = has_role(principal, &[Role::Admin]);
-    if admin || has_role(principal, &[Role::Operator]) {
+    let admin = crate::access::holds(principal, &[Role::Admin]);
+    if admin || crate::access::holds(principal, &[Role::Operator]) {
         nav.push(("/console", "nav.console"));
     }
-    if admin || has_role(principal, &[Role::Dispatcher]) {
+    if admin || crate::access::holds(principal, &[Role::Dispatcher]) {
         nav.push(("/dispatch", "nav.dispatch"));
     }
-    if has_role(principal, &[Role::Handler]) {
+    if crate::access::holds(principal, &[Role::Handler]) {
         nav.push(("/inbox", "nav.inbox"));
     }
     nav.push(("/cases", "nav.cases"));
     if admin
-        || has_role(
+        || crate::access::holds(
             principal,
             &[Role::Supervisor, Role::Dispatcher, Role::Leader],
         )
@@ -415,7 +411,7 @@ pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
         nav.push(("/supervision", "nav.supervision"));
     }
     if admin
-        || has_role(
+        || crate::access::holds(
             principal,
             &[Role::Leader, Role::Supervisor, Role::Dispatcher],
         )
@@ -476,7 +472,7 @@ pub fn lang_setting(principal: &Principal) -> String {
 
 /// Requires one of `roles`, else a 403 page (pages a role may not use are not linked).
 pub fn require(staff: &Staff, roles: &[Role]) -> Result<(), PageError> {
-    if has_role(&staff.principal, roles) || staff.principal.is_admin() {
+    if crate::access::may(&staff.principal, roles) {
         Ok(())
     } else {
         Err(PageError::Api(ApiError::with_message(

@@ -17,7 +17,6 @@ use super::{
     Browser, CsrfForm, CsrfMultipart, Ctx, FormErrors, PageResult, form_failure, html, html_status,
     see_other,
 };
-use crate::service;
 use crate::state::AppState;
 use crate::throttle::client_key;
 
@@ -147,7 +146,7 @@ async fn submit(
         }),
         answer: None,
     };
-    match service::public_intake(&state, body, photo).await {
+    match crate::services::cases::public_intake(&state, body, photo).await {
         Ok(created) => {
             let q = form_urlencoded::Serializer::new(String::new())
                 .append_pair("serial", &created.serial)
@@ -221,7 +220,9 @@ async fn track(
     if serial.trim().is_empty() || code.trim().is_empty() {
         return html(page);
     }
-    match service::track_guarded(&state, &client_key(&extensions), &serial, &code).await {
+    match crate::services::cases::track_guarded(&state, &client_key(&extensions), &serial, &code)
+        .await
+    {
         Ok(found) => {
             page.may_rate = found.state == "resolved";
             page.found = Some(found);
@@ -259,8 +260,8 @@ async fn rate(
         ..Default::default()
     };
     let client = client_key(&extensions);
-    let result = service::guard_tracking(&state, &client, &form.serial, || {
-        service::rate_by_citizen(&state, &form.serial, &form.code, &body)
+    let result = crate::services::cases::guard_tracking(&state, &client, &form.serial, || {
+        crate::services::cases::rate_by_citizen(&state, &form.serial, &form.code, &body)
     })
     .await;
     match result {
@@ -274,7 +275,9 @@ async fn rate(
         }
         Err(error) => {
             let errors = form_failure(error)?;
-            let found = service::track_guarded(&state, &client, &form.serial, &form.code).await?;
+            let found =
+                crate::services::cases::track_guarded(&state, &client, &form.serial, &form.code)
+                    .await?;
             html_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 TrackPage {
@@ -323,8 +326,8 @@ impl RankingsPage {
 }
 
 async fn rankings(State(state): State<Arc<AppState>>, browser: Browser) -> PageResult {
-    let (from, to) = crate::stats::period(state.now(), None, None)?;
-    let mut stats = crate::stats::units(&state, from, to, None).await?;
+    let (from, to) = crate::services::stats::period(state.now(), None, None)?;
+    let mut stats = crate::services::stats::units(&state, from, to, None).await?;
     // The public sees the ranked units only, best first.
     stats.units.retain(|u| u.rank.is_some());
     stats.units.sort_by_key(|u| u.rank);

@@ -1,6 +1,6 @@
 //! The staff pages of a request's life: sign-in, the operator console, the dispatch board,
 //! the unit inbox, the case list, the request detail with its actions, and the supervision
-//! pool. Every write goes through `service::intake` or `service::act`, as the API's do.
+//! pool. Every write goes through `crate::services::cases::intake` or `crate::services::cases::act`, as the API's do.
 
 use std::sync::Arc;
 
@@ -25,10 +25,9 @@ use serde::Deserialize;
 use super::portal::{Choice, category_choices};
 use super::{
     Browser, CsrfForm, Ctx, FormErrors, FormValues, PageError, PageResult, SESSION_COOKIE, Staff,
-    Tr, form_failure, has_role, html, html_status, nav_for, require, see_other, set_cookie,
+    Tr, form_failure, html, html_status, nav_for, require, see_other, set_cookie,
 };
 use crate::error::ApiError;
-use crate::service;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -235,9 +234,9 @@ async fn logout(
 /// Each role's first page.
 async fn work(staff: Staff) -> PageResult {
     let nav = nav_for(&staff.principal);
-    let first = if has_role(&staff.principal, &[Role::Leader]) {
+    let first = if crate::access::holds(&staff.principal, &[Role::Leader]) {
         "/dashboard"
-    } else if has_role(&staff.principal, &[Role::Supervisor]) {
+    } else if crate::access::holds(&staff.principal, &[Role::Supervisor]) {
         "/supervision"
     } else {
         nav.first().map_or("/cases", |(href, _)| href)
@@ -320,20 +319,23 @@ async fn console_page(
         form.urgency = "normal".into();
     }
     let history = match opt(&form.caller_phone) {
-        Some(phone) => match service::caller_history(state, &staff.principal, &phone).await {
-            Ok(items) => Some(rows(state, &items)),
-            Err(error) => {
-                let more = form_failure(error)?;
-                errors.fields.extend(more.fields);
-                None
+        Some(phone) => {
+            match crate::services::cases::caller_history(state, &staff.principal, &phone).await {
+                Ok(items) => Some(rows(state, &items)),
+                Err(error) => {
+                    let more = form_failure(error)?;
+                    errors.fields.extend(more.fields);
+                    None
+                }
             }
-        },
+        }
         None => None,
     };
     let mut due = filter(&[RequestState::Resolved]);
     due.by_deadline = true;
     due.limit = 20;
-    let callbacks = service::list_filtered(state, &staff.principal, &due, 1, 20).await?;
+    let callbacks =
+        crate::services::cases::list_filtered(state, &staff.principal, &due, 1, 20).await?;
     Ok(ConsolePage {
         callbacks: rows(state, &callbacks.items),
         ctx: Ctx::staff(browser, staff, state),
@@ -404,7 +406,7 @@ async fn register(
                 }),
             };
             let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
-            service::intake(&state, &staff.principal, body, raw).await
+            crate::services::cases::intake(&state, &staff.principal, body, raw).await
         }
     };
     match result {
@@ -477,13 +479,13 @@ async fn queue_rows(
     let reference = state.reference();
     let mut out = Vec::new();
     for (item, row) in items.iter().zip(rows(state, items)) {
-        let proposal = service::propose(
+        let proposal = crate::services::cases::propose(
             &reference,
             item.category.map(CategoryId),
             item.area.map(UnitId),
         );
         let reason = match with_reason {
-            Some(kind) => service::events(state, &staff.principal, &item.serial)
+            Some(kind) => crate::services::cases::events(state, &staff.principal, &item.serial)
                 .await?
                 .into_iter()
                 .rev()
@@ -496,9 +498,12 @@ async fn queue_rows(
         };
         out.push(QueueRow {
             row,
-            proposed: proposal
-                .as_ref()
-                .map(|p| (p.unit.0, service::unit_ref(&reference.org, p.unit).name)),
+            proposed: proposal.as_ref().map(|p| {
+                (
+                    p.unit.0,
+                    crate::wire::cases::unit_ref(&reference.org, p.unit).name,
+                )
+            }),
             basis: proposal.map(|p| p.basis.as_str().to_owned()),
             reason,
             pending_days: None,
@@ -512,7 +517,7 @@ fn filter(states: &[RequestState]) -> ListFilter {
         states: states.to_vec(),
         offset: 0,
         limit: 100,
-        count_cap: Some(service::COUNT_CAP),
+        count_cap: Some(crate::wire::COUNT_CAP),
         ..Default::default()
     }
 }
@@ -527,19 +532,31 @@ async fn dispatch_board(
     let p = &staff.principal;
     let mut oldest_first = filter(&[RequestState::Received]);
     oldest_first.by_deadline = true;
-    let queue = service::list_filtered(&state, p, &oldest_first, 1, 100).await?;
-    let returned =
-        service::list_filtered(&state, p, &filter(&[RequestState::Returned]), 1, 100).await?;
-    let coordinating =
-        service::list_filtered(&state, p, &filter(&[RequestState::Coordinating]), 1, 100).await?;
+    let queue = crate::services::cases::list_filtered(&state, p, &oldest_first, 1, 100).await?;
+    let returned = crate::services::cases::list_filtered(
+        &state,
+        p,
+        &filter(&[RequestState::Returned]),
+        1,
+        100,
+    )
+    .await?;
+    let coordinating = crate::services::cases::list_filtered(
+        &state,
+        p,
+        &filter(&[RequestState::Coordinating]),
+        1,
+        100,
+    )
+    .await?;
     // Extensions are asked for while the work is under way (the state index narrows it).
     let mut ext = filter(&[RequestState::Accepted, RequestState::InProgress]);
     ext.pending_extension = true;
-    let extensions = service::list_filtered(&state, p, &ext, 1, 100).await?;
+    let extensions = crate::services::cases::list_filtered(&state, p, &ext, 1, 100).await?;
     let mut extension_rows =
         queue_rows(&state, &staff, &extensions.items, Some("request_extension")).await?;
     for (row, item) in extension_rows.iter_mut().zip(&extensions.items) {
-        let loaded = service::load_visible(&state, p, &item.serial).await?;
+        let loaded = crate::services::cases::load_visible(&state, p, &item.serial).await?;
         row.pending_days = loaded.row.case.pending_extension;
     }
     let lang = browser.lang;
@@ -575,8 +592,9 @@ async fn bulk_dispatch(
     let mut done = 0;
     let mut failed = Vec::new();
     for serial in &serials {
-        let loaded = service::load_visible(&state, &staff.principal, serial).await?;
-        let Some(proposal) = service::propose(&reference, loaded.row.category, loaded.row.area)
+        let loaded = crate::services::cases::load_visible(&state, &staff.principal, serial).await?;
+        let Some(proposal) =
+            crate::services::cases::propose(&reference, loaded.row.category, loaded.row.area)
         else {
             failed.push(serial.clone());
             continue;
@@ -585,7 +603,9 @@ async fn bulk_dispatch(
             unit: Some(proposal.unit.0),
             ..Default::default()
         };
-        match service::act(&state, &staff.principal, serial, Action::Dispatch, body).await {
+        match crate::services::cases::act(&state, &staff.principal, serial, Action::Dispatch, body)
+            .await
+        {
             Ok(_) => done += 1,
             Err(_) => failed.push(serial.clone()),
         }
@@ -652,21 +672,23 @@ async fn inbox(
     Query(params): Query<PageParams>,
 ) -> PageResult {
     // The inbox is a unit's: administrators, who belong to no handling unit, have none.
-    if !has_role(&staff.principal, &[Role::Handler]) {
+    if !crate::access::holds(&staff.principal, &[Role::Handler]) {
         return Err(ApiError::with_message(
             civicgrid_api::ErrorCode::Forbidden,
             "the inbox belongs to handling units",
         )
         .into());
     }
-    let (page, page_size, offset, limit) = service::paging(params.page, Some(50))?;
+    let (page, page_size, offset, limit) = crate::wire::paging(params.page, Some(50))?;
     let mut f = filter(OPEN_STATES);
     f.by_deadline = true;
     f.offset = offset;
     f.limit = limit;
-    let list = service::list_filtered(&state, &staff.principal, &f, page, page_size).await?;
+    let list = crate::services::cases::list_filtered(&state, &staff.principal, &f, page, page_size)
+        .await?;
     let (notices, _) =
-        service::notices(&state, &staff.principal, None, None, true, (0, 20)).await?;
+        crate::services::supervision::notices(&state, &staff.principal, None, None, true, (0, 20))
+            .await?;
     let done = Done { done: params.done };
     html(InboxPage {
         ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(browser.lang)),
@@ -682,7 +704,7 @@ async fn read_notice(
     Path(id): Path<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> PageResult {
-    service::read_notice(&state, &staff.principal, id).await?;
+    crate::services::supervision::read_notice(&state, &staff.principal, id).await?;
     Ok(see_other("/inbox", None))
 }
 
@@ -729,7 +751,7 @@ async fn cases(
         page: params.page,
         page_size: Some(50),
     };
-    let list = service::list(&state, &staff.principal, &query).await?;
+    let list = crate::services::cases::list(&state, &staff.principal, &query).await?;
     let base = {
         let mut q = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -832,8 +854,8 @@ async fn detail_page(
     errors: FormErrors,
     failed: Option<(Action, FormValues)>,
 ) -> Result<DetailPage, PageError> {
-    let loaded = service::load_visible(state, &staff.principal, serial).await?;
-    let available = service::available_actions(state, &staff.principal, &loaded);
+    let loaded = crate::services::cases::load_visible(state, &staff.principal, serial).await?;
+    let available = crate::services::cases::available_actions(state, &staff.principal, &loaded);
     let cancel_reasons = if available.contains(&Action::Cancel) {
         state
             .store
@@ -857,8 +879,8 @@ async fn detail_page(
             open: Some(a) == failed_action,
         })
         .collect();
-    let r = service::view(state, &staff.principal, &loaded).await?;
-    let events = service::events(state, &staff.principal, serial).await?;
+    let r = crate::services::cases::view(state, &staff.principal, &loaded).await?;
+    let events = crate::services::cases::events(state, &staff.principal, serial).await?;
     let org = state.org();
     let units = org
         .units()
@@ -908,7 +930,7 @@ async fn attachment(
     staff: Staff,
     Path((serial, id)): Path<(String, i64)>,
 ) -> PageResult {
-    let loaded = service::load_visible(&state, &staff.principal, &serial).await?;
+    let loaded = crate::services::cases::load_visible(&state, &staff.principal, &serial).await?;
     let (content_type, body) = state
         .store
         .attachment_body(loaded.row.id, id)
@@ -1024,7 +1046,7 @@ async fn act(
         Action::parse(&action).ok_or_else(|| ApiError::new(civicgrid_api::ErrorCode::NotFound))?;
     let values = form.values();
     let result = match form.body() {
-        Ok(body) => service::act(&state, &staff.principal, &serial, action, body)
+        Ok(body) => crate::services::cases::act(&state, &staff.principal, &serial, action, body)
             .await
             .map(|_| ()),
         Err(e) => Err(e),
@@ -1083,11 +1105,12 @@ async fn supervision(
     Query(params): Query<PoolParams>,
 ) -> PageResult {
     require(&staff, &[Role::Supervisor, Role::Dispatcher, Role::Leader])?;
-    let (page, page_size, offset, limit) = service::paging(params.page, Some(50))?;
+    let (page, page_size, offset, limit) = crate::wire::paging(params.page, Some(50))?;
     let mine = params.mine.is_some();
     let owner = mine.then_some(staff.principal.user);
     let (pool, total) =
-        service::pool(&state, &staff.principal, owner, false, (offset, limit)).await?;
+        crate::services::supervision::pool(&state, &staff.principal, owner, false, (offset, limit))
+            .await?;
     let orange = civicgrid_api::RequestQuery {
         state: None,
         unit: None,
@@ -1097,10 +1120,12 @@ async fn supervision(
         page: Some(1),
         page_size: Some(20),
     };
-    let orange = service::list(&state, &staff.principal, &orange).await?;
-    let is_supervisor = has_role(&staff.principal, &[Role::Supervisor]);
+    let orange = crate::services::cases::list(&state, &staff.principal, &orange).await?;
+    let is_supervisor = crate::access::holds(&staff.principal, &[Role::Supervisor]);
     let samples = if is_supervisor {
-        service::samples(&state, true, (0, 20)).await?.0
+        crate::services::supervision::samples(&state, true, (0, 20))
+            .await?
+            .0
     } else {
         Vec::new()
     };

@@ -13,12 +13,12 @@ use civicgrid_domain::request::parse_word;
 use civicgrid_domain::{CategoryId, UnitId};
 use civicgrid_store::{NewCategory, NewRoutingRule, NewUnit, NewUser};
 
+use crate::access::require_admin;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::{
-    category_out, parse_lines, parse_policy, policy_out, require_admin, rule_out, user_out,
-};
 use crate::state::AppState;
+use crate::wire::org::{category_out, parse_lines, rule_out, user_out};
+use crate::wire::policies::{parse_policy, policy_out};
 
 pub async fn create_unit(
     state: &AppState,

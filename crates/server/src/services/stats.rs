@@ -15,7 +15,7 @@ use civicgrid_domain::{Instant, UnitId};
 use civicgrid_store::Visibility;
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::{self, district_offset};
+use crate::services::district_offset;
 use crate::state::AppState;
 
 /// The longest period a statistics query may cover.
@@ -153,7 +153,7 @@ pub async fn units(
                 })
                 .collect();
             UnitStatsOut {
-                unit: service::unit_ref(org, s.unit),
+                unit: crate::wire::cases::unit_ref(org, s.unit),
                 kind: org
                     .get(s.unit)
                     .map(|u| u.kind.as_str().to_owned())
@@ -221,7 +221,8 @@ pub async fn cases(
         ));
     }
     let org = state.org();
-    if let Visibility::Units { any, handling, .. } = service::visibility(principal, &org)
+    if let Visibility::Units { any, handling, .. } =
+        crate::services::cases::visibility(principal, &org)
         && !any.contains(&unit)
         && !handling.contains(&unit)
     {
@@ -254,7 +255,7 @@ pub async fn cases(
         }
     };
     Ok(Page {
-        items: service::summaries(state, &rows, state.now()).await?,
+        items: crate::services::cases::summaries(state, &rows, state.now()).await?,
         total,
         total_exact: true,
         page,
@@ -287,7 +288,7 @@ pub async fn overview(
         limit: 1,
         ..Default::default()
     };
-    let visibility = service::visibility(principal, &state.org());
+    let visibility = crate::services::cases::visibility(principal, &state.org());
     let (from_window, to_day) = (key(window_start), key(today));
     let (from_epoch, before_window) = (key(epoch), key(window_start - Duration::days(1)));
     let from_areas = key(first);

@@ -1,0 +1,262 @@
+//! Intake: a request registered from any channel (staff, the public portal) becomes a case
+//! with its serial, verification code, first events, area and routing proposal; photos are
+//! checked here.
+
+use civicgrid_api::{CreateRequest, CreatedRequest, ErrorCode};
+use civicgrid_domain::lifecycle::{self, Command, Ctx};
+use civicgrid_domain::org::{Actor, Principal};
+use civicgrid_domain::request::{Channel, NewRequest, RawIntake, State};
+use civicgrid_domain::routing::{self, Proposal};
+use civicgrid_domain::{CategoryId, Instant, UnitId};
+use civicgrid_store::NewCase;
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::district_offset;
+use crate::state::{AppState, Reference};
+use crate::wire::cases::proposal_out;
+
+pub(crate) fn random_code() -> String {
+    let n: u32 = rand::random::<u32>() % 1_000_000;
+    format!("{n:06}")
+}
+
+/// The category (and its parent) for routing; unknown ids or codes name the field.
+pub fn resolve_category(
+    reference: &Reference,
+    raw: Option<&serde_json::Value>,
+) -> ApiResult<Option<CategoryId>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let found = match raw {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(CategoryId)
+            .filter(|id| reference.category(*id).is_some()),
+        serde_json::Value::String(code) => reference.category_by_code.get(code).copied(),
+        _ => return Err(ApiError::field("category", "must be a category id or code")),
+    };
+    found
+        .map(Some)
+        .ok_or_else(|| ApiError::field("category", "no such category"))
+}
+
+pub fn propose(
+    reference: &Reference,
+    category: Option<CategoryId>,
+    area: Option<UnitId>,
+) -> Option<Proposal> {
+    routing::propose(
+        &reference.category_chain(category),
+        area,
+        &reference.rules,
+        &reference.org,
+    )
+}
+
+/// Who registers a request: the acting user and unit, or the platform for the public portal.
+pub struct Registrar {
+    pub actor: Actor,
+    pub unit: Option<UnitId>,
+    /// A grid worker's own grid: where a report without a position lies.
+    pub own_grid: Option<UnitId>,
+    pub may_answer: bool,
+}
+
+/// Registers a request for `principal`. `raw` is the body exactly as received.
+pub async fn intake(
+    state: &AppState,
+    principal: &Principal,
+    body: CreateRequest,
+    raw: String,
+) -> ApiResult<CreatedRequest> {
+    crate::access::require_register(principal)?;
+    if crate::access::registers_only_grid_reports(principal)
+        && body.channel != Channel::GridReport.as_str()
+    {
+        return Err(ApiError::field(
+            "channel",
+            "grid workers register through `grid_report`",
+        ));
+    }
+    let registrar = Registrar {
+        actor: principal.actor(),
+        unit: Some(principal.unit),
+        own_grid: Some(principal.unit),
+        may_answer: !crate::access::registers_only_grid_reports(principal),
+    };
+    register(state, &registrar, body, raw).await
+}
+
+/// A citizen's request from the public portal: channel `web`, registered by the platform
+/// at the hub, optionally with a photo (checked before anything is written).
+pub async fn public_intake(
+    state: &AppState,
+    body: CreateRequest,
+    photo: Option<(Option<String>, Vec<u8>)>,
+) -> ApiResult<CreatedRequest> {
+    if body.channel != Channel::Web.as_str() || body.answer.is_some() {
+        return Err(ApiError::field(
+            "channel",
+            "the portal registers web requests",
+        ));
+    }
+    let photo = match photo {
+        Some((declared, bytes)) => {
+            let content_type = check_photo(declared.as_deref(), &bytes)
+                .map_err(|e| ApiError::field("photo", e.message))?;
+            Some((content_type, bytes))
+        }
+        None => None,
+    };
+    let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let registrar = Registrar {
+        actor: Actor::SYSTEM,
+        unit: state.org().root(),
+        own_grid: None,
+        may_answer: false,
+    };
+    let created = register(state, &registrar, body, raw).await?;
+    if let Some((content_type, bytes)) = photo {
+        let serial = civicgrid_domain::serial::parse(&created.serial)?;
+        let loaded = state
+            .store
+            .get_request(&serial)
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::RequestNotFound))?;
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        state
+            .store
+            .add_attachment(loaded.row.id, content_type, bytes, &sha, state.now())
+            .await?;
+    }
+    Ok(created)
+}
+
+/// Registers a request for `registrar`, whose right to do so the caller has checked.
+pub(crate) async fn register(
+    state: &AppState,
+    registrar: &Registrar,
+    body: CreateRequest,
+    raw: String,
+) -> ApiResult<CreatedRequest> {
+    let caller = body.caller.clone().unwrap_or_default();
+    let parsed = NewRequest::parse(&RawIntake {
+        channel: &body.channel,
+        kind: &body.kind,
+        urgency: body.urgency.as_deref(),
+        content: &body.content,
+        address: body.address.as_deref(),
+        location: body.location.map(|l| (l.lat, l.lng)),
+        caller_name: caller.name.as_deref(),
+        caller_phone: caller.phone.as_deref(),
+    })?;
+    let reference = state.reference();
+    let category = resolve_category(&reference, body.category.as_ref())?;
+    let line = category
+        .and_then(|c| reference.category(c))
+        .and_then(|c| c.line.clone());
+    let mut area = parsed
+        .location
+        .and_then(|l| reference.areas.locate(l.lat, l.lng));
+    if area.is_none() && parsed.channel == Channel::GridReport {
+        // A grid worker's report without a position lies in the worker's own grid.
+        area = registrar.own_grid;
+    }
+    let now = state.now();
+    let intake_detail = vec![("channel".to_string(), parsed.channel.as_str().to_string())];
+    let (mut case, received) = lifecycle::receive(parsed.kind, registrar.actor, now, intake_detail);
+    let mut events = vec![received];
+    if let Some(answer) = &body.answer {
+        let reply = lifecycle::reply("answer.reply", &answer.reply)?;
+        if !registrar.may_answer {
+            return Err(ApiError::with_message(
+                ErrorCode::Forbidden,
+                "only operators answer on the spot",
+            ));
+        }
+        let ctx = Ctx {
+            org: &reference.org,
+            actor: registrar.actor,
+            now,
+        };
+        let decision = lifecycle::decide(&case, &Command::Answer { reply }, &ctx)?;
+        case = decision.case;
+        events.extend(decision.events);
+    }
+    let verify_code = random_code();
+    let new = NewCase {
+        channel: parsed.channel,
+        kind: parsed.kind,
+        urgency: parsed.urgency,
+        category,
+        line,
+        content: parsed.content,
+        address: parsed.address,
+        location: parsed.location,
+        caller_name: parsed.caller.name.clone(),
+        caller_phone: parsed.caller.phone.as_ref().map(|p| p.as_str().to_owned()),
+        area,
+        intake_unit: registrar.unit,
+        created_by: registrar.actor.user,
+        verify_code: verify_code.clone(),
+        raw_intake: raw,
+        local_date: now.with_timezone(&district_offset()).date_naive(),
+        now,
+        case: case.clone(),
+        events,
+    };
+    let created = state.store.create_request(new).await?;
+    metrics::counter!("civicgrid_requests_registered_total", "channel" => parsed.channel.as_str())
+        .increment(1);
+    let proposal = if case.state == State::Received {
+        propose(&reference, category, area)
+    } else {
+        None
+    };
+    Ok(CreatedRequest {
+        serial: created.serial,
+        verification_code: verify_code,
+        state: case.state.as_str().into(),
+        proposal: proposal.as_ref().map(|p| proposal_out(&reference.org, p)),
+        created_at: now,
+    })
+}
+
+/// Checks an uploaded photo: size and type by its first bytes, not by its name.
+pub fn check_photo(content_type: Option<&str>, body: &[u8]) -> ApiResult<&'static str> {
+    const MAX: usize = 5 * 1024 * 1024;
+    if body.is_empty() {
+        return Err(ApiError::field("body", "the file is empty"));
+    }
+    if body.len() > MAX {
+        return Err(ApiError::with_message(
+            ErrorCode::PayloadTooLarge,
+            "photos may be at most 5 MiB",
+        ));
+    }
+    let sniffed = if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if body.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if body.len() > 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        return Err(ApiError::with_message(
+            ErrorCode::UnsupportedMediaType,
+            "photos must be JPEG, PNG or WebP",
+        ));
+    };
+    if content_type.is_some_and(|declared| declared != sniffed) {
+        return Err(ApiError::with_message(
+            ErrorCode::UnsupportedMediaType,
+            "the content type does not match the file",
+        ));
+    }
+    Ok(sniffed)
+}
+
+pub fn now_local_day(now: Instant) -> String {
+    now.with_timezone(&district_offset())
+        .format("%Y-%m-%d")
+        .to_string()
+}

@@ -1,0 +1,14 @@
+//! Requests, the spine of the platform: intake, reading, lists, lifecycle actions and
+//! public tracking. Callers use the functions re-exported here.
+
+mod act;
+mod intake;
+mod list;
+mod read;
+mod track;
+
+pub use act::*;
+pub use intake::*;
+pub use list::*;
+pub use read::*;
+pub use track::*;

@@ -1,0 +1,17 @@
+//! The capabilities, one module each: what every entry point (the API, the pages, the CLI,
+//! the sweeper, the demo) calls to change or read anything. Services check permissions,
+//! parse into domain values, run the rules and go to the store; they know nothing of HTTP.
+
+pub mod admin;
+pub mod calendar;
+pub mod cases;
+pub mod stats;
+pub mod supervision;
+
+use chrono::FixedOffset;
+use chrono::Offset;
+
+/// The district's local offset (UTC+8): serial dates are local dates.
+pub fn district_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
+}
