@@ -5,6 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use civicgrid_api::ErrorCode;
 use civicgrid_domain::org::{Grant, Role, UnitKind};
 use civicgrid_store::{NewUnit, NewUser, Store};
 use tokio::net::TcpListener;
@@ -12,7 +16,6 @@ use tokio::net::TcpListener;
 use crate::auth;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
-use crate::routes;
 use crate::state::AppState;
 
 /// Opens the database and assembles the application.
@@ -21,8 +24,49 @@ pub async fn build(
     clock: Arc<dyn Clock>,
 ) -> ApiResult<(Router, Arc<AppState>)> {
     let state = AppState::new(store, clock).await?;
-    let router = routes::router(state.clone(), crate::telemetry::metrics_handle());
-    Ok((router, state))
+    let _ = crate::telemetry::metrics_handle();
+    Ok((router(state.clone()), state))
+}
+
+/// The whole application: the API and the web pages side by side, with what every request
+/// goes through (body limit, coherence with other instances, metrics) and the one answer
+/// for a path or method nothing serves.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .merge(crate::http::router())
+        .merge(crate::pages::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(6 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            coherent,
+        ))
+        .layer(axum::middleware::from_fn(crate::telemetry::track))
+        .with_state(state)
+}
+
+/// Brings this instance's in-memory copies up to date before the request is handled, so a
+/// change made through another instance holds here at once (see `state`).
+async fn coherent(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Err(error) = state.refresh().await {
+        return error.into_response();
+    }
+    next.run(request).await
+}
+
+/// Outside the API a browser gets a page; everything else the JSON error.
+async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    crate::pages::not_found_page(&headers, uri.path())
+        .unwrap_or_else(|| ApiError::new(ErrorCode::NotFound).into_response())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(ErrorCode::MethodNotAllowed)
 }
 
 /// On a database without an administrator: creates the hub (if there is no unit yet) and

@@ -249,3 +249,40 @@ pub async fn update_policy(
     state.reload().await?;
     Ok(policy_out(&policy, &state.reference()))
 }
+
+/// Adds a deadline policy (administrators only).
+pub async fn create_policy(
+    state: &AppState,
+    principal: &Principal,
+    body: CreatePolicy,
+) -> ApiResult<PolicyOut> {
+    require_admin(principal)?;
+    let new = parse_policy(state, principal, body)?;
+    let policy = state.store.create_policy(new, state.now()).await?;
+    state.reload().await?;
+    Ok(policy_out(&policy, &state.reference()))
+}
+
+/// Replaces the appraisal configuration (administrators only); returns it as stored.
+pub async fn set_appraisal(
+    state: &AppState,
+    principal: &Principal,
+    body: civicgrid_api::AppraisalConfig,
+) -> ApiResult<civicgrid_api::AppraisalConfig> {
+    require_admin(principal)?;
+    let config = civicgrid_domain::appraisal::Config::parse(
+        &body.weights,
+        body.min_sample,
+        body.basically_satisfied_credit,
+        body.accountability_penalty,
+        body.sample_percent,
+    )?;
+    let out = crate::services::stats::config_out(&config);
+    let text = serde_json::to_string(&out).map_err(ApiError::internal)?;
+    state
+        .store
+        .set_setting(crate::state::APPRAISAL_SETTING, &text)
+        .await?;
+    state.reload().await?;
+    Ok(out)
+}

@@ -1,0 +1,67 @@
+//! Deadline policies (`/api/v1/policies`).
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use civicgrid_api::{CreatePolicy, ErrorBody, Page, PolicyOut};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{AppStateRef, whole_page};
+
+use crate::auth::Auth;
+use crate::error::{ApiJson, ApiResult};
+use crate::state::AppState;
+use crate::wire::policies::policy_out;
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list_policies, create_policy))
+        .routes(routes!(update_policy))
+}
+
+#[utoipa::path(get, path = "/api/v1/policies", security(("bearer" = [])),
+    responses((status = 200, body = Page<PolicyOut>), (status = 401, body = ErrorBody)))]
+async fn list_policies(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+) -> ApiResult<Json<Page<PolicyOut>>> {
+    let reference = state.reference();
+    let items = state
+        .store
+        .list_policies()
+        .await?
+        .iter()
+        .map(|p| policy_out(p, &reference))
+        .collect();
+    Ok(Json(whole_page(items)))
+}
+
+#[utoipa::path(post, path = "/api/v1/policies", request_body = CreatePolicy, security(("bearer" = [])),
+    responses((status = 201, body = PolicyOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_policy(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreatePolicy>,
+) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
+    let policy = crate::services::admin::create_policy(&state, &principal, body).await?;
+    Ok((StatusCode::CREATED, Json(policy)))
+}
+
+/// Edits a policy: a new version replaces it for clocks started from now on.
+#[utoipa::path(put, path = "/api/v1/policies/{id}", params(("id" = i64, Path)), request_body = CreatePolicy, security(("bearer" = [])),
+    responses((status = 200, body = PolicyOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_policy(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CreatePolicy>,
+) -> ApiResult<Json<PolicyOut>> {
+    Ok(Json(
+        crate::services::admin::update_policy(&state, &principal, id, body).await?,
+    ))
+}

@@ -1,0 +1,163 @@
+//! Requests: intake, lists, one request, its events, lifecycle actions and photos
+//! (`/api/v1/requests…`).
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use civicgrid_api::{
+    ActionBody, AttachmentOut, CreateRequest, CreatedRequest, ErrorBody, ErrorCode, EventOut, Page,
+    RequestOut, RequestQuery, RequestSummary,
+};
+use civicgrid_domain::lifecycle::Action;
+use sha2::{Digest, Sha256};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{AppStateRef, whole_page};
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiQuery, ApiResult, RawBody, parse_json};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(create_request, list_requests))
+        .routes(routes!(get_request))
+        .routes(routes!(request_events))
+        .routes(routes!(request_action))
+        .routes(routes!(upload_attachment))
+        .routes(routes!(get_attachment))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests", request_body = CreateRequest, security(("bearer" = [])),
+    responses((status = 201, body = CreatedRequest), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_request(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
+    // Parsed by hand so the intake record keeps the body exactly as it arrived.
+    let parsed: CreateRequest = parse_json(&headers, &body)?;
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    let created = crate::services::cases::intake(&state, &principal, parsed, raw).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests", params(RequestQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<RequestSummary>), (status = 400, body = ErrorBody)))]
+async fn list_requests(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiQuery(query): ApiQuery<RequestQuery>,
+) -> ApiResult<Json<Page<RequestSummary>>> {
+    Ok(Json(
+        crate::services::cases::list(&state, &principal, &query).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{serial}", params(("serial" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = RequestOut), (status = 404, body = ErrorBody)))]
+async fn get_request(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(serial): Path<String>,
+) -> ApiResult<Json<RequestOut>> {
+    let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
+    Ok(Json(
+        crate::services::cases::view(&state, &principal, &loaded).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{serial}/events", params(("serial" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Page<EventOut>), (status = 404, body = ErrorBody)))]
+async fn request_events(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(serial): Path<String>,
+) -> ApiResult<Json<Page<EventOut>>> {
+    let items = crate::services::cases::events(&state, &principal, &serial).await?;
+    Ok(Json(whole_page(items)))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{serial}/{action}", request_body = ActionBody,
+    params(("serial" = String, Path), ("action" = String, Path, description = "answer, dispatch, accept, contact, return, transfer, assign_down, assist_report, coordinate, request_extension, approve_extension, refuse_extension, suspend, resume, resolve, callback, reopen, close, cancel, merge, transfer_out, remind, urge, supervise, hold_accountable, quality_callback")),
+    security(("bearer" = [])),
+    responses((status = 200, body = RequestOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn request_action(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path((serial, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<RequestOut>> {
+    let action = Action::parse(&action).ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    // Actions without arguments may be posted with an empty body.
+    let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        ActionBody::default()
+    } else {
+        parse_json(&headers, &body)?
+    };
+    Ok(Json(
+        crate::services::cases::act(&state, &principal, &serial, action, parsed).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{serial}/attachments", params(("serial" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"), security(("bearer" = [])),
+    responses((status = 201, body = AttachmentOut), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+async fn upload_attachment(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(serial): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<(StatusCode, Json<AttachmentOut>)> {
+    let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
+    crate::access::require_add_photos(&principal)?;
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let content_type = crate::services::cases::check_photo(declared, &body)?;
+    let sha = hex::encode(Sha256::digest(&body));
+    let saved = state
+        .store
+        .add_attachment(
+            loaded.row.id,
+            content_type,
+            body.to_vec(),
+            &sha,
+            state.now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AttachmentOut {
+            id: saved.id,
+            content_type: saved.content_type,
+            size: saved.size,
+            sha256: saved.sha256,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{serial}/attachments/{id}", params(("serial" = String, Path), ("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
+async fn get_attachment(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path((serial, id)): Path<(String, i64)>,
+) -> ApiResult<Response> {
+    let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
+    let (content_type, body) = state
+        .store
+        .attachment_body(loaded.row.id, id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}

@@ -1,0 +1,100 @@
+//! The routing reference data: categories, routing rules and the reasons a request may be
+//! cancelled for.
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use civicgrid_api::{
+    CancelReasonOut, CategoryOut, CreateCategory, CreateRoutingRule, ErrorBody, Page,
+    RoutingRuleOut,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{AppStateRef, whole_page};
+
+use crate::auth::Auth;
+use crate::error::{ApiJson, ApiResult};
+use crate::state::AppState;
+use crate::wire::org::category_out;
+use crate::wire::org::rule_out;
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list_categories, create_category))
+        .routes(routes!(list_routing_rules, create_routing_rule))
+        .routes(routes!(list_cancel_reasons))
+}
+
+#[utoipa::path(get, path = "/api/v1/categories", security(("bearer" = [])),
+    responses((status = 200, body = Page<CategoryOut>), (status = 401, body = ErrorBody)))]
+async fn list_categories(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+) -> ApiResult<Json<Page<CategoryOut>>> {
+    let items: Vec<CategoryOut> = state
+        .reference()
+        .categories
+        .iter()
+        .map(category_out)
+        .collect();
+    Ok(Json(whole_page(items)))
+}
+
+#[utoipa::path(post, path = "/api/v1/categories", request_body = CreateCategory, security(("bearer" = [])),
+    responses((status = 201, body = CategoryOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_category(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreateCategory>,
+) -> ApiResult<(StatusCode, Json<CategoryOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::services::admin::create_category(&state, &principal, body).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/routing-rules", security(("bearer" = [])),
+    responses((status = 200, body = Page<RoutingRuleOut>), (status = 401, body = ErrorBody)))]
+async fn list_routing_rules(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+) -> ApiResult<Json<Page<RoutingRuleOut>>> {
+    let items: Vec<RoutingRuleOut> = state.reference().rules.iter().map(rule_out).collect();
+    Ok(Json(whole_page(items)))
+}
+
+#[utoipa::path(post, path = "/api/v1/routing-rules", request_body = CreateRoutingRule, security(("bearer" = [])),
+    responses((status = 201, body = RoutingRuleOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_routing_rule(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreateRoutingRule>,
+) -> ApiResult<(StatusCode, Json<RoutingRuleOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::services::admin::create_routing_rule(&state, &principal, body).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/cancel-reasons", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CancelReasonOut>), (status = 401, body = ErrorBody)))]
+async fn list_cancel_reasons(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+) -> ApiResult<Json<Vec<CancelReasonOut>>> {
+    let reasons = state.store.list_cancel_reasons().await?;
+    Ok(Json(
+        reasons
+            .into_iter()
+            .map(|r| CancelReasonOut {
+                code: r.code,
+                label: r.label,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,42 @@
+//! Deployment settings: the appraisal configuration.
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use civicgrid_api::AppraisalConfig;
+use civicgrid_api::ErrorBody;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppStateRef;
+
+use crate::auth::Auth;
+use crate::error::{ApiJson, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(get_appraisal, put_appraisal))
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/appraisal", security(("bearer" = [])),
+    responses((status = 200, body = AppraisalConfig)))]
+async fn get_appraisal(State(state): AppStateRef, Auth(_): Auth) -> Json<AppraisalConfig> {
+    Json(crate::services::stats::config_out(
+        &state.reference().appraisal,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/appraisal", request_body = AppraisalConfig, security(("bearer" = [])),
+    responses((status = 200, body = AppraisalConfig), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_appraisal(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<AppraisalConfig>,
+) -> ApiResult<Json<AppraisalConfig>> {
+    Ok(Json(
+        crate::services::admin::set_appraisal(&state, &principal, body).await?,
+    ))
+}

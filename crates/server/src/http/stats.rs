@@ -1,0 +1,101 @@
+//! Unit statistics, their drill-down, and the dashboard overview (`/api/v1/stats/…`).
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use civicgrid_api::{DrillQuery, OverviewOut, OverviewQuery, StatsOut, StatsQuery};
+use civicgrid_api::{ErrorBody, ErrorCode, Page, RequestSummary};
+use civicgrid_domain::UnitId;
+use civicgrid_domain::org::{Role, UnitKind};
+use civicgrid_domain::request::parse_word;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppStateRef;
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiQuery, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(unit_stats))
+        .routes(routes!(unit_stats_cases))
+        .routes(routes!(stats_overview))
+}
+
+/// Each unit's rates, composite score and rank over a period, from the rollups.
+#[utoipa::path(get, path = "/api/v1/stats/units", params(StatsQuery), security(("bearer" = [])),
+    responses((status = 200, body = StatsOut), (status = 400, body = ErrorBody)))]
+async fn unit_stats(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+    ApiQuery(query): ApiQuery<StatsQuery>,
+) -> ApiResult<Json<StatsOut>> {
+    let (from, to) =
+        crate::services::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| {
+            parse_word("kind", k, UnitKind::parse, UnitKind::words)
+                .map_err(|e| ApiError::query(e.field, e.message))
+        })
+        .transpose()?;
+    Ok(Json(
+        crate::services::stats::units(&state, from, to, kind).await?,
+    ))
+}
+
+/// The requests behind one number of one unit (e.g. `metric=accept_late`).
+#[utoipa::path(get, path = "/api/v1/stats/units/{unit}/cases", params(("unit" = i64, Path), DrillQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<RequestSummary>), (status = 403, body = ErrorBody)))]
+async fn unit_stats_cases(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    Path(unit): Path<i64>,
+    ApiQuery(query): ApiQuery<DrillQuery>,
+) -> ApiResult<Json<Page<RequestSummary>>> {
+    let (from, to) =
+        crate::services::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
+    let unit = state
+        .unit(UnitId(unit), "unit")
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::NotFound))?;
+    Ok(Json(
+        crate::services::stats::cases(
+            &state,
+            &principal,
+            unit.id,
+            &query.metric,
+            from,
+            to,
+            (page, page_size, offset, limit),
+        )
+        .await?,
+    ))
+}
+
+/// The district at a glance (the leader dashboard's figures), from the daily rollups.
+#[utoipa::path(get, path = "/api/v1/stats/overview", params(OverviewQuery), security(("bearer" = [])),
+    responses((status = 200, body = OverviewOut), (status = 403, body = ErrorBody)))]
+async fn stats_overview(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiQuery(query): ApiQuery<OverviewQuery>,
+) -> ApiResult<Json<OverviewOut>> {
+    if !principal.is_admin() {
+        crate::access::require_role(
+            &principal,
+            &[Role::Leader, Role::Supervisor, Role::Dispatcher],
+            "the overview",
+        )?;
+    }
+    Ok(Json(
+        crate::services::stats::overview(&state, &principal, query.days.unwrap_or(90)).await?,
+    ))
+}

@@ -1,0 +1,83 @@
+//! The supervision pool and sampled quality callbacks (`/api/v1/supervision/…`).
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use civicgrid_api::{ErrorBody, Page};
+use civicgrid_api::{PoolItemOut, PoolQuery, SampleOut, SampleQuery};
+use civicgrid_domain::org::Role;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppStateRef;
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiQuery, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(supervision_pool))
+        .routes(routes!(supervision_samples))
+}
+
+/// The supervision pool: cases that went red (or that a supervisor put there), oldest first.
+#[utoipa::path(get, path = "/api/v1/supervision/pool", params(PoolQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<PoolItemOut>), (status = 403, body = ErrorBody)))]
+async fn supervision_pool(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiQuery(query): ApiQuery<PoolQuery>,
+) -> ApiResult<Json<Page<PoolItemOut>>> {
+    crate::access::require_role(
+        &principal,
+        &[Role::Supervisor, Role::Dispatcher, Role::Leader],
+        "the supervision pool",
+    )?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
+    let owner = match query.owner.as_deref() {
+        None | Some("") => None,
+        Some("me") => Some(principal.user),
+        Some(_) => return Err(ApiError::query("owner", "use `me` or leave it out")),
+    };
+    let (items, total) = crate::services::supervision::pool(
+        &state,
+        &principal,
+        owner,
+        query.all.unwrap_or(false),
+        (offset, limit),
+    )
+    .await?;
+    Ok(Json(Page {
+        items,
+        total,
+        total_exact: true,
+        page,
+        page_size,
+    }))
+}
+
+/// Closed cases drawn for a supervisor's quality callback (`POST …/quality_callback`).
+#[utoipa::path(get, path = "/api/v1/supervision/samples", params(SampleQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<SampleOut>), (status = 403, body = ErrorBody)))]
+async fn supervision_samples(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiQuery(query): ApiQuery<SampleQuery>,
+) -> ApiResult<Json<Page<SampleOut>>> {
+    crate::access::require_role(&principal, &[Role::Supervisor], "sampled callbacks")?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
+    let (items, total) =
+        crate::services::supervision::samples(&state, !query.all.unwrap_or(false), (offset, limit))
+            .await?;
+    Ok(Json(Page {
+        items,
+        total,
+        total_exact: true,
+        page,
+        page_size,
+    }))
+}

@@ -1,0 +1,61 @@
+//! Staff accounts (`/api/v1/users`).
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use civicgrid_api::{CreateUser, ErrorBody, Page, UserOut};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppStateRef;
+
+use crate::auth::Auth;
+use crate::error::{ApiJson, ApiQuery, ApiResult};
+use crate::state::AppState;
+use crate::wire::org::user_out;
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(list_users, create_user))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct PageQuery {
+    page: Option<u32>,
+    page_size: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", params(PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<UserOut>), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<UserOut>>> {
+    crate::access::require_admin(&principal)?;
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
+    let (users, total) = state.store.list_users(offset, limit).await?;
+    Ok(Json(Page {
+        items: users.iter().map(user_out).collect(),
+        total,
+        total_exact: true,
+        page,
+        page_size,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", request_body = CreateUser, security(("bearer" = [])),
+    responses((status = 201, body = UserOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_user(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::services::admin::create_user(&state, &principal, body).await?),
+    ))
+}
