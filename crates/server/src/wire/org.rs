@@ -2,9 +2,11 @@
 //! business-line words an administrator types.
 
 use civicgrid_api::{CategoryOut, GrantOut, RoutingRuleOut, UserOut};
+use civicgrid_domain::CategoryId;
 use civicgrid_store::UserRow;
 
 use crate::error::{ApiError, ApiResult};
+use crate::state::Reference;
 
 pub(crate) fn user_out(user: &UserRow) -> UserOut {
     let mut roles: Vec<String> = user
@@ -72,4 +74,24 @@ pub(crate) fn rule_out(r: &civicgrid_domain::routing::RoutingRule) -> RoutingRul
         unit: r.unit.0,
         basis: r.basis.as_str().into(),
     }
+}
+
+/// The category (and its parent) for routing; unknown ids or codes name the field.
+pub fn resolve_category(
+    reference: &Reference,
+    raw: Option<&serde_json::Value>,
+) -> ApiResult<Option<CategoryId>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let found = match raw {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(CategoryId)
+            .filter(|id| reference.category(*id).is_some()),
+        serde_json::Value::String(code) => reference.category_by_code.get(code).copied(),
+        _ => return Err(ApiError::field("category", "must be a category id or code")),
+    };
+    found
+        .map(Some)
+        .ok_or_else(|| ApiError::field("category", "no such category"))
 }

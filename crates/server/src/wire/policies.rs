@@ -61,16 +61,13 @@ pub(crate) fn parse_policy(
             .as_deref()
             .map(|k| parse_word("match.kind", k, Kind::parse, Kind::words))
             .transpose()?,
-        category: crate::services::cases::resolve_category(
-            &reference,
-            body.matches.category.as_ref(),
-        )
-        .map_err(|mut e| {
-            e.fields =
-                std::iter::once(("match.category".to_owned(), "no such category".to_owned()))
-                    .collect();
-            e
-        })?,
+        category: crate::wire::org::resolve_category(&reference, body.matches.category.as_ref())
+            .map_err(|mut e| {
+                e.fields =
+                    std::iter::once(("match.category".to_owned(), "no such category".to_owned()))
+                        .collect();
+                e
+            })?,
         urgency: body
             .matches
             .urgency

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-
 use crate::helpers::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

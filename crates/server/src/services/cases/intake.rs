@@ -20,26 +20,6 @@ pub(crate) fn random_code() -> String {
     format!("{n:06}")
 }
 
-/// The category (and its parent) for routing; unknown ids or codes name the field.
-pub fn resolve_category(
-    reference: &Reference,
-    raw: Option<&serde_json::Value>,
-) -> ApiResult<Option<CategoryId>> {
-    let Some(raw) = raw else { return Ok(None) };
-    let found = match raw {
-        serde_json::Value::Null => return Ok(None),
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .map(CategoryId)
-            .filter(|id| reference.category(*id).is_some()),
-        serde_json::Value::String(code) => reference.category_by_code.get(code).copied(),
-        _ => return Err(ApiError::field("category", "must be a category id or code")),
-    };
-    found
-        .map(Some)
-        .ok_or_else(|| ApiError::field("category", "no such category"))
-}
-
 pub fn propose(
     reference: &Reference,
     category: Option<CategoryId>,
@@ -151,7 +131,7 @@ pub(crate) async fn register(
         caller_phone: caller.phone.as_deref(),
     })?;
     let reference = state.reference();
-    let category = resolve_category(&reference, body.category.as_ref())?;
+    let category = crate::wire::org::resolve_category(&reference, body.category.as_ref())?;
     let line = category
         .and_then(|c| reference.category(c))
         .and_then(|c| c.line.clone());
