@@ -11,11 +11,10 @@ use std::time::{Duration, Instant as StdInstant};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
+use civicgrid::clock::{Clock, SystemClock};
 use clap::Args;
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
-
-use civicgrid::clock::{Clock, SystemClock};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {

@@ -8,6 +8,8 @@
 pub mod bench;
 pub mod client;
 pub mod district;
+mod history;
+mod names;
 
 pub use district::{DEMO_PASSWORD, ensure_demo};
 

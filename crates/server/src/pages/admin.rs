@@ -16,8 +16,8 @@ use civicgrid_api::{
 use civicgrid_domain::org::{Role, UnitKind};
 use serde::Deserialize;
 
+use super::lists::Pager;
 use super::portal::Choice;
-use super::work::Pager;
 use super::{
     Browser, CsrfForm, Ctx, FormErrors, FormValues, PageResult, Staff, form_failure, html,
     html_status, require, see_other,

@@ -20,7 +20,7 @@ use civicgrid_domain::org::{OrgTree, Role, UnitKind};
 use geo::{Area, InteriorPoint, Intersects};
 use serde::Deserialize;
 
-use super::work::{Pager, Row, rows};
+use super::lists::{Pager, Row, rows};
 use super::{Browser, Ctx, PageResult, Staff, html, require};
 use crate::state::AppState;
 

@@ -9,11 +9,17 @@
 //! the reader's language.
 
 mod admin;
+mod cases;
+mod console;
 mod dashboard;
+mod dispatch;
 pub mod form;
 pub mod i18n;
+mod inbox;
+mod lists;
 mod portal;
-mod work;
+mod signin;
+mod supervision;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,7 +67,12 @@ pub const PAGES: &[&str] = &[
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .merge(portal::routes())
-        .merge(work::routes())
+        .merge(signin::routes())
+        .merge(console::routes())
+        .merge(dispatch::routes())
+        .merge(inbox::routes())
+        .merge(cases::routes())
+        .merge(supervision::routes())
         .merge(dashboard::routes())
         .merge(admin::routes())
         .route("/assets/app.css", get(css))

@@ -43,6 +43,26 @@ fn every_source_file_opens_with_a_module_doc() {
     assert!(missing.is_empty(), "files without a `//!` doc: {missing:?}");
 }
 
+/// A file over this many lines holds more than one thing; split it by what it is for.
+const MAX_LINES: usize = 1000;
+
+#[test]
+fn no_source_file_is_over_a_thousand_lines() {
+    let mut files = Vec::new();
+    for krate in ["domain", "api", "store", "server", "demo", "cli"] {
+        rust_files(
+            &workspace().join("crates").join(krate).join("src"),
+            &mut files,
+        );
+    }
+    let long: Vec<_> = files
+        .iter()
+        .map(|f| (f, std::fs::read_to_string(f).unwrap().lines().count()))
+        .filter(|(_, n)| *n > MAX_LINES)
+        .collect();
+    assert!(long.is_empty(), "files over {MAX_LINES} lines: {long:?}");
+}
+
 #[test]
 fn the_rules_crate_has_no_io_serde_or_clock() {
     let manifest = std::fs::read_to_string(workspace().join("crates/domain/Cargo.toml")).unwrap();

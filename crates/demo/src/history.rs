@@ -1,0 +1,696 @@
+//! A year of demo requests with daily, weekly and seasonal rhythm, every case's history
+//! decided by the real transition function and its clocks by the real ladder, and the
+//! duplicate calls merged.
+
+use std::sync::Arc;
+
+use chrono::{Datelike, Duration};
+use civicgrid::error::ApiResult;
+use civicgrid::services::district_offset;
+use civicgrid_domain::calendar::{Calendar, Calendars};
+use civicgrid_domain::clocks::{self, Clock, Effects};
+use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Event};
+use civicgrid_domain::org::{Actor, OrgTree, Role};
+use civicgrid_domain::request::{Channel, Kind, Outcome, Platform, Rating, State, Urgency};
+use civicgrid_domain::{CategoryId, Instant, UnitId, UserId};
+use civicgrid_store::{HistoricCase, NewCase, Store};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::district::District;
+use crate::district::pick;
+use crate::names::CALLER_FAMILY;
+use crate::names::CALLER_GIVEN;
+use crate::names::ROADS;
+
+/// How many requests a day of the year sees, relative to the mean: fewer at weekends and
+/// during Spring Festival, more in summer and in the heating season.
+pub(crate) fn day_factor(day: chrono::NaiveDate) -> f64 {
+    let weekday = match day.weekday() {
+        chrono::Weekday::Sat => 0.62,
+        chrono::Weekday::Sun => 0.55,
+        chrono::Weekday::Mon => 1.18,
+        _ => 1.05,
+    };
+    let month = match day.month() {
+        1 | 2 => 0.82,
+        6..=8 => 1.18,
+        11 | 12 => 1.12,
+        _ => 1.0,
+    };
+    weekday * month
+}
+
+/// What every simulated case shares: the policies, calendar and organisation its clocks
+/// run under, and the supervisors' pool loads.
+pub(crate) struct SimEnv<'a> {
+    org: &'a OrgTree,
+    policies: &'a [civicgrid_store::Policy],
+    calendars: &'a Calendars,
+    supervisors: Vec<(UserId, i64)>,
+    sample_per_mille: u32,
+    sample_salt: String,
+}
+
+/// One case being lived through; it stops at `limit` (now), so nothing happens in the future.
+/// Its clocks run as they would live: before each move, the ladder steps that fell due are
+/// taken (dated when due), and each move's clock effects are planned by the same rules.
+pub(crate) struct Sim<'a, 'e> {
+    env: &'e mut SimEnv<'a>,
+    serial: String,
+    kind: Kind,
+    urgency: Urgency,
+    categories: Vec<CategoryId>,
+    case: Case,
+    events: Vec<Event>,
+    /// Every clock so far (running and stopped), with provisional ids for matching updates.
+    clocks: Vec<Clock>,
+    effects: Effects,
+    at: Instant,
+    limit: Instant,
+    stopped: bool,
+}
+
+impl Sim<'_, '_> {
+    /// Folds effects in: new clocks get provisional ids, changed ones replace theirs.
+    fn absorb(&mut self, mut effects: Effects) {
+        for clock in &mut effects.clocks {
+            if clock.id == 0 {
+                clock.id = self.clocks.len() as i64 + 1;
+                self.clocks.push(clock.clone());
+            } else if let Some(slot) = self.clocks.iter_mut().find(|c| c.id == clock.id) {
+                *slot = clock.clone();
+            }
+        }
+        self.effects.absorb(effects);
+    }
+
+    fn running(&self) -> Vec<Clock> {
+        self.clocks
+            .iter()
+            .filter(|c| c.is_running())
+            .cloned()
+            .collect()
+    }
+
+    /// Takes the ladder steps due by `until`, each dated when it fell due.
+    fn ladder(&mut self, until: Instant) {
+        let running = self.running();
+        let decision =
+            clocks::escalate(&self.case, &running, until, true, &mut self.env.supervisors);
+        if decision.events.is_empty() {
+            return;
+        }
+        let mut events = decision.events;
+        events.sort_by_key(|e| e.at);
+        self.events.extend(events);
+        self.absorb(decision.effects);
+    }
+
+    fn step(
+        &mut self,
+        rng: &mut StdRng,
+        actor: Actor,
+        minutes: std::ops::Range<i64>,
+        command: Command,
+    ) -> bool {
+        let at = self.at + Duration::minutes(rng.random_range(minutes));
+        if self.stopped || at > self.limit {
+            self.stopped = true;
+            return false;
+        }
+        self.ladder(at);
+        self.at = at;
+        let ctx = Ctx {
+            org: self.env.org,
+            actor,
+            now: self.at,
+        };
+        match lifecycle::decide(&self.case, &command, &ctx) {
+            Ok(mut decision) => {
+                let env = clocks::Env {
+                    policies: self.env.policies,
+                    calendars: self.env.calendars,
+                    org: self.env.org,
+                    kind: self.kind,
+                    categories: &self.categories,
+                    urgency: self.urgency,
+                    sample_per_mille: self.env.sample_per_mille,
+                    sample_salt: &self.env.sample_salt,
+                    serial: &self.serial,
+                };
+                let running = self.running();
+                clocks::plan(&self.case, &mut decision, &running, &env);
+                self.case = decision.case;
+                self.events.extend(decision.events);
+                self.absorb(decision.effects);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Ends the simulation at `limit`: the steps due by now are taken, as the sweeper would.
+    fn finish(mut self) -> (Case, Vec<Event>, Effects) {
+        let limit = self.limit;
+        self.ladder(limit);
+        let mut effects = self.effects;
+        effects.clocks = self.clocks;
+        (self.case, self.events, effects)
+    }
+}
+
+/// Generates `total` requests over the year before `now` and imports them.
+pub async fn generate_history(
+    store: &Arc<dyn Store>,
+    district: &District,
+    org: &OrgTree,
+    now: Instant,
+    total: usize,
+    seed: u64,
+    progress: &dyn Fn(usize),
+) -> ApiResult<usize> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let offset = district_offset();
+    let today = now.with_timezone(&offset).date_naive();
+    let days: Vec<chrono::NaiveDate> = (1..=365).rev().map(|d| today - Duration::days(d)).collect();
+    let weights: Vec<f64> = days.iter().map(|d| day_factor(*d)).collect();
+    let weight_sum: f64 = weights.iter().sum();
+    let hours = [
+        1, 1, 0, 0, 0, 1, 2, 5, 9, 11, 10, 8, 6, 8, 10, 10, 9, 8, 6, 5, 4, 3, 2, 1,
+    ];
+    let hour_sum: i32 = hours.iter().sum();
+    let operator = district
+        .staff
+        .iter()
+        .find(|s| s.1 == Role::Operator)
+        .map(|s| (s.0, s.2));
+    let dispatcher = district
+        .staff
+        .iter()
+        .find(|s| s.1 == Role::Dispatcher)
+        .map(|s| (s.0, s.2));
+    let supervisor = district
+        .staff
+        .iter()
+        .find(|s| s.1 == Role::Supervisor)
+        .map(|s| (s.0, s.2));
+    let actor = |who: Option<(UserId, UnitId)>| {
+        who.map_or(Actor::SYSTEM, |(u, unit)| Actor {
+            user: Some(u),
+            unit: Some(unit),
+        })
+    };
+    let unit_actor = |unit: UnitId| Actor {
+        user: None,
+        unit: Some(unit),
+    };
+    let policies = store.list_policies().await?;
+    let calendars = Calendars::new(Calendar::official());
+    let supervisors = district
+        .staff
+        .iter()
+        .filter(|s| s.1 == Role::Supervisor)
+        .map(|s| (s.0, 0))
+        .collect();
+    let mut sim_env = SimEnv {
+        org,
+        policies: &policies,
+        calendars: &calendars,
+        supervisors,
+        sample_per_mille: civicgrid_domain::appraisal::Config::default().sample_per_mille,
+        sample_salt: civicgrid::state::ensure_sample_salt(store.as_ref()).await?,
+    };
+    let mut written = 0;
+    let mut batch = Vec::with_capacity(2000);
+    for (day_index, day) in days.iter().enumerate() {
+        let expected = total as f64 * weights[day_index] / weight_sum;
+        let count = (expected * rng.random_range(0.9..1.1)).round() as usize;
+        let count = if day_index == days.len() - 1 {
+            total.saturating_sub(written + batch.len()).min(count * 2)
+        } else {
+            count
+        };
+        let mut stamps: Vec<Instant> = (0..count)
+            .map(|_| {
+                let mut pick = rng.random_range(0..hour_sum);
+                let mut hour = 0;
+                while pick >= hours[hour] {
+                    pick -= hours[hour];
+                    hour += 1;
+                }
+                let local = day
+                    .and_hms_opt(
+                        hour as u32,
+                        rng.random_range(0..60),
+                        rng.random_range(0..60),
+                    )
+                    .unwrap_or_default();
+                local
+                    .and_local_timezone(offset)
+                    .single()
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .unwrap_or(now)
+            })
+            .collect();
+        stamps.sort();
+        for (seq, received_at) in stamps.into_iter().enumerate() {
+            let age_days = (now - received_at).num_days();
+            let category = pick(&mut rng, &district.categories);
+            let (grid, community, street, bbox) = *pick(&mut rng, &district.grids);
+            let lat = rng.random_range(bbox[1]..bbox[3]);
+            let lng = rng.random_range(bbox[0]..bbox[2]);
+            let kind = match rng.random_range(0..100) {
+                0..=29 => Kind::Consultation,
+                30..=64 => Kind::Complaint,
+                65..=79 => Kind::Help,
+                80..=89 => Kind::Suggestion,
+                90..=97 => Kind::Report,
+                _ => Kind::Praise,
+            };
+            let channel = match rng.random_range(0..100) {
+                0..=54 => Channel::Hotline,
+                55..=64 => Channel::Transfer12345,
+                65..=74 => Channel::Web,
+                75..=82 => Channel::Wechat,
+                83..=88 => Channel::App,
+                89..=95 => Channel::GridReport,
+                96..=97 => Channel::Window,
+                _ => Channel::Letter,
+            };
+            let urgency = match rng.random_range(0..100) {
+                0..=89 => Urgency::Normal,
+                90..=97 => Urgency::Urgent,
+                _ => Urgency::Emergency,
+            };
+            let road = pick(&mut rng, &ROADS);
+            let number = rng.random_range(1..300);
+            let problem = pick(&mut rng, category.problems);
+            let community_name = org
+                .get(community)
+                .map(|u| u.name.clone())
+                .unwrap_or_default();
+            let address = format!("{road}{number}号（{community_name}）");
+            let content = match kind {
+                Kind::Consultation => format!(
+                    "我想咨询一下，{problem}的问题应该找哪个部门，需要准备什么材料？我住在{address}。"
+                ),
+                Kind::Praise => format!(
+                    "感谢{}的工作人员，之前反映的{}问题很快就解决了，特此表扬。",
+                    category.name, problem
+                ),
+                Kind::Suggestion => format!(
+                    "建议有关部门重视{address}附近{problem}的情况，统一规划解决，方便居民生活。"
+                ),
+                _ => format!(
+                    "{address}{problem}，{}，希望有关部门尽快处理。",
+                    pick(
+                        &mut rng,
+                        &[
+                            "已经持续一周多了",
+                            "反映过好几次都没人管",
+                            "严重影响居民正常生活",
+                            "老人孩子出行很不安全",
+                            "昨天晚上开始出现的"
+                        ]
+                    )
+                ),
+            };
+            let caller_name = format!(
+                "{}{}",
+                pick(&mut rng, &CALLER_FAMILY),
+                pick(&mut rng, &CALLER_GIVEN)
+            );
+            let caller_phone = format!(
+                "1{}{:09}",
+                rng.random_range(3..10),
+                rng.random_range(0..1_000_000_000u64)
+            );
+            let intake_actor = actor(operator);
+            let (case, received) = lifecycle::receive(
+                kind,
+                intake_actor,
+                received_at,
+                vec![("channel".into(), channel.as_str().into())],
+            );
+            let local_date = received_at.with_timezone(&offset).date_naive();
+            let serial = civicgrid_domain::serial::format(local_date, seq as u32 + 1);
+            let parent_category = category.parent;
+            let mut sim = Sim {
+                env: &mut sim_env,
+                serial: serial.clone(),
+                kind,
+                urgency,
+                categories: std::iter::once(category.id)
+                    .chain(parent_category)
+                    .collect(),
+                case,
+                events: vec![received],
+                clocks: Vec::new(),
+                effects: Effects::default(),
+                at: received_at,
+                limit: now,
+                stopped: false,
+            };
+            let lead = if category.name == "邻里纠纷" {
+                street
+            } else {
+                category.handler
+            };
+            let handler = unit_actor(lead);
+            let roll = rng.random_range(0..1000);
+            // How far a case has come depends on its age: old cases are mostly closed.
+            let progress_limit = match age_days {
+                0 => rng.random_range(0..4),
+                1..=3 => rng.random_range(1..7),
+                4..=10 => rng.random_range(3..9),
+                _ => 9,
+            };
+            if kind == Kind::Consultation && roll < 700 {
+                sim.step(
+                    &mut rng,
+                    intake_actor,
+                    2..9,
+                    Command::Answer {
+                        reply: format!("已告知市民{}相关办理流程和所需材料。", category.name),
+                    },
+                );
+            } else if roll < 15 {
+                sim.step(
+                    &mut rng,
+                    actor(dispatcher),
+                    5..60,
+                    Command::Cancel {
+                        reason: "harassment: 恶意骚扰或无理诉求".into(),
+                    },
+                );
+            } else if roll < 25 {
+                sim.step(
+                    &mut rng,
+                    actor(dispatcher),
+                    5..30,
+                    Command::TransferOut {
+                        platform: Platform::Police110,
+                        reason: "涉及治安警情，转110处置".into(),
+                    },
+                );
+            } else if age_days <= 3 && roll < 40 {
+                // Ownership unclear: the hub coordinates the units involved.
+                sim.step(
+                    &mut rng,
+                    actor(dispatcher),
+                    10..120,
+                    Command::Coordinate {
+                        units: vec![lead, street],
+                        reason: "权属不清，由中心牵头协调".into(),
+                    },
+                );
+            } else if progress_limit > 0 {
+                let assisting = if roll % 17 == 0 { vec![street] } else { vec![] };
+                let assisting = assisting.into_iter().filter(|u| *u != lead).collect();
+                sim.step(
+                    &mut rng,
+                    actor(dispatcher),
+                    5..90,
+                    Command::Dispatch {
+                        unit: lead,
+                        assisting,
+                        basis: Basis::Statute,
+                    },
+                );
+                if roll % 23 == 0 && progress_limit > 1 {
+                    sim.step(
+                        &mut rng,
+                        handler,
+                        30..240,
+                        Command::Return {
+                            reason: "经核实不属于本单位职责范围".into(),
+                        },
+                    );
+                    // Recent returns still wait for the dispatcher.
+                    if age_days > 2 {
+                        sim.step(
+                            &mut rng,
+                            actor(dispatcher),
+                            10..120,
+                            Command::Dispatch {
+                                unit: street,
+                                assisting: vec![],
+                                basis: Basis::Territorial,
+                            },
+                        );
+                    }
+                }
+                let handler = unit_actor(sim.case.lead.unwrap_or(lead));
+                if progress_limit > 1 {
+                    // Most units accept within the two working hours; some are slow.
+                    let delay = if roll % 7 == 0 { 60..480 } else { 10..100 };
+                    sim.step(&mut rng, handler, delay, Command::Accept);
+                }
+                if progress_limit > 2 {
+                    sim.step(
+                        &mut rng,
+                        handler,
+                        30..600,
+                        Command::Contact {
+                            note: Some("已电话联系市民了解情况".into()),
+                        },
+                    );
+                }
+                if age_days <= 10 && roll % 41 == 0 {
+                    // Waiting for a court ruling: the clock is paused.
+                    sim.step(
+                        &mut rng,
+                        actor(dispatcher),
+                        60..600,
+                        Command::Suspend {
+                            reason: "涉及诉讼，待法院判决后继续办理".into(),
+                        },
+                    );
+                }
+                if progress_limit > 3 && roll % 31 == 0 {
+                    sim.step(
+                        &mut rng,
+                        handler,
+                        60..600,
+                        Command::RequestExtension {
+                            working_days: 5,
+                            reason: "需协调相关单位，申请延期".into(),
+                        },
+                    );
+                    sim.step(
+                        &mut rng,
+                        actor(dispatcher),
+                        30..300,
+                        Command::ApproveExtension,
+                    );
+                }
+                if progress_limit > 4 {
+                    let outcome = match roll % 20 {
+                        0 => Outcome::PartlyResolved,
+                        1 => Outcome::ExplainedNotResolvable,
+                        _ => Outcome::Resolved,
+                    };
+                    let reply = format!(
+                        "经现场核查，{problem}问题已安排处理，{}。",
+                        pick(
+                            &mut rng,
+                            &[
+                                "现已整改完毕",
+                                "已联系责任单位限期整改",
+                                "已向市民做好解释说明"
+                            ]
+                        )
+                    );
+                    sim.step(
+                        &mut rng,
+                        handler,
+                        240..4000,
+                        Command::Resolve {
+                            outcome,
+                            reply,
+                            proper_owner: None,
+                        },
+                    );
+                }
+                if progress_limit > 5 {
+                    let rating = match rng.random_range(0..100) {
+                        0..=79 => Rating::Satisfied,
+                        80..=91 => Rating::BasicallySatisfied,
+                        _ => Rating::Unsatisfied,
+                    };
+                    let resolved = rating != Rating::Unsatisfied;
+                    sim.step(
+                        &mut rng,
+                        actor(operator),
+                        if roll % 9 == 0 { 600..2880 } else { 60..1200 },
+                        Command::Callback {
+                            rating,
+                            resolved,
+                            note: None,
+                        },
+                    );
+                    if sim.case.state == State::Reopened && progress_limit > 6 {
+                        sim.step(&mut rng, handler, 60..600, Command::Accept);
+                        sim.step(
+                            &mut rng,
+                            handler,
+                            600..4000,
+                            Command::Resolve {
+                                outcome: Outcome::Resolved,
+                                reply: "已重新办理，问题已解决。".into(),
+                                proper_owner: None,
+                            },
+                        );
+                        if progress_limit > 7 {
+                            sim.step(
+                                &mut rng,
+                                actor(operator),
+                                600..2880,
+                                Command::Callback {
+                                    rating: Rating::BasicallySatisfied,
+                                    resolved: true,
+                                    note: None,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            // Older cases drawn for sampling have had their quality callback.
+            if sim.effects.sample_drawn.is_some() && age_days > 7 {
+                let rating = if roll % 10 == 0 {
+                    Rating::BasicallySatisfied
+                } else {
+                    Rating::Satisfied
+                };
+                sim.step(
+                    &mut rng,
+                    actor(supervisor),
+                    1440..4320,
+                    Command::QualityCallback {
+                        rating,
+                        resolved: true,
+                        note: Some("抽查回访：市民认可办理结果".into()),
+                    },
+                );
+            }
+            let (case, events, effects) = sim.finish();
+            let updated_at = events.last().map_or(received_at, |e| e.at);
+            let new = NewCase {
+                channel,
+                kind,
+                urgency,
+                category: Some(category.id),
+                line: Some(category.line.clone()),
+                content,
+                address: Some(address),
+                location: Some(civicgrid_domain::request::Location { lat, lng }),
+                caller_name: Some(caller_name),
+                caller_phone: Some(caller_phone),
+                area: Some(grid),
+                intake_unit: Some(district.hub),
+                created_by: operator.map(|o| o.0),
+                verify_code: format!("{:06}", rng.random_range(0..1_000_000)),
+                raw_intake: String::new(),
+                local_date,
+                now: received_at,
+                case: case.clone(),
+                events: Vec::new(),
+            };
+            let raw = serde_json::json!({
+                "channel": channel.as_str(), "kind": kind.as_str(), "content": new.content, "category": category.id.0,
+                "address": new.address, "location": {"lat": lat, "lng": lng},
+                "caller": {"name": new.caller_name, "phone": new.caller_phone},
+            });
+            let new = NewCase {
+                raw_intake: raw.to_string(),
+                ..new
+            };
+            batch.push(HistoricCase {
+                new,
+                serial,
+                case,
+                events,
+                effects,
+                updated_at,
+            });
+            if batch.len() >= 2000 {
+                written += store.import_history(std::mem::take(&mut batch)).await?;
+                progress(written);
+            }
+        }
+    }
+    if !batch.is_empty() {
+        written += store.import_history(batch).await?;
+        progress(written);
+    }
+    merge_duplicates(store, org, now, actor(dispatcher)).await?;
+    Ok(written)
+}
+
+/// Repeat callers: merges some requests still awaiting dispatch into an earlier one of the
+/// same category, through the same store call the API uses.
+pub(crate) async fn merge_duplicates(
+    store: &Arc<dyn Store>,
+    org: &OrgTree,
+    now: Instant,
+    dispatcher: Actor,
+) -> ApiResult<()> {
+    let list = |state: State, limit: i64| civicgrid_store::ListFilter {
+        state: Some(state),
+        limit,
+        ..Default::default()
+    };
+    let (waiting, _) = store
+        .list_requests(
+            &list(State::Received, 200),
+            &civicgrid_store::Visibility::All,
+        )
+        .await?;
+    let mut open = store
+        .list_requests(
+            &list(State::InProgress, 2000),
+            &civicgrid_store::Visibility::All,
+        )
+        .await?
+        .0;
+    open.extend(
+        store
+            .list_requests(
+                &list(State::Accepted, 2000),
+                &civicgrid_store::Visibility::All,
+            )
+            .await?
+            .0,
+    );
+    let mut merged = 0;
+    for child in &waiting {
+        let Some(parent) = open
+            .iter()
+            .find(|p| p.category == child.category && p.area == child.area)
+        else {
+            continue;
+        };
+        if merged >= 12 {
+            break;
+        }
+        let org = org.clone();
+        let at = child.created_at.max(parent.created_at) + Duration::minutes(5);
+        let at = at.min(now);
+        let decide: civicgrid_store::DecideMerge = Box::new(move |c, p| {
+            let ctx = Ctx {
+                org: &org,
+                actor: dispatcher,
+                now: at,
+            };
+            // Only requests awaiting dispatch are merged here: they have no clocks yet.
+            lifecycle::decide_merge(c.row.id, &c.row.case, p.row.id, &p.row.case, &ctx)
+        });
+        store
+            .merge(&child.serial, &parent.serial, at, decide)
+            .await?;
+        merged += 1;
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! The dispatch board: the queue with the routing table's proposal, bulk dispatch, returned
+//! and coordination cases, and extensions to decide.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use civicgrid_api::{ActionBody, RequestSummary};
+use civicgrid_domain::lifecycle::Action;
+use civicgrid_domain::org::Role;
+use civicgrid_domain::request::State as RequestState;
+use civicgrid_domain::{CategoryId, UnitId};
+use serde::Deserialize;
+
+use super::lists::{AppStateRef, Done, Row, filter, rows};
+use super::portal::Choice;
+use super::{Browser, CsrfForm, Ctx, PageError, PageResult, Staff, Tr, html, require, see_other};
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/dispatch", get(dispatch_board).post(bulk_dispatch))
+}
+
+// ---------------------------------------------------------------- dispatch board
+
+/// A request awaiting dispatch, with the routing table's proposal and why.
+pub struct QueueRow {
+    pub row: Row,
+    pub proposed: Option<(i64, String)>,
+    pub basis: Option<String>,
+    pub reason: Option<String>,
+    pub pending_days: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch.html")]
+pub(super) struct DispatchPage {
+    ctx: Ctx,
+    queue: Vec<QueueRow>,
+    returned: Vec<QueueRow>,
+    coordinating: Vec<Row>,
+    extensions: Vec<QueueRow>,
+    units: Vec<Choice>,
+    queue_total: i64,
+}
+
+pub(super) fn unit_choices(state: &AppState) -> Vec<Choice> {
+    use civicgrid_domain::org::UnitKind;
+    let org = state.org();
+    let mut units: Vec<_> = org
+        .units()
+        .filter(|u| {
+            matches!(
+                u.kind,
+                UnitKind::Department | UnitKind::Utility | UnitKind::Street | UnitKind::Centre
+            )
+        })
+        .map(|u| Choice {
+            value: u.id.0.to_string(),
+            label: u.name.clone(),
+        })
+        .collect();
+    units.sort_by(|a, b| a.label.cmp(&b.label));
+    units
+}
+
+async fn queue_rows(
+    state: &AppState,
+    staff: &Staff,
+    items: &[RequestSummary],
+    with_reason: Option<&str>,
+) -> Result<Vec<QueueRow>, PageError> {
+    let reference = state.reference();
+    let mut out = Vec::new();
+    for (item, row) in items.iter().zip(rows(state, items)) {
+        let proposal = crate::services::cases::propose(
+            &reference,
+            item.category.map(CategoryId),
+            item.area.map(UnitId),
+        );
+        let reason = match with_reason {
+            Some(kind) => crate::services::cases::events(state, &staff.principal, &item.serial)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|e| e.kind == kind)
+                .and_then(|e| {
+                    e.reason
+                        .or_else(|| e.detail.get("working_days").map(|d| d.to_string()))
+                }),
+            None => None,
+        };
+        out.push(QueueRow {
+            row,
+            proposed: proposal.as_ref().map(|p| {
+                (
+                    p.unit.0,
+                    crate::wire::cases::unit_ref(&reference.org, p.unit).name,
+                )
+            }),
+            basis: proposal.map(|p| p.basis.as_str().to_owned()),
+            reason,
+            pending_days: None,
+        });
+    }
+    Ok(out)
+}
+
+async fn dispatch_board(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Query(done): Query<Done>,
+) -> PageResult {
+    require(&staff, &[Role::Dispatcher])?;
+    let p = &staff.principal;
+    let mut oldest_first = filter(&[RequestState::Received]);
+    oldest_first.by_deadline = true;
+    let queue = crate::services::cases::list_filtered(&state, p, &oldest_first, 1, 100).await?;
+    let returned = crate::services::cases::list_filtered(
+        &state,
+        p,
+        &filter(&[RequestState::Returned]),
+        1,
+        100,
+    )
+    .await?;
+    let coordinating = crate::services::cases::list_filtered(
+        &state,
+        p,
+        &filter(&[RequestState::Coordinating]),
+        1,
+        100,
+    )
+    .await?;
+    // Extensions are asked for while the work is under way (the state index narrows it).
+    let mut ext = filter(&[RequestState::Accepted, RequestState::InProgress]);
+    ext.pending_extension = true;
+    let extensions = crate::services::cases::list_filtered(&state, p, &ext, 1, 100).await?;
+    let mut extension_rows =
+        queue_rows(&state, &staff, &extensions.items, Some("request_extension")).await?;
+    for (row, item) in extension_rows.iter_mut().zip(&extensions.items) {
+        let loaded = crate::services::cases::load_visible(&state, p, &item.serial).await?;
+        row.pending_days = loaded.row.case.pending_extension;
+    }
+    let lang = browser.lang;
+    html(DispatchPage {
+        ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(lang)),
+        queue_total: queue.total,
+        queue: queue_rows(&state, &staff, &queue.items, None).await?,
+        returned: queue_rows(&state, &staff, &returned.items, Some("return")).await?,
+        coordinating: rows(&state, &coordinating.items),
+        extensions: extension_rows,
+        units: unit_choices(&state),
+    })
+}
+
+/// The dispatch board's selection: the checked rows' serials.
+#[derive(Deserialize)]
+pub(super) struct BulkForm {
+    #[serde(default)]
+    serial: Vec<String>,
+}
+
+/// Dispatches every selected request to its proposed unit. Each is its own transaction;
+/// the page reports how many went and which could not (e.g. no proposal, or moved on).
+async fn bulk_dispatch(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<BulkForm>,
+) -> PageResult {
+    let serials = form.serial;
+    require(&staff, &[Role::Dispatcher])?;
+    let reference = state.reference();
+    let mut done = 0;
+    let mut failed = Vec::new();
+    for serial in &serials {
+        let loaded = crate::services::cases::load_visible(&state, &staff.principal, serial).await?;
+        let Some(proposal) =
+            crate::services::cases::propose(&reference, loaded.row.category, loaded.row.area)
+        else {
+            failed.push(serial.clone());
+            continue;
+        };
+        let body = ActionBody {
+            unit: Some(proposal.unit.0),
+            ..Default::default()
+        };
+        match crate::services::cases::act(&state, &staff.principal, serial, Action::Dispatch, body)
+            .await
+        {
+            Ok(_) => done += 1,
+            Err(_) => failed.push(serial.clone()),
+        }
+    }
+    let tr = Tr(browser.lang);
+    let mut flash = format!("{} {done}", tr.s("dispatch.dispatched_n"));
+    if !failed.is_empty() {
+        flash.push_str(&format!(
+            " · {}: {}",
+            tr.s("common.error"),
+            failed.join(", ")
+        ));
+    }
+    Ok(see_other("/dispatch", Some(&flash)))
+}

@@ -1,0 +1,93 @@
+//! A unit's inbox: its open cases soonest deadline first, and the urging notices to
+//! acknowledge.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use civicgrid_api::NoticeOut;
+use civicgrid_domain::org::Role;
+use civicgrid_domain::request::State as RequestState;
+use serde::Deserialize;
+
+use super::lists::{AppStateRef, Done, NoFields, Pager, Row, filter, rows};
+use super::{Browser, CsrfForm, Ctx, PageResult, Staff, html, see_other};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/inbox", get(inbox))
+        .route("/notices/{id}/read", post(read_notice))
+}
+
+// ---------------------------------------------------------------- inbox and lists
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+pub(super) struct InboxPage {
+    ctx: Ctx,
+    rows: Vec<Row>,
+    pager: Pager,
+    notices: Vec<NoticeOut>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PageParams {
+    page: Option<u32>,
+    done: Option<String>,
+}
+
+pub(super) const OPEN_STATES: &[RequestState] = &[
+    RequestState::Dispatched,
+    RequestState::Accepted,
+    RequestState::InProgress,
+    RequestState::Suspended,
+    RequestState::Reopened,
+];
+
+async fn inbox(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Query(params): Query<PageParams>,
+) -> PageResult {
+    // The inbox is a unit's: administrators, who belong to no handling unit, have none.
+    if !crate::access::holds(&staff.principal, &[Role::Handler]) {
+        return Err(ApiError::with_message(
+            civicgrid_api::ErrorCode::Forbidden,
+            "the inbox belongs to handling units",
+        )
+        .into());
+    }
+    let (page, page_size, offset, limit) = crate::wire::paging(params.page, Some(50))?;
+    let mut f = filter(OPEN_STATES);
+    f.by_deadline = true;
+    f.offset = offset;
+    f.limit = limit;
+    let list = crate::services::cases::list_filtered(&state, &staff.principal, &f, page, page_size)
+        .await?;
+    let (notices, _) =
+        crate::services::supervision::notices(&state, &staff.principal, None, None, true, (0, 20))
+            .await?;
+    let done = Done { done: params.done };
+    html(InboxPage {
+        ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(browser.lang)),
+        rows: rows(&state, &list.items),
+        pager: Pager::new(page, page_size, list.total, "/inbox".into()),
+        notices,
+    })
+}
+
+async fn read_notice(
+    State(state): AppStateRef,
+    staff: Staff,
+    Path(id): Path<i64>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> PageResult {
+    crate::services::supervision::read_notice(&state, &staff.principal, id).await?;
+    Ok(see_other("/inbox", None))
+}

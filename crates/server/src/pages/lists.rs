@@ -1,0 +1,118 @@
+//! What the staff pages' lists share: a request row with names instead of ids, and the
+//! pager.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use civicgrid_api::RequestSummary;
+use civicgrid_domain::lifecycle::Action;
+use civicgrid_domain::request::State as RequestState;
+use civicgrid_domain::{CategoryId, UnitId};
+use civicgrid_store::ListFilter;
+use serde::Deserialize;
+
+use super::Tr;
+
+use crate::state::AppState;
+
+pub(super) type AppStateRef = State<Arc<AppState>>;
+
+/// A list row with names instead of ids.
+pub struct Row {
+    pub serial: String,
+    pub state: String,
+    pub kind: String,
+    pub category: String,
+    pub summary: String,
+    pub unit: String,
+    pub band: Option<String>,
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub fn rows(state: &AppState, items: &[RequestSummary]) -> Vec<Row> {
+    let reference = state.reference();
+    items
+        .iter()
+        .map(|s| Row {
+            serial: s.serial.clone(),
+            state: s.state.clone(),
+            kind: s.kind.clone(),
+            category: s
+                .category
+                .and_then(|c| reference.category(CategoryId(c)))
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| "—".into()),
+            summary: s.summary.clone(),
+            unit: s
+                .lead_unit
+                .and_then(|u| reference.org.get(UnitId(u)))
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| "—".into()),
+            band: s.band.clone(),
+            due_at: s.due_at,
+            created_at: s.created_at,
+        })
+        .collect()
+}
+
+/// Page links for a list.
+pub struct Pager {
+    pub page: u32,
+    pub pages: u32,
+    pub total: i64,
+    pub base: String,
+}
+
+impl Pager {
+    pub fn new(page: u32, page_size: u32, total: i64, base: String) -> Pager {
+        let pages = ((total.max(0) as u64).div_ceil(u64::from(page_size.max(1)))) as u32;
+        Pager {
+            page,
+            pages,
+            total,
+            base,
+        }
+    }
+
+    pub fn href(&self, page: u32) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}page={page}", self.base)
+    }
+}
+
+pub(super) fn opt(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+pub(super) fn filter(states: &[RequestState]) -> ListFilter {
+    ListFilter {
+        states: states.to_vec(),
+        offset: 0,
+        limit: 100,
+        count_cap: Some(crate::wire::COUNT_CAP),
+        ..Default::default()
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct NoFields {}
+
+/// A one-line message after a form (`?done=…`).
+#[derive(Deserialize, Default)]
+pub(super) struct Done {
+    pub(super) done: Option<String>,
+}
+
+impl Done {
+    pub fn flash(&self, lang: super::Lang) -> Option<String> {
+        self.done.as_deref().map(|d| {
+            let tr = Tr(lang);
+            match Action::parse(d) {
+                Some(a) => format!("{} · {}", tr.w("action", a.as_str()), tr.s("common.done")),
+                None => d.to_owned(),
+            }
+        })
+    }
+}

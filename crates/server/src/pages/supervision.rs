@@ -1,0 +1,94 @@
+//! The supervision pool page: red and orange cases, the ladder steps taken, and the sampled
+//! quality callbacks.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use civicgrid_api::{PoolItemOut, SampleOut};
+use civicgrid_domain::org::Role;
+use serde::Deserialize;
+
+use super::lists::{AppStateRef, Done, Pager, Row, rows};
+use super::{Browser, Ctx, PageResult, Staff, html, require};
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/supervision", get(supervision))
+}
+
+// ---------------------------------------------------------------- supervision pool
+
+#[derive(Template)]
+#[template(path = "supervision.html")]
+pub(super) struct SupervisionPage {
+    ctx: Ctx,
+    pool: Vec<PoolItemOut>,
+    orange: Vec<Row>,
+    samples: Vec<SampleOut>,
+    pager: Pager,
+    mine: bool,
+    is_supervisor: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PoolParams {
+    page: Option<u32>,
+    mine: Option<String>,
+    done: Option<String>,
+}
+
+async fn supervision(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    Query(params): Query<PoolParams>,
+) -> PageResult {
+    require(&staff, &[Role::Supervisor, Role::Dispatcher, Role::Leader])?;
+    let (page, page_size, offset, limit) = crate::wire::paging(params.page, Some(50))?;
+    let mine = params.mine.is_some();
+    let owner = mine.then_some(staff.principal.user);
+    let (pool, total) =
+        crate::services::supervision::pool(&state, &staff.principal, owner, false, (offset, limit))
+            .await?;
+    let orange = civicgrid_api::RequestQuery {
+        state: None,
+        unit: None,
+        category: None,
+        kind: None,
+        band: Some("orange".into()),
+        page: Some(1),
+        page_size: Some(20),
+    };
+    let orange = crate::services::cases::list(&state, &staff.principal, &orange).await?;
+    let is_supervisor = crate::access::holds(&staff.principal, &[Role::Supervisor]);
+    let samples = if is_supervisor {
+        crate::services::supervision::samples(&state, true, (0, 20))
+            .await?
+            .0
+    } else {
+        Vec::new()
+    };
+    let done = Done { done: params.done };
+    html(SupervisionPage {
+        ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(browser.lang)),
+        pool,
+        orange: rows(&state, &orange.items),
+        samples,
+        pager: Pager::new(
+            page,
+            page_size,
+            total,
+            if mine {
+                "/supervision?mine=1".into()
+            } else {
+                "/supervision".into()
+            },
+        ),
+        mine,
+        is_supervisor,
+    })
+}
