@@ -1,14 +1,15 @@
-//! The command line: `serve`, `demo`, `migrate`, `calendar`, `verify-chain`, `bench` and `bench-sweep`.
+//! The command line: `serve`, `demo`, `migrate`, `calendar`, `verify-chain`, `config`,
+//! `bench` and `bench-sweep`. Settings come from one `Config` (defaults < file <
+//! environment < flags); the flags that override it are declared once, in `Settings`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use civicgrid::clock::{Clock, SystemClock};
-
-/// The default database: a SQLite file beside where civicgrid is run.
-pub const DEFAULT_DATABASE: &str = "sqlite:civicgrid-data/civicgrid.db";
+use civicgrid::config::{Config, Layer};
 
 #[derive(Parser)]
 #[command(
@@ -21,31 +22,54 @@ struct Cli {
     command: Command,
 }
 
+/// The settings a command line may override (see `civicgrid config` and
+/// docs/OPERATIONS.md); each also comes from the file and the environment.
+#[derive(Args, Clone, Default)]
+struct Settings {
+    /// A TOML file of settings (also `CIVICGRID_CONFIG`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// `sqlite:PATH` or `postgres://user:password@host/db` (`CIVICGRID_DATABASE`).
+    #[arg(long)]
+    database: Option<String>,
+    /// Address and port to serve on (`CIVICGRID_LISTEN`).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Seconds between deadline sweeps, 1–3600 (`CIVICGRID_SWEEP_SECONDS`).
+    #[arg(long)]
+    sweep_seconds: Option<u64>,
+    /// Log as JSON lines (`CIVICGRID_JSON_LOGS`).
+    #[arg(long)]
+    json_logs: bool,
+    /// The district's UTC offset, e.g. +08:00 (`CIVICGRID_TIME_ZONE`).
+    #[arg(long)]
+    time_zone: Option<String>,
+    /// How long a sign-in lasts, in hours (`CIVICGRID_SESSION_HOURS`).
+    #[arg(long)]
+    session_hours: Option<i64>,
+}
+
+impl Settings {
+    fn layer(&self) -> Layer {
+        Layer {
+            listen: self.listen.clone(),
+            database: self.database.clone(),
+            sweep_seconds: self.sweep_seconds,
+            json_logs: self.json_logs.then_some(true),
+            time_zone: self.time_zone.clone(),
+            session_hours: self.session_hours,
+            admin_password: None,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API on a database (created on first run).
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8080", env = "CIVICGRID_LISTEN")]
-        listen: String,
-        #[arg(long, default_value = DEFAULT_DATABASE, env = "CIVICGRID_DATABASE")]
-        database: String,
-        /// Log as JSON lines.
-        #[arg(long)]
-        json_logs: bool,
-        /// Seconds between deadline sweeps (the ladder: remind, urge, supervise, hold accountable).
-        #[arg(long, default_value_t = 10, env = "CIVICGRID_SWEEP_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
-        sweep_seconds: u64,
-    },
+    /// Serve the API and the pages on a database (created on first run).
+    Serve(Settings),
     /// Build the demo district with a year of history (once per database), then serve it.
+    /// Its database defaults to `sqlite:civicgrid-data/demo.db`.
     Demo {
-        #[arg(long, default_value = "127.0.0.1:8080", env = "CIVICGRID_LISTEN")]
-        listen: String,
-        #[arg(
-            long,
-            default_value = "sqlite:civicgrid-data/demo.db",
-            env = "CIVICGRID_DATABASE"
-        )]
-        database: String,
         /// How many historical requests to generate.
         #[arg(long, default_value_t = 110_000)]
         requests: usize,
@@ -54,26 +78,22 @@ enum Command {
         /// Build the district and exit without serving.
         #[arg(long)]
         no_serve: bool,
-        #[arg(long, default_value_t = 10, env = "CIVICGRID_SWEEP_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
-        sweep_seconds: u64,
+        #[command(flatten)]
+        settings: Settings,
     },
     /// Add official days (next year's holiday notice) to the district calendar.
     Calendar {
         /// A file of `YYYY-MM-DD off|work NAME` lines, e.g. `2027-10-01 off 国庆节`.
-        file: std::path::PathBuf,
-        #[arg(long, default_value = DEFAULT_DATABASE, env = "CIVICGRID_DATABASE")]
-        database: String,
+        file: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
     },
     /// Create or upgrade the schema and exit.
-    Migrate {
-        #[arg(long, default_value = DEFAULT_DATABASE, env = "CIVICGRID_DATABASE")]
-        database: String,
-    },
+    Migrate(Settings),
     /// Recompute every request's event hash chain and report breaks (exit 1 if any).
-    VerifyChain {
-        #[arg(long, default_value = DEFAULT_DATABASE, env = "CIVICGRID_DATABASE")]
-        database: String,
-    },
+    VerifyChain(Settings),
+    /// Print the effective configuration (secrets redacted) and exit.
+    Config(Settings),
     /// Measure durable intake and read latency against a fresh server over loopback HTTP.
     Bench(civicgrid_demo::bench::BenchArgs),
     /// Measure the deadline sweeper over a million open requests and a burst of due clocks.
@@ -81,7 +101,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let parsed = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -92,7 +112,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(parsed.command)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
@@ -107,23 +127,56 @@ fn display(error: civicgrid::error::ApiError) -> AnyError {
     format!("{} ({})", error.message, error.code.code()).into()
 }
 
+/// The configuration for a command: `defaults` (the demo keeps its own database), then the
+/// file, the environment and the command's flags.
+fn configure(defaults: Layer, settings: &Settings) -> Result<Config, AnyError> {
+    Ok(Config::from_process(
+        defaults,
+        settings.config.as_deref(),
+        settings.layer(),
+    )?)
+}
+
+async fn open(
+    config: &Config,
+    clock: &dyn Clock,
+) -> Result<Arc<dyn civicgrid_store::Store>, AnyError> {
+    Ok(civicgrid_store::open(config.database.expose(), clock.now(), config.time_zone).await?)
+}
+
 async fn run(command: Command) -> Result<ExitCode, AnyError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    match command {
-        Command::Serve {
-            listen,
-            database,
-            json_logs,
-            sweep_seconds,
-        } => {
-            civicgrid::telemetry::init_logs(json_logs);
-            serve(&listen, &database, clock, sweep_seconds, None).await
+    let config = match &command {
+        Command::Serve(settings)
+        | Command::Migrate(settings)
+        | Command::VerifyChain(settings)
+        | Command::Config(settings)
+        | Command::Calendar { settings, .. } => configure(Layer::default(), settings)?,
+        Command::Demo { settings, .. } => configure(
+            Layer {
+                database: Some("sqlite:civicgrid-data/demo.db".into()),
+                ..Layer::default()
+            },
+            settings,
+        )?,
+        Command::Bench(_) | Command::BenchSweep(_) => {
+            configure(Layer::default(), &Settings::default())?
         }
-        Command::Calendar { file, database } => {
+    };
+    match command {
+        Command::Serve(_) => {
+            civicgrid::telemetry::init_logs(config.json_logs);
+            serve(&config, clock, false).await
+        }
+        Command::Config(_) => {
+            print!("{}", config.describe());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar { file, .. } => {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let store = civicgrid_store::open(&database, clock.now()).await?;
-            let state = civicgrid::state::AppState::new(store, clock)
+            let store = open(&config, clock.as_ref()).await?;
+            let state = civicgrid::state::AppState::new(store, clock, config.app())
                 .await
                 .map_err(display)?;
             let added = civicgrid::services::calendar::add_official_days(&state, &text, None)
@@ -138,24 +191,22 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
-            listen,
-            database,
             requests,
             seed,
             no_serve,
-            sweep_seconds,
+            ..
         } => {
-            civicgrid::telemetry::init_logs(false);
-            let store = civicgrid_store::open(&database, clock.now()).await?;
+            civicgrid::telemetry::init_logs(config.json_logs);
+            let store = open(&config, clock.as_ref()).await?;
             let started = std::time::Instant::now();
+            let database = &config.database;
             println!("Building the demo district in {database} …");
             let bar = civicgrid_demo::history_bar(requests as u64);
-            let built =
-                civicgrid_demo::district::ensure_demo(&store, clock.now(), requests, seed, &|n| {
-                    bar.set_position(n as u64)
-                })
-                .await
-                .map_err(display)?;
+            let built = civicgrid_demo::ensure_demo(&store, clock.now(), requests, seed, &|n| {
+                bar.set_position(n as u64)
+            })
+            .await
+            .map_err(display)?;
             bar.finish_and_clear();
             if built {
                 println!(
@@ -167,22 +218,22 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             }
             println!(
                 "Demo staff accounts (password `{}`): operator, dispatcher, supervisor, leader, street1…street7, community01…community45, grid001…grid120, dept01…dept46, utility01…utility71.",
-                civicgrid_demo::district::DEMO_PASSWORD
+                civicgrid_demo::DEMO_PASSWORD
             );
             if no_serve {
                 return Ok(ExitCode::SUCCESS);
             }
             drop(store);
-            serve(&listen, &database, clock, sweep_seconds, Some(())).await
+            serve(&config, clock, true).await
         }
-        Command::Migrate { database } => {
+        Command::Migrate(_) => {
             civicgrid::telemetry::init_logs(false);
-            civicgrid_store::open(&database, clock.now()).await?;
-            println!("{database}: schema is up to date.");
+            open(&config, clock.as_ref()).await?;
+            println!("{}: schema is up to date.", config.database);
             Ok(ExitCode::SUCCESS)
         }
-        Command::VerifyChain { database } => {
-            let store = civicgrid_store::open(&database, clock.now()).await?;
+        Command::VerifyChain(_) => {
+            let store = open(&config, clock.as_ref()).await?;
             let check = store.verify_chains().await?;
             println!(
                 "{} requests, {} events checked; {} broken.",
@@ -204,18 +255,15 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
     }
 }
 
-async fn serve(
-    listen: &str,
-    database: &str,
-    clock: Arc<dyn Clock>,
-    sweep_seconds: u64,
-    demo: Option<()>,
-) -> Result<ExitCode, AnyError> {
-    let store = civicgrid_store::open(database, clock.now()).await?;
-    let (router, state) = civicgrid::app::build(store, clock).await.map_err(display)?;
-    let password = std::env::var("CIVICGRID_ADMIN_PASSWORD")
-        .ok()
-        .filter(|p| !p.is_empty());
+async fn serve(config: &Config, clock: Arc<dyn Clock>, demo: bool) -> Result<ExitCode, AnyError> {
+    let store = open(config, clock.as_ref()).await?;
+    let (router, state) = civicgrid::app::build_with(store, clock, config.app())
+        .await
+        .map_err(display)?;
+    let password = config
+        .admin_password
+        .as_ref()
+        .map(|p| p.expose().to_owned());
     if let Some(generated) = civicgrid::app::ensure_admin(&state, password)
         .await
         .map_err(display)?
@@ -224,20 +272,26 @@ async fn serve(
         println!("(set CIVICGRID_ADMIN_PASSWORD before the first start to choose it)");
     }
     // The first sweep runs at once: steps that fell due while the server was down catch up.
-    civicgrid::sweeper::spawn(state.clone(), std::time::Duration::from_secs(sweep_seconds));
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+    civicgrid::sweeper::spawn(
+        state.clone(),
+        std::time::Duration::from_secs(config.sweep_seconds),
+    );
+    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let address = listener.local_addr()?;
-    println!("civicgrid is serving {database} at http://{address}/");
+    println!(
+        "civicgrid is serving {} at http://{address}/",
+        config.database
+    );
     println!(
         "  Public portal: http://{address}/  ·  staff sign-in: http://{address}/login  ·  tracking: http://{address}/track"
     );
     println!(
         "  API: http://{address}/api/v1  ·  OpenAPI: http://{address}/api/openapi.json  ·  health: http://{address}/healthz"
     );
-    if demo.is_some() {
+    if demo {
         println!(
             "  Demo accounts (password `{}`): operator, dispatcher, dept01 … dept46, supervisor, leader (see the README)",
-            civicgrid_demo::district::DEMO_PASSWORD
+            civicgrid_demo::DEMO_PASSWORD
         );
     }
     tracing::info!(%address, "listening");

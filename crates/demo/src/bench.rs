@@ -205,7 +205,12 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, AnyError> {
         "civicgrid bench: database {database}, {} clients, {} s per write phase",
         args.clients, args.seconds
     );
-    let store = civicgrid_store::open(&database, clock.now()).await?;
+    let store = civicgrid_store::open(
+        &database,
+        clock.now(),
+        civicgrid_domain::calendar::china_standard_time(),
+    )
+    .await?;
     let seeded = StdInstant::now();
     let bar = crate::history_bar(args.seed_requests as u64);
     crate::district::ensure_demo(&store, clock.now(), args.seed_requests, 7, &|n| {
@@ -420,7 +425,12 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
         "civicgrid bench-sweep: database {database}, {} open requests, {} due at the burst",
         args.open, args.due
     );
-    let store = civicgrid_store::open(&database, now).await?;
+    let store = civicgrid_store::open(
+        &database,
+        now,
+        civicgrid_domain::calendar::china_standard_time(),
+    )
+    .await?;
     let unit = |name: &str, kind, parent| NewUnit {
         name: name.into(),
         kind,
@@ -586,9 +596,13 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
     let clock = Arc::new(civicgrid::clock::ManualClock::new(
         now - chrono::Duration::days(2),
     ));
-    let state = civicgrid::state::AppState::new(store.clone(), clock.clone())
-        .await
-        .map_err(|e| e.message)?;
+    let state = civicgrid::state::AppState::new(
+        store.clone(),
+        clock.clone(),
+        civicgrid::config::AppSettings::default(),
+    )
+    .await
+    .map_err(|e| e.message)?;
     let mut idle = Vec::with_capacity(args.idle_sweeps);
     for _ in 0..args.idle_sweeps {
         let started = StdInstant::now();

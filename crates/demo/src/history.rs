@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{Datelike, Duration};
 use civicgrid::error::ApiResult;
-use civicgrid::services::district_offset;
+
 use civicgrid_domain::calendar::{Calendar, Calendars};
 use civicgrid_domain::clocks::{self, Clock, Effects};
 use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Event};
@@ -171,7 +171,8 @@ pub async fn generate_history(
     progress: &dyn Fn(usize),
 ) -> ApiResult<usize> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let offset = district_offset();
+    // The demo district lies in China Standard Time, like the official calendar it uses.
+    let offset = civicgrid_domain::calendar::china_standard_time();
     let today = now.with_timezone(&offset).date_naive();
     let days: Vec<chrono::NaiveDate> = (1..=365).rev().map(|d| today - Duration::days(d)).collect();
     let weights: Vec<f64> = days.iter().map(|d| day_factor(*d)).collect();

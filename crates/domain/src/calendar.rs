@@ -77,6 +77,11 @@ impl Calendars {
     }
 }
 
+/// UTC+8, the time of the official notices (and the default district time zone).
+pub fn china_standard_time() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
+}
+
 /// The first and last day the platform accepts in any date it is given (official days,
 /// the start of a deadline, a statistics period). Outside them the calendar has no data
 /// and an answer would not be an RFC 3339 instant (year 10000 has five digits).
@@ -140,6 +145,11 @@ pub fn parse_official(text: &str) -> Result<BTreeMap<NaiveDate, Official>, Inval
 impl Calendar {
     /// The district calendar: official days, 08:30–12:00 and 13:30–17:30, UTC+8.
     pub fn official() -> Calendar {
+        Calendar::official_in(china_standard_time())
+    }
+
+    /// The official calendar with its working hours counted in the district's `zone`.
+    pub fn official_in(zone: FixedOffset) -> Calendar {
         // The embedded data is checked by a test; an error here cannot pass CI.
         let official = parse_official(OFFICIAL_DAYS).unwrap_or_default();
         Calendar::fingerprinted(Calendar {
@@ -154,7 +164,7 @@ impl Calendar {
                     end: 17 * 60 + 30,
                 },
             ],
-            offset: FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix()),
+            offset: zone,
             round_the_clock: false,
             version: String::new(),
         })

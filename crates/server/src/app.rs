@@ -23,7 +23,16 @@ pub async fn build(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
 ) -> ApiResult<(Router, Arc<AppState>)> {
-    let state = AppState::new(store, clock).await?;
+    build_with(store, clock, crate::config::AppSettings::default()).await
+}
+
+/// `build` with the configuration's settings for the application.
+pub async fn build_with(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: crate::config::AppSettings,
+) -> ApiResult<(Router, Arc<AppState>)> {
+    let state = AppState::new(store, clock, settings).await?;
     let _ = crate::telemetry::metrics_handle();
     Ok((router(state.clone()), state))
 }
@@ -34,7 +43,7 @@ pub async fn build(
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(crate::http::router())
-        .merge(crate::pages::router())
+        .merge(crate::pages::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(6 * 1024 * 1024))

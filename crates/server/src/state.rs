@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use chrono::FixedOffset;
 use civicgrid_domain::appraisal::Config as AppraisalConfig;
 use civicgrid_domain::calendar::{Calendar, Calendars, Official};
 use civicgrid_domain::org::{OrgTree, Unit, UnitKind};
@@ -202,7 +203,7 @@ pub fn appraisal_from_setting(raw: Option<&str>) -> AppraisalConfig {
 }
 
 /// The shipped calendar with the official days administrators added.
-pub fn calendar_with(added: &[civicgrid_store::OfficialDayRow]) -> Calendar {
+pub fn calendar_with(zone: FixedOffset, added: &[civicgrid_store::OfficialDayRow]) -> Calendar {
     let more = added
         .iter()
         .map(|d| {
@@ -214,7 +215,7 @@ pub fn calendar_with(added: &[civicgrid_store::OfficialDayRow]) -> Calendar {
             (d.day, day)
         })
         .collect();
-    Calendar::official().with_official(more)
+    Calendar::official_in(zone).with_official(more)
 }
 
 pub struct AppState {
@@ -225,19 +226,26 @@ pub struct AppState {
     loaded: std::sync::Mutex<Generations>,
     /// How long a login token stays valid.
     pub session_hours: i64,
+    /// The district's UTC offset (`Config::time_zone`).
+    pub time_zone: FixedOffset,
     pub sessions: crate::session::SessionCache,
     /// Limits on sign-in and public tracking attempts.
     pub throttle: crate::throttle::Throttle,
 }
 
 impl AppState {
-    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> ApiResult<Arc<Self>> {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: crate::config::AppSettings,
+    ) -> ApiResult<Arc<Self>> {
         let state = Arc::new(AppState {
             store,
             clock,
             reference: RwLock::new(Arc::default()),
             loaded: std::sync::Mutex::new(Generations::default()),
-            session_hours: 12,
+            session_hours: settings.session_hours,
+            time_zone: settings.time_zone,
             sessions: Default::default(),
             throttle: Default::default(),
         });
@@ -307,7 +315,10 @@ impl AppState {
         let category_by_code = categories.iter().map(|c| (c.code.clone(), c.id)).collect();
         let rules = self.store.list_routing_rules().await?;
         let policies = self.store.list_policies().await?;
-        let calendars = Calendars::new(calendar_with(&self.store.official_days().await?));
+        let calendars = Calendars::new(calendar_with(
+            self.time_zone,
+            &self.store.official_days().await?,
+        ));
         let appraisal =
             appraisal_from_setting(self.store.get_setting(APPRAISAL_SETTING).await?.as_deref());
         let sample_salt = ensure_sample_salt(self.store.as_ref()).await?;

@@ -105,8 +105,11 @@ pub trait Store:
 
 /// Opens the database named by `url` (`sqlite:PATH` or `postgres://…`), creating a SQLite
 /// file on first use, and brings its schema up to date.
-pub async fn open(url: &str, now: Instant) -> Result<Arc<dyn Store>> {
-    let store = sql::SqlStore::open(url, now).await?;
+///
+/// `zone` is the district's UTC offset: serial numbers carry its local date and the daily
+/// rollups count by its local days.
+pub async fn open(url: &str, now: Instant, zone: chrono::FixedOffset) -> Result<Arc<dyn Store>> {
+    let store = sql::SqlStore::open(url, now, zone).await?;
     Ok(Arc::new(store))
 }
 

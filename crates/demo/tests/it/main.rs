@@ -27,7 +27,13 @@ async fn get_at(base: &str, token: &str, path: &str) -> (u16, serde_json::Value)
 async fn the_demo_district_is_complete_and_idempotent() {
     for (backend, url) in civicgrid_store::testing::backends().await {
         eprintln!("-- demo on {}", backend.name());
-        let store = civicgrid_store::open(&url, start_time()).await.unwrap();
+        let store = civicgrid_store::open(
+            &url,
+            start_time(),
+            civicgrid_domain::calendar::china_standard_time(),
+        )
+        .await
+        .unwrap();
         let built = civicgrid_demo::ensure_demo(&store, start_time(), 4000, 1, &|_| {})
             .await
             .unwrap();

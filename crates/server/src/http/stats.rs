@@ -35,8 +35,12 @@ async fn unit_stats(
     Auth(_): Auth,
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<StatsOut>> {
-    let (from, to) =
-        crate::services::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
+    let (from, to) = crate::services::stats::period(
+        state.now(),
+        state.time_zone,
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
     let kind = query
         .kind
         .as_deref()
@@ -59,8 +63,12 @@ async fn unit_stats_cases(
     Path(unit): Path<i64>,
     ApiQuery(query): ApiQuery<DrillQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
-    let (from, to) =
-        crate::services::stats::period(state.now(), query.from.as_deref(), query.to.as_deref())?;
+    let (from, to) = crate::services::stats::period(
+        state.now(),
+        state.time_zone,
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
     let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
     let unit = state
         .unit(UnitId(unit), "unit")

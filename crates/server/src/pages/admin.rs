@@ -718,12 +718,7 @@ async fn calendar_page(
     flash: Option<String>,
 ) -> Result<CalendarPage, super::PageError> {
     use chrono::Datelike;
-    let year = year.unwrap_or_else(|| {
-        state
-            .now()
-            .with_timezone(&crate::services::district_offset())
-            .year()
-    });
+    let year = year.unwrap_or_else(|| state.now().with_timezone(&state.time_zone).year());
     Ok(CalendarPage {
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
         year,

@@ -84,10 +84,7 @@ async fn dashboard(
     Query(params): Query<DashParams>,
 ) -> PageResult {
     require(&staff, ROLES)?;
-    let today = state
-        .now()
-        .with_timezone(&crate::services::district_offset())
-        .date_naive();
+    let today = state.now().with_timezone(&state.time_zone).date_naive();
     let month_start = today.with_day(1).unwrap_or(today);
     // The figures, curve and map counts (the API's `GET /api/v1/stats/overview`) and this
     // month's rankings, side by side.
@@ -111,7 +108,7 @@ async fn dashboard(
         }
     })
     .collect();
-    let tr = super::Tr(browser.lang);
+    let tr = super::Tr::new(browser.lang).in_zone(browser.zone);
     let pressure_svg = pressure_chart(&tr, &overview.days);
 
     // The map.
@@ -476,9 +473,7 @@ async fn unit_cases(
     require(&staff, ROLES)?;
     let unit_row = state.unit(UnitId(unit), "unit").await?;
     let now = state.now();
-    let today = now
-        .with_timezone(&crate::services::district_offset())
-        .date_naive();
+    let today = now.with_timezone(&state.time_zone).date_naive();
     let from = today.with_day(1).unwrap_or(today);
     let metrics: Vec<&'static str> = RATES
         .iter()

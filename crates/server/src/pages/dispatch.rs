@@ -197,7 +197,7 @@ async fn bulk_dispatch(
             Err(_) => failed.push(serial.clone()),
         }
     }
-    let tr = Tr(browser.lang);
+    let tr = Tr::new(browser.lang).in_zone(browser.zone);
     let mut flash = format!("{} {done}", tr.s("dispatch.dispatched_n"));
     if !failed.is_empty() {
         flash.push_str(&format!(

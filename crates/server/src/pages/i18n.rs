@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use chrono::FixedOffset;
 use chrono::{DateTime, Utc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,19 +44,36 @@ impl Lang {
 
 /// The translator a template holds.
 #[derive(Clone, Copy)]
-pub struct Tr(pub Lang);
+pub struct Tr {
+    pub lang: Lang,
+    /// The district's time zone, for times shown on a page.
+    pub zone: FixedOffset,
+}
 
 impl Tr {
+    /// A translator showing times in China Standard Time (the default district zone).
+    pub fn new(lang: Lang) -> Tr {
+        Tr {
+            lang,
+            zone: civicgrid_domain::calendar::china_standard_time(),
+        }
+    }
+
+    /// The same translator showing times in `zone`.
+    pub fn in_zone(self, zone: FixedOffset) -> Tr {
+        Tr { zone, ..self }
+    }
+
     /// The `lang` attribute of `<html>`.
     pub fn html_lang(&self) -> &'static str {
-        match self.0 {
+        match self.lang {
             Lang::Zh => "zh-CN",
             Lang::En => "en",
         }
     }
 
     pub fn other_name(&self) -> &'static str {
-        match self.0 {
+        match self.lang {
             Lang::Zh => "English",
             Lang::En => "中文",
         }
@@ -64,7 +82,7 @@ impl Tr {
     /// Interface text for `key` (the key itself when missing, which the tidy test forbids).
     pub fn s<'a>(&self, key: &'a str) -> &'a str {
         match table().get(key) {
-            Some((zh, en)) => match self.0 {
+            Some((zh, en)) => match self.lang {
                 Lang::Zh => zh,
                 Lang::En => en,
             },
@@ -76,7 +94,7 @@ impl Tr {
     pub fn w<'a>(&self, group: &str, value: &'a str) -> &'a str {
         let key = format!("{group}.{value}");
         match table().get(key.as_str()) {
-            Some((zh, en)) => match self.0 {
+            Some((zh, en)) => match self.lang {
                 Lang::Zh => zh,
                 Lang::En => en,
             },
@@ -94,7 +112,7 @@ impl Tr {
 
     /// A time in the district's local time.
     pub fn time(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&crate::services::district_offset())
+        at.with_timezone(&self.zone)
             .format("%Y-%m-%d %H:%M")
             .to_string()
     }
@@ -111,7 +129,7 @@ impl Tr {
         let late = seconds < 0;
         let s = seconds.unsigned_abs();
         let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
-        let text = match self.0 {
+        let text = match self.lang {
             Lang::Zh if d > 0 => format!("{d}天{h}小时"),
             Lang::Zh if h > 0 => format!("{h}小时{m}分"),
             Lang::Zh => format!("{m}分"),
@@ -119,7 +137,7 @@ impl Tr {
             Lang::En if h > 0 => format!("{h}h {m}m"),
             Lang::En => format!("{m}m"),
         };
-        match (late, self.0) {
+        match (late, self.lang) {
             (true, Lang::Zh) => format!("超时 {text}"),
             (true, Lang::En) => format!("{text} overdue"),
             (false, _) => text,
@@ -761,14 +779,14 @@ mod tests {
             }
         }
         assert_eq!(missing, Vec::<String>::new());
-        assert_eq!(Tr(Lang::En).w("state", "closed"), "Closed");
-        assert_eq!(Tr(Lang::Zh).w("state", "closed"), "已结案");
+        assert_eq!(Tr::new(Lang::En).w("state", "closed"), "Closed");
+        assert_eq!(Tr::new(Lang::Zh).w("state", "closed"), "已结案");
     }
 
     #[test]
     fn remaining_time_reads_in_both_languages() {
-        assert_eq!(Tr(Lang::Zh).remaining(&Some(90_000)), "1天1小时");
-        assert_eq!(Tr(Lang::En).remaining(&Some(-3_660)), "1h 1m overdue");
-        assert_eq!(Tr(Lang::Zh).remaining(&None), "—");
+        assert_eq!(Tr::new(Lang::Zh).remaining(&Some(90_000)), "1天1小时");
+        assert_eq!(Tr::new(Lang::En).remaining(&Some(-3_660)), "1h 1m overdue");
+        assert_eq!(Tr::new(Lang::Zh).remaining(&None), "—");
     }
 }

@@ -108,7 +108,7 @@ pub(super) struct Done {
 impl Done {
     pub fn flash(&self, lang: super::Lang) -> Option<String> {
         self.done.as_deref().map(|d| {
-            let tr = Tr(lang);
+            let tr = Tr::new(lang);
             match Action::parse(d) {
                 Some(a) => format!("{} · {}", tr.w("action", a.as_str()), tr.s("common.done")),
                 None => d.to_owned(),

@@ -64,7 +64,7 @@ pub const PAGES: &[&str] = &[
     "/admin/calendar",
 ];
 
-pub fn router() -> Router<Arc<AppState>> {
+pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .merge(portal::routes())
         .merge(signin::routes())
@@ -77,7 +77,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(admin::routes())
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
-        .layer(axum::middleware::from_fn(browser))
+        .layer(axum::middleware::from_fn_with_state(state, browser))
 }
 
 /// What a page knows of the browser: language, CSRF token, session token, and the path
@@ -91,6 +91,8 @@ pub struct Browser {
     /// The language was chosen on this request (`?lang=`): a signed-in user's choice is
     /// kept as their setting.
     pub lang_chosen: bool,
+    /// The district's time zone, for times shown on the page.
+    pub zone: chrono::FixedOffset,
     /// Whether cookies get the `Secure` flag (the request came over HTTPS, directly or
     /// through a proxy that says so).
     pub secure: bool,
@@ -140,7 +142,11 @@ pub fn set_cookie(
 }
 
 /// Reads the cookies, sets missing ones, adds security headers and renders failures.
-async fn browser(mut request: Request, next: Next) -> Response {
+async fn browser(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let jar = cookies(request.headers());
     let query_lang = request.uri().query().and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
@@ -170,6 +176,7 @@ async fn browser(mut request: Request, next: Next) -> Response {
             .path_and_query()
             .map_or("/".into(), |p| p.as_str().to_owned()),
         secure,
+        zone: state.time_zone,
     };
     request.extensions_mut().insert(browser.clone());
     let mut response = next.run(request).await;
@@ -242,10 +249,11 @@ pub fn not_found_page(headers: &HeaderMap, path: &str) -> Option<Response> {
         session: None,
         path: path.to_owned(),
         secure: false,
+        zone: civicgrid_domain::calendar::china_standard_time(),
     };
     let failure = Failure {
         code: ErrorCode::NotFound,
-        message: Tr(lang).s("error.not_found").to_owned(),
+        message: Tr::new(lang).s("error.not_found").to_owned(),
     };
     let mut response = error_page(&browser, StatusCode::NOT_FOUND, failure);
     secure_headers(response.headers_mut());
@@ -349,7 +357,7 @@ pub struct Ctx {
 impl Ctx {
     pub fn public(browser: &Browser) -> Ctx {
         Ctx {
-            t: Tr(browser.lang),
+            t: Tr::new(browser.lang).in_zone(browser.zone),
             csrf: browser.csrf.clone(),
             who: None,
             nav: Vec::new(),

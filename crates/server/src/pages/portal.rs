@@ -203,7 +203,10 @@ async fn track(
     let serial = params.serial.clone().unwrap_or_default();
     let code = params.code.clone().unwrap_or_default();
     let flash = params.done.as_deref().map(|d| match d {
-        "rated" => Tr(browser.lang).s("track.rated").to_owned(),
+        "rated" => Tr::new(browser.lang)
+            .in_zone(browser.zone)
+            .s("track.rated")
+            .to_owned(),
         other => other.to_owned(),
     });
     let mut page = TrackPage {
@@ -326,7 +329,7 @@ impl RankingsPage {
 }
 
 async fn rankings(State(state): State<Arc<AppState>>, browser: Browser) -> PageResult {
-    let (from, to) = crate::services::stats::period(state.now(), None, None)?;
+    let (from, to) = crate::services::stats::period(state.now(), state.time_zone, None, None)?;
     let mut stats = crate::services::stats::units(&state, from, to, None).await?;
     // The public sees the ranked units only, best first.
     stats.units.retain(|u| u.rank.is_some());

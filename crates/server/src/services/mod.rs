@@ -7,11 +7,3 @@ pub mod calendar;
 pub mod cases;
 pub mod stats;
 pub mod supervision;
-
-use chrono::FixedOffset;
-use chrono::Offset;
-
-/// The district's local offset (UTC+8): serial dates are local dates.
-pub fn district_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
-}

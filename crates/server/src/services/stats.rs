@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::FixedOffset;
 use chrono::{Duration, NaiveDate, TimeZone};
 use civicgrid_api::{
     AppraisalConfig, ErrorCode, Page, RateOut, RequestSummary, StatsOut, UnitStatsOut,
@@ -15,19 +16,17 @@ use civicgrid_domain::{Instant, UnitId};
 use civicgrid_store::Visibility;
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::district_offset;
 use crate::state::AppState;
 
 /// The longest period a statistics query may cover.
 const MAX_DAYS: i64 = 3660;
 
 /// A day as `YYYY-MM-DD`, or an RFC 3339 instant taken as its day in district time.
-fn parse_day(field: &str, raw: &str) -> ApiResult<NaiveDate> {
+fn parse_day(field: &str, raw: &str, zone: FixedOffset) -> ApiResult<NaiveDate> {
     let raw = raw.trim();
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .or_else(|_| {
-            chrono::DateTime::parse_from_rfc3339(raw)
-                .map(|t| t.with_timezone(&district_offset()).date_naive())
+            chrono::DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&zone).date_naive())
         })
         .map_err(|_| ApiError::query(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant"))
         .and_then(|day| {
@@ -45,13 +44,17 @@ fn parse_day(field: &str, raw: &str) -> ApiResult<NaiveDate> {
 /// A period of whole local days: `to` defaults to today, `from` to 29 days before `to`.
 pub fn period(
     now: Instant,
+    zone: FixedOffset,
     from: Option<&str>,
     to: Option<&str>,
 ) -> ApiResult<(NaiveDate, NaiveDate)> {
-    let today = now.with_timezone(&district_offset()).date_naive();
-    let to = to.map(|t| parse_day("to", t)).transpose()?.unwrap_or(today);
+    let today = now.with_timezone(&zone).date_naive();
+    let to = to
+        .map(|t| parse_day("to", t, zone))
+        .transpose()?
+        .unwrap_or(today);
     let from = from
-        .map(|f| parse_day("from", f))
+        .map(|f| parse_day("from", f, zone))
         .transpose()?
         .unwrap_or(to - Duration::days(29));
     if from > to {
@@ -64,17 +67,19 @@ pub fn period(
 }
 
 /// The first instant of a local day.
-fn day_start(day: NaiveDate) -> Instant {
-    district_offset()
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+fn day_start(day: NaiveDate, zone: FixedOffset) -> Instant {
+    zone.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
         .single()
         .map(|t| t.with_timezone(&chrono::Utc))
         .unwrap_or_default()
 }
 
 /// The instants a period of days covers, up to `now` at the latest.
-fn window(now: Instant, from: NaiveDate, to: NaiveDate) -> (Instant, Instant) {
-    (day_start(from), day_start(to + Duration::days(1)).min(now))
+fn window(now: Instant, zone: FixedOffset, from: NaiveDate, to: NaiveDate) -> (Instant, Instant) {
+    (
+        day_start(from, zone),
+        day_start(to + Duration::days(1), zone).min(now),
+    )
 }
 
 pub fn config_out(config: &Config) -> AppraisalConfig {
@@ -106,7 +111,7 @@ pub async fn units(
         .await?;
     // Clocks still overdue at the end of the period count as late: sitting on an overdue
     // case must not look better than finishing it late.
-    let (start, until) = window(state.now(), from, to);
+    let (start, until) = window(state.now(), state.time_zone, from, to);
     let overdue = state.store.overdue_counts(start, until).await?;
     let facts = rows
         .into_iter()
@@ -234,7 +239,7 @@ pub async fn cases(
     let (page, page_size, offset, limit) = paging;
     let (rows, total) = match metric.strip_suffix("_overdue") {
         Some(stage) => {
-            let (start, until) = window(state.now(), from, to);
+            let (start, until) = window(state.now(), state.time_zone, from, to);
             state
                 .store
                 .overdue_requests(unit, stage, start, until, offset, limit)
@@ -246,8 +251,8 @@ pub async fn cases(
                 .fact_requests(
                     unit,
                     metric,
-                    day_start(from),
-                    day_start(to + Duration::days(1)),
+                    day_start(from, state.time_zone),
+                    day_start(to + Duration::days(1), state.time_zone),
                     offset,
                     limit,
                 )
@@ -279,7 +284,7 @@ pub async fn overview(
         return Err(ApiError::query("days", "must be 1 to 366"));
     }
     let key = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    let today = state.now().with_timezone(&district_offset()).date_naive();
+    let today = state.now().with_timezone(&state.time_zone).date_naive();
     let month_start = today.with_day(1).unwrap_or(today);
     let first = today - Duration::days(days - 1);
     let window_start = first.min(month_start);

@@ -46,7 +46,13 @@ pub struct Response {
 impl TestApp {
     pub async fn start(url: &str) -> TestApp {
         let clock = Arc::new(ManualClock::new(start_time()));
-        let store = civicgrid_store::open(url, start_time()).await.unwrap();
+        let store = civicgrid_store::open(
+            url,
+            start_time(),
+            civicgrid_domain::calendar::china_standard_time(),
+        )
+        .await
+        .unwrap();
         let unit = |name: &str, kind, parent| NewUnit {
             name: name.into(),
             kind,
@@ -199,9 +205,13 @@ impl TestApp {
     /// A second server instance on the same database (as several stateless instances share
     /// one PostgreSQL in production), with the same clock.
     pub async fn another_instance(&self) -> TestApp {
-        let store = civicgrid_store::open(&self.url, start_time())
-            .await
-            .unwrap();
+        let store = civicgrid_store::open(
+            &self.url,
+            start_time(),
+            civicgrid_domain::calendar::china_standard_time(),
+        )
+        .await
+        .unwrap();
         let (router, state) = civicgrid::app::build(store, self.clock.clone())
             .await
             .unwrap();

@@ -269,7 +269,13 @@ async fn two_instances_on_one_postgres_fire_each_step_exactly_once() {
         return;
     };
     let app = TestApp::start(&url).await;
-    let second_store = civicgrid_store::open(&url, start_time()).await.unwrap();
+    let second_store = civicgrid_store::open(
+        &url,
+        start_time(),
+        civicgrid_domain::calendar::china_standard_time(),
+    )
+    .await
+    .unwrap();
     let (_, second) = civicgrid::app::build(second_store, app.clock.clone())
         .await
         .unwrap();
@@ -331,7 +337,13 @@ async fn a_server_down_past_the_deadline_catches_up_on_its_first_sweep() {
         // The server is down from here; nobody sweeps. It comes back a week later.
         let back = beijing(9, 30, 9, 0);
         let clock = std::sync::Arc::new(civicgrid::clock::ManualClock::new(back));
-        let store = civicgrid_store::open(&url, back).await.unwrap();
+        let store = civicgrid_store::open(
+            &url,
+            back,
+            civicgrid_domain::calendar::china_standard_time(),
+        )
+        .await
+        .unwrap();
         let (_, restarted) = civicgrid::app::build(store, clock).await.unwrap();
         let report = sweep_once(&restarted).await.unwrap();
         assert!(report.events >= 4, "{report:?}");

@@ -106,3 +106,16 @@ fn the_rules_crate_has_no_io_serde_or_clock() {
         );
     }
 }
+
+#[test]
+fn operations_documents_every_setting() {
+    let doc = std::fs::read_to_string(workspace().join("docs/OPERATIONS.md")).unwrap();
+    for setting in civicgrid::config::SETTINGS {
+        for name in [setting.key, setting.env] {
+            assert!(
+                doc.contains(&format!("`{name}`")),
+                "docs/OPERATIONS.md does not document `{name}`"
+            );
+        }
+    }
+}

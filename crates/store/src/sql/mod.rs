@@ -34,8 +34,6 @@ use tokio::sync::mpsc;
 use crate::writer::{self, Job};
 use crate::{Backend, Result, Store, StoreError, migrate};
 
-const DISTRICT_OFFSET_SECONDS: i32 = 8 * 3600;
-
 pub(crate) struct Inner {
     backend: Backend,
     read: AnyPool,
@@ -49,10 +47,8 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
-    pub async fn open(url: &str, now: Instant) -> Result<Self> {
+    pub async fn open(url: &str, now: Instant, offset: FixedOffset) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let offset = FixedOffset::east_opt(DISTRICT_OFFSET_SECONDS)
-            .ok_or_else(|| StoreError::Corrupt("offset".into()))?;
         let (backend, read, write) = if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
             let path = path.split('?').next().unwrap_or(path);

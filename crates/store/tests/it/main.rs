@@ -36,7 +36,13 @@ struct World {
 }
 
 async fn world(url: &str) -> World {
-    let store = civicgrid_store::open(url, at(0)).await.unwrap();
+    let store = civicgrid_store::open(
+        url,
+        at(0),
+        civicgrid_domain::calendar::china_standard_time(),
+    )
+    .await
+    .unwrap();
     let unit = |name: &str, kind, parent| NewUnit {
         name: name.into(),
         kind,

@@ -7,11 +7,10 @@ use civicgrid_domain::lifecycle::{self, Command, Ctx};
 use civicgrid_domain::org::{Actor, Principal};
 use civicgrid_domain::request::{Channel, NewRequest, RawIntake, State};
 use civicgrid_domain::routing::{self, Proposal};
-use civicgrid_domain::{CategoryId, Instant, UnitId};
+use civicgrid_domain::{CategoryId, UnitId};
 use civicgrid_store::NewCase;
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::district_offset;
 use crate::state::{AppState, Reference};
 use crate::wire::cases::proposal_out;
 
@@ -180,7 +179,7 @@ pub(crate) async fn register(
         created_by: registrar.actor.user,
         verify_code: verify_code.clone(),
         raw_intake: raw,
-        local_date: now.with_timezone(&district_offset()).date_naive(),
+        local_date: now.with_timezone(&state.time_zone).date_naive(),
         now,
         case: case.clone(),
         events,
@@ -233,10 +232,4 @@ pub fn check_photo(content_type: Option<&str>, body: &[u8]) -> ApiResult<&'stati
         ));
     }
     Ok(sniffed)
-}
-
-pub fn now_local_day(now: Instant) -> String {
-    now.with_timezone(&district_offset())
-        .format("%Y-%m-%d")
-        .to_string()
 }
