@@ -93,6 +93,7 @@ pub struct CreateUnit {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// Only units of this kind.
     pub kind: Option<String>,
@@ -330,6 +331,7 @@ pub struct NoticeOut {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NoticeQuery {
     pub kind: Option<String>,
     /// Only notices to this unit (and, for handlers, only their own units').
@@ -354,6 +356,7 @@ pub struct PoolItemOut {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PoolQuery {
     /// `me`: only the cases the caller owns.
     pub owner: Option<String>,
@@ -375,6 +378,7 @@ pub struct SampleOut {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SampleQuery {
     /// Include the callbacks already made.
     pub all: Option<bool>,
@@ -383,6 +387,7 @@ pub struct SampleQuery {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// First day, `YYYY-MM-DD` (district time) or an RFC 3339 instant (its day),
     /// inclusive. Default: 29 days before `to`.
@@ -436,6 +441,7 @@ pub struct OverviewOut {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OverviewQuery {
     /// How many days the curve and the area counts cover (1–366, default 90).
     pub days: Option<i64>,
@@ -481,6 +487,7 @@ pub struct StatsOut {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DrillQuery {
     /// The fact behind a number, e.g. `accept_late`, `returned`, `rated_unsatisfied`.
     pub metric: String,
@@ -514,6 +521,7 @@ pub struct OfficialDayOut {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OfficialDayQuery {
     pub year: Option<i32>,
 }
@@ -567,6 +575,7 @@ pub struct RequestSummary {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema, Default)]
+#[into_params(parameter_in = Query)]
 pub struct RequestQuery {
     pub state: Option<String>,
     /// Current handling (lead) unit.
@@ -661,6 +670,7 @@ pub struct ChainReport {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct TrackQuery {
     /// The serial number read to the citizen at intake.
     pub serial: String,
@@ -695,6 +705,7 @@ pub struct TrackOut {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct DeadlineQuery {
     /// Start instant, RFC 3339 (e.g. `2025-09-30T16:00:00+08:00`).
     pub from: String,

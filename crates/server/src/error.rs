@@ -323,3 +323,26 @@ where
         }
     }
 }
+
+/// Path parameters whose rejection is the JSON error: a segment that cannot be what the
+/// route expects (`/notices/abc/read`) names no resource, so it is `not_found` (axum's own
+/// `Path` answers plain text).
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|_| ApiError::new(ErrorCode::NotFound))
+    }
+}

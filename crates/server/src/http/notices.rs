@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use civicgrid_api::{ErrorBody, Page};
 use civicgrid_api::{NoticeOut, NoticeQuery};
 use civicgrid_domain::UnitId;
@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::AppStateRef;
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -67,7 +67,7 @@ async fn list_notices(
 async fn read_notice(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<NoticeOut>> {
     Ok(Json(
         crate::services::supervision::read_notice(&state, &principal, id).await?,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use civicgrid_api::{CreatePolicy, ErrorBody, Page, PolicyOut};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::{AppStateRef, whole_page};
 
 use crate::auth::Auth;
-use crate::error::{ApiJson, ApiResult};
+use crate::error::{ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 use crate::wire::policies::policy_out;
 
@@ -58,7 +58,7 @@ async fn create_policy(
 async fn update_policy(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CreatePolicy>,
 ) -> ApiResult<Json<PolicyOut>> {
     Ok(Json(

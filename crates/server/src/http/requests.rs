@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use civicgrid_api::{
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use super::{AppStateRef, whole_page};
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiQuery, ApiResult, RawBody, parse_json};
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, RawBody, parse_json};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -66,7 +66,7 @@ async fn list_requests(
 async fn get_request(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Path(serial): Path<String>,
+    ApiPath(serial): ApiPath<String>,
 ) -> ApiResult<Json<RequestOut>> {
     let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
     Ok(Json(
@@ -79,7 +79,7 @@ async fn get_request(
 async fn request_events(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Path(serial): Path<String>,
+    ApiPath(serial): ApiPath<String>,
 ) -> ApiResult<Json<Page<EventOut>>> {
     let items = crate::services::cases::events(&state, &principal, &serial).await?;
     Ok(Json(whole_page(items)))
@@ -92,7 +92,7 @@ async fn request_events(
 async fn request_action(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Path((serial, action)): Path<(String, String)>,
+    ApiPath((serial, action)): ApiPath<(String, String)>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<RequestOut>> {
@@ -114,7 +114,7 @@ async fn request_action(
 async fn upload_attachment(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Path(serial): Path<String>,
+    ApiPath(serial): ApiPath<String>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<AttachmentOut>)> {
@@ -151,7 +151,7 @@ async fn upload_attachment(
 async fn get_attachment(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Path((serial, id)): Path<(String, i64)>,
+    ApiPath((serial, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Response> {
     let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
     let (content_type, body) = state

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use civicgrid_api::{DrillQuery, OverviewOut, OverviewQuery, StatsOut, StatsQuery};
 use civicgrid_api::{ErrorBody, ErrorCode, Page, RequestSummary};
 use civicgrid_domain::UnitId;
@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use super::AppStateRef;
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -60,7 +60,7 @@ async fn unit_stats(
 async fn unit_stats_cases(
     State(state): AppStateRef,
     Auth(principal): Auth,
-    Path(unit): Path<i64>,
+    ApiPath(unit): ApiPath<i64>,
     ApiQuery(query): ApiQuery<DrillQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
     let (from, to) = crate::services::stats::period(

@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PageQuery {
     page: Option<u32>,
     page_size: Option<u32>,

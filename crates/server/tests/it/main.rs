@@ -5,6 +5,7 @@
 mod deadlines;
 mod edge;
 mod errors;
+mod fuzz;
 mod helpers;
 mod instances;
 mod lifecycle;
