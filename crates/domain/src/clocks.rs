@@ -18,7 +18,7 @@ use chrono::Duration;
 use crate::calendar::{Calendar, Calendars};
 use crate::deadline::{Band, Limit, Policy, Stage, select_limit};
 use crate::ids::{CategoryId, UnitId, UserId};
-use crate::lifecycle::{Case, Decision, Event, EventKind};
+use crate::lifecycle::{Action, Case, Decision, Event, EventKind};
 use crate::org::{Actor, OrgTree};
 use crate::request::{Kind, Rating, State, Urgency};
 use crate::{Instant, word_enum};
@@ -57,10 +57,10 @@ impl Step {
 
     fn event(self) -> EventKind {
         match self {
-            Step::None | Step::Remind => EventKind::Remind,
-            Step::Urge => EventKind::Urge,
-            Step::Supervise => EventKind::Supervise,
-            Step::HoldAccountable => EventKind::HoldAccountable,
+            Step::None | Step::Remind => EventKind::Act(Action::Remind),
+            Step::Urge => EventKind::Act(Action::Urge),
+            Step::Supervise => EventKind::Act(Action::Supervise),
+            Step::HoldAccountable => EventKind::Act(Action::HoldAccountable),
         }
     }
 
@@ -568,7 +568,7 @@ impl Working<'_, '_> {
         let resolved = event.value("resolved") == Some("true");
         let rating = event.value("rating").and_then(Rating::parse);
         match event.kind {
-            EventKind::Dispatch => {
+            EventKind::Act(Action::Dispatch) => {
                 self.stop(&[Stage::Coordinate], at, true);
                 let lead = unit_in("unit").or(after.lead);
                 for stage in UNIT_STAGES {
@@ -576,13 +576,13 @@ impl Working<'_, '_> {
                 }
                 self.fact(lead, "dispatched", at);
             }
-            EventKind::Accept => self.stop(&[Stage::Accept], at, true),
-            EventKind::Contact => self.stop(&[Stage::Respond], at, true),
-            EventKind::Return => {
+            EventKind::Act(Action::Accept) => self.stop(&[Stage::Accept], at, true),
+            EventKind::Act(Action::Contact) => self.stop(&[Stage::Respond], at, true),
+            EventKind::Act(Action::Return) => {
                 self.stop(UNIT_STAGES, at, false);
                 self.fact(unit_in("unit").or(before.lead), "returned", at);
             }
-            EventKind::Transfer => {
+            EventKind::Act(Action::Transfer) => {
                 self.stop(UNIT_STAGES, at, false);
                 let lead = unit_in("unit").or(after.lead);
                 for stage in UNIT_STAGES {
@@ -590,7 +590,7 @@ impl Working<'_, '_> {
                 }
                 self.fact(lead, "dispatched", at);
             }
-            EventKind::AssignDown => {
+            EventKind::Act(Action::AssignDown) => {
                 // The case keeps its resolution deadline; the unit below must accept anew.
                 self.stop(&[Stage::Accept], at, false);
                 let lead = unit_in("unit").or(after.lead);
@@ -601,11 +601,11 @@ impl Working<'_, '_> {
                 self.start(Stage::Accept, lead, at, false);
                 self.fact(lead, "dispatched", at);
             }
-            EventKind::Coordinate => {
+            EventKind::Act(Action::Coordinate) => {
                 self.stop(UNIT_STAGES, at, false);
                 self.start(Stage::Coordinate, hub, at, false);
             }
-            EventKind::ApproveExtension => {
+            EventKind::Act(Action::ApproveExtension) => {
                 let days = event
                     .value("working_days")
                     .and_then(|v| v.parse::<u32>().ok())
@@ -620,27 +620,27 @@ impl Working<'_, '_> {
                     }
                 }
             }
-            EventKind::Suspend => {
+            EventKind::Act(Action::Suspend) => {
                 for i in self.running(ALL_STAGES) {
                     self.clocks[i].pause(at);
                     self.changed[i] = true;
                 }
             }
-            EventKind::Resume => {
+            EventKind::Act(Action::Resume) => {
                 for i in self.running(ALL_STAGES) {
                     let calendar = self.env.calendar_for(self.clocks[i].unit);
                     self.clocks[i].resume(at, calendar);
                     self.changed[i] = true;
                 }
             }
-            EventKind::Resolve => {
+            EventKind::Act(Action::Resolve) => {
                 // The reply to the citizen is also the first contact, if none came before.
                 self.stop(&[Stage::Respond, Stage::Resolve], at, true);
                 self.stop(&[Stage::Accept], at, false);
                 self.start(Stage::Callback, hub, at, false);
                 self.fact(after.lead, "resolved", at);
             }
-            EventKind::Callback => {
+            EventKind::Act(Action::Callback) => {
                 self.stop(&[Stage::Callback], at, true);
                 let lead = after.lead.or(before.lead);
                 // From the event: an unsatisfied callback reopens, which clears the rating.
@@ -654,7 +654,7 @@ impl Working<'_, '_> {
                 };
                 self.fact(lead, word, at);
             }
-            EventKind::Reopen => {
+            EventKind::Act(Action::Reopen) => {
                 self.stop(&[Stage::Callback], at, false);
                 if after.state == State::Reopened {
                     for stage in [Stage::Accept, Stage::Resolve] {
@@ -663,19 +663,25 @@ impl Working<'_, '_> {
                     self.fact(after.lead, "redo", at);
                 }
             }
-            EventKind::Close => self.stop(&[Stage::Callback], at, true),
-            EventKind::Cancel | EventKind::TransferOut | EventKind::Merge => {
+            EventKind::Act(Action::Close) => self.stop(&[Stage::Callback], at, true),
+            EventKind::Act(Action::Cancel)
+            | EventKind::Act(Action::TransferOut)
+            | EventKind::Act(Action::Merge) => {
                 self.stop(ALL_STAGES, at, false);
             }
-            EventKind::Remind => self.by_hand(Step::Remind, unit_in("unit").or(after.lead), event),
-            EventKind::Urge => self.by_hand(Step::Urge, unit_in("unit").or(after.lead), event),
-            EventKind::Supervise => {
+            EventKind::Act(Action::Remind) => {
+                self.by_hand(Step::Remind, unit_in("unit").or(after.lead), event)
+            }
+            EventKind::Act(Action::Urge) => {
+                self.by_hand(Step::Urge, unit_in("unit").or(after.lead), event)
+            }
+            EventKind::Act(Action::Supervise) => {
                 self.by_hand(Step::Supervise, unit_in("unit").or(after.lead), event);
             }
-            EventKind::HoldAccountable => {
+            EventKind::Act(Action::HoldAccountable) => {
                 self.by_hand(Step::HoldAccountable, unit_in("unit"), event);
             }
-            EventKind::QualityCallback => {
+            EventKind::Act(Action::QualityCallback) => {
                 if let Some(rating) = rating {
                     self.effects.sample_done = Some(QualityCheck {
                         at,
@@ -687,10 +693,10 @@ impl Working<'_, '_> {
                 }
             }
             EventKind::Received
-            | EventKind::Answer
-            | EventKind::AssistReport
-            | EventKind::RequestExtension
-            | EventKind::RefuseExtension
+            | EventKind::Act(Action::Answer)
+            | EventKind::Act(Action::AssistReport)
+            | EventKind::Act(Action::RequestExtension)
+            | EventKind::Act(Action::RefuseExtension)
             | EventKind::ChildMerged => {}
         }
         let done = matches!(after.state, State::Resolved) || after.state.is_final();

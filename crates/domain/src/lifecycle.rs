@@ -47,45 +47,114 @@ word_enum! {
     }
 }
 
-word_enum! {
-    /// What an event records. Action events carry the action's word; `received` opens every
-    /// history and `child_merged` is written on a parent when a duplicate joins it.
-    pub enum EventKind {
-        Received = "received",
-        Answer = "answer",
-        Dispatch = "dispatch",
-        Accept = "accept",
-        Contact = "contact",
-        Return = "return",
-        Transfer = "transfer",
-        AssignDown = "assign_down",
-        AssistReport = "assist_report",
-        Coordinate = "coordinate",
-        RequestExtension = "request_extension",
-        ApproveExtension = "approve_extension",
-        RefuseExtension = "refuse_extension",
-        Suspend = "suspend",
-        Resume = "resume",
-        Resolve = "resolve",
-        Callback = "callback",
-        Reopen = "reopen",
-        Close = "close",
-        Cancel = "cancel",
-        Merge = "merge",
-        ChildMerged = "child_merged",
-        TransferOut = "transfer_out",
-        Remind = "remind",
-        Urge = "urge",
-        Supervise = "supervise",
-        HoldAccountable = "hold_accountable",
-        QualityCallback = "quality_callback",
+/// What an event records: `received` opens every history, an action's event carries the
+/// action itself (so the two lists of words cannot drift apart), and `child_merged` is
+/// written on a parent when a duplicate joins it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Received,
+    Act(Action),
+    ChildMerged,
+}
+
+impl EventKind {
+    /// The one spelling used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Received => "received",
+            EventKind::Act(action) => action.as_str(),
+            EventKind::ChildMerged => "child_merged",
+        }
+    }
+
+    /// Parses the snake_case word; `None` for anything else.
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "received" => Some(EventKind::Received),
+            "child_merged" => Some(EventKind::ChildMerged),
+            other => Action::parse(other).map(EventKind::Act),
+        }
+    }
+
+    /// All event words: `received`, every action's, `child_merged`.
+    pub fn words() -> Vec<&'static str> {
+        let mut words = vec!["received"];
+        words.extend(Action::words());
+        words.push("child_merged");
+        words
+    }
+
+    /// The action this event records, if it records one.
+    pub fn action(self) -> Option<Action> {
+        match self {
+            EventKind::Act(action) => Some(action),
+            EventKind::Received | EventKind::ChildMerged => None,
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 impl From<Action> for EventKind {
     fn from(action: Action) -> Self {
-        // Every action word is also an event word; the parse cannot fail.
-        EventKind::parse(action.as_str()).unwrap_or(EventKind::Received)
+        EventKind::Act(action)
+    }
+}
+
+word_enum! {
+    /// An argument an action takes: a field of the API's action body and of the page's
+    /// action form alike.
+    pub enum Argument {
+        Unit = "unit",
+        Units = "units",
+        Reason = "reason",
+        Note = "note",
+        Reply = "reply",
+        Outcome = "outcome",
+        ProperOwner = "proper_owner",
+        Rating = "rating",
+        Resolved = "resolved",
+        WorkingDays = "working_days",
+        Parent = "parent",
+        Platform = "platform",
+        CancelReason = "cancel_reason",
+    }
+}
+
+impl Action {
+    /// The arguments the action takes, in the order a form asks for them. The one table
+    /// of them: the pages build their forms from it.
+    pub fn arguments(self) -> &'static [Argument] {
+        use Action as A;
+        use Argument as G;
+        match self {
+            A::Answer => &[G::Reply],
+            A::Dispatch | A::AssignDown => &[G::Unit],
+            A::Transfer => &[G::Unit, G::Reason],
+            A::AssistReport => &[G::Unit, G::Note],
+            A::Coordinate => &[G::Units, G::Reason],
+            A::Contact => &[G::Note],
+            A::Return
+            | A::RefuseExtension
+            | A::Suspend
+            | A::Reopen
+            | A::Close
+            | A::Remind
+            | A::Urge
+            | A::Supervise
+            | A::HoldAccountable => &[G::Reason],
+            A::RequestExtension => &[G::WorkingDays, G::Reason],
+            A::Resolve => &[G::Outcome, G::Reply, G::ProperOwner],
+            A::Callback | A::QualityCallback => &[G::Rating, G::Resolved, G::Note],
+            A::Cancel => &[G::CancelReason, G::Note],
+            A::Merge => &[G::Parent],
+            A::TransferOut => &[G::Platform, G::Reason],
+            A::Accept | A::ApproveExtension | A::Resume => &[],
+        }
     }
 }
 
@@ -607,7 +676,7 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
                 next.state = State::Resolved;
                 let reopened = reopen_values(&next);
                 extra.push(Event {
-                    kind: EventKind::Reopen,
+                    kind: EventKind::Act(Action::Reopen),
                     at: ctx.now,
                     actor: ctx.actor,
                     from: Some(State::Resolved),
@@ -734,7 +803,7 @@ pub fn decide_merge(
     let mut parent_next = parent.clone();
     parent_next.demand += child.demand;
     let child_event = Event {
-        kind: EventKind::Merge,
+        kind: EventKind::Act(Action::Merge),
         at: ctx.now,
         actor: ctx.actor,
         from: Some(child.state),

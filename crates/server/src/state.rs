@@ -224,6 +224,10 @@ pub struct AppState {
     reference: RwLock<Arc<Reference>>,
     /// The change counters the copies were loaded at.
     loaded: std::sync::Mutex<Generations>,
+    /// Generation reads begun so far, and (behind the gate) the last one finished: see
+    /// `refresh`.
+    reads_started: std::sync::atomic::AtomicU64,
+    read_gate: tokio::sync::Mutex<u64>,
     /// How long a login token stays valid.
     pub session_hours: i64,
     /// The district's UTC offset (`Config::time_zone`).
@@ -244,6 +248,8 @@ impl AppState {
             clock,
             reference: RwLock::new(Arc::default()),
             loaded: std::sync::Mutex::new(Generations::default()),
+            reads_started: std::sync::atomic::AtomicU64::new(0),
+            read_gate: tokio::sync::Mutex::new(0),
             session_hours: settings.session_hours,
             time_zone: settings.time_zone,
             sessions: Default::default(),
@@ -268,7 +274,25 @@ impl AppState {
     /// Brings the in-memory copies up to date with the database: reloads the reference
     /// tables if another instance (or this one) changed them, and forgets cached sessions
     /// if any session, user or grant changed.
+    ///
+    /// Concurrent callers share reads: a caller waits for the first read that *started
+    /// after it arrived* and is served by it, so a change committed before the caller
+    /// arrived is always seen, while a busy instance makes one read per wave of requests
+    /// rather than one per request.
     pub async fn refresh(&self) -> ApiResult<()> {
+        use std::sync::atomic::Ordering;
+        let arrived = self.reads_started.load(Ordering::Acquire);
+        let mut finished = self.read_gate.lock().await;
+        if *finished > arrived {
+            return Ok(());
+        }
+        let this_read = self.reads_started.fetch_add(1, Ordering::AcqRel) + 1;
+        self.refresh_now().await?;
+        *finished = this_read;
+        Ok(())
+    }
+
+    async fn refresh_now(&self) -> ApiResult<()> {
         let current = self.store.generations().await?;
         let loaded = self.loaded_generations()?;
         if current.sessions != loaded.sessions {

@@ -9,7 +9,7 @@ use civicgrid_domain::appraisal::{self, Config};
 use civicgrid_domain::calendar::{Calendar, Calendars};
 use civicgrid_domain::clocks::{self, Clock, ClockEnd, Env, PoolChange, Step};
 use civicgrid_domain::deadline::{Band, Limit, Match, Policy, Stage, Thresholds, TimeUnit};
-use civicgrid_domain::lifecycle::{Case, Command, Ctx, Decision, EventKind, decide};
+use civicgrid_domain::lifecycle::{Action, Case, Command, Ctx, Decision, EventKind, decide};
 use civicgrid_domain::org::Actor;
 use civicgrid_domain::request::{Kind, Outcome, Rating, State, Urgency};
 use civicgrid_domain::{UnitId, UserId};
@@ -241,10 +241,16 @@ fn the_ladder_fires_each_step_once_and_catches_up_after_downtime() {
     assert_eq!(
         taken,
         [
-            (EventKind::Remind, beijing(2026, 9, 22, 9, 42)),
-            (EventKind::Urge, beijing(2026, 9, 22, 10, 12)),
-            (EventKind::Supervise, beijing(2026, 9, 22, 10, 31)),
-            (EventKind::HoldAccountable, beijing(2026, 9, 28, 10, 30)),
+            (EventKind::Act(Action::Remind), beijing(2026, 9, 22, 9, 42)),
+            (EventKind::Act(Action::Urge), beijing(2026, 9, 22, 10, 12)),
+            (
+                EventKind::Act(Action::Supervise),
+                beijing(2026, 9, 22, 10, 31)
+            ),
+            (
+                EventKind::Act(Action::HoldAccountable),
+                beijing(2026, 9, 28, 10, 30)
+            ),
         ]
     );
     assert_eq!(clock.step, Step::HoldAccountable);
@@ -263,10 +269,10 @@ fn the_ladder_fires_each_step_once_and_catches_up_after_downtime() {
     assert_eq!(
         kinds,
         [
-            EventKind::Remind,
-            EventKind::Urge,
-            EventKind::Supervise,
-            EventKind::HoldAccountable
+            EventKind::Act(Action::Remind),
+            EventKind::Act(Action::Urge),
+            EventKind::Act(Action::Supervise),
+            EventKind::Act(Action::HoldAccountable)
         ]
     );
     assert!(

@@ -360,7 +360,13 @@ fn unsatisfied_callback_reopens_with_the_unit_as_a_redo() {
         "the redo goes to the same unit"
     );
     let kinds: Vec<_> = decision.events.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, vec![EventKind::Callback, EventKind::Reopen]);
+    assert_eq!(
+        kinds,
+        vec![
+            EventKind::Act(Action::Callback),
+            EventKind::Act(Action::Reopen)
+        ]
+    );
     assert_eq!(decision.events[0].to, State::Resolved);
     assert_eq!(decision.events[1].from, Some(State::Resolved));
 
@@ -497,5 +503,31 @@ fn decisions_are_pure() {
         a.events[0].at,
         at(9),
         "the event carries the `now` it was given"
+    );
+}
+
+#[test]
+fn every_action_is_an_event_word_and_the_only_other_words_are_received_and_child_merged() {
+    use civicgrid_domain::lifecycle::{Action, EventKind};
+    for word in EventKind::words() {
+        assert_eq!(EventKind::parse(word).map(EventKind::as_str), Some(word));
+    }
+    for action in Action::ALL {
+        let kind = EventKind::from(*action);
+        assert_eq!(kind.as_str(), action.as_str());
+        assert_eq!(kind.action(), Some(*action));
+    }
+    assert_eq!(EventKind::words().len(), Action::ALL.len() + 2);
+    assert_eq!(EventKind::Received.action(), None);
+    assert_eq!(EventKind::parse("fly"), None);
+    // The arguments an action takes are the fields of its form and body.
+    assert!(Action::Accept.arguments().is_empty());
+    assert_eq!(
+        Action::Resolve
+            .arguments()
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>(),
+        ["outcome", "reply", "proper_owner"]
     );
 }

@@ -110,38 +110,14 @@ async fn cases(
 /// An action button on the detail page and the fields its form asks for.
 pub struct ActionView {
     pub name: &'static str,
-    pub fields: &'static [&'static str],
+    pub fields: Vec<&'static str>,
     /// The form that just failed: shown open, with its errors and values.
     pub open: bool,
 }
 
-/// The fields each action's form asks for (the names of the action body).
-pub(super) fn action_fields(action: Action) -> &'static [&'static str] {
-    use Action as A;
-    match action {
-        A::Answer => &["reply"],
-        A::Dispatch | A::AssignDown => &["unit"],
-        A::Transfer => &["unit", "reason"],
-        A::AssistReport => &["unit", "note"],
-        A::Coordinate => &["units", "reason"],
-        A::Contact => &["note"],
-        A::Return
-        | A::RefuseExtension
-        | A::Suspend
-        | A::Reopen
-        | A::Close
-        | A::Remind
-        | A::Urge
-        | A::Supervise
-        | A::HoldAccountable => &["reason"],
-        A::RequestExtension => &["working_days", "reason"],
-        A::Resolve => &["outcome", "reply", "proper_owner"],
-        A::Callback | A::QualityCallback => &["rating", "resolved", "note"],
-        A::Cancel => &["cancel_reason", "note"],
-        A::Merge => &["parent"],
-        A::TransferOut => &["platform", "reason"],
-        A::Accept | A::ApproveExtension | A::Resume => &[],
-    }
+/// The fields each action's form asks for: the action's arguments (`Action::arguments`).
+pub(super) fn action_fields(action: Action) -> Vec<&'static str> {
+    action.arguments().iter().map(|a| a.as_str()).collect()
 }
 
 #[derive(Template)]
