@@ -13,6 +13,7 @@ pub mod clocks;
 pub mod deadline;
 pub mod error;
 pub mod ids;
+pub mod intake;
 pub mod lifecycle;
 pub mod org;
 pub mod request;

@@ -43,10 +43,16 @@ async fn create_request(
     RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
     // Parsed by hand so the intake record keeps the body exactly as it arrived.
+    // The role is checked before the body, so a caller who may not register learns no more.
+    crate::access::require_register(&principal)?;
     let parsed: CreateRequest = parse_json(&headers, &body)?;
     let raw = String::from_utf8_lossy(&body).into_owned();
-    let created = crate::services::cases::intake(&state, &principal, parsed, raw).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    let submission = crate::wire::cases::submission(&state.reference(), &parsed, raw)?;
+    let registered = crate::services::cases::intake(&state, &principal, submission).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::wire::cases::created_out(&state.org(), &registered)),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests", params(RequestQuery), security(("bearer" = [])),

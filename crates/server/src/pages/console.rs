@@ -185,7 +185,14 @@ async fn register(
                 }),
             };
             let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
-            crate::services::cases::intake(&state, &staff.principal, body, raw).await
+            match crate::wire::cases::submission(&state.reference(), &body, raw) {
+                Ok(submission) => {
+                    crate::services::cases::intake(&state, &staff.principal, submission)
+                        .await
+                        .map(|r| crate::wire::cases::created_out(&state.org(), &r))
+                }
+                Err(error) => Err(error),
+            }
         }
     };
     match result {

@@ -146,7 +146,12 @@ async fn submit(
         }),
         answer: None,
     };
-    match crate::services::cases::public_intake(&state, body, photo).await {
+    let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let registered = match crate::wire::cases::submission(&state.reference(), &body, raw) {
+        Ok(submission) => crate::services::cases::public_intake(&state, submission, photo).await,
+        Err(error) => Err(error),
+    };
+    match registered.map(|r| crate::wire::cases::created_out(&state.org(), &r)) {
         Ok(created) => {
             let q = form_urlencoded::Serializer::new(String::new())
                 .append_pair("serial", &created.serial)
@@ -240,6 +245,7 @@ async fn track(
 }
 
 use super::Tr;
+use crate::pages::ApiError;
 
 #[derive(Deserialize)]
 struct RateForm {

@@ -1,13 +1,18 @@
 //! Requests on the wire: summaries, clocks with their bands, notices, proposals and unit
 //! references as the API and the pages show them.
 
-use civicgrid_api::{ClockOut, NoticeOut, ProposalOut, RequestSummary, UnitRef};
+use civicgrid_api::{
+    ClockOut, CreateRequest, CreatedRequest, NoticeOut, ProposalOut, RequestSummary, UnitRef,
+};
 use civicgrid_domain::clocks::{self, Clock};
+use civicgrid_domain::intake::{Registered, Submission};
 use civicgrid_domain::org::OrgTree;
+use civicgrid_domain::request::{NewRequest, RawIntake};
 use civicgrid_domain::routing::Proposal;
 use civicgrid_domain::{Instant, UnitId};
 use civicgrid_store::RequestRow;
 
+use crate::error::ApiResult;
 use crate::state::Reference;
 
 pub fn unit_ref(org: &OrgTree, id: UnitId) -> UnitRef {
@@ -100,5 +105,42 @@ pub fn summary(row: &RequestRow, running: &[Clock], now: Instant) -> RequestSumm
         summary: row.content.chars().take(80).collect(),
         created_at: row.created_at,
         updated_at: row.updated_at,
+    }
+}
+
+/// The API's body of a new request, parsed into what intake takes (each bad field named).
+pub fn submission(
+    reference: &Reference,
+    body: &CreateRequest,
+    raw: String,
+) -> ApiResult<Submission> {
+    let caller = body.caller.clone().unwrap_or_default();
+    let request = NewRequest::parse(&RawIntake {
+        channel: &body.channel,
+        kind: &body.kind,
+        urgency: body.urgency.as_deref(),
+        content: &body.content,
+        address: body.address.as_deref(),
+        location: body.location.map(|l| (l.lat, l.lng)),
+        caller_name: caller.name.as_deref(),
+        caller_phone: caller.phone.as_deref(),
+    })?;
+    let category = crate::wire::org::resolve_category(reference, body.category.as_ref())?;
+    Ok(Submission {
+        request,
+        category,
+        answer: body.answer.as_ref().map(|a| a.reply.clone()),
+        raw,
+    })
+}
+
+/// What intake registered, as the API answers it.
+pub fn created_out(org: &OrgTree, registered: &Registered) -> CreatedRequest {
+    CreatedRequest {
+        serial: registered.serial.clone(),
+        verification_code: registered.verification_code.clone(),
+        state: registered.state.as_str().into(),
+        proposal: registered.proposal.as_ref().map(|p| proposal_out(org, p)),
+        created_at: registered.created_at,
     }
 }

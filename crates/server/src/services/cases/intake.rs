@@ -1,18 +1,19 @@
 //! Intake: a request registered from any channel (staff, the public portal) becomes a case
 //! with its serial, verification code, first events, area and routing proposal; photos are
-//! checked here.
+//! checked here. Intake takes a `Submission` in domain values and answers `Registered`, so
+//! any front door (the API, the pages, Open311, a transfer, an import) comes in the same
+//! way without speaking our JSON; `wire::cases` converts the API's body.
 
-use civicgrid_api::{CreateRequest, CreatedRequest, ErrorCode};
+use civicgrid_api::ErrorCode;
 use civicgrid_domain::lifecycle::{self, Command, Ctx};
 use civicgrid_domain::org::{Actor, Principal};
-use civicgrid_domain::request::{Channel, NewRequest, RawIntake, State};
+use civicgrid_domain::request::{Channel, State};
 use civicgrid_domain::routing::{self, Proposal};
 use civicgrid_domain::{CategoryId, UnitId};
 use civicgrid_store::NewCase;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Reference};
-use crate::wire::cases::proposal_out;
 
 pub(crate) fn random_code() -> String {
     let n: u32 = rand::random::<u32>() % 1_000_000;
@@ -41,16 +42,17 @@ pub struct Registrar {
     pub may_answer: bool,
 }
 
-/// Registers a request for `principal`. `raw` is the body exactly as received.
+pub use civicgrid_domain::intake::{Registered, Submission};
+
+/// Registers a request for `principal`.
 pub async fn intake(
     state: &AppState,
     principal: &Principal,
-    body: CreateRequest,
-    raw: String,
-) -> ApiResult<CreatedRequest> {
+    submission: Submission,
+) -> ApiResult<Registered> {
     crate::access::require_register(principal)?;
     if crate::access::registers_only_grid_reports(principal)
-        && body.channel != Channel::GridReport.as_str()
+        && submission.request.channel != Channel::GridReport
     {
         return Err(ApiError::field(
             "channel",
@@ -63,17 +65,17 @@ pub async fn intake(
         own_grid: Some(principal.unit),
         may_answer: !crate::access::registers_only_grid_reports(principal),
     };
-    register(state, &registrar, body, raw).await
+    register(state, &registrar, submission).await
 }
 
 /// A citizen's request from the public portal: channel `web`, registered by the platform
 /// at the hub, optionally with a photo (checked before anything is written).
 pub async fn public_intake(
     state: &AppState,
-    body: CreateRequest,
+    submission: Submission,
     photo: Option<(Option<String>, Vec<u8>)>,
-) -> ApiResult<CreatedRequest> {
-    if body.channel != Channel::Web.as_str() || body.answer.is_some() {
+) -> ApiResult<Registered> {
+    if submission.request.channel != Channel::Web || submission.answer.is_some() {
         return Err(ApiError::field(
             "channel",
             "the portal registers web requests",
@@ -87,14 +89,13 @@ pub async fn public_intake(
         }
         None => None,
     };
-    let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
     let registrar = Registrar {
         actor: Actor::SYSTEM,
         unit: state.org().root(),
         own_grid: None,
         may_answer: false,
     };
-    let created = register(state, &registrar, body, raw).await?;
+    let created = register(state, &registrar, submission).await?;
     if let Some((content_type, bytes)) = photo {
         let serial = civicgrid_domain::serial::parse(&created.serial)?;
         let loaded = state
@@ -115,22 +116,15 @@ pub async fn public_intake(
 pub(crate) async fn register(
     state: &AppState,
     registrar: &Registrar,
-    body: CreateRequest,
-    raw: String,
-) -> ApiResult<CreatedRequest> {
-    let caller = body.caller.clone().unwrap_or_default();
-    let parsed = NewRequest::parse(&RawIntake {
-        channel: &body.channel,
-        kind: &body.kind,
-        urgency: body.urgency.as_deref(),
-        content: &body.content,
-        address: body.address.as_deref(),
-        location: body.location.map(|l| (l.lat, l.lng)),
-        caller_name: caller.name.as_deref(),
-        caller_phone: caller.phone.as_deref(),
-    })?;
+    submission: Submission,
+) -> ApiResult<Registered> {
+    let Submission {
+        request: parsed,
+        category,
+        answer,
+        raw,
+    } = submission;
     let reference = state.reference();
-    let category = crate::wire::org::resolve_category(&reference, body.category.as_ref())?;
     let line = category
         .and_then(|c| reference.category(c))
         .and_then(|c| c.line.clone());
@@ -145,8 +139,8 @@ pub(crate) async fn register(
     let intake_detail = vec![("channel".to_string(), parsed.channel.as_str().to_string())];
     let (mut case, received) = lifecycle::receive(parsed.kind, registrar.actor, now, intake_detail);
     let mut events = vec![received];
-    if let Some(answer) = &body.answer {
-        let reply = lifecycle::reply("answer.reply", &answer.reply)?;
+    if let Some(answer) = &answer {
+        let reply = lifecycle::reply("answer.reply", answer)?;
         if !registrar.may_answer {
             return Err(ApiError::with_message(
                 ErrorCode::Forbidden,
@@ -192,11 +186,11 @@ pub(crate) async fn register(
     } else {
         None
     };
-    Ok(CreatedRequest {
+    Ok(Registered {
         serial: created.serial,
         verification_code: verify_code,
-        state: case.state.as_str().into(),
-        proposal: proposal.as_ref().map(|p| proposal_out(&reference.org, p)),
+        state: case.state,
+        proposal,
         created_at: now,
     })
 }
