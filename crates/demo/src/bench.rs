@@ -213,7 +213,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, AnyError> {
     .await?;
     let seeded = StdInstant::now();
     let bar = crate::history_bar(args.seed_requests as u64);
-    crate::district::ensure_demo(&store, clock.now(), args.seed_requests, 7, &|n| {
+    crate::seed::ensure_demo(&store, clock.now(), args.seed_requests, 7, &|n| {
         bar.set_position(n as u64)
     })
     .await

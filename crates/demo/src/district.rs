@@ -7,16 +7,15 @@
 
 use std::sync::Arc;
 
-use civicgrid::error::{ApiError, ApiResult};
+use civicgrid::error::ApiResult;
 use civicgrid_domain::lifecycle::Basis;
-use civicgrid_domain::org::{Grant, OrgTree, Role, UnitKind};
+use civicgrid_domain::org::{Grant, Role, UnitKind};
 use civicgrid_domain::request::{Kind, Urgency};
 use civicgrid_domain::{CategoryId, Instant, UnitId, UserId};
 use civicgrid_store::{CancelReason, NewCategory, NewRoutingRule, NewUnit, NewUser, Store};
 use rand::RngExt;
 use rand::rngs::StdRng;
 
-use crate::history::generate_history;
 use crate::names::CATEGORIES;
 use crate::names::COMMUNITY_STEMS;
 use crate::names::DEPARTMENTS;
@@ -513,41 +512,4 @@ pub(crate) async fn add_demo_policies(store: &Arc<dyn Store>, now: Instant) -> A
             .await?;
     }
     Ok(())
-}
-
-/// Builds the whole demo once per database: district, staff and history.
-pub async fn ensure_demo(
-    store: &Arc<dyn Store>,
-    now: Instant,
-    requests: usize,
-    seed: u64,
-    progress: &dyn Fn(usize),
-) -> ApiResult<bool> {
-    if store.get_setting("demo_generated").await?.is_some() {
-        return Ok(false);
-    }
-    let units = store.list_units(false).await?;
-    let existing_hub = units.iter().find(|u| u.parent.is_none()).map(|u| u.id);
-    if units.len() > 1 {
-        return Err(ApiError::with_message(
-            civicgrid_api::ErrorCode::Conflict,
-            "this database already has an organisation; the demo needs a fresh database",
-        ));
-    }
-    let district = build_district(store, now, existing_hub).await?;
-    add_demo_policies(store, now).await?;
-    let all = store.list_units(false).await?;
-    let org = OrgTree::new(all.into_iter().map(|u| civicgrid_domain::org::Unit {
-        id: u.id,
-        name: u.name,
-        kind: u.kind,
-        parent: u.parent,
-        lines: u.lines,
-    }));
-    generate_history(store, &district, &org, now, requests, seed, progress).await?;
-    store.optimize().await?;
-    store
-        .set_setting("demo_generated", &now.to_rfc3339())
-        .await?;
-    Ok(true)
 }

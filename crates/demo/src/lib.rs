@@ -10,8 +10,10 @@ pub mod client;
 pub mod district;
 mod history;
 mod names;
+mod seed;
 
-pub use district::{DEMO_PASSWORD, ensure_demo};
+pub use district::DEMO_PASSWORD;
+pub use seed::ensure_demo;
 
 /// A progress bar for writing history (drawn on a terminal only, so logs stay clean).
 pub fn history_bar(total: u64) -> indicatif::ProgressBar {
