@@ -145,4 +145,57 @@ mod tests {
         // No rule and no place: nothing to propose, a dispatcher decides.
         assert!(propose(&[CategoryId(7)], None, &rules, &org).is_none());
     }
+
+    #[test]
+    fn an_area_rule_applies_only_inside_its_area() {
+        let mut org_units = vec![
+            unit(1, UnitKind::Hub, None),
+            unit(2, UnitKind::Street, Some(1)),
+            unit(3, UnitKind::Community, Some(2)),
+            unit(4, UnitKind::Grid, Some(3)),
+            unit(5, UnitKind::Street, Some(1)),
+            unit(10, UnitKind::Department, Some(1)),
+            unit(11, UnitKind::Department, Some(1)),
+        ];
+        let org = OrgTree::new(org_units.drain(..));
+        let rules = vec![
+            rule(1, 100, Some(5), 11, Basis::Agreement),
+            rule(2, 100, None, 10, Basis::Statute),
+        ];
+        // The place lies in street 2: street 5's agreement does not apply there.
+        let p = propose(&[CategoryId(100)], Some(UnitId(4)), &rules, &org).unwrap();
+        assert_eq!((p.unit, p.rule), (UnitId(10), Some(2)));
+        // Inside street 5 it does.
+        let p = propose(&[CategoryId(100)], Some(UnitId(5)), &rules, &org).unwrap();
+        assert_eq!((p.unit, p.rule), (UnitId(11), Some(1)));
+    }
+
+    #[test]
+    fn specificity_wins_whatever_the_order_and_ids_break_only_ties() {
+        let org = org();
+        let cats = [CategoryId(100)];
+        // A specific rule with a higher id, listed first, beats a general one with a lower id.
+        let rules = vec![
+            rule(9, 100, Some(2), 11, Basis::Agreement),
+            rule(1, 100, None, 10, Basis::Statute),
+        ];
+        let p = propose(&cats, Some(UnitId(4)), &rules, &org).unwrap();
+        assert_eq!(p.rule, Some(9));
+        // Listed the other way round, the same.
+        let reversed: Vec<RoutingRule> = rules.iter().rev().cloned().collect();
+        assert_eq!(
+            propose(&cats, Some(UnitId(4)), &reversed, &org)
+                .unwrap()
+                .rule,
+            Some(9)
+        );
+        // Equally specific rules: the older (lower id) wins, in either order.
+        let tie = vec![
+            rule(3, 100, None, 10, Basis::Statute),
+            rule(7, 100, None, 11, Basis::Statute),
+        ];
+        assert_eq!(propose(&cats, None, &tie, &org).unwrap().rule, Some(3));
+        let tie: Vec<RoutingRule> = tie.into_iter().rev().collect();
+        assert_eq!(propose(&cats, None, &tie, &org).unwrap().rule, Some(3));
+    }
 }
