@@ -35,7 +35,11 @@ async fn a_schema_driven_fuzzer_finds_no_mismatch() {
     let admin = app.login("admin").await;
     let seconds = std::env::var("CIVICGRID_FUZZ_SECONDS").unwrap_or_else(|_| "90".into());
     let schema = format!("{}/api/openapi.json", app.base);
+    // The fuzzer keeps a cache of its findings in its working folder: not in the clone.
+    let workdir = std::env::temp_dir().join(format!("civicgrid-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&workdir).unwrap();
     let run = tokio::process::Command::new(&fuzzer)
+        .current_dir(&workdir)
         .args([
             "run",
             &schema,
