@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
 
+mod appraisal;
 mod authorization;
 mod calendar;
 mod chain;

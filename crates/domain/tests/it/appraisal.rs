@@ -1,0 +1,259 @@
+//! Appraisal as absolute numbers: each rate from its facts, the weighted score with the
+//! accountability penalty, 0/0 counted as no rate (not 100 %), rankings by score whatever
+//! the unit ids, and the configuration's bounds, each bad field named.
+
+use std::collections::BTreeMap;
+
+use civicgrid_domain::UnitId;
+use civicgrid_domain::appraisal::{Config, UnitScore, score};
+
+fn facts(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+}
+
+fn rate(unit: &UnitScore, name: &str) -> Option<f64> {
+    unit.rates
+        .iter()
+        .find(|r| r.name == name)
+        .and_then(|r| r.value)
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+/// A unit with every kind of fact, chosen so each rate and the score are exact.
+fn busy_unit() -> BTreeMap<String, i64> {
+    facts(&[
+        ("dispatched", 25),
+        ("respond_on_time", 8),
+        ("respond_late", 1),
+        ("respond_overdue", 1),
+        ("accept_on_time", 15),
+        ("accept_late", 3),
+        ("accept_overdue", 2),
+        ("resolve_on_time", 9),
+        ("resolve_late", 2),
+        ("resolve_overdue", 1),
+        ("citizen_resolved", 7),
+        ("citizen_unresolved", 3),
+        ("rated_satisfied", 6),
+        ("rated_basically_satisfied", 2),
+        ("rated_unsatisfied", 2),
+        ("returned", 4),
+        ("resolved", 16),
+        ("redo", 2),
+        ("accountable", 1),
+        ("urged", 3),
+    ])
+}
+
+#[test]
+fn every_rate_and_the_score_are_exact() {
+    let counts = BTreeMap::from([(UnitId(1), busy_unit())]);
+    let scored = score(&counts, &Config::default());
+    let unit = &scored[0];
+    assert!(close(rate(unit, "response"), 0.8));
+    assert!(close(rate(unit, "on_time_acceptance"), 0.75));
+    assert!(close(rate(unit, "on_time_resolution"), 0.75));
+    assert!(close(rate(unit, "resolution"), 0.7));
+    // Satisfied 6, basically satisfied 2 at 0.8, unsatisfied 2: (6 + 1.6) / 10.
+    assert!(close(rate(unit, "satisfaction"), 0.76));
+    // Lower is better for these two; the rate itself is the share.
+    assert!(close(rate(unit, "return"), 4.0 / 25.0));
+    assert!(close(rate(unit, "redo"), 2.0 / 16.0));
+    let response = unit.rates.iter().find(|r| r.name == "response").unwrap();
+    assert_eq!((response.numerator, response.denominator), (8, 10));
+    assert_eq!(response.metric, "respond_on_time");
+    assert_eq!((unit.sample, unit.accountable, unit.urged), (25, 1, 3));
+    // Weighted goodness 75.825, minus 2 points per accountability record per 100
+    // dispatched (1 per 25 = 4 per 100): 67.825, shown to one decimal.
+    assert_eq!(unit.score, Some(67.8));
+    assert_eq!(unit.rank, Some(1));
+}
+
+#[test]
+fn weights_multiply_and_a_zero_weight_or_a_missing_rate_drops_out() {
+    let only = |name: &str| {
+        let mut config = Config::default();
+        config.weights = BTreeMap::from([(name.to_owned(), 3.0)]);
+        config.accountability_penalty = 0.0;
+        config
+    };
+    let counts = BTreeMap::from([(UnitId(1), busy_unit())]);
+    // One weighted rate: the score is that rate's goodness, whatever the weight.
+    assert_eq!(score(&counts, &only("response"))[0].score, Some(80.0));
+    // A lower-is-better rate counts as its complement: 1 - 4/25.
+    assert_eq!(score(&counts, &only("return"))[0].score, Some(84.0));
+    assert_eq!(score(&counts, &only("redo"))[0].score, Some(87.5));
+    // Two rates with weights 1 and 3: (1 × 0.8 + 3 × 0.7) / 4.
+    let mut config = only("response");
+    config.weights = BTreeMap::from([("response".to_owned(), 1.0), ("resolution".to_owned(), 3.0)]);
+    assert_eq!(score(&counts, &config)[0].score, Some(72.5));
+    // A unit without response facts: its response rate is no rate (0/0), not 100 %, and
+    // its score is the other rate's alone.
+    let mut no_response = busy_unit();
+    for key in ["respond_on_time", "respond_late", "respond_overdue"] {
+        no_response.remove(key);
+    }
+    let counts = BTreeMap::from([(UnitId(1), no_response)]);
+    let unit = &score(&counts, &config)[0];
+    assert_eq!(rate(unit, "response"), None);
+    assert_eq!(unit.score, Some(70.0));
+    // When no weighted rate has any fact, there is no score (not 0, not 100).
+    let counts = BTreeMap::from([(UnitId(1), facts(&[("dispatched", 25)]))]);
+    let unit = &score(&counts, &only("response"))[0];
+    assert_eq!((unit.score, unit.rank), (None, None));
+}
+
+#[test]
+fn the_penalty_is_per_hundred_dispatched_and_the_score_never_goes_below_zero() {
+    let mut config = Config::default();
+    config.weights = BTreeMap::from([("response".to_owned(), 1.0)]);
+    config.accountability_penalty = 2.0;
+    let mut unit = busy_unit();
+    unit.insert("accountable".into(), 5);
+    // 5 per 25 dispatched = 20 per 100, at 2 points each: 80 - 40.
+    let counts = BTreeMap::from([(UnitId(1), unit.clone())]);
+    assert_eq!(score(&counts, &config)[0].score, Some(40.0));
+    unit.insert("accountable".into(), 25);
+    let counts = BTreeMap::from([(UnitId(1), unit)]);
+    assert_eq!(score(&counts, &config)[0].score, Some(0.0));
+}
+
+#[test]
+fn rankings_follow_the_score_then_the_sample_then_the_unit() {
+    let mut config = Config::default();
+    config.weights = BTreeMap::from([("resolution".to_owned(), 1.0)]);
+    config.accountability_penalty = 0.0;
+    config.min_sample = 10;
+    let unit = |resolved: i64, unresolved: i64, dispatched: i64| {
+        facts(&[
+            ("dispatched", dispatched),
+            ("citizen_resolved", resolved),
+            ("citizen_unresolved", unresolved),
+        ])
+    };
+    let counts = BTreeMap::from([
+        // The lowest id has the worst score: ids must not decide the order.
+        (UnitId(1), unit(5, 5, 20)),
+        (UnitId(2), unit(9, 1, 20)),
+        // Same score as unit 4, larger sample: ahead of it.
+        (UnitId(3), unit(7, 3, 30)),
+        (UnitId(4), unit(7, 3, 20)),
+        // Same score and sample as unit 4, higher id: behind it.
+        (UnitId(5), unit(7, 3, 20)),
+        // Best rate but too few requests to be ranked: listed last, unranked.
+        (UnitId(6), unit(10, 0, 9)),
+    ]);
+    let scored = score(&counts, &config);
+    let order: Vec<(i64, Option<u32>)> = scored.iter().map(|s| (s.unit.0, s.rank)).collect();
+    assert_eq!(
+        order,
+        [
+            (2, Some(1)),
+            (3, Some(2)),
+            (4, Some(3)),
+            (5, Some(4)),
+            (1, Some(5)),
+            (6, None)
+        ]
+    );
+    assert_eq!(scored[0].score, Some(90.0));
+    assert_eq!(scored[5].score, None);
+    // Exactly the minimum sample is ranked.
+    let counts = BTreeMap::from([(UnitId(7), unit(5, 5, 10))]);
+    assert_eq!(score(&counts, &config)[0].rank, Some(1));
+}
+
+#[test]
+fn the_configuration_names_every_bad_value() {
+    let weights = |pairs: &[(&str, f64)]| -> BTreeMap<String, f64> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    };
+    let good = weights(&[("response", 1.0)]);
+    let parsed = Config::parse(&good, 10, 0.8, 2.0, 5.5).unwrap();
+    assert_eq!(parsed.sample_per_mille, 55);
+    assert_eq!(parsed.weights, good);
+    assert_eq!(
+        (
+            parsed.min_sample,
+            parsed.basically_satisfied_credit,
+            parsed.accountability_penalty
+        ),
+        (10, 0.8, 2.0)
+    );
+    // The bounds themselves are accepted.
+    assert!(
+        Config::parse(
+            &weights(&[("response", 100.0), ("redo", 0.0)]),
+            1,
+            0.0,
+            0.0,
+            0.0
+        )
+        .is_ok()
+    );
+    assert!(Config::parse(&good, 100_000, 1.0, 100.0, 100.0).is_ok());
+    let cases: Vec<(BTreeMap<String, f64>, i64, f64, f64, f64, &str)> = vec![
+        (
+            weights(&[("speed", 1.0)]),
+            10,
+            0.8,
+            2.0,
+            5.0,
+            "weights.speed",
+        ),
+        (
+            weights(&[("response", -0.1)]),
+            10,
+            0.8,
+            2.0,
+            5.0,
+            "weights.response",
+        ),
+        (
+            weights(&[("response", 100.5)]),
+            10,
+            0.8,
+            2.0,
+            5.0,
+            "weights.response",
+        ),
+        (
+            weights(&[("response", f64::NAN)]),
+            10,
+            0.8,
+            2.0,
+            5.0,
+            "weights.response",
+        ),
+        (weights(&[("response", 0.0)]), 10, 0.8, 2.0, 5.0, "weights"),
+        (good.clone(), 0, 0.8, 2.0, 5.0, "min_sample"),
+        (good.clone(), 100_001, 0.8, 2.0, 5.0, "min_sample"),
+        (
+            good.clone(),
+            10,
+            1.5,
+            2.0,
+            5.0,
+            "basically_satisfied_credit",
+        ),
+        (
+            good.clone(),
+            10,
+            -0.5,
+            2.0,
+            5.0,
+            "basically_satisfied_credit",
+        ),
+        (good.clone(), 10, 0.8, -1.0, 5.0, "accountability_penalty"),
+        (good.clone(), 10, 0.8, 100.5, 5.0, "accountability_penalty"),
+        (good.clone(), 10, 0.8, 2.0, 101.0, "sample_percent"),
+        (good.clone(), 10, 0.8, 2.0, -1.0, "sample_percent"),
+    ];
+    for (weights, min_sample, credit, penalty, percent, field) in cases {
+        let error = Config::parse(&weights, min_sample, credit, penalty, percent).unwrap_err();
+        assert_eq!(error.field, field);
+    }
+}
