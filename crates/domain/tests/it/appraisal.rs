@@ -74,11 +74,10 @@ fn every_rate_and_the_score_are_exact() {
 
 #[test]
 fn weights_multiply_and_a_zero_weight_or_a_missing_rate_drops_out() {
-    let only = |name: &str| {
-        let mut config = Config::default();
-        config.weights = BTreeMap::from([(name.to_owned(), 3.0)]);
-        config.accountability_penalty = 0.0;
-        config
+    let only = |name: &str| Config {
+        weights: BTreeMap::from([(name.to_owned(), 3.0)]),
+        accountability_penalty: 0.0,
+        ..Config::default()
     };
     let counts = BTreeMap::from([(UnitId(1), busy_unit())]);
     // One weighted rate: the score is that rate's goodness, whatever the weight.
@@ -108,9 +107,11 @@ fn weights_multiply_and_a_zero_weight_or_a_missing_rate_drops_out() {
 
 #[test]
 fn the_penalty_is_per_hundred_dispatched_and_the_score_never_goes_below_zero() {
-    let mut config = Config::default();
-    config.weights = BTreeMap::from([("response".to_owned(), 1.0)]);
-    config.accountability_penalty = 2.0;
+    let config = Config {
+        weights: BTreeMap::from([("response".to_owned(), 1.0)]),
+        accountability_penalty: 2.0,
+        ..Config::default()
+    };
     let mut unit = busy_unit();
     unit.insert("accountable".into(), 5);
     // 5 per 25 dispatched = 20 per 100, at 2 points each: 80 - 40.
@@ -123,10 +124,12 @@ fn the_penalty_is_per_hundred_dispatched_and_the_score_never_goes_below_zero() {
 
 #[test]
 fn rankings_follow_the_score_then_the_sample_then_the_unit() {
-    let mut config = Config::default();
-    config.weights = BTreeMap::from([("resolution".to_owned(), 1.0)]);
-    config.accountability_penalty = 0.0;
-    config.min_sample = 10;
+    let config = Config {
+        weights: BTreeMap::from([("resolution".to_owned(), 1.0)]),
+        accountability_penalty: 0.0,
+        min_sample: 10,
+        ..Config::default()
+    };
     let unit = |resolved: i64, unresolved: i64, dispatched: i64| {
         facts(&[
             ("dispatched", dispatched),
@@ -195,7 +198,9 @@ fn the_configuration_names_every_bad_value() {
         .is_ok()
     );
     assert!(Config::parse(&good, 100_000, 1.0, 100.0, 100.0).is_ok());
-    let cases: Vec<(BTreeMap<String, f64>, i64, f64, f64, f64, &str)> = vec![
+    // weights, min_sample, credit, penalty, sample percent, the field named.
+    type Case = (BTreeMap<String, f64>, i64, f64, f64, f64, &'static str);
+    let cases: Vec<Case> = vec![
         (
             weights(&[("speed", 1.0)]),
             10,
