@@ -171,6 +171,17 @@ impl Layer {
         })
     }
 
+    /// Every setting at its documented default: `SETTINGS` is the one place defaults are
+    /// written, read as if the environment gave them.
+    pub fn defaults() -> Result<Layer, ConfigError> {
+        Layer::from_env(&|name| {
+            SETTINGS
+                .iter()
+                .find(|s| s.env == name)
+                .map(|s| s.default.to_owned())
+        })
+    }
+
     /// `self` with every setting `over` gives replaced.
     pub fn then(self, over: Layer) -> Layer {
         Layer {
@@ -215,26 +226,28 @@ impl Config {
         Config::load(defaults, file, &|name| std::env::var(name).ok(), flags)
     }
 
-    /// Validates a complete layer; missing settings take their defaults.
+    /// Validates a layer; settings it does not give take their defaults (`SETTINGS`).
     pub fn from_layer(layer: Layer) -> Result<Config, ConfigError> {
-        let listen = layer.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
+        let layer = Layer::defaults()?.then(layer);
+        let missing = |key: &str| invalid(key, "has no value and no default");
+        let listen = layer.listen.ok_or_else(|| missing("listen"))?;
         if listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid(
                 "listen",
                 format!("`{listen}` is not an address and port, e.g. 127.0.0.1:8080"),
             ));
         }
-        let database = DatabaseUrl::parse(
-            layer
-                .database
-                .unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
-        )?;
-        let sweep_seconds = layer.sweep_seconds.unwrap_or(10);
+        let database = DatabaseUrl::parse(layer.database.ok_or_else(|| missing("database"))?)?;
+        let sweep_seconds = layer
+            .sweep_seconds
+            .ok_or_else(|| missing("sweep_seconds"))?;
         if !(1..=3600).contains(&sweep_seconds) {
             return Err(invalid("sweep_seconds", "must be between 1 and 3600"));
         }
-        let time_zone = parse_offset(layer.time_zone.as_deref().unwrap_or("+08:00"))?;
-        let session_hours = layer.session_hours.unwrap_or(DEFAULT_SESSION_HOURS);
+        let time_zone = parse_offset(&layer.time_zone.ok_or_else(|| missing("time_zone"))?)?;
+        let session_hours = layer
+            .session_hours
+            .ok_or_else(|| missing("session_hours"))?;
         if !(1..=168).contains(&session_hours) {
             return Err(invalid("session_hours", "must be between 1 and 168"));
         }
@@ -248,7 +261,7 @@ impl Config {
             listen,
             database,
             sweep_seconds,
-            json_logs: layer.json_logs.unwrap_or(false),
+            json_logs: layer.json_logs.unwrap_or_default(),
             time_zone,
             session_hours,
             admin_password,
@@ -323,12 +336,15 @@ pub struct AppSettings {
 }
 
 impl Default for AppSettings {
-    /// The defaults of `SETTINGS`.
+    /// The defaults of `SETTINGS` (a test checks they parse, so the fallback below, China
+    /// Standard Time and 12 hours, is never taken).
     fn default() -> Self {
-        AppSettings {
-            time_zone: civicgrid_domain::calendar::china_standard_time(),
-            session_hours: DEFAULT_SESSION_HOURS,
-        }
+        Config::from_layer(Layer::default())
+            .map(|config| config.app())
+            .unwrap_or(AppSettings {
+                time_zone: civicgrid_domain::calendar::china_standard_time(),
+                session_hours: 12,
+            })
     }
 }
 
@@ -340,9 +356,6 @@ impl Config {
         }
     }
 }
-
-/// The default length of a sign-in, in hours.
-pub const DEFAULT_SESSION_HOURS: i64 = 12;
 
 /// A value that must never be printed: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -456,6 +469,22 @@ mod tests {
         let vars = env(&[("CIVICGRID_CONFIG", &path)]);
         let named = Config::load(Layer::default(), None, &vars, Layer::default())?;
         assert_eq!(named.sweep_seconds, 30);
+        Ok(())
+    }
+
+    #[test]
+    fn the_documented_defaults_are_the_defaults() -> Result<(), ConfigError> {
+        let config = Config::from_layer(Layer::default())?;
+        assert_eq!(config.listen, "127.0.0.1:8080");
+        assert_eq!(config.database.expose(), DEFAULT_DATABASE);
+        assert_eq!((config.sweep_seconds, config.session_hours), (10, 12));
+        assert!(!config.json_logs && config.admin_password.is_none());
+        assert_eq!(
+            config.time_zone,
+            civicgrid_domain::calendar::china_standard_time()
+        );
+        let app = AppSettings::default();
+        assert_eq!((app.time_zone, app.session_hours), (config.time_zone, 12));
         Ok(())
     }
 
