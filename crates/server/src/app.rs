@@ -62,11 +62,7 @@ async fn coherent(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    // SQLite serves one instance (docs/OPERATIONS.md): every change to its tables is made
-    // by this process, which reloads after its own writes, so there is nothing to compare.
-    if state.store.backend() != civicgrid_store::Backend::Sqlite
-        && let Err(error) = state.refresh().await
-    {
+    if let Err(error) = state.refresh_before_request().await {
         return error.into_response();
     }
     next.run(request).await

@@ -292,6 +292,18 @@ impl AppState {
         Ok(())
     }
 
+    /// `refresh` where several instances may share the database (PostgreSQL). SQLite serves
+    /// one instance, which reloads after its own writes; what another process writes to the
+    /// file (the `civicgrid calendar` command) is picked up by the sweeper's `refresh`
+    /// within one sweep. Checking before every request cost SQLite intake up to a fifth of
+    /// its rate (docs/PERFORMANCE.md).
+    pub async fn refresh_before_request(&self) -> ApiResult<()> {
+        if self.store.backend() == civicgrid_store::Backend::Sqlite {
+            return Ok(());
+        }
+        self.refresh().await
+    }
+
     async fn refresh_now(&self) -> ApiResult<()> {
         let current = self.store.generations().await?;
         let loaded = self.loaded_generations()?;

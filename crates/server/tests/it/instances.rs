@@ -176,3 +176,32 @@ async fn a_change_on_one_instance_holds_on_another_at_once() {
     })
     .await;
 }
+
+/// On SQLite one server serves the file, but another process may write to it (the
+/// `civicgrid calendar` command): the sweeper's refresh, not each request, picks that up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_another_process_s_change_is_picked_up_by_the_sweeper_s_refresh() {
+    let url = civicgrid_store::testing::sqlite_url();
+    let server = crate::helpers::TestApp::start(&url).await;
+    let command = server.another_instance().await;
+    let path = "/api/v1/calendar/deadline?from=2026-09-21T09:00:00%2B08:00&working_days=1";
+    let before = server.get(None, path).await.body["deadline"].clone();
+    civicgrid::services::calendar::add_official_days(
+        &command.state,
+        "2026-09-22 off 测试假日",
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        server.get(None, path).await.body["deadline"],
+        before,
+        "requests on SQLite do not check for other processes"
+    );
+    server.state.refresh().await.unwrap();
+    assert_ne!(
+        server.get(None, path).await.body["deadline"],
+        before,
+        "the sweeper's refresh brings the new day in"
+    );
+}
