@@ -354,9 +354,11 @@ impl Calendar {
             date = date.succ_opt().unwrap_or(date);
             if self.is_working_day(date) {
                 counted += 1;
-                if counted == days {
-                    let end = self.periods_of(date).last().map_or(24 * 60, |p| p.end);
-                    return self.instant(date, end);
+                // A working day always has a period (`with_hours` refuses none).
+                if counted == days
+                    && let Some(last) = self.periods_of(date).last()
+                {
+                    return self.instant(date, last.end);
                 }
             }
         }

@@ -239,3 +239,95 @@ fn the_shipped_days_match_the_official_record_day_by_day() {
     }
     assert_eq!(checked, 4383);
 }
+
+#[test]
+fn each_refusal_of_the_data_says_why_and_the_bounds_are_inclusive() {
+    let why = |text: &str| parse_official(text).unwrap_err().message;
+    assert_eq!(why("2025-10-04 off x\n"), "a weekend day is off anyway");
+    assert_eq!(why("2025-10-09 work x\n"), "a weekday is a working day anyway");
+    assert_eq!(
+        why("2025-10-01 holiday x\n"),
+        "the second word must be `off` or `work`"
+    );
+    // A make-up Saturday parses as one.
+    let days = parse_official("2025-10-11 work 国庆节后补班\n").unwrap();
+    assert_eq!(
+        days.get(&date(2025, 10, 11)),
+        Some(&Official::MakeUpWorkday("国庆节后补班".into()))
+    );
+
+    use civicgrid_domain::calendar::{FIRST_DAY, LAST_DAY, in_range, range_message};
+    assert_eq!(range_message(), "must lie between 2000-01-01 and 2099-12-31");
+    assert!(in_range(FIRST_DAY) && in_range(LAST_DAY) && in_range(date(2026, 12, 1)));
+    assert!(!in_range(date(1999, 12, 31)));
+    assert!(!in_range(date(2100, 1, 1)));
+    assert!(parse_official("2100-01-01 off x\n").is_err());
+
+    let cal = Calendar::official();
+    // A period may end at midnight, and may start where the previous one ends.
+    assert_eq!(
+        cal.with_hours(&[(1200, 1440)])
+            .unwrap()
+            .minutes_per_working_day(),
+        240
+    );
+    assert!(cal.with_hours(&[(1200, 1441)]).is_err());
+    assert!(cal.with_hours(&[(300, 300)]).is_err(), "an empty period");
+    assert_eq!(
+        cal.with_hours(&[(720, 1080), (480, 720)])
+            .unwrap()
+            .minutes_per_working_day(),
+        600
+    );
+    assert!(cal.with_hours(&[]).is_err());
+}
+
+#[test]
+fn next_years_notice_adds_days_and_changes_the_version() {
+    let cal = Calendar::official();
+    let known = cal.official_days().count();
+    assert!(known > 100, "the shipped notices: {known} days");
+    assert_eq!(
+        cal.official_days().next().map(|(d, _)| *d),
+        cal.official_days().map(|(d, _)| *d).min()
+    );
+    // A made-up notice for a Wednesday in 2099.
+    let day = date(2099, 6, 3);
+    assert!(cal.is_working_day(day));
+    let more = [(day, Official::Holiday("试验".into()))].into_iter().collect();
+    let next = cal.with_official(more);
+    assert!(!next.is_working_day(day));
+    assert_eq!(next.official_days().count(), known + 1);
+    assert_eq!(next.covered_until(), Some(day));
+    assert_ne!(next.version(), cal.version());
+    assert!(next.version().starts_with("official@"));
+}
+
+#[test]
+fn round_the_clock_counts_every_minute_of_every_day() {
+    use civicgrid_domain::calendar::Calendars;
+    let calendars = Calendars::new(Calendar::official());
+    let cal = &calendars.round_the_clock;
+    assert!(cal.is_round_the_clock());
+    assert!(!calendars.official.is_round_the_clock());
+    assert!(cal.version().starts_with("round_the_clock@"));
+    // National Day 2025, a holiday night: every second counts.
+    let from = beijing(2025, 10, 1, 22, 15);
+    let to = beijing(2025, 10, 3, 3, 45);
+    assert_eq!(cal.working_seconds_between(from, to), (to - from).num_seconds());
+    assert_eq!(cal.working_seconds_between(to, from), -(to - from).num_seconds());
+    assert_eq!(cal.working_seconds_between(from, from), 0);
+    assert_eq!(
+        calendars
+            .official
+            .working_seconds_between(beijing(2025, 9, 30, 9, 0), beijing(2025, 9, 30, 9, 0)),
+        0,
+        "equal instants, inside working hours"
+    );
+    assert_eq!(cal.add_working_minutes(from, 90), beijing(2025, 10, 1, 23, 45));
+    assert_eq!(cal.add_working_minutes(from, 24 * 60 + 5), beijing(2025, 10, 2, 22, 20));
+    // One working day from a holiday evening ends at the next midnight.
+    assert_eq!(cal.add_working_days(from, 1), beijing(2025, 10, 3, 0, 0));
+    assert_eq!(cal.minutes_per_working_day(), 24 * 60);
+    assert!(cal.is_working_day(date(2025, 10, 1)));
+}

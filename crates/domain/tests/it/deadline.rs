@@ -144,3 +144,124 @@ fn bands_turn_at_the_thresholds_of_working_time_used() {
     assert!(Thresholds::parse(0.9, 0.8).is_err());
     assert!(Thresholds::parse(0.5, 0.7).is_ok());
 }
+
+#[test]
+fn more_fields_set_wins_whatever_the_ids_say() {
+    // Ids run against specificity, so only the count of fields set can pick the right one;
+    // between equally specific policies the newest (highest id) wins.
+    let policies = vec![
+        policy(1, Some(Kind::Complaint), Some(50), Some(Urgency::Emergency)),
+        policy(2, Some(Kind::Complaint), Some(50), None),
+        policy(3, Some(Kind::Complaint), None, None),
+        policy(4, None, None, Some(Urgency::Emergency)),
+        policy(5, None, Some(50), None),
+        policy(6, None, Some(51), None),
+        policy(7, None, Some(51), None),
+        policy(9, None, None, None),
+    ];
+    let pick = |kind, cats: &[i64], urgency| {
+        let cats: Vec<CategoryId> = cats.iter().copied().map(CategoryId).collect();
+        select(&policies, kind, &cats, urgency).unwrap().id
+    };
+    assert_eq!(pick(Kind::Complaint, &[50], Urgency::Emergency), 1, "three fields");
+    assert_eq!(pick(Kind::Complaint, &[50], Urgency::Normal), 2, "two fields");
+    assert_eq!(pick(Kind::Complaint, &[], Urgency::Normal), 3, "kind alone");
+    assert_eq!(pick(Kind::Help, &[], Urgency::Emergency), 4, "urgency alone");
+    assert_eq!(pick(Kind::Help, &[50], Urgency::Normal), 5, "category alone");
+    assert_eq!(pick(Kind::Help, &[51], Urgency::Normal), 7, "the newer of two equals");
+    assert_eq!(pick(Kind::Help, &[], Urgency::Normal), 9, "the default");
+}
+
+#[test]
+fn limits_and_thresholds_accept_their_bounds_and_refuse_beyond() {
+    for (unit, max) in [
+        ("minutes", 525_600),
+        ("natural_hours", 8_760),
+        ("working_hours", 2_000),
+        ("working_days", 250),
+    ] {
+        let limit = Limit::parse("limits.accept", max, unit).unwrap();
+        assert_eq!(limit.amount, max as u32);
+        assert_eq!(limit.unit.as_str(), unit);
+        assert_eq!(Limit::parse("limits.accept", 1, unit).unwrap().amount, 1);
+        assert_eq!(
+            Limit::parse("limits.accept", max + 1, unit)
+                .unwrap_err()
+                .field,
+            "limits.accept.amount"
+        );
+        assert!(Limit::parse("limits.accept", -1, unit).is_err());
+    }
+    let working = |unit| Limit { amount: 1, unit }.counts_working_time();
+    assert!(!working(TimeUnit::Minutes));
+    assert!(!working(TimeUnit::NaturalHours));
+    assert!(working(TimeUnit::WorkingHours));
+    assert!(working(TimeUnit::WorkingDays));
+
+    let field = |yellow, orange| Thresholds::parse(yellow, orange).map_err(|e| e.field);
+    assert_eq!(
+        field(0.01, 0.99),
+        Ok(Thresholds {
+            yellow: 0.01,
+            orange: 0.99
+        })
+    );
+    assert_eq!(field(0.0, 0.5), Err("bands.yellow".to_string()));
+    assert_eq!(field(1.0, 0.5), Err("bands.yellow".to_string()));
+    assert_eq!(field(1.5, 2.0), Err("bands.yellow".to_string()));
+    assert_eq!(field(-0.5, 0.5), Err("bands.yellow".to_string()));
+    assert_eq!(field(0.5, 0.5), Err("bands.orange".to_string()));
+    assert_eq!(field(0.5, 1.0), Err("bands.orange".to_string()));
+    assert_eq!(field(0.5, 0.4), Err("bands.orange".to_string()));
+
+    use civicgrid_domain::deadline::parse_accountable_after as grace;
+    assert_eq!(grace("accountable_after", 1), Ok(1));
+    assert_eq!(grace("accountable_after", 7), Ok(7));
+    assert_eq!(grace("accountable_after", 60), Ok(60));
+    for bad in [0, 61, -3] {
+        assert_eq!(
+            grace("accountable_after", bad).unwrap_err().field,
+            "accountable_after"
+        );
+    }
+}
+
+#[test]
+fn bands_of_a_limit_in_natural_time_run_through_nights_and_holidays() {
+    // Ten natural hours from Wednesday 30 September 2025 16:00, the eve of National Day:
+    // due Thursday 02:00; yellow at 6 h (22:00), orange at 8.5 h (00:30), whatever the
+    // calendar says about working time.
+    let cal = Calendar::official();
+    let policy = policy(1, None, None, None);
+    let start = beijing(30, 16, 0);
+    for limit in [
+        Limit {
+            amount: 10,
+            unit: TimeUnit::NaturalHours,
+        },
+        Limit {
+            amount: 600,
+            unit: TimeUnit::Minutes,
+        },
+    ] {
+        let clock = civicgrid_domain::clocks::Clock::start(
+            Stage::Resolve,
+            None,
+            &policy,
+            limit,
+            &cal,
+            start,
+            false,
+        );
+        let oct1 = |h, m| start + Duration::hours(h) + Duration::minutes(m);
+        assert_eq!(clock.deadline, oct1(10, 0));
+        assert_eq!(clock.yellow_at, oct1(6, 0), "{limit:?}");
+        assert_eq!(clock.orange_at, oct1(8, 30), "{limit:?}");
+        assert_eq!(clock.band(oct1(5, 59)), Band::Blue);
+        assert_eq!(clock.band(oct1(6, 0)), Band::Yellow);
+        assert_eq!(clock.band(oct1(8, 30)), Band::Orange);
+        assert_eq!(clock.band(oct1(10, 1)), Band::Red);
+        // Remaining time counts natural seconds, through the night.
+        assert_eq!(clock.remaining_seconds(oct1(2, 0), &cal), 8 * 3600);
+    }
+}
