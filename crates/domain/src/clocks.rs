@@ -252,10 +252,10 @@ impl Clock {
         });
     }
 
+    /// Pauses a running clock; a clock already paused keeps the instant it paused at.
     fn pause(&mut self, at: Instant) {
-        if self.stopped_at.is_none() && self.paused_at.is_none() {
-            self.paused_at = Some(at);
-        }
+        debug_assert!(self.is_running(), "only running clocks pause");
+        self.paused_at.get_or_insert(at);
     }
 
     /// Resumes a paused clock: every mark still ahead at the pause moves by the time spent

@@ -185,3 +185,57 @@ fn business_lines_narrow_a_grant() {
         "admin reaches everything"
     );
 }
+
+/// A case tied to one unit in one way only.
+fn tied(how: &str, unit: i64) -> Scope {
+    let unit = UnitId(unit);
+    let mut scope = Scope {
+        lead: None,
+        assisting: vec![],
+        handlers: vec![],
+        places: vec![],
+        line: None,
+    };
+    match how {
+        "lead" => scope.lead = Some(unit),
+        "assisting" => scope.assisting.push(unit),
+        "handled" => scope.handlers.push(unit),
+        "place" => scope.places.push(unit),
+        _ => unreachable!(),
+    }
+    scope
+}
+
+#[test]
+fn each_tie_of_a_case_to_a_unit_reaches_it_on_its_own() {
+    let org = org();
+    let may = |role, unit, want, scope: &Scope| {
+        authorize(&user(role, unit, &[]), want, scope, &org).is_ok()
+    };
+    // A handler reads what its unit leads, assists or handled before, each alone.
+    for how in ["lead", "assisting", "handled"] {
+        assert!(may(Role::Handler, 11, Want::Read, &tied(how, 11)), "{how}");
+        assert!(!may(Role::Handler, 10, Want::Read, &tied(how, 11)), "{how}");
+    }
+    assert!(
+        !may(Role::Handler, 4, Want::Read, &tied("place", 4)),
+        "a place is not work"
+    );
+    // Every other role reaches any case tied to its subtree, whichever way it is tied.
+    for how in ["lead", "assisting", "handled", "place"] {
+        assert!(may(Role::Dispatcher, 2, Want::Read, &tied(how, 4)), "{how}");
+        assert!(
+            may(
+                Role::Supervisor,
+                2,
+                Want::Act(Action::Remind),
+                &tied(how, 3)
+            ),
+            "{how}"
+        );
+        assert!(
+            !may(Role::Dispatcher, 5, Want::Read, &tied(how, 4)),
+            "{how}"
+        );
+    }
+}

@@ -244,7 +244,10 @@ fn the_shipped_days_match_the_official_record_day_by_day() {
 fn each_refusal_of_the_data_says_why_and_the_bounds_are_inclusive() {
     let why = |text: &str| parse_official(text).unwrap_err().message;
     assert_eq!(why("2025-10-04 off x\n"), "a weekend day is off anyway");
-    assert_eq!(why("2025-10-09 work x\n"), "a weekday is a working day anyway");
+    assert_eq!(
+        why("2025-10-09 work x\n"),
+        "a weekday is a working day anyway"
+    );
     assert_eq!(
         why("2025-10-01 holiday x\n"),
         "the second word must be `off` or `work`"
@@ -257,7 +260,10 @@ fn each_refusal_of_the_data_says_why_and_the_bounds_are_inclusive() {
     );
 
     use civicgrid_domain::calendar::{FIRST_DAY, LAST_DAY, in_range, range_message};
-    assert_eq!(range_message(), "must lie between 2000-01-01 and 2099-12-31");
+    assert_eq!(
+        range_message(),
+        "must lie between 2000-01-01 and 2099-12-31"
+    );
     assert!(in_range(FIRST_DAY) && in_range(LAST_DAY) && in_range(date(2026, 12, 1)));
     assert!(!in_range(date(1999, 12, 31)));
     assert!(!in_range(date(2100, 1, 1)));
@@ -294,7 +300,9 @@ fn next_years_notice_adds_days_and_changes_the_version() {
     // A made-up notice for a Wednesday in 2099.
     let day = date(2099, 6, 3);
     assert!(cal.is_working_day(day));
-    let more = [(day, Official::Holiday("试验".into()))].into_iter().collect();
+    let more = [(day, Official::Holiday("试验".into()))]
+        .into_iter()
+        .collect();
     let next = cal.with_official(more);
     assert!(!next.is_working_day(day));
     assert_eq!(next.official_days().count(), known + 1);
@@ -314,8 +322,14 @@ fn round_the_clock_counts_every_minute_of_every_day() {
     // National Day 2025, a holiday night: every second counts.
     let from = beijing(2025, 10, 1, 22, 15);
     let to = beijing(2025, 10, 3, 3, 45);
-    assert_eq!(cal.working_seconds_between(from, to), (to - from).num_seconds());
-    assert_eq!(cal.working_seconds_between(to, from), -(to - from).num_seconds());
+    assert_eq!(
+        cal.working_seconds_between(from, to),
+        (to - from).num_seconds()
+    );
+    assert_eq!(
+        cal.working_seconds_between(to, from),
+        -(to - from).num_seconds()
+    );
     assert_eq!(cal.working_seconds_between(from, from), 0);
     assert_eq!(
         calendars
@@ -324,8 +338,14 @@ fn round_the_clock_counts_every_minute_of_every_day() {
         0,
         "equal instants, inside working hours"
     );
-    assert_eq!(cal.add_working_minutes(from, 90), beijing(2025, 10, 1, 23, 45));
-    assert_eq!(cal.add_working_minutes(from, 24 * 60 + 5), beijing(2025, 10, 2, 22, 20));
+    assert_eq!(
+        cal.add_working_minutes(from, 90),
+        beijing(2025, 10, 1, 23, 45)
+    );
+    assert_eq!(
+        cal.add_working_minutes(from, 24 * 60 + 5),
+        beijing(2025, 10, 2, 22, 20)
+    );
     // One working day from a holiday evening ends at the next midnight.
     assert_eq!(cal.add_working_days(from, 1), beijing(2025, 10, 3, 0, 0));
     assert_eq!(cal.minutes_per_working_day(), 24 * 60);

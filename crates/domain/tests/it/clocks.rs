@@ -65,6 +65,10 @@ struct World {
     calendars: Calendars,
     policies: Vec<Policy>,
     org: civicgrid_domain::org::OrgTree,
+    /// Who acts (the system unless a test says otherwise).
+    actor: Actor,
+    /// The sampling share for quality callbacks, in per mille.
+    per_mille: u32,
 }
 
 impl World {
@@ -73,6 +77,8 @@ impl World {
             calendars: Calendars::new(Calendar::official()),
             policies: vec![default_policy(), complaints_policy()],
             org: org(),
+            actor: Actor::SYSTEM,
+            per_mille: 0,
         }
     }
 
@@ -102,11 +108,16 @@ impl World {
     ) -> (Decision, Vec<Clock>) {
         let ctx = Ctx {
             org: &self.org,
-            actor: Actor::SYSTEM,
+            actor: self.actor,
             now,
         };
         let mut decision = decide(case, &command, &ctx).unwrap();
-        clocks::plan(case, &mut decision, running, &self.env(kind, 0));
+        clocks::plan(
+            case,
+            &mut decision,
+            running,
+            &self.env(kind, self.per_mille),
+        );
         let mut next: Vec<Clock> = running.to_vec();
         let mut fresh_id = 100 + running.len() as i64;
         for clock in &decision.effects.clocks {
@@ -599,4 +610,472 @@ fn appraisal_ranks_units_above_the_minimum_sample_by_their_weighted_rates() {
     let unpenalised = appraisal::score(&counts, &without_penalty);
     let diff = unpenalised[1].score.unwrap() - scores[1].score.unwrap();
     assert!((diff - 20.0).abs() < 0.11, "{diff}");
+}
+
+fn dispatch_to_10() -> Command {
+    Command::Dispatch {
+        unit: UnitId(10),
+        assisting: vec![],
+        basis: civicgrid_domain::lifecycle::Basis::Manual,
+    }
+}
+
+/// Runs `commands` in order from a new case of `kind`; returns every decision and the
+/// running clocks after the last.
+fn run(
+    world: &World,
+    kind: Kind,
+    commands: Vec<(Command, DateTime<Utc>)>,
+) -> (Vec<Decision>, Vec<Clock>) {
+    let mut case = Case::received(kind);
+    let mut running = Vec::new();
+    let mut decisions = Vec::new();
+    for (command, at) in commands {
+        let (d, next) = world.act(&case, &running, command, at, kind);
+        case = d.case.clone();
+        running = next;
+        decisions.push(d);
+    }
+    (decisions, running)
+}
+
+#[test]
+fn red_means_strictly_past_the_deadline_and_each_step_counts_its_own_fact() {
+    let world = World::new();
+    let (decisions, running) = run(
+        &world,
+        Kind::Complaint,
+        vec![(dispatch_to_10(), beijing(2026, 9, 21, 21, 33))],
+    );
+    let case = decisions[0].case.clone();
+    let accept = stage(&running, Stage::Accept);
+    assert_eq!(accept.deadline, beijing(2026, 9, 22, 10, 30));
+    let kinds = |at| {
+        clocks::escalate(&case, std::slice::from_ref(&accept), at, false, &mut [])
+            .events
+            .iter()
+            .map(|e| e.kind)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(accept.deadline),
+        [EventKind::Act(Action::Remind), EventKind::Act(Action::Urge)],
+        "due exactly now is not yet overdue"
+    );
+    assert_eq!(
+        kinds(accept.deadline + chrono::Duration::seconds(1)).last(),
+        Some(&EventKind::Act(Action::Supervise))
+    );
+    let all = clocks::escalate(
+        &case,
+        std::slice::from_ref(&accept),
+        beijing(2026, 10, 30, 9, 0),
+        true,
+        &mut [(UserId(7), 0)],
+    );
+    let facts: Vec<(UnitId, &str)> = all
+        .effects
+        .facts
+        .iter()
+        .map(|f| (f.unit, f.metric.as_str()))
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            (UnitId(10), "reminded"),
+            (UnitId(10), "urged"),
+            (UnitId(10), "supervised"),
+            (UnitId(10), "accountable")
+        ]
+    );
+    // Backdated, each event carries the instant its step fell due.
+    assert_eq!(all.events[0].at, accept.yellow_at);
+    assert_eq!(all.events[3].at, accept.accountable_at);
+}
+
+#[test]
+fn one_pool_entry_and_one_supervisor_however_many_clocks_turn_red() {
+    let world = World::new();
+    let (decisions, running) = run(
+        &world,
+        Kind::Complaint,
+        vec![(dispatch_to_10(), beijing(2026, 9, 21, 21, 33))],
+    );
+    let case = decisions[0].case.clone();
+    // Wednesday noon: accept (due Tuesday 10:30) and respond (due Tuesday 17:30) are red.
+    let mut supervisors = vec![(UserId(7), 3), (UserId(8), 1)];
+    let d = clocks::escalate(
+        &case,
+        &running,
+        beijing(2026, 9, 23, 12, 0),
+        false,
+        &mut supervisors,
+    );
+    let supervised = d
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Act(Action::Supervise))
+        .count();
+    assert_eq!(supervised, 2, "each red clock records its step");
+    assert_eq!(
+        d.effects.pool,
+        [PoolChange::Enter {
+            owner: Some(UserId(8)),
+            stage: Some(Stage::Accept),
+            unit: Some(UnitId(10)),
+            at: beijing(2026, 9, 23, 12, 0),
+            reason: None,
+        }]
+    );
+    assert_eq!(supervisors, [(UserId(7), 3), (UserId(8), 2)], "one draw");
+}
+
+#[test]
+fn paused_and_stopped_clocks_take_no_steps_and_the_deadline_instant_is_in_time() {
+    let world = World::new();
+    let (_, running) = run(
+        &world,
+        Kind::Complaint,
+        vec![(dispatch_to_10(), beijing(2026, 9, 21, 21, 33))],
+    );
+    let accept = stage(&running, Stage::Accept);
+    let far = beijing(2026, 12, 1, 9, 0);
+    assert_eq!(accept.due_steps(far).len(), 4);
+    let mut paused = accept.clone();
+    paused.paused_at = Some(beijing(2026, 9, 22, 8, 40));
+    assert!(paused.due_steps(far).is_empty());
+    let mut stopped = accept.clone();
+    stopped.stopped_at = Some(beijing(2026, 9, 22, 8, 40));
+    stopped.end = Some(ClockEnd::Met);
+    assert!(stopped.due_steps(far).is_empty());
+    assert_eq!(stopped.next_due(), None);
+
+    for (accepted_at, end) in [
+        (beijing(2026, 9, 22, 10, 30), ClockEnd::Met),
+        (beijing(2026, 9, 22, 10, 31), ClockEnd::Late),
+    ] {
+        let (decisions, _) = run(
+            &world,
+            Kind::Complaint,
+            vec![
+                (dispatch_to_10(), beijing(2026, 9, 21, 21, 33)),
+                (Command::Accept, accepted_at),
+            ],
+        );
+        let ended: Vec<(Stage, Option<ClockEnd>)> = decisions[1]
+            .effects
+            .clocks
+            .iter()
+            .map(|c| (c.stage, c.end))
+            .collect();
+        assert_eq!(
+            ended,
+            [(Stage::Accept, Some(end))],
+            "accepted at {accepted_at}"
+        );
+    }
+}
+
+#[test]
+fn a_clock_in_natural_time_resumes_later_by_the_natural_time_it_was_paused() {
+    let hours = |amount| Limit {
+        amount,
+        unit: TimeUnit::NaturalHours,
+    };
+    let world = World {
+        policies: vec![Policy {
+            limits: vec![
+                (Stage::Accept, hours(4)),
+                (Stage::Respond, hours(24)),
+                (Stage::Resolve, hours(72)),
+                (Stage::Callback, hours(24)),
+            ],
+            ..default_policy()
+        }],
+        ..World::new()
+    };
+    // Dispatched on the eve of National Day 2025; natural hours run through the holiday.
+    let start = beijing(2025, 9, 30, 16, 0);
+    let (_, before) = run(
+        &world,
+        Kind::Help,
+        vec![
+            (dispatch_to_10(), start),
+            (Command::Accept, beijing(2025, 9, 30, 16, 10)),
+        ],
+    );
+    let resolve = stage(&before, Stage::Resolve);
+    assert_eq!(resolve.deadline, beijing(2025, 10, 3, 16, 0));
+    // 60% of 72 h is 43 h 12 min; 85% is 61 h 12 min.
+    assert_eq!(resolve.yellow_at, beijing(2025, 10, 2, 11, 12));
+    assert_eq!(resolve.orange_at, beijing(2025, 10, 3, 5, 12));
+    let (_, after) = run(
+        &world,
+        Kind::Help,
+        vec![
+            (dispatch_to_10(), start),
+            (Command::Accept, beijing(2025, 9, 30, 16, 10)),
+            (
+                Command::Suspend {
+                    reason: "等待鉴定".into(),
+                },
+                beijing(2025, 9, 30, 18, 0),
+            ),
+            (Command::Resume, beijing(2025, 10, 2, 18, 0)),
+        ],
+    );
+    // Paused 48 hours: every mark still ahead moves 48 hours on.
+    let resumed = stage(&after, Stage::Resolve);
+    assert_eq!(resumed.paused_at, None);
+    assert_eq!(resumed.deadline, beijing(2025, 10, 5, 16, 0));
+    assert_eq!(resumed.yellow_at, beijing(2025, 10, 4, 11, 12));
+    assert_eq!(resumed.orange_at, beijing(2025, 10, 5, 5, 12));
+    assert_eq!(resumed.band(beijing(2025, 10, 4, 11, 11)), Band::Blue);
+}
+
+#[test]
+fn an_extension_places_the_bands_by_the_clocks_own_policy() {
+    let mut complaints = complaints_policy();
+    complaints.thresholds = Thresholds::parse(0.5, 0.75).unwrap();
+    let world = World {
+        policies: vec![default_policy(), complaints],
+        ..World::new()
+    };
+    let (_, running) = run(
+        &world,
+        Kind::Complaint,
+        vec![
+            (dispatch_to_10(), beijing(2025, 9, 29, 9, 0)),
+            (Command::Accept, beijing(2025, 9, 29, 10, 0)),
+            (
+                Command::RequestExtension {
+                    working_days: 2,
+                    reason: "需要协调".into(),
+                },
+                beijing(2025, 9, 29, 11, 0),
+            ),
+            (Command::ApproveExtension, beijing(2025, 9, 29, 11, 30)),
+        ],
+    );
+    let resolve = stage(&running, Stage::Resolve);
+    assert_eq!(resolve.policy, 2);
+    let cal = Calendar::official();
+    let allowed = cal.working_seconds_between(resolve.started_at, resolve.deadline);
+    assert_eq!(
+        resolve.yellow_at,
+        cal.add_working_seconds(resolve.started_at, allowed / 2),
+        "yellow at half, as the complaints policy says"
+    );
+    assert_eq!(
+        resolve.orange_at,
+        cal.add_working_seconds(resolve.started_at, allowed * 3 / 4)
+    );
+}
+
+#[test]
+fn a_supervisors_own_steps_are_recorded_as_theirs() {
+    let supervisor = Actor {
+        user: Some(UserId(7)),
+        unit: Some(UnitId(1)),
+    };
+    let world = World {
+        actor: supervisor,
+        ..World::new()
+    };
+    let at = beijing(2026, 9, 22, 9, 0);
+    let reason = || "请尽快处理".to_string();
+    let (decisions, _) = run(
+        &world,
+        Kind::Complaint,
+        vec![
+            (dispatch_to_10(), beijing(2026, 9, 21, 21, 33)),
+            (Command::Remind { reason: reason() }, at),
+            (Command::Urge { reason: reason() }, at),
+            (Command::Supervise { reason: reason() }, at),
+            (
+                Command::HoldAccountable {
+                    unit: Some(UnitId(10)),
+                    finding: reason(),
+                },
+                at,
+            ),
+        ],
+    );
+    let notice = |kind| clocks::Notice {
+        kind,
+        unit: Some(UnitId(10)),
+        stage: None,
+        at,
+        due_at: at,
+        by: Some(UserId(7)),
+        text: Some(reason()),
+    };
+    assert_eq!(decisions[1].effects.notices, [notice(Step::Remind)]);
+    assert_eq!(decisions[2].effects.notices, [notice(Step::Urge)]);
+    assert!(decisions[3].effects.notices.is_empty());
+    assert_eq!(
+        decisions[3].effects.pool,
+        [PoolChange::Enter {
+            owner: Some(UserId(7)),
+            stage: None,
+            unit: Some(UnitId(10)),
+            at,
+            reason: Some(reason()),
+        }]
+    );
+    assert_eq!(
+        decisions[4].effects.notices,
+        [notice(Step::HoldAccountable)]
+    );
+    let facts: Vec<&str> = decisions[1..]
+        .iter()
+        .flat_map(|d| d.effects.facts.iter())
+        .map(|f| f.metric.as_str())
+        .collect();
+    assert_eq!(facts, ["reminded", "urged", "supervised", "accountable"]);
+}
+
+#[test]
+fn the_case_leaves_the_pool_when_its_work_is_done_and_only_then() {
+    let world = World::new();
+    let t = |h, m| beijing(2026, 9, 22, h, m);
+    let (decisions, _) = run(
+        &world,
+        Kind::Complaint,
+        vec![
+            (dispatch_to_10(), t(9, 0)),
+            (Command::Accept, t(9, 30)),
+            (
+                Command::Resolve {
+                    outcome: Outcome::Resolved,
+                    reply: "已修复".into(),
+                    proper_owner: None,
+                },
+                t(10, 0),
+            ),
+            (
+                Command::HoldAccountable {
+                    unit: Some(UnitId(10)),
+                    finding: "迟延受理".into(),
+                },
+                t(11, 0),
+            ),
+        ],
+    );
+    let leaves = |d: &Decision| {
+        d.effects
+            .pool
+            .iter()
+            .filter(|p| matches!(p, PoolChange::Leave { .. }))
+            .count()
+    };
+    let counts: Vec<usize> = decisions.iter().map(leaves).collect();
+    assert_eq!(
+        counts,
+        [0, 0, 1, 0],
+        "only the resolution ends the supervision"
+    );
+    assert_eq!(
+        decisions[2].effects.pool,
+        [PoolChange::Leave { at: t(10, 0) }]
+    );
+    let (cancelled, _) = run(
+        &world,
+        Kind::Complaint,
+        vec![(
+            Command::Cancel {
+                reason: "duplicate: 重复来电".into(),
+            },
+            t(9, 0),
+        )],
+    );
+    assert_eq!(leaves(&cancelled[0]), 1, "a final state ends it too");
+}
+
+#[test]
+fn closing_draws_for_a_quality_callback_once() {
+    let t = |h, m| beijing(2026, 9, 22, h, m);
+    let to_closed = || {
+        vec![
+            (dispatch_to_10(), t(9, 0)),
+            (Command::Accept, t(9, 30)),
+            (
+                Command::Resolve {
+                    outcome: Outcome::Resolved,
+                    reply: "已修复".into(),
+                    proper_owner: None,
+                },
+                t(10, 0),
+            ),
+            (
+                Command::Callback {
+                    rating: Rating::Satisfied,
+                    resolved: true,
+                    note: None,
+                },
+                t(11, 0),
+            ),
+            (
+                Command::QualityCallback {
+                    rating: Rating::Satisfied,
+                    resolved: true,
+                    note: None,
+                },
+                t(15, 0),
+            ),
+        ]
+    };
+    let always = World {
+        per_mille: 1000,
+        ..World::new()
+    };
+    let (decisions, _) = run(&always, Kind::Complaint, to_closed());
+    assert_eq!(decisions[3].case.state, State::Closed);
+    let drawn: Vec<Option<DateTime<Utc>>> =
+        decisions.iter().map(|d| d.effects.sample_drawn).collect();
+    assert_eq!(drawn, [None, None, None, Some(t(11, 0)), None]);
+    assert_eq!(
+        decisions[4].effects.sample_done.as_ref().map(|q| q.rating),
+        Some(Rating::Satisfied)
+    );
+    let (never, _) = run(&World::new(), Kind::Complaint, to_closed());
+    assert_eq!(
+        never[3].effects.sample_drawn, None,
+        "a share of 0 draws none"
+    );
+}
+
+#[test]
+fn the_least_loaded_supervisor_owns_the_next_case_and_the_worst_band_shows() {
+    let mut loads = vec![(UserId(8), 0), (UserId(7), 0), (UserId(9), 1)];
+    let picked: Vec<Option<UserId>> = (0..4).map(|_| clocks::pick_owner(&mut loads)).collect();
+    assert_eq!(
+        picked,
+        [
+            Some(UserId(7)),
+            Some(UserId(8)),
+            Some(UserId(7)),
+            Some(UserId(8))
+        ]
+    );
+    assert_eq!(loads, [(UserId(8), 2), (UserId(7), 2), (UserId(9), 1)]);
+    assert_eq!(clocks::pick_owner(&mut []), None);
+
+    let world = World::new();
+    let (_, running) = run(
+        &world,
+        Kind::Complaint,
+        vec![(dispatch_to_10(), beijing(2026, 9, 21, 21, 33))],
+    );
+    let yellow = beijing(2026, 9, 22, 9, 50);
+    assert_eq!(clocks::worst_band(&running, yellow), Some(Band::Yellow));
+    let mut late = stage(&running, Stage::Accept);
+    late.stopped_at = Some(beijing(2026, 9, 22, 11, 0));
+    late.end = Some(ClockEnd::Late);
+    assert_eq!(
+        clocks::worst_band(std::slice::from_ref(&late), beijing(2026, 9, 23, 9, 0)),
+        None,
+        "stopped clocks show no band"
+    );
+    assert_eq!(clocks::worst_band(&[], yellow), None);
 }

@@ -163,12 +163,32 @@ fn more_fields_set_wins_whatever_the_ids_say() {
         let cats: Vec<CategoryId> = cats.iter().copied().map(CategoryId).collect();
         select(&policies, kind, &cats, urgency).unwrap().id
     };
-    assert_eq!(pick(Kind::Complaint, &[50], Urgency::Emergency), 1, "three fields");
-    assert_eq!(pick(Kind::Complaint, &[50], Urgency::Normal), 2, "two fields");
+    assert_eq!(
+        pick(Kind::Complaint, &[50], Urgency::Emergency),
+        1,
+        "three fields"
+    );
+    assert_eq!(
+        pick(Kind::Complaint, &[50], Urgency::Normal),
+        2,
+        "two fields"
+    );
     assert_eq!(pick(Kind::Complaint, &[], Urgency::Normal), 3, "kind alone");
-    assert_eq!(pick(Kind::Help, &[], Urgency::Emergency), 4, "urgency alone");
-    assert_eq!(pick(Kind::Help, &[50], Urgency::Normal), 5, "category alone");
-    assert_eq!(pick(Kind::Help, &[51], Urgency::Normal), 7, "the newer of two equals");
+    assert_eq!(
+        pick(Kind::Help, &[], Urgency::Emergency),
+        4,
+        "urgency alone"
+    );
+    assert_eq!(
+        pick(Kind::Help, &[50], Urgency::Normal),
+        5,
+        "category alone"
+    );
+    assert_eq!(
+        pick(Kind::Help, &[51], Urgency::Normal),
+        7,
+        "the newer of two equals"
+    );
     assert_eq!(pick(Kind::Help, &[], Urgency::Normal), 9, "the default");
 }
 

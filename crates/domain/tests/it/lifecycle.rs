@@ -531,3 +531,115 @@ fn every_action_is_an_event_word_and_the_only_other_words_are_received_and_child
         ["outcome", "reply", "proper_owner"]
     );
 }
+
+fn decided(
+    case: &Case,
+    command: Command,
+) -> Result<civicgrid_domain::lifecycle::Decision, Refusal> {
+    let org = org();
+    let ctx = Ctx {
+        org: &org,
+        actor: Actor::SYSTEM,
+        now: at(0),
+    };
+    decide(case, &command, &ctx)
+}
+
+fn detail(d: &civicgrid_domain::lifecycle::Decision, key: &str) -> Option<String> {
+    d.events[0]
+        .detail
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+}
+
+#[test]
+fn assisting_units_are_recorded_and_kept_on_transfer_except_the_new_lead() {
+    let dispatch = |assisting: Vec<i64>| Command::Dispatch {
+        unit: UnitId(10),
+        assisting: assisting.into_iter().map(UnitId).collect(),
+        basis: Basis::Manual,
+    };
+    let alone = decided(&Case::received(Kind::Complaint), dispatch(vec![])).unwrap();
+    assert_eq!(detail(&alone, "assisting"), None);
+    let helped = decided(&Case::received(Kind::Complaint), dispatch(vec![11, 5])).unwrap();
+    assert_eq!(detail(&helped, "assisting").as_deref(), Some("11,5"));
+    assert_eq!(helped.case.assisting, [UnitId(11), UnitId(5)]);
+    let moved = decided(
+        &helped.case,
+        Command::Transfer {
+            unit: UnitId(11),
+            reason: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(moved.case.lead, Some(UnitId(11)));
+    assert_eq!(moved.case.assisting, [UnitId(5)], "the other helper stays");
+    assert_eq!(detail(&moved, "from_unit").as_deref(), Some("10"));
+}
+
+#[test]
+fn an_extension_may_ask_for_up_to_thirty_working_days() {
+    let dispatched = decided(
+        &Case::received(Kind::Help),
+        Command::Dispatch {
+            unit: UnitId(10),
+            assisting: vec![],
+            basis: Basis::Manual,
+        },
+    )
+    .unwrap();
+    let accepted = decided(&dispatched.case, Command::Accept).unwrap();
+    let ask = |working_days| {
+        decided(
+            &accepted.case,
+            Command::RequestExtension {
+                working_days,
+                reason: "需要协调".into(),
+            },
+        )
+    };
+    assert_eq!(ask(30).unwrap().case.pending_extension, Some(30));
+    assert_eq!(ask(1).unwrap().case.pending_extension, Some(1));
+    for bad in [0, 31] {
+        match ask(bad) {
+            Err(Refusal::Invalid(invalid)) => assert_eq!(invalid.field, "working_days"),
+            other => panic!("{bad} days: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn free_text_arguments_are_trimmed_bounded_and_named() {
+    use civicgrid_domain::lifecycle::{note, reason, reply};
+    assert_eq!(
+        reason("reason", "  不属于本单位 \n"),
+        Ok("不属于本单位".into())
+    );
+    assert_eq!(reason("reason", " ").unwrap_err().field, "reason");
+    assert!(reason("reason", &"字".repeat(1000)).is_ok());
+    assert_eq!(
+        reason("reason", &"字".repeat(1001)).unwrap_err().field,
+        "reason"
+    );
+    assert_eq!(reply("reply", " 已修复 "), Ok("已修复".into()));
+    assert!(reply("reply", &"字".repeat(5000)).is_ok());
+    assert_eq!(
+        reply("reply", &"字".repeat(5001)).unwrap_err().field,
+        "reply"
+    );
+    assert_eq!(note("note", None), Ok(None));
+    assert_eq!(note("note", Some("  ")), Ok(None));
+    assert_eq!(note("note", Some(" 已联系 ")), Ok(Some("已联系".into())));
+    assert_eq!(
+        note("note", Some(&"字".repeat(1001))).unwrap_err().field,
+        "note"
+    );
+    // Events print as their one spelling.
+    assert_eq!(EventKind::Received.to_string(), "received");
+    assert_eq!(
+        EventKind::Act(Action::AssignDown).to_string(),
+        "assign_down"
+    );
+    assert_eq!(EventKind::ChildMerged.to_string(), "child_merged");
+}
