@@ -14,7 +14,6 @@ use civicgrid_api::{
     RequestOut, RequestQuery, RequestSummary,
 };
 use civicgrid_domain::lifecycle::Action;
-use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -75,9 +74,7 @@ async fn get_request(
     ApiPath(serial): ApiPath<String>,
 ) -> ApiResult<Json<RequestOut>> {
     let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
-    Ok(Json(
-        crate::services::cases::view(&state, &principal, &loaded).await?,
-    ))
+    Ok(Json(shown(&state, &principal, loaded).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{serial}/events", params(("serial" = String, Path)), security(("bearer" = [])),
@@ -87,8 +84,13 @@ async fn request_events(
     Auth(principal): Auth,
     ApiPath(serial): ApiPath<String>,
 ) -> ApiResult<Json<Page<EventOut>>> {
-    let items = crate::services::cases::events(&state, &principal, &serial).await?;
-    Ok(Json(whole_page(items)))
+    let events = crate::services::cases::events(&state, &principal, &serial).await?;
+    Ok(Json(whole_page(
+        events
+            .into_iter()
+            .map(crate::wire::cases::event_out)
+            .collect(),
+    )))
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{serial}/{action}", request_body = ActionBody,
@@ -109,9 +111,9 @@ async fn request_action(
     } else {
         parse_json(&headers, &body)?
     };
-    Ok(Json(
-        crate::services::cases::act(&state, &principal, &serial, action, parsed).await?,
-    ))
+    let wanted = crate::wire::actions::move_for(action, &parsed)?;
+    let loaded = crate::services::cases::act(&state, &principal, &serial, wanted).await?;
+    Ok(Json(shown(&state, &principal, loaded).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{serial}/attachments", params(("serial" = String, Path)),
@@ -124,31 +126,15 @@ async fn upload_attachment(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<AttachmentOut>)> {
-    let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
-    crate::access::require_add_photos(&principal)?;
     let declared = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let content_type = crate::services::cases::check_photo(declared, &body)?;
-    let sha = hex::encode(Sha256::digest(&body));
-    let saved = state
-        .store
-        .add_attachment(
-            loaded.row.id,
-            content_type,
-            body.to_vec(),
-            &sha,
-            state.now(),
-        )
-        .await?;
+    let saved =
+        crate::services::cases::attach_photo(&state, &principal, &serial, declared, body.to_vec())
+            .await?;
     Ok((
         StatusCode::CREATED,
-        Json(AttachmentOut {
-            id: saved.id,
-            content_type: saved.content_type,
-            size: saved.size,
-            sha256: saved.sha256,
-        }),
+        Json(crate::wire::cases::attachment_out(&saved)),
     ))
 }
 
@@ -159,11 +145,17 @@ async fn get_attachment(
     Auth(principal): Auth,
     ApiPath((serial, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Response> {
-    let loaded = crate::services::cases::load_visible(&state, &principal, &serial).await?;
-    let (content_type, body) = state
-        .store
-        .attachment_body(loaded.row.id, id)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    let (content_type, body) =
+        crate::services::cases::photo(&state, &principal, &serial, id).await?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// A stored request as `principal` sees it, on the wire.
+async fn shown(
+    state: &AppState,
+    principal: &civicgrid_domain::org::Principal,
+    loaded: civicgrid_store::Loaded,
+) -> ApiResult<RequestOut> {
+    let view = crate::services::cases::view(state, principal, loaded).await?;
+    Ok(crate::wire::cases::request_out(&state.reference(), &view))
 }

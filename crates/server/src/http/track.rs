@@ -28,7 +28,10 @@ async fn track(
     ApiQuery(query): ApiQuery<TrackQuery>,
 ) -> ApiResult<Json<TrackOut>> {
     let client = crate::throttle::client_key(&extensions);
-    Ok(Json(
-        crate::services::cases::track_guarded(&state, &client, &query.serial, &query.code).await?,
-    ))
+    let tracked =
+        crate::services::cases::track_guarded(&state, &client, &query.serial, &query.code).await?;
+    Ok(Json(crate::wire::cases::track_out(
+        &state.reference(),
+        &tracked,
+    )))
 }

@@ -179,8 +179,13 @@ async fn detail_page(
             open: Some(a) == failed_action,
         })
         .collect();
-    let r = crate::services::cases::view(state, &staff.principal, &loaded).await?;
-    let events = crate::services::cases::events(state, &staff.principal, serial).await?;
+    let view = crate::services::cases::view(state, &staff.principal, loaded).await?;
+    let r = crate::wire::cases::request_out(&state.reference(), &view);
+    let events = crate::services::cases::events(state, &staff.principal, serial)
+        .await?
+        .into_iter()
+        .map(crate::wire::cases::event_out)
+        .collect();
     let org = state.org();
     let units = org
         .units()
@@ -230,12 +235,8 @@ async fn attachment(
     staff: Staff,
     Path((serial, id)): Path<(String, i64)>,
 ) -> PageResult {
-    let loaded = crate::services::cases::load_visible(&state, &staff.principal, &serial).await?;
-    let (content_type, body) = state
-        .store
-        .attachment_body(loaded.row.id, id)
-        .await?
-        .ok_or_else(|| ApiError::new(civicgrid_api::ErrorCode::NotFound))?;
+    let (content_type, body) =
+        crate::services::cases::photo(&state, &staff.principal, &serial, id).await?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
@@ -345,8 +346,11 @@ async fn act(
     let action =
         Action::parse(&action).ok_or_else(|| ApiError::new(civicgrid_api::ErrorCode::NotFound))?;
     let values = form.values();
-    let result = match form.body() {
-        Ok(body) => crate::services::cases::act(&state, &staff.principal, &serial, action, body)
+    let wanted = form
+        .body()
+        .and_then(|body| crate::wire::actions::move_for(action, &body));
+    let result = match wanted {
+        Ok(wanted) => crate::services::cases::act(&state, &staff.principal, &serial, wanted)
             .await
             .map(|_| ()),
         Err(e) => Err(e),

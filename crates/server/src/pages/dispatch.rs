@@ -7,8 +7,8 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use civicgrid_api::{ActionBody, RequestSummary};
-use civicgrid_domain::lifecycle::Action;
+use civicgrid_api::RequestSummary;
+use civicgrid_domain::lifecycle::{Basis, Command};
 use civicgrid_domain::org::Role;
 use civicgrid_domain::request::State as RequestState;
 use civicgrid_domain::{CategoryId, UnitId};
@@ -85,6 +85,7 @@ async fn queue_rows(
             Some(kind) => crate::services::cases::events(state, &staff.principal, &item.serial)
                 .await?
                 .into_iter()
+                .map(crate::wire::cases::event_out)
                 .rev()
                 .find(|e| e.kind == kind)
                 .and_then(|e| {
@@ -186,13 +187,13 @@ async fn bulk_dispatch(
             failed.push(serial.clone());
             continue;
         };
-        let body = ActionBody {
-            unit: Some(proposal.unit.0),
-            ..Default::default()
+        let dispatch = Command::Dispatch {
+            unit: proposal.unit,
+            assisting: Vec::new(),
+            basis: Basis::Manual,
         };
-        match crate::services::cases::act(&state, &staff.principal, serial, Action::Dispatch, body)
-            .await
-        {
+        let wanted = crate::services::cases::Move::Command(dispatch);
+        match crate::services::cases::act(&state, &staff.principal, serial, wanted).await {
             Ok(_) => done += 1,
             Err(_) => failed.push(serial.clone()),
         }

@@ -230,6 +230,7 @@ async fn track(
     }
     match crate::services::cases::track_guarded(&state, &client_key(&extensions), &serial, &code)
         .await
+        .map(|tracked| crate::wire::cases::track_out(&state.reference(), &tracked))
     {
         Ok(found) => {
             page.may_rate = found.state == "resolved";
@@ -269,8 +270,9 @@ async fn rate(
         ..Default::default()
     };
     let client = client_key(&extensions);
-    let result = crate::services::cases::guard_tracking(&state, &client, &form.serial, || {
-        crate::services::cases::rate_by_citizen(&state, &form.serial, &form.code, &body)
+    let result = crate::services::cases::guard_tracking(&state, &client, &form.serial, || async {
+        let verdict = crate::wire::actions::rating_args(&body)?;
+        crate::services::cases::rate_by_citizen(&state, &form.serial, &form.code, verdict).await
     })
     .await;
     match result {
@@ -284,9 +286,10 @@ async fn rate(
         }
         Err(error) => {
             let errors = form_failure(error)?;
-            let found =
+            let tracked =
                 crate::services::cases::track_guarded(&state, &client, &form.serial, &form.code)
                     .await?;
+            let found = crate::wire::cases::track_out(&state.reference(), &tracked);
             html_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 TrackPage {

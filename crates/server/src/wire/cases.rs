@@ -1,8 +1,12 @@
 //! Requests on the wire: summaries, clocks with their bands, notices, proposals and unit
 //! references as the API and the pages show them.
 
+use std::collections::BTreeMap;
+
 use civicgrid_api::{
-    ClockOut, CreateRequest, CreatedRequest, NoticeOut, ProposalOut, RequestSummary, UnitRef,
+    ActorOut, AttachmentOut, CallerOut, ClockOut, CreateRequest, CreatedRequest, EventOut,
+    LocationIn, NoticeOut, ParentOut, ProposalOut, RequestOut, RequestSummary, SupervisionOut,
+    TrackOut, TrackStep, UnitRef,
 };
 use civicgrid_domain::clocks::{self, Clock};
 use civicgrid_domain::intake::{Registered, Submission};
@@ -10,9 +14,10 @@ use civicgrid_domain::org::OrgTree;
 use civicgrid_domain::request::{NewRequest, RawIntake};
 use civicgrid_domain::routing::Proposal;
 use civicgrid_domain::{Instant, UnitId};
-use civicgrid_store::RequestRow;
+use civicgrid_store::{Attachment, EventRow, Loaded, RequestRow};
 
 use crate::error::ApiResult;
+use crate::services::cases::{CaseView, Tracked};
 use crate::state::Reference;
 
 pub fn unit_ref(org: &OrgTree, id: UnitId) -> UnitRef {
@@ -142,5 +147,149 @@ pub fn created_out(org: &OrgTree, registered: &Registered) -> CreatedRequest {
         state: registered.state.as_str().into(),
         proposal: registered.proposal.as_ref().map(|p| proposal_out(org, p)),
         created_at: registered.created_at,
+    }
+}
+
+/// The parent of a merged duplicate, as its caller's answer.
+pub fn parent_out(parent: &Loaded) -> ParentOut {
+    let case = &parent.row.case;
+    ParentOut {
+        serial: parent.row.serial.clone(),
+        state: case.state.as_str().into(),
+        outcome: case.outcome.map(|o| o.as_str().into()),
+        reply: case.reply.clone(),
+    }
+}
+
+pub fn attachment_out(a: &Attachment) -> AttachmentOut {
+    AttachmentOut {
+        id: a.id,
+        content_type: a.content_type.clone(),
+        size: a.size,
+        sha256: a.sha256.clone(),
+    }
+}
+
+/// A request as its viewer sees it (`services::cases::view`), with its clocks' bands.
+pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
+    let org = &reference.org;
+    let row = &view.loaded.row;
+    let now = view.now;
+    let all_clocks = &view.loaded.clocks;
+    RequestOut {
+        serial: row.serial.clone(),
+        state: row.case.state.as_str().into(),
+        channel: row.channel.as_str().into(),
+        kind: row.kind.as_str().into(),
+        urgency: row.urgency.as_str().into(),
+        category: row
+            .category
+            .and_then(|c| reference.category(c))
+            .map(crate::wire::org::category_out),
+        content: row.content.clone(),
+        address: row.address.clone(),
+        location: row.location.map(|l| LocationIn {
+            lat: l.lat,
+            lng: l.lng,
+        }),
+        caller: view.caller.as_ref().map(|c| CallerOut {
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            masked: c.masked,
+        }),
+        area: row.area.map(|a| unit_ref(org, a)),
+        lead_unit: row.case.lead.map(|u| unit_ref(org, u)),
+        assisting_units: row
+            .case
+            .assisting
+            .iter()
+            .map(|u| unit_ref(org, *u))
+            .collect(),
+        coordination_units: row
+            .case
+            .coordination
+            .iter()
+            .map(|u| unit_ref(org, *u))
+            .collect(),
+        outcome: row.case.outcome.map(|o| o.as_str().into()),
+        reply: row.case.reply.clone(),
+        proper_owner: row.case.proper_owner.clone(),
+        rating: row.case.rating.map(|r| r.as_str().into()),
+        citizen_says_resolved: row.case.citizen_says_resolved,
+        pending_extension_days: row.case.pending_extension,
+        extension_days: row.case.extension_days,
+        demand: row.case.demand,
+        redo_count: row.case.redo_count,
+        return_count: row.case.return_count,
+        parent: view.parent.as_ref().map(parent_out),
+        children: view.children.clone(),
+        proposal: view.proposal.as_ref().map(|p| proposal_out(org, p)),
+        attachments: view.attachments.iter().map(attachment_out).collect(),
+        clocks: all_clocks
+            .iter()
+            .map(|c| clock_out(reference, c, now))
+            .collect(),
+        band: clocks::worst_band(all_clocks, now).map(|b| b.as_str().to_owned()),
+        supervision: view.supervision.as_ref().map(|p| SupervisionOut {
+            owner: p.owner_username.clone(),
+            since: p.since,
+            stage: p.stage.clone(),
+            times: p.times,
+        }),
+        notices: view.notices.iter().map(|n| notice_out(org, n)).collect(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+pub fn event_out(e: EventRow) -> EventOut {
+    EventOut {
+        seq: e.seq,
+        kind: e.kind,
+        at: e.at,
+        actor: ActorOut {
+            user: e.actor_user.map(|u| u.0),
+            username: e.actor_username,
+            unit: e.actor_unit.map(|u| u.0),
+        },
+        from: e.from,
+        to: e.to,
+        reason: e.reason,
+        detail: e.detail.into_iter().collect::<BTreeMap<_, _>>(),
+        hash: e.hash,
+    }
+}
+
+/// What a citizen sees when tracking a request (`services::cases::track`).
+pub fn track_out(reference: &Reference, tracked: &Tracked) -> TrackOut {
+    let row = &tracked.loaded.row;
+    TrackOut {
+        serial: row.serial.clone(),
+        state: row.case.state.as_str().into(),
+        kind: row.kind.as_str().into(),
+        category: row
+            .category
+            .and_then(|c| reference.category(c))
+            .map(|c| c.name.clone()),
+        handling_unit: row
+            .case
+            .lead
+            .and_then(|u| reference.org.get(u))
+            .map(|u| u.name.clone()),
+        outcome: row.case.outcome.map(|o| o.as_str().into()),
+        reply: row.case.reply.clone(),
+        rating: row.case.rating.map(|r| r.as_str().into()),
+        parent: tracked.parent.as_ref().map(parent_out),
+        timeline: tracked
+            .timeline
+            .iter()
+            .map(|e| TrackStep {
+                kind: e.kind.clone(),
+                at: e.at,
+                state: e.to.clone(),
+            })
+            .collect(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     }
 }

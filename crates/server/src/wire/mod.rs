@@ -1,6 +1,7 @@
 //! The wire: the only place that converts between domain and store values and the
 //! `civicgrid-api` types, in both directions (query paging here; one module per resource).
 
+pub mod actions;
 pub mod cases;
 pub mod org;
 pub mod policies;

@@ -83,7 +83,7 @@ pub async fn public_intake(
     }
     let photo = match photo {
         Some((declared, bytes)) => {
-            let content_type = check_photo(declared.as_deref(), &bytes)
+            let content_type = crate::services::cases::check_photo(declared.as_deref(), &bytes)
                 .map_err(|e| ApiError::field("photo", e.message))?;
             Some((content_type, bytes))
         }
@@ -103,7 +103,7 @@ pub async fn public_intake(
             .get_request(&serial)
             .await?
             .ok_or_else(|| ApiError::new(ErrorCode::RequestNotFound))?;
-        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        let sha = crate::services::cases::sha256_hex(&bytes);
         state
             .store
             .add_attachment(loaded.row.id, content_type, bytes, &sha, state.now())
@@ -193,37 +193,4 @@ pub(crate) async fn register(
         proposal,
         created_at: now,
     })
-}
-
-/// Checks an uploaded photo: size and type by its first bytes, not by its name.
-pub fn check_photo(content_type: Option<&str>, body: &[u8]) -> ApiResult<&'static str> {
-    const MAX: usize = 5 * 1024 * 1024;
-    if body.is_empty() {
-        return Err(ApiError::field("body", "the file is empty"));
-    }
-    if body.len() > MAX {
-        return Err(ApiError::with_message(
-            ErrorCode::PayloadTooLarge,
-            "photos may be at most 5 MiB",
-        ));
-    }
-    let sniffed = if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
-    } else if body.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if body.len() > 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP" {
-        "image/webp"
-    } else {
-        return Err(ApiError::with_message(
-            ErrorCode::UnsupportedMediaType,
-            "photos must be JPEG, PNG or WebP",
-        ));
-    };
-    if content_type.is_some_and(|declared| declared != sniffed) {
-        return Err(ApiError::with_message(
-            ErrorCode::UnsupportedMediaType,
-            "the content type does not match the file",
-        ));
-    }
-    Ok(sniffed)
 }

@@ -4,11 +4,13 @@
 mod act;
 mod intake;
 mod list;
+mod photos;
 mod read;
 mod track;
 
 pub use act::*;
 pub use intake::*;
 pub use list::*;
+pub use photos::*;
 pub use read::*;
 pub use track::*;

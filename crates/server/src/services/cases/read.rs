@@ -2,46 +2,31 @@
 //! they may not read), masking and auditing personal data, the event history, the actions
 //! this person may take, and a caller's earlier requests.
 
-use std::collections::BTreeMap;
-
-use civicgrid_api::{
-    ActorOut, AttachmentOut, CallerOut, CategoryOut, ErrorCode, EventOut, LocationIn, ParentOut,
-    RequestOut, RequestSummary, SupervisionOut,
-};
-use civicgrid_domain::clocks::{self};
+use civicgrid_api::{ErrorCode, RequestSummary};
+use civicgrid_domain::Instant;
 use civicgrid_domain::lifecycle::{self, Action, Scope, Want};
 use civicgrid_domain::org::Principal;
 use civicgrid_domain::request::{State, mask_name};
-use civicgrid_store::{AuditEntry, ListFilter, Loaded, Visibility};
+use civicgrid_domain::routing::Proposal;
+use civicgrid_store::{
+    Attachment, AuditEntry, EventRow, ListFilter, Loaded, NoticeRow, PoolRow, Visibility,
+};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::cases::propose;
 use crate::services::cases::summaries;
 use crate::services::cases::visibility;
 use crate::state::AppState;
-use crate::wire::cases::clock_out;
-use crate::wire::cases::notice_out;
-use crate::wire::cases::proposal_out;
-use crate::wire::cases::unit_ref;
 
 /// The parent case of a merged duplicate, whose progress answers the duplicate's caller.
 pub(crate) async fn parent_of(
     state: &AppState,
     case: &civicgrid_domain::lifecycle::Case,
-) -> ApiResult<Option<ParentOut>> {
+) -> ApiResult<Option<Loaded>> {
     let Some(parent_id) = case.parent else {
         return Ok(None);
     };
-    Ok(state
-        .store
-        .get_request_by_id(parent_id)
-        .await?
-        .map(|p| ParentOut {
-            serial: p.row.serial,
-            state: p.row.case.state.as_str().into(),
-            outcome: p.row.case.outcome.map(|o| o.as_str().into()),
-            reply: p.row.case.reply,
-        }))
+    Ok(state.store.get_request_by_id(parent_id).await?)
 }
 
 /// The units a stored request is tied to, for authorisation.
@@ -77,27 +62,50 @@ pub async fn load_visible(
     Ok(loaded)
 }
 
+/// What of the caller a person sees: in clear, or masked for roles without the right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerSeen {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub masked: bool,
+}
+
+/// A request as one person may see it: the stored request, what they see of its caller,
+/// and what its detail shows besides (the parent of a duplicate, the duplicates merged
+/// into it, photos, its place in the supervision pool, notices, the routing proposal).
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub loaded: Loaded,
+    pub caller: Option<CallerSeen>,
+    pub parent: Option<Loaded>,
+    pub children: Vec<String>,
+    pub attachments: Vec<Attachment>,
+    pub supervision: Option<PoolRow>,
+    pub notices: Vec<NoticeRow>,
+    /// The routing table's proposal, for a request waiting to be dispatched.
+    pub proposal: Option<Proposal>,
+    /// The instant the view was taken; bands are shown as of it.
+    pub now: Instant,
+}
+
 /// A request as `principal` may see it. Personal data is shown in clear only to roles with
 /// the right, and every such read is recorded in the audit log before the answer leaves.
-pub async fn view(
-    state: &AppState,
-    principal: &Principal,
-    loaded: &Loaded,
-) -> ApiResult<RequestOut> {
+pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> ApiResult<CaseView> {
     let reference = state.reference();
     let org = &reference.org;
     let row = &loaded.row;
-    let clear = lifecycle::authorize(principal, Want::ReadPersonal, &scope_of(loaded), org).is_ok();
+    let clear =
+        lifecycle::authorize(principal, Want::ReadPersonal, &scope_of(&loaded), org).is_ok();
     let has_personal = row.caller_name.is_some() || row.caller_phone.is_some();
     let caller = has_personal.then(|| {
         if clear {
-            CallerOut {
+            CallerSeen {
                 name: row.caller_name.clone(),
                 phone: row.caller_phone.clone(),
                 masked: false,
             }
         } else {
-            CallerOut {
+            CallerSeen {
                 name: row.caller_name.as_deref().map(mask_name),
                 phone: row
                     .caller_phone
@@ -135,118 +143,31 @@ pub async fn view(
         state.store.supervision_pool(&pool_filter, &Visibility::All),
         state.store.notices_of(row.id),
     )?;
-    let all_clocks = &loaded.clocks;
-    let attachments = attachments
-        .into_iter()
-        .map(|a| AttachmentOut {
-            id: a.id,
-            content_type: a.content_type,
-            size: a.size,
-            sha256: a.sha256,
-        })
-        .collect();
-    let now = state.now();
-    let band = clocks::worst_band(all_clocks, now).map(|b| b.as_str().to_owned());
-    let clocks_out = all_clocks
-        .iter()
-        .map(|c| clock_out(&reference, c, now))
-        .collect();
-    let supervision = pool.0.into_iter().next().map(|p| SupervisionOut {
-        owner: p.owner_username,
-        since: p.since,
-        stage: p.stage,
-        times: p.times,
-    });
-    let notices = notices.iter().map(|n| notice_out(org, n)).collect();
     let awaiting_dispatch = matches!(row.case.state, State::Received | State::Returned);
     let proposal = awaiting_dispatch
         .then(|| propose(&reference, row.category, row.area))
         .flatten();
-    Ok(RequestOut {
-        serial: row.serial.clone(),
-        state: row.case.state.as_str().into(),
-        channel: row.channel.as_str().into(),
-        kind: row.kind.as_str().into(),
-        urgency: row.urgency.as_str().into(),
-        category: row
-            .category
-            .and_then(|c| reference.category(c))
-            .map(|c| CategoryOut {
-                id: c.id.0,
-                code: c.code.clone(),
-                name: c.name.clone(),
-                parent: c.parent.map(|p| p.0),
-                line: c.line.clone(),
-            }),
-        content: row.content.clone(),
-        address: row.address.clone(),
-        location: row.location.map(|l| LocationIn {
-            lat: l.lat,
-            lng: l.lng,
-        }),
+    Ok(CaseView {
         caller,
-        area: row.area.map(|a| unit_ref(org, a)),
-        lead_unit: row.case.lead.map(|u| unit_ref(org, u)),
-        assisting_units: row
-            .case
-            .assisting
-            .iter()
-            .map(|u| unit_ref(org, *u))
-            .collect(),
-        coordination_units: row
-            .case
-            .coordination
-            .iter()
-            .map(|u| unit_ref(org, *u))
-            .collect(),
-        outcome: row.case.outcome.map(|o| o.as_str().into()),
-        reply: row.case.reply.clone(),
-        proper_owner: row.case.proper_owner.clone(),
-        rating: row.case.rating.map(|r| r.as_str().into()),
-        citizen_says_resolved: row.case.citizen_says_resolved,
-        pending_extension_days: row.case.pending_extension,
-        extension_days: row.case.extension_days,
-        demand: row.case.demand,
-        redo_count: row.case.redo_count,
-        return_count: row.case.return_count,
         parent,
         children,
-        proposal: proposal.as_ref().map(|p| proposal_out(org, p)),
         attachments,
-        clocks: clocks_out,
-        band,
-        supervision,
+        supervision: pool.0.into_iter().next(),
         notices,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
+        proposal,
+        now: state.now(),
+        loaded,
     })
 }
 
+/// The events of a request `principal` may read, oldest first.
 pub async fn events(
     state: &AppState,
     principal: &Principal,
     serial: &str,
-) -> ApiResult<Vec<EventOut>> {
+) -> ApiResult<Vec<EventRow>> {
     let loaded = load_visible(state, principal, serial).await?;
-    let rows = state.store.events(loaded.row.id).await?;
-    Ok(rows
-        .into_iter()
-        .map(|e| EventOut {
-            seq: e.seq,
-            kind: e.kind,
-            at: e.at,
-            actor: ActorOut {
-                user: e.actor_user.map(|u| u.0),
-                username: e.actor_username,
-                unit: e.actor_unit.map(|u| u.0),
-            },
-            from: e.from,
-            to: e.to,
-            reason: e.reason,
-            detail: e.detail.into_iter().collect::<BTreeMap<_, _>>(),
-            hash: e.hash,
-        })
-        .collect())
+    Ok(state.store.events(loaded.row.id).await?)
 }
 
 /// The actions `principal` may take on the request now: allowed in its state and by their

@@ -1,15 +1,15 @@
 //! Public tracking by serial and verification code (throttled), and the citizen's own
 //! rating, which is the request's callback.
 
-use civicgrid_api::{ActionBody, ErrorCode};
-use civicgrid_domain::lifecycle::{self, Command, Ctx};
+use civicgrid_api::ErrorCode;
+use civicgrid_domain::lifecycle::{self, Action, Command, Ctx};
 use civicgrid_domain::org::Actor;
-use civicgrid_store::Loaded;
+use civicgrid_domain::request::Rating;
+use civicgrid_store::{EventRow, Loaded};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::cases::parent_of;
 use crate::services::cases::plan_effects;
-use crate::services::cases::rating_args;
 use crate::services::cases::refusal_to_error;
 use crate::state::AppState;
 
@@ -44,10 +44,9 @@ pub async fn rate_by_citizen(
     state: &AppState,
     serial: &str,
     code: &str,
-    body: &ActionBody,
-) -> ApiResult<civicgrid_api::TrackOut> {
+    (rating, resolved, note): (Rating, bool, Option<String>),
+) -> ApiResult<Tracked> {
     let loaded = tracked(state, serial, code).await?;
-    let (rating, resolved, note) = rating_args(body)?;
     let command = Command::Callback {
         rating,
         resolved,
@@ -85,7 +84,7 @@ pub async fn track_guarded(
     client: &str,
     serial: &str,
     code: &str,
-) -> ApiResult<civicgrid_api::TrackOut> {
+) -> ApiResult<Tracked> {
     guard_tracking(state, client, serial, || track(state, serial.trim(), code)).await
 }
 
@@ -121,57 +120,40 @@ where
     result
 }
 
+/// What a citizen sees of a request by its serial and code: the request, the moves of
+/// the case (supervision inside the government left out), and the parent of a duplicate.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    pub loaded: Loaded,
+    pub timeline: Vec<EventRow>,
+    pub parent: Option<Loaded>,
+}
+
 /// Public tracking by serial and verification code. An unknown serial and a wrong code
 /// answer alike, so serials cannot be probed; the code is compared in constant time.
-pub async fn track(
-    state: &AppState,
-    serial: &str,
-    code: &str,
-) -> ApiResult<civicgrid_api::TrackOut> {
+pub async fn track(state: &AppState, serial: &str, code: &str) -> ApiResult<Tracked> {
     let loaded = tracked(state, serial, code).await?;
-    let reference = state.reference();
     let row = &loaded.row;
     // Supervision inside the government (reminders, urgings, accountability findings,
     // quality checks) is not part of the citizen's timeline; the moves of the case are.
-    const INTERNAL: &[&str] = &[
-        "remind",
-        "urge",
-        "supervise",
-        "hold_accountable",
-        "quality_callback",
+    const INTERNAL: &[Action] = &[
+        Action::Remind,
+        Action::Urge,
+        Action::Supervise,
+        Action::HoldAccountable,
+        Action::QualityCallback,
     ];
     let timeline = state
         .store
         .events(row.id)
         .await?
         .into_iter()
-        .filter(|e| !INTERNAL.contains(&e.kind.as_str()))
-        .map(|e| civicgrid_api::TrackStep {
-            kind: e.kind,
-            at: e.at,
-            state: e.to,
-        })
+        .filter(|e| !INTERNAL.iter().any(|a| a.as_str() == e.kind))
         .collect();
     let parent = parent_of(state, &row.case).await?;
-    Ok(civicgrid_api::TrackOut {
-        serial: row.serial.clone(),
-        state: row.case.state.as_str().into(),
-        kind: row.kind.as_str().into(),
-        category: row
-            .category
-            .and_then(|c| reference.category(c))
-            .map(|c| c.name.clone()),
-        handling_unit: row
-            .case
-            .lead
-            .and_then(|u| reference.org.get(u))
-            .map(|u| u.name.clone()),
-        outcome: row.case.outcome.map(|o| o.as_str().into()),
-        reply: row.case.reply.clone(),
-        rating: row.case.rating.map(|r| r.as_str().into()),
-        parent,
+    Ok(Tracked {
+        loaded,
         timeline,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
+        parent,
     })
 }

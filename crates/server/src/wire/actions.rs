@@ -1,0 +1,162 @@
+//! Lifecycle actions on the wire: an action word and its body become the move the
+//! services perform, naming a missing or bad field. The page's action form fills the same
+//! body, so both front doors spell an action's arguments one way.
+
+use civicgrid_api::ActionBody;
+use civicgrid_domain::UnitId;
+use civicgrid_domain::lifecycle::{self, Action, Basis, Command};
+use civicgrid_domain::request::{Outcome, Platform, Rating, parse_word};
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::cases::Move;
+
+fn need<'a, T>(value: &'a Option<T>, field: &str) -> ApiResult<&'a T> {
+    value
+        .as_ref()
+        .ok_or_else(|| ApiError::field(field, "is required for this action"))
+}
+
+fn need_text(
+    value: &Option<String>,
+    field: &str,
+    parse: fn(&str, &str) -> Result<String, civicgrid_domain::Invalid>,
+) -> ApiResult<String> {
+    Ok(parse(field, need(value, field)?)?)
+}
+
+/// What a callback (the hub's or a supervisor's quality check) records: the citizen's
+/// rating, their word on whether it is resolved, and a note.
+pub(crate) fn rating_args(body: &ActionBody) -> ApiResult<(Rating, bool, Option<String>)> {
+    Ok((
+        parse_word(
+            "rating",
+            need(&body.rating, "rating")?,
+            Rating::parse,
+            Rating::words,
+        )?,
+        *need(&body.resolved, "resolved")?,
+        lifecycle::note("note", body.note.as_deref())?,
+    ))
+}
+
+pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
+    Ok(Move::Command(match action {
+        Action::Answer => Command::Answer {
+            reply: need_text(&body.reply, "reply", lifecycle::reply)?,
+        },
+        Action::Dispatch => Command::Dispatch {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            assisting: body
+                .assisting
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(UnitId)
+                .collect(),
+            basis: Basis::Manual,
+        },
+        Action::Accept => Command::Accept,
+        Action::Contact => Command::Contact {
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
+        Action::Return => Command::Return {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Transfer => Command::Transfer {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            reason: lifecycle::note("reason", body.reason.as_deref())?,
+        },
+        Action::AssignDown => Command::AssignDown {
+            unit: UnitId(*need(&body.unit, "unit")?),
+        },
+        Action::AssistReport => Command::AssistReport {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            note: need_text(&body.note, "note", lifecycle::reason)?,
+        },
+        Action::Coordinate => Command::Coordinate {
+            units: need(&body.units, "units")?
+                .iter()
+                .copied()
+                .map(UnitId)
+                .collect(),
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::RequestExtension => Command::RequestExtension {
+            working_days: *need(&body.working_days, "working_days")?,
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::ApproveExtension => Command::ApproveExtension,
+        Action::RefuseExtension => Command::RefuseExtension {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Suspend => Command::Suspend {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Resume => Command::Resume,
+        Action::Resolve => Command::Resolve {
+            outcome: parse_word(
+                "outcome",
+                need(&body.outcome, "outcome")?,
+                Outcome::parse,
+                Outcome::words,
+            )?,
+            reply: need_text(&body.reply, "reply", lifecycle::reply)?,
+            proper_owner: lifecycle::note("proper_owner", body.proper_owner.as_deref())?,
+        },
+        Action::Callback => {
+            let (rating, resolved, note) = rating_args(body)?;
+            Command::Callback {
+                rating,
+                resolved,
+                note,
+            }
+        }
+        Action::Reopen => Command::Reopen {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Close => Command::Close {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Cancel => {
+            return Ok(Move::Cancel {
+                code: need(&body.reason, "reason")?.clone(),
+                note: lifecycle::note("note", body.note.as_deref())?,
+            });
+        }
+        Action::TransferOut => Command::TransferOut {
+            platform: parse_word(
+                "platform",
+                need(&body.platform, "platform")?,
+                Platform::parse,
+                Platform::words,
+            )?,
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Remind => Command::Remind {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Urge => Command::Urge {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Supervise => Command::Supervise {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::HoldAccountable => Command::HoldAccountable {
+            unit: body.unit.map(UnitId),
+            finding: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::QualityCallback => {
+            let (rating, resolved, note) = rating_args(body)?;
+            Command::QualityCallback {
+                rating,
+                resolved,
+                note,
+            }
+        }
+        Action::Merge => {
+            return Ok(Move::Merge {
+                parent: need(&body.parent, "parent")?.clone(),
+            });
+        }
+    }))
+}
