@@ -339,7 +339,9 @@ impl Calendar {
             date = date.succ_opt().unwrap_or(date);
             cursor_seconds = 0;
         }
-        start + Duration::seconds(left_seconds)
+        // No working time in ten years (a calendar of holidays only): the walk's end, so a
+        // broken calendar shows as an absurd deadline rather than a plausible one.
+        self.instant(date, 0)
     }
 
     /// The end of the `days`-th working day after the day `start` falls on ("within N
@@ -392,9 +394,7 @@ impl Calendar {
             for period in self.periods_of(date) {
                 let from = lower.max(i64::from(period.start) * 60);
                 let to = upper.min(i64::from(period.end) * 60);
-                if to > from {
-                    total += to - from;
-                }
+                total += (to - from).max(0);
             }
             date = date.succ_opt().unwrap_or(date);
         }

@@ -351,3 +351,28 @@ fn round_the_clock_counts_every_minute_of_every_day() {
     assert_eq!(cal.minutes_per_working_day(), 24 * 60);
     assert!(cal.is_working_day(date(2025, 10, 1)));
 }
+
+#[test]
+fn a_calendar_without_working_time_gives_up_visibly() {
+    use chrono::Datelike;
+    // Every weekday from 2040 to 2052 declared a holiday: no working minute for ten years.
+    let mut day = date(2040, 1, 1);
+    let mut holidays = std::collections::BTreeMap::new();
+    while day < date(2052, 1, 1) {
+        if day.weekday().num_days_from_monday() < 5 {
+            holidays.insert(day, Official::Holiday("停工".into()));
+        }
+        day = day.succ_opt().unwrap();
+    }
+    let cal = Calendar::official().with_official(holidays);
+    let start = beijing(2040, 3, 1, 9, 0);
+    let end = cal.add_working_minutes(start, 60);
+    assert!(
+        end - start > chrono::Duration::days(3650),
+        "an hour of work in a calendar without any is not {end}"
+    );
+    assert_eq!(
+        cal.working_seconds_between(start, beijing(2041, 3, 1, 9, 0)),
+        0
+    );
+}
