@@ -179,14 +179,19 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             let state = civicgrid::state::AppState::new(store, clock, config.app())
                 .await
                 .map_err(display)?;
-            let added = civicgrid::services::calendar::add_official_days(&state, &text, None)
+            let days = civicgrid::wire::calendar::official_days_in(&text)
+                .map_err(|e| format!("{}: {}", file.display(), display(e)))?;
+            let added = civicgrid::services::calendar::add_official_days(&state, days, None)
                 .await
                 .map_err(display)?;
             println!(
                 "Added {} official days; the calendar ({}) now covers until {}.",
                 added.added,
                 added.calendar,
-                added.covered_until.unwrap_or_default()
+                added
+                    .covered_until
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
             );
             Ok(ExitCode::SUCCESS)
         }

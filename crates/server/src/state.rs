@@ -202,6 +202,22 @@ pub fn appraisal_from_setting(raw: Option<&str>) -> AppraisalConfig {
         .unwrap_or_default()
 }
 
+/// The appraisal configuration in the shape it is stored in (and shown on the wire).
+pub fn appraisal_record(config: &AppraisalConfig) -> civicgrid_api::AppraisalConfig {
+    civicgrid_api::AppraisalConfig {
+        weights: config.weights.clone(),
+        min_sample: config.min_sample,
+        basically_satisfied_credit: config.basically_satisfied_credit,
+        accountability_penalty: config.accountability_penalty,
+        sample_percent: f64::from(config.sample_per_mille) / 10.0,
+    }
+}
+
+/// The stored text of an appraisal configuration (`appraisal_from_setting` reads it).
+pub fn appraisal_to_setting(config: &AppraisalConfig) -> crate::error::ApiResult<String> {
+    serde_json::to_string(&appraisal_record(config)).map_err(crate::error::ApiError::internal)
+}
+
 /// The shipped calendar with the official days administrators added.
 pub fn calendar_with(zone: FixedOffset, added: &[civicgrid_store::OfficialDayRow]) -> Calendar {
     let more = added

@@ -81,8 +81,11 @@ async fn official_days(
     State(state): AppStateRef,
     ApiQuery(query): ApiQuery<OfficialDayQuery>,
 ) -> ApiResult<Json<Vec<OfficialDayOut>>> {
+    let days = crate::services::calendar::official_days(&state, query.year).await?;
     Ok(Json(
-        crate::services::calendar::official_days(&state, query.year).await?,
+        days.iter()
+            .map(crate::wire::calendar::official_day_out)
+            .collect(),
     ))
 }
 
@@ -95,8 +98,11 @@ async fn add_official_days(
     ApiJson(body): ApiJson<AddOfficialDays>,
 ) -> ApiResult<(StatusCode, Json<AddedOfficialDays>)> {
     crate::access::require_admin(&principal)?;
+    let days = crate::wire::calendar::official_days_in(&body.text)?;
     let added =
-        crate::services::calendar::add_official_days(&state, &body.text, Some(principal.user))
-            .await?;
-    Ok((StatusCode::CREATED, Json(added)))
+        crate::services::calendar::add_official_days(&state, days, Some(principal.user)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::wire::calendar::added_out(&added)),
+    ))
 }

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::AppStateRef;
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult};
+use crate::error::{ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -34,25 +34,22 @@ async fn list_notices(
     ApiQuery(query): ApiQuery<NoticeQuery>,
 ) -> ApiResult<Json<Page<NoticeOut>>> {
     let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
-    if let Some(kind) = &query.kind
-        && !["remind", "urge", "hold_accountable"].contains(&kind.as_str())
-    {
-        return Err(ApiError::query(
-            "kind",
-            "must be one of: remind, urge, hold_accountable",
-        ));
-    }
-    let (items, total) = crate::services::supervision::notices(
+    let kind = crate::wire::supervision::notice_kind(query.kind.as_deref())?;
+    let (rows, total) = crate::services::supervision::notices(
         &state,
         &principal,
         query.unit.map(|u| vec![UnitId(u)]),
-        query.kind.clone(),
+        kind,
         query.unread.unwrap_or(false),
         (offset, limit),
     )
     .await?;
+    let org = state.org();
     Ok(Json(Page {
-        items,
+        items: rows
+            .iter()
+            .map(|n| crate::wire::cases::notice_out(&org, n))
+            .collect(),
         total,
         total_exact: true,
         page,
@@ -69,7 +66,6 @@ async fn read_notice(
     Auth(principal): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<NoticeOut>> {
-    Ok(Json(
-        crate::services::supervision::read_notice(&state, &principal, id).await?,
-    ))
+    let read = crate::services::supervision::read_notice(&state, &principal, id).await?;
+    Ok(Json(crate::wire::cases::notice_out(&state.org(), &read)))
 }

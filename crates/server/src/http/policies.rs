@@ -48,8 +48,13 @@ async fn create_policy(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreatePolicy>,
 ) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
-    let policy = crate::services::admin::create_policy(&state, &principal, body).await?;
-    Ok((StatusCode::CREATED, Json(policy)))
+    crate::access::require_admin(&principal)?;
+    let new = crate::wire::policies::parse_policy(&state, &principal, body)?;
+    let policy = crate::services::admin::create_policy(&state, &principal, new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(policy_out(&policy, &state.reference())),
+    ))
 }
 
 /// Edits a policy: a new version replaces it for clocks started from now on.
@@ -61,7 +66,8 @@ async fn update_policy(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CreatePolicy>,
 ) -> ApiResult<Json<PolicyOut>> {
-    Ok(Json(
-        crate::services::admin::update_policy(&state, &principal, id, body).await?,
-    ))
+    crate::access::require_admin(&principal)?;
+    let new = crate::wire::policies::parse_policy(&state, &principal, body)?;
+    let policy = crate::services::admin::update_policy(&state, &principal, id, new).await?;
+    Ok(Json(policy_out(&policy, &state.reference())))
 }

@@ -61,9 +61,12 @@ async fn list_requests(
     Auth(principal): Auth,
     ApiQuery(query): ApiQuery<RequestQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
-    Ok(Json(
-        crate::services::cases::list(&state, &principal, &query).await?,
-    ))
+    let now = state.now();
+    let (filter, page, page_size) = crate::wire::cases::list_filter(&query, now)?;
+    let listed = crate::services::cases::list(&state, &principal, &filter).await?;
+    Ok(Json(crate::wire::cases::page_out(
+        &listed, page, page_size, now,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{serial}", params(("serial" = String, Path)), security(("bearer" = [])),

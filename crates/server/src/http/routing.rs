@@ -52,10 +52,10 @@ async fn create_category(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreateCategory>,
 ) -> ApiResult<(StatusCode, Json<CategoryOut>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::services::admin::create_category(&state, &principal, body).await?),
-    ))
+    crate::access::require_admin(&principal)?;
+    let new = crate::wire::org::category_in(&body)?;
+    let row = crate::services::admin::create_category(&state, &principal, new).await?;
+    Ok((StatusCode::CREATED, Json(category_out(&row))))
 }
 
 #[utoipa::path(get, path = "/api/v1/routing-rules", security(("bearer" = [])),
@@ -75,10 +75,10 @@ async fn create_routing_rule(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreateRoutingRule>,
 ) -> ApiResult<(StatusCode, Json<RoutingRuleOut>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::services::admin::create_routing_rule(&state, &principal, body).await?),
-    ))
+    crate::access::require_admin(&principal)?;
+    let new = crate::wire::org::rule_in(&body)?;
+    let rule = crate::services::admin::create_routing_rule(&state, &principal, new).await?;
+    Ok((StatusCode::CREATED, Json(rule_out(&rule))))
 }
 
 #[utoipa::path(get, path = "/api/v1/cancel-reasons", security(("bearer" = [])),

@@ -24,9 +24,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 #[utoipa::path(get, path = "/api/v1/settings/appraisal", security(("bearer" = [])),
     responses((status = 200, body = AppraisalConfig)))]
 async fn get_appraisal(State(state): AppStateRef, Auth(_): Auth) -> Json<AppraisalConfig> {
-    Json(crate::services::stats::config_out(
-        &state.reference().appraisal,
-    ))
+    Json(crate::wire::stats::config_out(&state.reference().appraisal))
 }
 
 #[utoipa::path(put, path = "/api/v1/settings/appraisal", request_body = AppraisalConfig, security(("bearer" = [])),
@@ -36,7 +34,8 @@ async fn put_appraisal(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<AppraisalConfig>,
 ) -> ApiResult<Json<AppraisalConfig>> {
-    Ok(Json(
-        crate::services::admin::set_appraisal(&state, &principal, body).await?,
-    ))
+    crate::access::require_admin(&principal)?;
+    let config = crate::wire::stats::config_in(&body)?;
+    let stored = crate::services::admin::set_appraisal(&state, &principal, config).await?;
+    Ok(Json(crate::wire::stats::config_out(&stored)))
 }

@@ -35,7 +35,7 @@ async fn unit_stats(
     Auth(_): Auth,
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<StatsOut>> {
-    let (from, to) = crate::services::stats::period(
+    let (from, to) = crate::wire::stats::period(
         state.now(),
         state.time_zone,
         query.from.as_deref(),
@@ -49,9 +49,11 @@ async fn unit_stats(
                 .map_err(|e| ApiError::query(e.field, e.message))
         })
         .transpose()?;
-    Ok(Json(
-        crate::services::stats::units(&state, from, to, kind).await?,
-    ))
+    let standings = crate::services::stats::units(&state, from, to, kind).await?;
+    Ok(Json(crate::wire::stats::stats_out(
+        &state.org(),
+        &standings,
+    )))
 }
 
 /// The requests behind one number of one unit (e.g. `metric=accept_late`).
@@ -63,7 +65,7 @@ async fn unit_stats_cases(
     ApiPath(unit): ApiPath<i64>,
     ApiQuery(query): ApiQuery<DrillQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
-    let (from, to) = crate::services::stats::period(
+    let (from, to) = crate::wire::stats::period(
         state.now(),
         state.time_zone,
         query.from.as_deref(),
@@ -74,18 +76,22 @@ async fn unit_stats_cases(
         .unit(UnitId(unit), "unit")
         .await
         .map_err(|_| ApiError::new(ErrorCode::NotFound))?;
-    Ok(Json(
-        crate::services::stats::cases(
-            &state,
-            &principal,
-            unit.id,
-            &query.metric,
-            from,
-            to,
-            (page, page_size, offset, limit),
-        )
-        .await?,
-    ))
+    let listed = crate::services::stats::cases(
+        &state,
+        &principal,
+        unit.id,
+        &query.metric,
+        from,
+        to,
+        (offset, limit),
+    )
+    .await?;
+    Ok(Json(crate::wire::cases::exact_page_out(
+        &listed,
+        page,
+        page_size,
+        state.now(),
+    )))
 }
 
 /// The district at a glance (the leader dashboard's figures), from the daily rollups.
@@ -103,7 +109,7 @@ async fn stats_overview(
             "the overview",
         )?;
     }
-    Ok(Json(
-        crate::services::stats::overview(&state, &principal, query.days.unwrap_or(90)).await?,
-    ))
+    let overview =
+        crate::services::stats::overview(&state, &principal, query.days.unwrap_or(90)).await?;
+    Ok(Json(crate::wire::stats::overview_out(&overview)))
 }

@@ -43,7 +43,7 @@ async fn supervision_pool(
         Some("me") => Some(principal.user),
         Some(_) => return Err(ApiError::query("owner", "use `me` or leave it out")),
     };
-    let (items, total) = crate::services::supervision::pool(
+    let (rows, total) = crate::services::supervision::pool(
         &state,
         &principal,
         owner,
@@ -51,8 +51,12 @@ async fn supervision_pool(
         (offset, limit),
     )
     .await?;
+    let (org, now) = (state.org(), state.now());
     Ok(Json(Page {
-        items,
+        items: rows
+            .into_iter()
+            .map(|row| crate::wire::supervision::pool_item_out(&org, row, now))
+            .collect(),
         total,
         total_exact: true,
         page,
@@ -70,11 +74,15 @@ async fn supervision_samples(
 ) -> ApiResult<Json<Page<SampleOut>>> {
     crate::access::require_role(&principal, &[Role::Supervisor], "sampled callbacks")?;
     let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
-    let (items, total) =
+    let (rows, total) =
         crate::services::supervision::samples(&state, !query.all.unwrap_or(false), (offset, limit))
             .await?;
+    let now = state.now();
     Ok(Json(Page {
-        items,
+        items: rows
+            .into_iter()
+            .map(|row| crate::wire::supervision::sample_out(row, now))
+            .collect(),
         total,
         total_exact: true,
         page,

@@ -52,14 +52,7 @@ async fn list_units(
         .into_iter()
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|u| UnitOut {
-            id: u.id.0,
-            name: u.name,
-            kind: u.kind.as_str().into(),
-            parent: u.parent.map(|p| p.0),
-            lines: u.lines,
-            geometry: u.geometry.and_then(|g| serde_json::from_str(&g).ok()),
-        })
+        .map(crate::wire::org::unit_out)
         .collect();
     Ok(Json(Page {
         items,
@@ -77,8 +70,9 @@ async fn create_unit(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreateUnit>,
 ) -> ApiResult<(StatusCode, Json<UnitOut>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::services::admin::create_unit(&state, &principal, body).await?),
-    ))
+    // The role first: someone who may not create units learns nothing from the body.
+    crate::access::require_admin(&principal)?;
+    let new = crate::wire::org::unit_in(&body)?;
+    let row = crate::services::admin::create_unit(&state, &principal, new).await?;
+    Ok((StatusCode::CREATED, Json(crate::wire::org::unit_out(row))))
 }

@@ -55,8 +55,8 @@ async fn create_user(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserOut>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::services::admin::create_user(&state, &principal, body).await?),
-    ))
+    crate::access::require_admin(&principal)?;
+    let new = crate::wire::org::account_in(body)?;
+    let user = crate::services::admin::create_user(&state, &principal, new).await?;
+    Ok((StatusCode::CREATED, Json(user_out(&user))))
 }

@@ -199,7 +199,12 @@ async fn create_unit(
                 lines: lines(&form.lines),
                 geometry: None,
             };
-            crate::services::admin::create_unit(&state, &staff.principal, body).await
+            match crate::wire::org::unit_in(&body) {
+                Ok(new) => crate::services::admin::create_unit(&state, &staff.principal, new)
+                    .await
+                    .map(crate::wire::org::unit_out),
+                Err(e) => Err(e),
+            }
         }
         Err(e) => Err(e),
     };
@@ -332,7 +337,12 @@ async fn create_user(
                 lines: lines(&form.lines),
                 display_name: opt(&form.display_name),
             };
-            crate::services::admin::create_user(&state, &staff.principal, body).await
+            match crate::wire::org::account_in(body) {
+                Ok(new) => crate::services::admin::create_user(&state, &staff.principal, new)
+                    .await
+                    .map(|u| crate::wire::org::user_out(&u)),
+                Err(e) => Err(e),
+            }
         }
         Ok(None) => Err(ApiError::field("unit", "choose a unit")),
         Err(e) => Err(e),
@@ -457,7 +467,12 @@ async fn create_category(
                 parent,
                 line: opt(&form.line),
             };
-            crate::services::admin::create_category(&state, &staff.principal, body).await
+            match crate::wire::org::category_in(&body) {
+                Ok(new) => crate::services::admin::create_category(&state, &staff.principal, new)
+                    .await
+                    .map(|c| crate::wire::org::category_out(&c)),
+                Err(e) => Err(e),
+            }
         }
         Err(e) => Err(e),
     };
@@ -507,9 +522,12 @@ async fn create_rule(
         })
     })();
     let result = match parsed {
-        Ok(body) => {
-            crate::services::admin::create_routing_rule(&state, &staff.principal, body).await
-        }
+        Ok(body) => match crate::wire::org::rule_in(&body) {
+            Ok(new) => crate::services::admin::create_routing_rule(&state, &staff.principal, new)
+                .await
+                .map(|r| crate::wire::org::rule_out(&r)),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match result {
@@ -578,7 +596,7 @@ async fn policies_page(
     Ok(PoliciesPage {
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
         policies,
-        appraisal: crate::services::stats::config_out(&reference.appraisal),
+        appraisal: crate::wire::stats::config_out(&reference.appraisal),
         errors,
         failed,
     })
@@ -681,9 +699,14 @@ async fn update_policy(
         })
     })();
     let result = match parsed {
-        Ok(body) => {
-            crate::services::admin::update_policy(&state, &staff.principal, form.id, body).await
-        }
+        Ok(body) => match crate::wire::policies::parse_policy(&state, &staff.principal, body) {
+            Ok(new) => {
+                crate::services::admin::update_policy(&state, &staff.principal, form.id, new)
+                    .await
+                    .map(|p| crate::wire::policies::policy_out(&p, &state.reference()))
+            }
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match result {
@@ -722,7 +745,11 @@ async fn calendar_page(
     Ok(CalendarPage {
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
         year,
-        days: crate::services::calendar::official_days(state, Some(year)).await?,
+        days: crate::services::calendar::official_days(state, Some(year))
+            .await?
+            .iter()
+            .map(crate::wire::calendar::official_day_out)
+            .collect(),
         text,
         errors,
     })
@@ -762,13 +789,14 @@ async fn add_days(
     CsrfForm(form): CsrfForm<DaysForm>,
 ) -> PageResult {
     require(&staff, &[Role::Admin])?;
-    match crate::services::calendar::add_official_days(
-        &state,
-        &form.text,
-        Some(staff.principal.user),
-    )
-    .await
-    {
+    let added = match crate::wire::calendar::official_days_in(&form.text) {
+        Ok(days) => {
+            crate::services::calendar::add_official_days(&state, days, Some(staff.principal.user))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match added {
         Ok(added) => Ok(see_other(
             "/admin/calendar",
             Some(&format!("+{} ({})", added.added, added.calendar)),

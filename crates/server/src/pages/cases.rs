@@ -75,7 +75,7 @@ async fn cases(
         page: params.page,
         page_size: Some(50),
     };
-    let list = crate::services::cases::list(&state, &staff.principal, &query).await?;
+    let list = super::lists::listed(&state, &staff.principal, &query).await?;
     let base = {
         let mut q = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [

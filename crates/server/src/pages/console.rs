@@ -100,7 +100,10 @@ async fn console_page(
     let history = match opt(&form.caller_phone) {
         Some(phone) => {
             match crate::services::cases::caller_history(state, &staff.principal, &phone).await {
-                Ok(items) => Some(rows(state, &items)),
+                Ok(items) => Some(rows(
+                    state,
+                    &crate::wire::cases::summaries(&items, state.now()),
+                )),
                 Err(error) => {
                     let more = form_failure(error)?;
                     errors.fields.extend(more.fields);
@@ -113,8 +116,7 @@ async fn console_page(
     let mut due = filter(&[RequestState::Resolved]);
     due.by_deadline = true;
     due.limit = 20;
-    let callbacks =
-        crate::services::cases::list_filtered(state, &staff.principal, &due, 1, 20).await?;
+    let callbacks = super::lists::page_of(state, &staff.principal, &due, 1, 20).await?;
     Ok(ConsolePage {
         callbacks: rows(state, &callbacks.items),
         ctx: Ctx::staff(browser, staff, state),

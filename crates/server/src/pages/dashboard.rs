@@ -88,10 +88,12 @@ async fn dashboard(
     let month_start = today.with_day(1).unwrap_or(today);
     // The figures, curve and map counts (the API's `GET /api/v1/stats/overview`) and this
     // month's rankings, side by side.
-    let (overview, mut stats) = tokio::try_join!(
+    let (overview, standings) = tokio::try_join!(
         crate::services::stats::overview(&state, &staff.principal, DAYS),
         crate::services::stats::units(&state, month_start, today, None),
     )?;
+    let overview = crate::wire::stats::overview_out(&overview);
+    let mut stats = crate::wire::stats::stats_out(&state.org(), &standings);
     let figures = [
         ("dash.received", "received"),
         ("dash.dispatched", "dispatched"),
@@ -483,17 +485,18 @@ async fn unit_cases(
         .metric
         .filter(|m| metrics.contains(&m.as_str()))
         .unwrap_or_else(|| "resolve_late".into());
-    let paging = crate::wire::paging(params.page, Some(50))?;
-    let list = crate::services::stats::cases(
+    let (page, page_size, offset, limit) = crate::wire::paging(params.page, Some(50))?;
+    let listed = crate::services::stats::cases(
         &state,
         &staff.principal,
         unit_row.id,
         &metric,
         from,
         today,
-        paging,
+        (offset, limit),
     )
     .await?;
+    let list = crate::wire::cases::exact_page_out(&listed, page, page_size, state.now());
     html(DrillPage {
         ctx: Ctx::staff(&browser, &staff, &state),
         unit: unit_row.name,

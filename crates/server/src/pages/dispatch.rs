@@ -120,27 +120,15 @@ async fn dispatch_board(
     let p = &staff.principal;
     let mut oldest_first = filter(&[RequestState::Received]);
     oldest_first.by_deadline = true;
-    let queue = crate::services::cases::list_filtered(&state, p, &oldest_first, 1, 100).await?;
-    let returned = crate::services::cases::list_filtered(
-        &state,
-        p,
-        &filter(&[RequestState::Returned]),
-        1,
-        100,
-    )
-    .await?;
-    let coordinating = crate::services::cases::list_filtered(
-        &state,
-        p,
-        &filter(&[RequestState::Coordinating]),
-        1,
-        100,
-    )
-    .await?;
+    let queue = super::lists::page_of(&state, p, &oldest_first, 1, 100).await?;
+    let returned =
+        super::lists::page_of(&state, p, &filter(&[RequestState::Returned]), 1, 100).await?;
+    let coordinating =
+        super::lists::page_of(&state, p, &filter(&[RequestState::Coordinating]), 1, 100).await?;
     // Extensions are asked for while the work is under way (the state index narrows it).
     let mut ext = filter(&[RequestState::Accepted, RequestState::InProgress]);
     ext.pending_extension = true;
-    let extensions = crate::services::cases::list_filtered(&state, p, &ext, 1, 100).await?;
+    let extensions = super::lists::page_of(&state, p, &ext, 1, 100).await?;
     let mut extension_rows =
         queue_rows(&state, &staff, &extensions.items, Some("request_extension")).await?;
     for (row, item) in extension_rows.iter_mut().zip(&extensions.items) {

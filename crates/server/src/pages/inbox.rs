@@ -68,11 +68,15 @@ async fn inbox(
     f.by_deadline = true;
     f.offset = offset;
     f.limit = limit;
-    let list = crate::services::cases::list_filtered(&state, &staff.principal, &f, page, page_size)
-        .await?;
+    let list = super::lists::page_of(&state, &staff.principal, &f, page, page_size).await?;
     let (notices, _) =
         crate::services::supervision::notices(&state, &staff.principal, None, None, true, (0, 20))
             .await?;
+    let org = state.org();
+    let notices = notices
+        .iter()
+        .map(|n| crate::wire::cases::notice_out(&org, n))
+        .collect();
     let done = Done { done: params.done };
     html(InboxPage {
         ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(browser.lang)),

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use civicgrid_api::RequestSummary;
+use civicgrid_api::{Page, RequestQuery, RequestSummary};
 use civicgrid_domain::lifecycle::Action;
+use civicgrid_domain::org::Principal;
 use civicgrid_domain::request::State as RequestState;
 use civicgrid_domain::{CategoryId, UnitId};
 use civicgrid_store::ListFilter;
@@ -13,6 +14,7 @@ use serde::Deserialize;
 
 use super::Tr;
 
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub(super) type AppStateRef = State<Arc<AppState>>;
@@ -84,6 +86,31 @@ impl Pager {
 pub(super) fn opt(text: &str) -> Option<String> {
     let t = text.trim();
     (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// A page of the requests `principal` may see that match `filter`, as list rows.
+pub(super) async fn page_of(
+    state: &AppState,
+    principal: &Principal,
+    filter: &ListFilter,
+    page: u32,
+    page_size: u32,
+) -> ApiResult<Page<RequestSummary>> {
+    let now = state.now();
+    let listed = crate::services::cases::list(state, principal, filter).await?;
+    Ok(crate::wire::cases::page_out(&listed, page, page_size, now))
+}
+
+/// A page of a list asked for with the API's query parameters (the case list's filters).
+pub(super) async fn listed(
+    state: &AppState,
+    principal: &Principal,
+    query: &RequestQuery,
+) -> ApiResult<Page<RequestSummary>> {
+    let now = state.now();
+    let (filter, page, page_size) = crate::wire::cases::list_filter(query, now)?;
+    let listed = crate::services::cases::list(state, principal, &filter).await?;
+    Ok(crate::wire::cases::page_out(&listed, page, page_size, now))
 }
 
 pub(super) fn filter(states: &[RequestState]) -> ListFilter {

@@ -338,8 +338,9 @@ impl RankingsPage {
 }
 
 async fn rankings(State(state): State<Arc<AppState>>, browser: Browser) -> PageResult {
-    let (from, to) = crate::services::stats::period(state.now(), state.time_zone, None, None)?;
-    let mut stats = crate::services::stats::units(&state, from, to, None).await?;
+    let (from, to) = crate::wire::stats::period(state.now(), state.time_zone, None, None)?;
+    let standings = crate::services::stats::units(&state, from, to, None).await?;
+    let mut stats = crate::wire::stats::stats_out(&state.org(), &standings);
     // The public sees the ranked units only, best first.
     stats.units.retain(|u| u.rank.is_some());
     stats.units.sort_by_key(|u| u.rank);

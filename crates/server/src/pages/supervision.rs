@@ -54,6 +54,11 @@ async fn supervision(
     let (pool, total) =
         crate::services::supervision::pool(&state, &staff.principal, owner, false, (offset, limit))
             .await?;
+    let (org, now) = (state.org(), state.now());
+    let pool: Vec<_> = pool
+        .into_iter()
+        .map(|row| crate::wire::supervision::pool_item_out(&org, row, now))
+        .collect();
     let orange = civicgrid_api::RequestQuery {
         state: None,
         unit: None,
@@ -63,12 +68,15 @@ async fn supervision(
         page: Some(1),
         page_size: Some(20),
     };
-    let orange = crate::services::cases::list(&state, &staff.principal, &orange).await?;
+    let orange = super::lists::listed(&state, &staff.principal, &orange).await?;
     let is_supervisor = crate::access::holds(&staff.principal, &[Role::Supervisor]);
     let samples = if is_supervisor {
         crate::services::supervision::samples(&state, true, (0, 20))
             .await?
             .0
+            .into_iter()
+            .map(|row| crate::wire::supervision::sample_out(row, now))
+            .collect()
     } else {
         Vec::new()
     };

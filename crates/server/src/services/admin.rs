@@ -1,101 +1,51 @@
-//! Administration: creating units, users, categories and routing rules, with the checks
-//! each needs. Shared by the API handlers and the admin pages.
+//! Administration: creating units, users, categories, routing rules and deadline policies,
+//! and the appraisal settings, each with the checks that need the organisation as it is.
+//! Shared by the API handlers and the admin pages; both parse their input on the wire
+//! first (`wire::org`, `wire::policies`, `wire::stats`) and enter here with store values.
 
-use civicgrid_api::{
-    CategoryOut, CreateCategory, CreatePolicy, CreateRoutingRule, CreateUnit, CreateUser,
-    ErrorCode, PolicyOut, RoutingRuleOut, UnitOut, UserOut,
-};
+use civicgrid_api::ErrorCode;
+use civicgrid_domain::UnitId;
+use civicgrid_domain::appraisal::Config;
+use civicgrid_domain::deadline::Policy;
 use civicgrid_domain::lifecycle::Basis;
-use civicgrid_domain::org::{
-    Grant, Principal, Role, UnitKind, check_password, parse_unit_name, parse_username,
+use civicgrid_domain::org::{Grant, Principal, Role, check_password};
+use civicgrid_domain::routing::RoutingRule;
+use civicgrid_store::{
+    CategoryRow, NewCategory, NewPolicy, NewRoutingRule, NewUnit, NewUser, UnitRow, UserRow,
 };
-use civicgrid_domain::request::parse_word;
-use civicgrid_domain::{CategoryId, UnitId};
-use civicgrid_store::{NewCategory, NewRoutingRule, NewUnit, NewUser};
 
 use crate::access::require_admin;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::wire::org::{category_out, parse_lines, rule_out, user_out};
-use crate::wire::policies::{parse_policy, policy_out};
 
+/// Adds a unit under an existing parent, where the organisation allows its kind.
 pub async fn create_unit(
     state: &AppState,
     principal: &Principal,
-    body: CreateUnit,
-) -> ApiResult<UnitOut> {
+    new: NewUnit,
+) -> ApiResult<UnitRow> {
     require_admin(principal)?;
-    let name = parse_unit_name(&body.name)?;
-    let kind = parse_word("kind", &body.kind, UnitKind::parse, UnitKind::words)?;
-    let parent = body.parent.map(UnitId);
-    if let Some(p) = parent {
-        state.unit(p, "parent").await?;
+    if let Some(parent) = new.parent {
+        state.unit(parent, "parent").await?;
     }
-    state.org().check_new_unit(kind, parent)?;
-    let lines = parse_lines("lines", &body.lines)?;
-    let geometry = match &body.geometry {
-        None | Some(serde_json::Value::Null) => None,
-        Some(g) => {
-            let text = g.to_string();
-            if crate::state::parse_geometry(&text).is_none() {
-                return Err(ApiError::field(
-                    "geometry",
-                    "must be a GeoJSON Polygon or MultiPolygon",
-                ));
-            }
-            Some(text)
-        }
-    };
-    let row = state
-        .store
-        .create_unit(
-            NewUnit {
-                name,
-                kind,
-                parent,
-                lines,
-                geometry,
-            },
-            state.now(),
-        )
-        .await?;
+    state.org().check_new_unit(new.kind, new.parent)?;
+    let row = state.store.create_unit(new, state.now()).await?;
     state.reload().await?;
-    let out = UnitOut {
-        id: row.id.0,
-        name: row.name,
-        kind: row.kind.as_str().into(),
-        parent: row.parent.map(|p| p.0),
-        lines: row.lines,
-        geometry: row.geometry.and_then(|g| serde_json::from_str(&g).ok()),
-    };
-    Ok(out)
+    Ok(row)
 }
 
+/// Adds a category, at the top or under a top-level category (two levels).
 pub async fn create_category(
     state: &AppState,
     principal: &Principal,
-    body: CreateCategory,
-) -> ApiResult<CategoryOut> {
+    new: NewCategory,
+) -> ApiResult<CategoryRow> {
     require_admin(principal)?;
-    let code = body.code.trim();
-    let code_ok = !code.is_empty()
-        && code.len() <= 60
-        && code
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.'));
-    if !code_ok {
-        return Err(ApiError::field(
-            "code",
-            "use lowercase letters, digits, `_` and `.`",
-        ));
-    }
-    let name = civicgrid_domain::request::parse_text("name", &body.name, 60)?;
-    let parent = body.parent.map(CategoryId);
-    if let Some(p) = parent {
+    if let Some(parent) = new.parent {
         let reference = state.reference();
         let parent_row = reference
-            .category(p)
+            .category(parent)
             .ok_or_else(|| ApiError::field("parent", "no such category"))?;
         if parent_row.parent.is_some() {
             return Err(ApiError::field(
@@ -104,46 +54,31 @@ pub async fn create_category(
             ));
         }
     }
-    let line = match &body.line {
-        Some(l) => parse_lines("line", std::slice::from_ref(l))?.pop(),
-        None => None,
-    };
-    let row = state
-        .store
-        .create_category(NewCategory {
-            code: code.to_owned(),
-            name,
-            parent,
-            line,
-        })
-        .await?;
+    let row = state.store.create_category(new).await?;
     state.reload().await?;
-    Ok(category_out(&row))
+    Ok(row)
 }
 
+/// Adds a rule of the routing table (a statute, an agreement or a designation; the
+/// territorial fallback and manual dispatch are not rules).
 pub async fn create_routing_rule(
     state: &AppState,
     principal: &Principal,
-    body: CreateRoutingRule,
-) -> ApiResult<RoutingRuleOut> {
+    new: NewRoutingRule,
+) -> ApiResult<RoutingRule> {
     require_admin(principal)?;
-    let basis = parse_word("basis", &body.basis, Basis::parse, Basis::words)?;
-    if matches!(basis, Basis::Territorial | Basis::Manual) {
+    if matches!(new.basis, Basis::Territorial | Basis::Manual) {
         return Err(ApiError::field(
             "basis",
             "must be one of: statute, agreement, designation",
         ));
     }
-    if state
-        .reference()
-        .category(CategoryId(body.category))
-        .is_none()
-    {
+    if state.reference().category(new.category).is_none() {
         return Err(ApiError::field("category", "no such category"));
     }
-    state.unit(UnitId(body.unit), "unit").await?;
-    if let Some(area) = body.area {
-        let unit = state.unit(UnitId(area), "area").await?;
+    state.unit(new.unit, "unit").await?;
+    if let Some(area) = new.area {
+        let unit = state.unit(area, "area").await?;
         if !unit.kind.is_territorial() {
             return Err(ApiError::field(
                 "area",
@@ -151,54 +86,68 @@ pub async fn create_routing_rule(
             ));
         }
     }
-    let rule = state
-        .store
-        .create_routing_rule(NewRoutingRule {
-            category: CategoryId(body.category),
-            area: body.area.map(UnitId),
-            unit: UnitId(body.unit),
-            basis,
-        })
-        .await?;
+    let rule = state.store.create_routing_rule(new).await?;
     state.reload().await?;
-    Ok(rule_out(&rule))
+    Ok(rule)
 }
 
+/// A new account as an administrator asks for it: the password in clear until hashed here.
+#[derive(Clone)]
+pub struct NewAccount {
+    pub username: String,
+    /// Defaults to the username.
+    pub display_name: Option<String>,
+    pub password: String,
+    pub unit: UnitId,
+    /// At least one; each granted on `unit`, limited to `lines` when any are named.
+    pub roles: Vec<Role>,
+    pub lines: Vec<String>,
+}
+
+impl std::fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("username", &self.username)
+            .field("unit", &self.unit)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates an account; the password must meet the policy and is stored only as its hash.
 pub async fn create_user(
     state: &AppState,
     principal: &Principal,
-    body: CreateUser,
-) -> ApiResult<UserOut> {
+    new: NewAccount,
+) -> ApiResult<UserRow> {
     require_admin(principal)?;
-    let username = parse_username(&body.username)?;
-    check_password(&body.password)?;
-    let unit = state.unit(UnitId(body.unit), "unit").await?;
-    if body.roles.is_empty() {
+    check_password(&new.password)?;
+    let unit = state.unit(new.unit, "unit").await?;
+    if new.roles.is_empty() {
         return Err(ApiError::field("roles", "grant at least one role"));
     }
-    let lines = parse_lines("lines", &body.lines)?;
-    let mut grants = Vec::new();
-    for (i, role) in body.roles.iter().enumerate() {
-        let role = parse_word(&format!("roles[{i}]"), role, Role::parse, Role::words)?;
-        grants.push(Grant {
-            role,
+    let grants = new
+        .roles
+        .iter()
+        .map(|role| Grant {
+            role: *role,
             unit: unit.id,
-            lines: lines.clone(),
-        });
-    }
-    let display_name = body
+            lines: new.lines.clone(),
+        })
+        .collect();
+    let display_name = new
         .display_name
         .as_deref()
         .map(str::trim)
         .filter(|d| !d.is_empty())
-        .unwrap_or(&username)
+        .unwrap_or(&new.username)
         .to_owned();
-    let password_hash = auth::hash_password_blocking(body.password).await?;
-    let user = state
+    let password_hash = auth::hash_password_blocking(new.password).await?;
+    Ok(state
         .store
         .create_user(
             NewUser {
-                username,
+                username: new.username,
                 display_name,
                 password_hash,
                 unit: unit.id,
@@ -206,8 +155,7 @@ pub async fn create_user(
             },
             state.now(),
         )
-        .await?;
-    Ok(user_out(&user))
+        .await?)
 }
 
 /// A new version of a policy in force; the default policy keeps matching everything.
@@ -215,10 +163,9 @@ pub async fn update_policy(
     state: &AppState,
     principal: &Principal,
     id: i64,
-    body: CreatePolicy,
-) -> ApiResult<PolicyOut> {
+    new: NewPolicy,
+) -> ApiResult<Policy> {
     require_admin(principal)?;
-    let new = parse_policy(state, principal, body)?;
     let was_default = state
         .reference()
         .policies
@@ -247,42 +194,33 @@ pub async fn update_policy(
             other => other.into(),
         })?;
     state.reload().await?;
-    Ok(policy_out(&policy, &state.reference()))
+    Ok(policy)
 }
 
 /// Adds a deadline policy (administrators only).
 pub async fn create_policy(
     state: &AppState,
     principal: &Principal,
-    body: CreatePolicy,
-) -> ApiResult<PolicyOut> {
+    new: NewPolicy,
+) -> ApiResult<Policy> {
     require_admin(principal)?;
-    let new = parse_policy(state, principal, body)?;
     let policy = state.store.create_policy(new, state.now()).await?;
     state.reload().await?;
-    Ok(policy_out(&policy, &state.reference()))
+    Ok(policy)
 }
 
 /// Replaces the appraisal configuration (administrators only); returns it as stored.
 pub async fn set_appraisal(
     state: &AppState,
     principal: &Principal,
-    body: civicgrid_api::AppraisalConfig,
-) -> ApiResult<civicgrid_api::AppraisalConfig> {
+    config: Config,
+) -> ApiResult<Config> {
     require_admin(principal)?;
-    let config = civicgrid_domain::appraisal::Config::parse(
-        &body.weights,
-        body.min_sample,
-        body.basically_satisfied_credit,
-        body.accountability_penalty,
-        body.sample_percent,
-    )?;
-    let out = crate::services::stats::config_out(&config);
-    let text = serde_json::to_string(&out).map_err(ApiError::internal)?;
+    let text = crate::state::appraisal_to_setting(&config)?;
     state
         .store
         .set_setting(crate::state::APPRAISAL_SETTING, &text)
         .await?;
     state.reload().await?;
-    Ok(out)
+    Ok(config)
 }

@@ -1,25 +1,31 @@
 //! The district calendar: official days added by administrators (next year's notice), and
 //! the calendar as it stands.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use civicgrid_domain::calendar::{Calendar, Official};
 use civicgrid_domain::{Instant, UnitId};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Adds official days (next year's notice, `YYYY-MM-DD off|work NAME` lines) to the
-/// district calendar, all or nothing, and reloads it. Deadlines of clocks started before
-/// keep the calendar version they recorded.
+/// What adding official days did: how many, and the calendar they now count on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    pub added: usize,
+    /// The official calendar's version after the change.
+    pub calendar: String,
+    pub covered_until: Option<NaiveDate>,
+}
+
+/// Adds official days (next year's notice) to the district calendar, all or nothing, and
+/// reloads it. Deadlines of clocks started before keep the calendar version they recorded.
 pub async fn add_official_days(
     state: &AppState,
-    text: &str,
+    days: BTreeMap<NaiveDate, Official>,
     by: Option<civicgrid_domain::UserId>,
-) -> ApiResult<civicgrid_api::AddedOfficialDays> {
-    use civicgrid_domain::calendar::{Official, parse_official};
-    let days = parse_official(text).map_err(|e| {
-        let mut error = ApiError::field("text", format!("{}: {}", e.field, e.message));
-        error.message = format!("text, {}: {}", e.field, e.message);
-        error
-    })?;
+) -> ApiResult<Added> {
     if days.is_empty() {
         return Err(ApiError::field("text", "no days given"));
     }
@@ -42,23 +48,25 @@ pub async fn add_official_days(
     state.reload().await?;
     let reference = state.reference();
     let calendar = &reference.calendars.official;
-    Ok(civicgrid_api::AddedOfficialDays {
+    Ok(Added {
         added,
         calendar: calendar.version().to_owned(),
-        covered_until: calendar
-            .covered_until()
-            .map(|d| d.format("%Y-%m-%d").to_string()),
+        covered_until: calendar.covered_until(),
     })
 }
 
-/// The district calendar's official days (of one year, or all), each marked `shipped`
-/// (the data in the binary) or `added` (by an administrator).
-pub async fn official_days(
-    state: &AppState,
-    year: Option<i32>,
-) -> ApiResult<Vec<civicgrid_api::OfficialDayOut>> {
+/// One official day the district calendar counts with, and whether it ships in the binary
+/// or an administrator added it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficialDay {
+    pub date: NaiveDate,
+    pub official: Official,
+    pub added: bool,
+}
+
+/// The district calendar's official days (of one year, or all), in date order.
+pub async fn official_days(state: &AppState, year: Option<i32>) -> ApiResult<Vec<OfficialDay>> {
     use chrono::Datelike;
-    use civicgrid_domain::calendar::{Calendar, Official};
     let added: std::collections::BTreeSet<_> = state
         .store
         .official_days()
@@ -68,30 +76,17 @@ pub async fn official_days(
         .collect();
     let shipped = Calendar::official();
     let reference = state.reference();
-    let items = reference
+    Ok(reference
         .calendars
         .official
         .official_days()
         .filter(|(date, _)| year.is_none_or(|y| date.year() == y))
-        .map(|(date, day)| {
-            let (kind, name) = match day {
-                Official::Holiday(name) => ("off", name.clone()),
-                Official::MakeUpWorkday(name) => ("work", name.clone()),
-            };
-            let source = if added.contains(date) || shipped.official_day(*date).is_none() {
-                "added"
-            } else {
-                "shipped"
-            };
-            civicgrid_api::OfficialDayOut {
-                date: date.format("%Y-%m-%d").to_string(),
-                kind: kind.into(),
-                name,
-                source: source.into(),
-            }
+        .map(|(date, day)| OfficialDay {
+            date: *date,
+            official: day.clone(),
+            added: added.contains(date) || shipped.official_day(*date).is_none(),
         })
-        .collect();
-    Ok(items)
+        .collect())
 }
 
 /// An amount of working time to add to an instant.

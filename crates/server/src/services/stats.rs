@@ -7,63 +7,55 @@ use std::collections::BTreeMap;
 
 use chrono::FixedOffset;
 use chrono::{Duration, NaiveDate, TimeZone};
-use civicgrid_api::{
-    AppraisalConfig, ErrorCode, Page, RateOut, RequestSummary, StatsOut, UnitStatsOut,
-};
-use civicgrid_domain::appraisal::{self, Config};
+use civicgrid_api::ErrorCode;
+use civicgrid_domain::appraisal::{self, UnitScore};
 use civicgrid_domain::org::{Principal, UnitKind};
 use civicgrid_domain::{Instant, UnitId};
 use civicgrid_store::Visibility;
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::cases::Listed;
 use crate::state::AppState;
 
-/// The longest period a statistics query may cover.
-const MAX_DAYS: i64 = 3660;
-
-/// A day as `YYYY-MM-DD`, or an RFC 3339 instant taken as its day in district time.
-fn parse_day(field: &str, raw: &str, zone: FixedOffset) -> ApiResult<NaiveDate> {
-    let raw = raw.trim();
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| {
-            chrono::DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&zone).date_naive())
-        })
-        .map_err(|_| ApiError::query(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant"))
-        .and_then(|day| {
-            if civicgrid_domain::calendar::in_range(day) {
-                Ok(day)
-            } else {
-                Err(ApiError::query(
-                    field,
-                    civicgrid_domain::calendar::range_message(),
-                ))
-            }
-        })
+/// Every unit's appraisal over a period of days.
+#[derive(Debug, Clone)]
+pub struct Standings {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The fewest dispatched requests a unit needs to be ranked.
+    pub min_sample: i64,
+    /// Ranked units first, by rank; then the rest.
+    pub scores: Vec<UnitScore>,
 }
 
-/// A period of whole local days: `to` defaults to today, `from` to 29 days before `to`.
-pub fn period(
-    now: Instant,
-    zone: FixedOffset,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> ApiResult<(NaiveDate, NaiveDate)> {
-    let today = now.with_timezone(&zone).date_naive();
-    let to = to
-        .map(|t| parse_day("to", t, zone))
-        .transpose()?
-        .unwrap_or(today);
-    let from = from
-        .map(|f| parse_day("from", f, zone))
-        .transpose()?
-        .unwrap_or(to - Duration::days(29));
-    if from > to {
-        return Err(ApiError::query("from", "must not be after `to`"));
-    }
-    if (to - from).num_days() > MAX_DAYS {
-        return Err(ApiError::query("from", "a period covers at most ten years"));
-    }
-    Ok((from, to))
+/// One figure of the overview, today and this month so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Figure {
+    pub today: i64,
+    pub month: i64,
+}
+
+/// One day of the overview's chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayFigures {
+    pub day: NaiveDate,
+    pub received: i64,
+    pub resolved: i64,
+    /// Requests open at the end of the day.
+    pub backlog: i64,
+}
+
+/// The district at a glance (`overview`).
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub today: NaiveDate,
+    /// `received`, `dispatched`, `resolved`, `closed`.
+    pub figures: Vec<(&'static str, Figure)>,
+    pub backlog: i64,
+    pub in_pool: i64,
+    pub days: Vec<DayFigures>,
+    /// Requests received per area unit (id) over the chart's days.
+    pub areas: Vec<(i64, i64)>,
 }
 
 /// The first instant of a local day.
@@ -82,23 +74,13 @@ fn window(now: Instant, zone: FixedOffset, from: NaiveDate, to: NaiveDate) -> (I
     )
 }
 
-pub fn config_out(config: &Config) -> AppraisalConfig {
-    AppraisalConfig {
-        weights: config.weights.clone(),
-        min_sample: config.min_sample,
-        basically_satisfied_credit: config.basically_satisfied_credit,
-        accountability_penalty: config.accountability_penalty,
-        sample_percent: f64::from(config.sample_per_mille) / 10.0,
-    }
-}
-
 /// Every unit's rates and rank over the period (optionally only units of one kind).
 pub async fn units(
     state: &AppState,
     from: NaiveDate,
     to: NaiveDate,
     kind: Option<UnitKind>,
-) -> ApiResult<StatsOut> {
+) -> ApiResult<Standings> {
     let reference = state.reference();
     let org = &reference.org;
     let rows = state
@@ -130,53 +112,11 @@ pub async fn units(
         *counts.entry(unit).or_default().entry(metric).or_default() += n;
     }
     let config = &reference.appraisal;
-    let scores = appraisal::score(&counts, config);
-    let (from_text, to_text) = (
-        from.format("%Y-%m-%d").to_string(),
-        to.format("%Y-%m-%d").to_string(),
-    );
-    let units = scores
-        .into_iter()
-        .map(|s| {
-            let rates = s
-                .rates
-                .iter()
-                .map(|r| {
-                    let link = format!(
-                        "/api/v1/stats/units/{}/cases?metric={}&from={from_text}&to={to_text}",
-                        s.unit.0, r.metric
-                    );
-                    (
-                        r.name.to_owned(),
-                        RateOut {
-                            numerator: r.numerator,
-                            denominator: r.denominator,
-                            value: r.value.map(|v| (v * 10_000.0).round() / 10_000.0),
-                            cases: link,
-                        },
-                    )
-                })
-                .collect();
-            UnitStatsOut {
-                unit: crate::wire::cases::unit_ref(org, s.unit),
-                kind: org
-                    .get(s.unit)
-                    .map(|u| u.kind.as_str().to_owned())
-                    .unwrap_or_default(),
-                sample: s.sample,
-                rates,
-                accountable: s.accountable,
-                urged: s.urged,
-                score: s.score,
-                rank: s.rank,
-            }
-        })
-        .collect();
-    Ok(StatsOut {
-        from: from_text,
-        to: to_text,
+    Ok(Standings {
+        from,
+        to,
         min_sample: config.min_sample,
-        units,
+        scores: appraisal::score(&counts, config),
     })
 }
 
@@ -217,8 +157,8 @@ pub async fn cases(
     metric: &str,
     from: NaiveDate,
     to: NaiveDate,
-    paging: (u32, u32, i64, i64),
-) -> ApiResult<Page<RequestSummary>> {
+    (offset, limit): (i64, i64),
+) -> ApiResult<Listed> {
     if !known_metric(metric) {
         return Err(ApiError::query(
             "metric",
@@ -236,7 +176,6 @@ pub async fn cases(
             "you may drill into your own units only",
         ));
     }
-    let (page, page_size, offset, limit) = paging;
     let (rows, total) = match metric.strip_suffix("_overdue") {
         Some(stage) => {
             let (start, until) = window(state.now(), state.time_zone, from, to);
@@ -259,12 +198,9 @@ pub async fn cases(
                 .await?
         }
     };
-    Ok(Page {
-        items: crate::services::cases::summaries(state, &rows, state.now()).await?,
+    Ok(Listed {
+        items: crate::services::cases::with_clocks(state, rows).await?,
         total,
-        total_exact: true,
-        page,
-        page_size,
     })
 }
 
@@ -273,13 +209,8 @@ pub async fn cases(
 /// resolutions and backlog, and requests per area over those days. Independent reads run
 /// side by side; the backlog of a past day is the whole history's opened minus finished,
 /// carried into the window as one sum.
-pub async fn overview(
-    state: &AppState,
-    principal: &Principal,
-    days: i64,
-) -> ApiResult<civicgrid_api::OverviewOut> {
+pub async fn overview(state: &AppState, principal: &Principal, days: i64) -> ApiResult<Overview> {
     use chrono::Datelike;
-    use civicgrid_api::{AreaCountOut, DayOut, FigureOut, OverviewOut};
     if !(1..=366).contains(&days) {
         return Err(ApiError::query("days", "must be 1 to 366"));
     }
@@ -341,8 +272,8 @@ pub async fn overview(
     .into_iter()
     .map(|(name, metric)| {
         (
-            name.to_owned(),
-            FigureOut {
+            name,
+            Figure {
                 today: sum(metric, &t, &t),
                 month: sum(metric, &m, &t),
             },
@@ -351,27 +282,22 @@ pub async fn overview(
     .collect();
     let days_out = (0..days)
         .map(|i| {
-            let d = key(first + Duration::days(i));
-            DayOut {
+            let day = first + Duration::days(i);
+            let d = key(day);
+            DayFigures {
                 received: sum("received", &d, &d),
                 resolved: sum("resolve", &d, &d),
                 backlog: backlog_at(&d),
-                day: d,
+                day,
             }
         })
         .collect();
-    Ok(OverviewOut {
-        today: t.clone(),
+    Ok(Overview {
+        today,
         figures,
         backlog: backlog_at(&t),
         in_pool,
         days: days_out,
-        areas: areas
-            .into_iter()
-            .map(|c| AreaCountOut {
-                unit: c.key,
-                received: c.n,
-            })
-            .collect(),
+        areas: areas.into_iter().map(|c| (c.key, c.n)).collect(),
     })
 }

@@ -1,17 +1,15 @@
 //! Supervision: the pool of cases that went red, sampled quality callbacks, and the notices
 //! (reminders, urgings, accountability records) with their acknowledgement.
 
-use civicgrid_api::{ErrorCode, NoticeOut};
+use civicgrid_api::ErrorCode;
 use civicgrid_domain::UnitId;
+use civicgrid_domain::clocks::Step;
 use civicgrid_domain::org::{OrgTree, Principal};
-use civicgrid_store::Visibility;
+use civicgrid_store::{NoticeRow, PoolRow, SampleRow, Visibility};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::cases::summaries;
-use crate::services::cases::visibility;
+use crate::services::cases::{Listing, visibility, with_clocks};
 use crate::state::AppState;
-use crate::wire::cases::notice_out;
-use crate::wire::cases::unit_ref;
 
 /// One page of the supervision pool with each case's list row.
 pub async fn pool(
@@ -20,7 +18,7 @@ pub async fn pool(
     owner: Option<civicgrid_domain::UserId>,
     include_closed: bool,
     (offset, limit): (i64, i64),
-) -> ApiResult<(Vec<civicgrid_api::PoolItemOut>, i64)> {
+) -> ApiResult<(Vec<(PoolRow, Listing)>, i64)> {
     let filter = civicgrid_store::PoolFilter {
         request: None,
         owner,
@@ -34,22 +32,8 @@ pub async fn pool(
         .supervision_pool(&filter, &visibility(principal, &org))
         .await?;
     let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
-    let summaries = summaries(state, &requests, state.now()).await?;
-    let items = rows
-        .into_iter()
-        .zip(summaries)
-        .map(|(p, request)| civicgrid_api::PoolItemOut {
-            request,
-            owner: p.owner_username,
-            stage: p.stage,
-            unit: p.unit.map(|u| unit_ref(&org, u)),
-            reason: p.reason,
-            since: p.since,
-            closed_at: p.closed_at,
-            times: p.times,
-        })
-        .collect();
-    Ok((items, total))
+    let listed = with_clocks(state, requests).await?;
+    Ok((rows.into_iter().zip(listed).collect(), total))
 }
 
 /// One page of the closed cases drawn for quality callbacks.
@@ -57,23 +41,11 @@ pub async fn samples(
     state: &AppState,
     open_only: bool,
     (offset, limit): (i64, i64),
-) -> ApiResult<(Vec<civicgrid_api::SampleOut>, i64)> {
+) -> ApiResult<(Vec<(SampleRow, Listing)>, i64)> {
     let (rows, total) = state.store.samples(open_only, offset, limit).await?;
     let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
-    let summaries = summaries(state, &requests, state.now()).await?;
-    let items = rows
-        .into_iter()
-        .zip(summaries)
-        .map(|(m, request)| civicgrid_api::SampleOut {
-            request,
-            drawn_at: m.drawn_at,
-            done_at: m.done_at,
-            rating: m.rating,
-            citizen_says_resolved: m.citizen_resolved,
-            note: m.note,
-        })
-        .collect();
-    Ok((items, total))
+    let listed = with_clocks(state, requests).await?;
+    Ok((rows.into_iter().zip(listed).collect(), total))
 }
 
 /// The units whose notices `principal` sees (`None`: every unit).
@@ -94,10 +66,10 @@ pub async fn notices(
     state: &AppState,
     principal: &Principal,
     only: Option<Vec<UnitId>>,
-    kind: Option<String>,
+    kind: Option<Step>,
     unread: bool,
     (offset, limit): (i64, i64),
-) -> ApiResult<(Vec<NoticeOut>, i64)> {
+) -> ApiResult<(Vec<NoticeRow>, i64)> {
     let org = state.org();
     let mut units = notice_units(principal, &org);
     if let Some(only) = only {
@@ -110,18 +82,17 @@ pub async fn notices(
     }
     let filter = civicgrid_store::NoticeFilter {
         units,
-        kind,
+        kind: kind.map(|k| k.as_str().to_owned()),
         unread,
         offset,
         limit,
     };
-    let (rows, total) = state.store.notices(&filter).await?;
-    Ok((rows.iter().map(|n| notice_out(&org, n)).collect(), total))
+    Ok(state.store.notices(&filter).await?)
 }
 
 /// Acknowledges a notice on behalf of the unit it is addressed to. Only someone who sees
 /// the unit's notices may; the first acknowledgement stays.
-pub async fn read_notice(state: &AppState, principal: &Principal, id: i64) -> ApiResult<NoticeOut> {
+pub async fn read_notice(state: &AppState, principal: &Principal, id: i64) -> ApiResult<NoticeRow> {
     let org = state.org();
     let not_found = || ApiError::with_message(ErrorCode::NotFound, "no such notice for your units");
     let notice = state.store.notice(id).await?.ok_or_else(not_found)?;
@@ -132,9 +103,8 @@ pub async fn read_notice(state: &AppState, principal: &Principal, id: i64) -> Ap
     if !visible {
         return Err(not_found());
     }
-    let read = state
+    Ok(state
         .store
         .acknowledge_notice(id, principal.user, state.now())
-        .await?;
-    Ok(notice_out(&org, &read))
+        .await?)
 }

@@ -5,20 +5,23 @@ use std::collections::BTreeMap;
 
 use civicgrid_api::{
     ActorOut, AttachmentOut, CallerOut, ClockOut, CreateRequest, CreatedRequest, EventOut,
-    LocationIn, NoticeOut, ParentOut, ProposalOut, RequestOut, RequestSummary, SupervisionOut,
-    TrackOut, TrackStep, UnitRef,
+    LocationIn, NoticeOut, Page, ParentOut, ProposalOut, RequestOut, RequestQuery, RequestSummary,
+    SupervisionOut, TrackOut, TrackStep, UnitRef,
 };
 use civicgrid_domain::clocks::{self, Clock};
+use civicgrid_domain::deadline::Band;
 use civicgrid_domain::intake::{Registered, Submission};
 use civicgrid_domain::org::OrgTree;
+use civicgrid_domain::request::{Kind, State, parse_word};
 use civicgrid_domain::request::{NewRequest, RawIntake};
 use civicgrid_domain::routing::Proposal;
-use civicgrid_domain::{Instant, UnitId};
-use civicgrid_store::{Attachment, EventRow, Loaded, RequestRow};
+use civicgrid_domain::{CategoryId, Instant, UnitId};
+use civicgrid_store::{Attachment, EventRow, ListFilter, Loaded};
 
-use crate::error::ApiResult;
-use crate::services::cases::{CaseView, Tracked};
+use crate::error::{ApiError, ApiResult};
+use crate::services::cases::{CaseView, Listed, Listing, Tracked};
 use crate::state::Reference;
+use crate::wire::{COUNT_CAP, paging};
 
 pub fn unit_ref(org: &OrgTree, id: UnitId) -> UnitRef {
     UnitRef {
@@ -84,8 +87,9 @@ pub fn notice_out(org: &OrgTree, n: &civicgrid_store::NoticeRow) -> NoticeOut {
     }
 }
 
-/// A list row; `running` are the request's running clocks, for its band and next deadline.
-pub fn summary(row: &RequestRow, running: &[Clock], now: Instant) -> RequestSummary {
+/// A list row, with the band and next deadline of its running clocks.
+pub fn summary(listing: &Listing, now: Instant) -> RequestSummary {
+    let (row, running) = (&listing.row, &listing.running);
     RequestSummary {
         band: clocks::worst_band(running, now).map(|b| b.as_str().to_owned()),
         due_at: running
@@ -292,4 +296,82 @@ pub fn track_out(reference: &Reference, tracked: &Tracked) -> TrackOut {
         created_at: row.created_at,
         updated_at: row.updated_at,
     }
+}
+
+pub fn summaries(items: &[Listing], now: Instant) -> Vec<RequestSummary> {
+    items.iter().map(|l| summary(l, now)).collect()
+}
+
+/// A page of a request list; totals above `COUNT_CAP` are shown as the cap, not exact.
+pub fn page_out(listed: &Listed, page: u32, page_size: u32, now: Instant) -> Page<RequestSummary> {
+    Page {
+        items: summaries(&listed.items, now),
+        total: listed.total.min(COUNT_CAP),
+        total_exact: listed.total <= COUNT_CAP,
+        page,
+        page_size,
+    }
+}
+
+/// A page of requests behind a statistic, whose total is always counted exactly.
+pub fn exact_page_out(
+    listed: &Listed,
+    page: u32,
+    page_size: u32,
+    now: Instant,
+) -> Page<RequestSummary> {
+    Page {
+        items: summaries(&listed.items, now),
+        total: listed.total,
+        total_exact: true,
+        page,
+        page_size,
+    }
+}
+
+/// The store filter of a request-list query, with its page and page size.
+pub fn list_filter(query: &RequestQuery, now: Instant) -> ApiResult<(ListFilter, u32, u32)> {
+    let (page, page_size, offset, limit) = paging(query.page, query.page_size)?;
+    let state_wanted = query_word("state", &query.state, State::parse, State::words)?;
+    let kind = query_word("kind", &query.kind, Kind::parse, Kind::words)?;
+    let band = query_word("band", &query.band, Band::parse, Band::words)?;
+    let filter = ListFilter {
+        state: state_wanted,
+        lead_unit: query.unit.map(UnitId),
+        category: query.category.map(CategoryId),
+        kind,
+        caller_phone: None,
+        band: band.map(|b| (b, now)),
+        // Clocks run only on requests still being worked (or awaiting their callback):
+        // naming those states lets the state index narrow a band search to open work.
+        states: if band.is_some() && state_wanted.is_none() {
+            State::ALL
+                .iter()
+                .copied()
+                .filter(|s| !s.is_final())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        offset,
+        limit,
+        count_cap: Some(COUNT_CAP),
+        ..Default::default()
+    };
+    Ok((filter, page, page_size))
+}
+
+/// One word of a query parameter, if given, naming the parameter when it is not a word
+/// of `T`.
+fn query_word<T>(
+    field: &str,
+    raw: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+    words: fn() -> Vec<&'static str>,
+) -> ApiResult<Option<T>> {
+    raw.as_deref()
+        .map(|w| {
+            parse_word(field, w, parse, words).map_err(|e| ApiError::query(e.field, e.message))
+        })
+        .transpose()
 }

@@ -2,9 +2,12 @@
 //! `civicgrid-api` types, in both directions (query paging here; one module per resource).
 
 pub mod actions;
+pub mod calendar;
 pub mod cases;
 pub mod org;
 pub mod policies;
+pub mod stats;
+pub mod supervision;
 
 use crate::error::{ApiError, ApiResult};
 

@@ -1,11 +1,18 @@
 //! The organisation on the wire: users with their roles, categories, routing rules, and the
 //! business-line words an administrator types.
 
-use civicgrid_api::{CategoryOut, GrantOut, RoutingRuleOut, UserOut};
-use civicgrid_domain::CategoryId;
-use civicgrid_store::UserRow;
+use civicgrid_api::{
+    CategoryOut, CreateCategory, CreateRoutingRule, CreateUnit, CreateUser, GrantOut,
+    RoutingRuleOut, UnitOut, UserOut,
+};
+use civicgrid_domain::lifecycle::Basis;
+use civicgrid_domain::org::{Role, UnitKind, parse_unit_name, parse_username};
+use civicgrid_domain::request::parse_word;
+use civicgrid_domain::{CategoryId, UnitId};
+use civicgrid_store::{NewCategory, NewRoutingRule, NewUnit, UnitRow, UserRow};
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::admin::NewAccount;
 use crate::state::Reference;
 
 pub(crate) fn user_out(user: &UserRow) -> UserOut {
@@ -94,4 +101,99 @@ pub fn resolve_category(
     found
         .map(Some)
         .ok_or_else(|| ApiError::field("category", "no such category"))
+}
+
+pub fn unit_out(u: UnitRow) -> UnitOut {
+    UnitOut {
+        id: u.id.0,
+        name: u.name,
+        kind: u.kind.as_str().into(),
+        parent: u.parent.map(|p| p.0),
+        lines: u.lines,
+        geometry: u.geometry.and_then(|g| serde_json::from_str(&g).ok()),
+    }
+}
+
+/// A new unit as an administrator sends it: name, kind, business lines and boundary.
+pub fn unit_in(body: &CreateUnit) -> ApiResult<NewUnit> {
+    let name = parse_unit_name(&body.name)?;
+    let kind = parse_word("kind", &body.kind, UnitKind::parse, UnitKind::words)?;
+    let lines = parse_lines("lines", &body.lines)?;
+    let geometry = match &body.geometry {
+        None | Some(serde_json::Value::Null) => None,
+        Some(g) => {
+            let text = g.to_string();
+            if crate::state::parse_geometry(&text).is_none() {
+                return Err(ApiError::field(
+                    "geometry",
+                    "must be a GeoJSON Polygon or MultiPolygon",
+                ));
+            }
+            Some(text)
+        }
+    };
+    Ok(NewUnit {
+        name,
+        kind,
+        parent: body.parent.map(UnitId),
+        lines,
+        geometry,
+    })
+}
+
+/// A new category: a code of lowercase words, a name, its parent and business line.
+pub fn category_in(body: &CreateCategory) -> ApiResult<NewCategory> {
+    let code = body.code.trim();
+    let code_ok = !code.is_empty()
+        && code.len() <= 60
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.'));
+    if !code_ok {
+        return Err(ApiError::field(
+            "code",
+            "use lowercase letters, digits, `_` and `.`",
+        ));
+    }
+    let name = civicgrid_domain::request::parse_text("name", &body.name, 60)?;
+    let line = match &body.line {
+        Some(l) => parse_lines("line", std::slice::from_ref(l))?.pop(),
+        None => None,
+    };
+    Ok(NewCategory {
+        code: code.to_owned(),
+        name,
+        parent: body.parent.map(CategoryId),
+        line,
+    })
+}
+
+pub fn rule_in(body: &CreateRoutingRule) -> ApiResult<NewRoutingRule> {
+    Ok(NewRoutingRule {
+        category: CategoryId(body.category),
+        area: body.area.map(UnitId),
+        unit: UnitId(body.unit),
+        basis: parse_word("basis", &body.basis, Basis::parse, Basis::words)?,
+    })
+}
+
+/// A new account: username, roles and business lines checked as words; the password is
+/// checked against the policy by the service that hashes it.
+pub fn account_in(body: CreateUser) -> ApiResult<NewAccount> {
+    let username = parse_username(&body.username)?;
+    let lines = parse_lines("lines", &body.lines)?;
+    let roles = body
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(i, role)| parse_word(&format!("roles[{i}]"), role, Role::parse, Role::words))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(NewAccount {
+        username,
+        display_name: body.display_name,
+        password: body.password,
+        unit: UnitId(body.unit),
+        roles,
+        lines,
+    })
 }

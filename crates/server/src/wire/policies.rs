@@ -45,7 +45,7 @@ pub(crate) fn policy_out(
     }
 }
 
-pub(crate) fn parse_policy(
+pub fn parse_policy(
     state: &AppState,
     principal: &Principal,
     body: CreatePolicy,

@@ -188,7 +188,7 @@ async fn on_sqlite_another_process_s_change_is_picked_up_by_the_sweeper_s_refres
     let before = server.get(None, path).await.body["deadline"].clone();
     civicgrid::services::calendar::add_official_days(
         &command.state,
-        "2026-09-22 off 测试假日",
+        civicgrid_domain::calendar::parse_official("2026-09-22 off 测试假日").unwrap(),
         None,
     )
     .await

@@ -2,7 +2,7 @@
 //! they may not read), masking and auditing personal data, the event history, the actions
 //! this person may take, and a caller's earlier requests.
 
-use civicgrid_api::{ErrorCode, RequestSummary};
+use civicgrid_api::ErrorCode;
 use civicgrid_domain::Instant;
 use civicgrid_domain::lifecycle::{self, Action, Scope, Want};
 use civicgrid_domain::org::Principal;
@@ -14,8 +14,8 @@ use civicgrid_store::{
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::cases::propose;
-use crate::services::cases::summaries;
 use crate::services::cases::visibility;
+use crate::services::cases::{Listing, with_clocks};
 use crate::state::AppState;
 
 /// The parent case of a merged duplicate, whose progress answers the duplicate's caller.
@@ -197,7 +197,7 @@ pub async fn caller_history(
     state: &AppState,
     principal: &Principal,
     phone: &str,
-) -> ApiResult<Vec<RequestSummary>> {
+) -> ApiResult<Vec<Listing>> {
     crate::access::require_caller_lookup(principal)?;
     let phone = civicgrid_domain::request::Phone::parse(phone)
         .map_err(|e| ApiError::field("caller.phone", e.message))?;
@@ -223,5 +223,5 @@ pub async fn caller_history(
             detail: format!("caller history, {} requests", rows.len()),
         }])
         .await?;
-    summaries(state, &rows, now).await
+    with_clocks(state, rows).await
 }
