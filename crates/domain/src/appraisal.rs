@@ -239,9 +239,9 @@ pub fn score(counts: &BTreeMap<UnitId, BTreeMap<String, i64>>, config: &Config) 
             let mut weight_sum = 0.0;
             for (rate, def) in rates.iter().zip(RATES) {
                 let weight = config.weights.get(def.name).copied().unwrap_or(0.0);
-                if let Some(value) = rate.value
-                    && weight > 0.0
-                {
+                // Weights are finite and never negative (`Config::parse`): a rate of weight
+                // 0 adds nothing to either sum.
+                if let Some(value) = rate.value {
                     let goodness = if def.higher_is_better {
                         value
                     } else {

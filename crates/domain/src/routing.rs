@@ -36,28 +36,20 @@ pub fn propose(
     org: &OrgTree,
 ) -> Option<Proposal> {
     let area_chain: Vec<UnitId> = area.map(|a| org.ancestors_or_self(a)).unwrap_or_default();
-    let mut best: Option<((usize, usize), &RoutingRule)> = None;
-    for rule in rules {
-        let Some(category_rank) = categories.iter().position(|c| *c == rule.category) else {
-            continue;
-        };
-        // Lower category rank is more specific; a deeper area (smaller index in the chain
-        // from the place upwards) is more specific; district-wide rules rank last.
-        let area_rank = match rule.area {
-            None => usize::MAX,
-            Some(rule_area) => match area_chain.iter().position(|u| *u == rule_area) {
-                Some(rank) => rank,
-                None => continue,
-            },
-        };
-        let key = (category_rank, area_rank);
-        if best
-            .as_ref()
-            .is_none_or(|(k, r)| key < *k || (key == *k && rule.id < r.id))
-        {
-            best = Some((key, rule));
-        }
-    }
+    // Lower category rank is more specific; a deeper area (smaller index in the chain from
+    // the place upwards) is more specific; district-wide rules rank last; among equals the
+    // oldest rule (lowest id) wins.
+    let best = rules
+        .iter()
+        .filter_map(|rule| {
+            let category_rank = categories.iter().position(|c| *c == rule.category)?;
+            let area_rank = match rule.area {
+                None => usize::MAX,
+                Some(rule_area) => area_chain.iter().position(|u| *u == rule_area)?,
+            };
+            Some(((category_rank, area_rank, rule.id), rule))
+        })
+        .min_by_key(|(key, _)| *key);
     if let Some((_, rule)) = best {
         return Some(Proposal {
             unit: rule.unit,

@@ -1,6 +1,9 @@
 //! Lists of requests: the reader's visibility as a store filter, and each listed request
 //! with its running clocks.
 
+use std::collections::HashMap;
+
+use civicgrid_domain::RequestId;
 use civicgrid_domain::clocks::Clock;
 use civicgrid_domain::org::{OrgTree, Principal, Role};
 use civicgrid_store::{ListFilter, RequestRow, Visibility};
@@ -83,17 +86,16 @@ pub async fn list(
 /// List rows with their running clocks: one query fetches the clocks of the whole page.
 pub async fn with_clocks(state: &AppState, rows: Vec<RequestRow>) -> ApiResult<Vec<Listing>> {
     let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
-    let mut running = state.store.running_clocks(&ids).await?;
+    let mut by_request: HashMap<RequestId, Vec<Clock>> = HashMap::new();
+    for (id, clock) in state.store.running_clocks(&ids).await? {
+        by_request.entry(id).or_default().push(clock);
+    }
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                running.drain(..).partition(|(id, _)| *id == row.id);
-            running = rest;
-            Listing {
-                row,
-                running: mine.into_iter().map(|(_, c)| c).collect(),
-            }
+        .map(|row| Listing {
+            // A request may be listed twice (its pool entries over time): cloned, not moved.
+            running: by_request.get(&row.id).cloned().unwrap_or_default(),
+            row,
         })
         .collect())
 }
