@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use civicgrid_api::{
@@ -23,6 +23,7 @@ use super::{
     html_status, require, see_other,
 };
 use crate::error::ApiError;
+use crate::pages::PageQuery;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -167,7 +168,7 @@ async fn units(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(flash): Query<Flash>,
+    PageQuery(flash): PageQuery<Flash>,
 ) -> PageResult {
     require(&staff, &[Role::Admin])?;
     html(
@@ -278,7 +279,7 @@ async fn users(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(flash): Query<Flash>,
+    PageQuery(flash): PageQuery<Flash>,
 ) -> PageResult {
     require(&staff, &[Role::Admin])?;
     html(
@@ -424,7 +425,7 @@ async fn categories(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(flash): Query<Flash>,
+    PageQuery(flash): PageQuery<Flash>,
 ) -> PageResult {
     require(&staff, &[Role::Admin])?;
     html(
@@ -606,7 +607,7 @@ async fn policies(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(flash): Query<Flash>,
+    PageQuery(flash): PageQuery<Flash>,
 ) -> PageResult {
     require(&staff, &[Role::Admin])?;
     html(
@@ -759,7 +760,7 @@ async fn calendar(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(flash): Query<Flash>,
+    PageQuery(flash): PageQuery<Flash>,
 ) -> PageResult {
     require(&staff, &[Role::Admin])?;
     html(

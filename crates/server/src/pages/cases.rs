@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -22,6 +22,7 @@ use super::{
 };
 
 use crate::error::ApiError;
+use crate::pages::{PagePath, PageQuery};
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -60,7 +61,7 @@ async fn cases(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(params): Query<CasesParams>,
+    PageQuery(params): PageQuery<CasesParams>,
 ) -> PageResult {
     if let Some(q) = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         return Ok(see_other(&format!("/cases/{q}"), None));
@@ -212,8 +213,8 @@ async fn detail(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Path(serial): Path<String>,
-    Query(done): Query<Done>,
+    PagePath(serial): PagePath<String>,
+    PageQuery(done): PageQuery<Done>,
 ) -> PageResult {
     let flash = done.flash(browser.lang);
     html(
@@ -233,7 +234,7 @@ async fn detail(
 async fn attachment(
     State(state): AppStateRef,
     staff: Staff,
-    Path((serial, id)): Path<(String, i64)>,
+    PagePath((serial, id)): PagePath<(String, i64)>,
 ) -> PageResult {
     let (content_type, body) =
         crate::services::cases::photo(&state, &staff.principal, &serial, id).await?;
@@ -340,7 +341,7 @@ async fn act(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Path((serial, action)): Path<(String, String)>,
+    PagePath((serial, action)): PagePath<(String, String)>,
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> PageResult {
     let action =

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use civicgrid_api::{AnswerIn, CallerIn, CreateRequest, LocationIn};
@@ -22,6 +22,7 @@ use super::{
 };
 
 use crate::error::ApiError;
+use crate::pages::PageQuery;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -134,7 +135,7 @@ async fn console(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(form): Query<ConsoleForm>,
+    PageQuery(form): PageQuery<ConsoleForm>,
 ) -> PageResult {
     require(&staff, &[Role::Operator])?;
     html(console_page(&state, &browser, &staff, form, FormErrors::default()).await?)

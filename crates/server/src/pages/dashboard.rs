@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use civicgrid_api::StatsOut;
@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use super::lists::{Pager, Row, rows};
 use super::{Browser, Ctx, PageResult, Staff, html, require};
+use crate::pages::{PagePath, PageQuery};
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -81,7 +82,7 @@ async fn dashboard(
     State(state): State<Arc<AppState>>,
     browser: Browser,
     staff: Staff,
-    Query(params): Query<DashParams>,
+    PageQuery(params): PageQuery<DashParams>,
 ) -> PageResult {
     require(&staff, ROLES)?;
     let today = state.now().with_timezone(&state.time_zone).date_naive();
@@ -469,8 +470,8 @@ async fn unit_cases(
     State(state): State<Arc<AppState>>,
     browser: Browser,
     staff: Staff,
-    Path(unit): Path<i64>,
-    Query(params): Query<DrillParams>,
+    PagePath(unit): PagePath<i64>,
+    PageQuery(params): PageQuery<DrillParams>,
 ) -> PageResult {
     require(&staff, ROLES)?;
     let unit_row = state.unit(UnitId(unit), "unit").await?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use civicgrid_api::RequestSummary;
 use civicgrid_domain::lifecycle::{Basis, Command};
@@ -18,6 +18,7 @@ use super::lists::{AppStateRef, Done, Row, filter, rows};
 use super::portal::Choice;
 use super::{Browser, CsrfForm, Ctx, PageError, PageResult, Staff, Tr, html, require, see_other};
 
+use crate::pages::PageQuery;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -114,7 +115,7 @@ async fn dispatch_board(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(done): Query<Done>,
+    PageQuery(done): PageQuery<Done>,
 ) -> PageResult {
     require(&staff, &[Role::Dispatcher])?;
     let p = &staff.principal;

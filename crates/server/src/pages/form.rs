@@ -13,7 +13,7 @@ use civicgrid_api::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use super::{Browser, PageError};
-use crate::error::{ApiError, RawBody, control_character, control_message};
+use crate::error::{ApiError, ApiPath, ApiQuery, RawBody, control_character, control_message};
 
 /// The hidden field every form carries.
 pub const CSRF_FIELD: &str = "_csrf";
@@ -134,6 +134,38 @@ fn check_csrf(browser: &Browser, given: &str) -> Result<(), PageError> {
             ErrorCode::Forbidden,
             "the form expired or came from another site; reload the page and try again",
         )))
+    }
+}
+
+/// A page's path parameters; one that does not parse (`/cases/x/attachments/abc`) is a
+/// not-found page in the reader's language, never axum's plain-text 400.
+pub struct PagePath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PagePath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let ApiPath(value) = ApiPath::<T>::from_request_parts(parts, state).await?;
+        Ok(PagePath(value))
+    }
+}
+
+/// A page's query parameters; a bad one is an error page naming it (as `ApiQuery` names it
+/// to the API), never axum's plain-text 400.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let ApiQuery(value) = ApiQuery::<T>::from_request_parts(parts, state).await?;
+        Ok(PageQuery(value))
     }
 }
 

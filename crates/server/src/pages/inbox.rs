@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use civicgrid_api::NoticeOut;
 use civicgrid_domain::org::Role;
@@ -16,6 +16,7 @@ use super::lists::{AppStateRef, Done, NoFields, Pager, Row, filter, rows};
 use super::{Browser, CsrfForm, Ctx, PageResult, Staff, html, see_other};
 
 use crate::error::ApiError;
+use crate::pages::{PagePath, PageQuery};
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -53,7 +54,7 @@ async fn inbox(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(params): Query<PageParams>,
+    PageQuery(params): PageQuery<PageParams>,
 ) -> PageResult {
     // The inbox is a unit's: administrators, who belong to no handling unit, have none.
     if !crate::access::holds(&staff.principal, &[Role::Handler]) {
@@ -89,7 +90,7 @@ async fn inbox(
 async fn read_notice(
     State(state): AppStateRef,
     staff: Staff,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> PageResult {
     crate::services::supervision::read_notice(&state, &staff.principal, id).await?;

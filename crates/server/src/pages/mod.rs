@@ -37,7 +37,9 @@ use civicgrid_domain::org::{Principal, Role};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-pub use form::{CsrfForm, CsrfMultipart, FormErrors, FormValues, form_failure};
+pub use form::{
+    CsrfForm, CsrfMultipart, FormErrors, FormValues, PagePath, PageQuery, form_failure,
+};
 pub use i18n::{Lang, Tr};
 
 pub const SESSION_COOKIE: &str = "cg_session";

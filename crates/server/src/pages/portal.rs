@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use civicgrid_api::{ActionBody, CallerIn, CreateRequest, StatsOut, TrackOut};
@@ -17,6 +17,7 @@ use super::{
     Browser, CsrfForm, CsrfMultipart, Ctx, FormErrors, PageResult, form_failure, html, html_status,
     see_other,
 };
+use crate::pages::PageQuery;
 use crate::state::AppState;
 use crate::throttle::client_key;
 
@@ -203,7 +204,7 @@ async fn track(
     State(state): State<Arc<AppState>>,
     browser: Browser,
     extensions: axum::http::Extensions,
-    Query(params): Query<TrackParams>,
+    PageQuery(params): PageQuery<TrackParams>,
 ) -> PageResult {
     let serial = params.serial.clone().unwrap_or_default();
     let code = params.code.clone().unwrap_or_default();

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use civicgrid_domain::org::Role;
@@ -16,6 +16,7 @@ use super::{
     see_other, set_cookie,
 };
 
+use crate::pages::PageQuery;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -52,7 +53,7 @@ pub(super) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn login_page(browser: Browser, Query(params): Query<LoginParams>) -> PageResult {
+async fn login_page(browser: Browser, PageQuery(params): PageQuery<LoginParams>) -> PageResult {
     html(LoginPage {
         ctx: Ctx::public(&browser),
         username: String::new(),

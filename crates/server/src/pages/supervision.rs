@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use civicgrid_api::{PoolItemOut, SampleOut};
 use civicgrid_domain::org::Role;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::lists::{AppStateRef, Done, Pager, Row, rows};
 use super::{Browser, Ctx, PageResult, Staff, html, require};
 
+use crate::pages::PageQuery;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -45,7 +46,7 @@ async fn supervision(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
-    Query(params): Query<PoolParams>,
+    PageQuery(params): PageQuery<PoolParams>,
 ) -> PageResult {
     require(&staff, &[Role::Supervisor, Role::Dispatcher, Role::Leader])?;
     let (page, page_size, offset, limit) = crate::wire::paging(params.page, Some(50))?;

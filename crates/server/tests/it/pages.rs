@@ -806,3 +806,37 @@ async fn boards_and_figures_read_storage_alike_on_every_backend() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_page_address_or_query_that_does_not_parse_gets_an_error_page() {
+    let app = TestApp::start(&civicgrid_store::testing::sqlite_url()).await;
+    let mut web = Web::sign_in(&app, "dispatcher").await;
+    let page = web.get("/cases/20260101000001/attachments/abc").await;
+    assert_eq!(page.status, 404);
+    assert!(
+        page.body.contains("<code>not_found</code>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("</html>"), "a whole page: {}", page.body);
+    let page = web.get("/cases?page=abc").await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("<code>invalid_query</code>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("page"),
+        "names the parameter: {}",
+        page.body
+    );
+    let page = web.get("/dashboard/units/x").await;
+    assert!(
+        page.status == 404 || page.status == 403,
+        "{}: {}",
+        page.status,
+        page.body
+    );
+    assert!(page.body.contains("</html>"), "{}", page.body);
+}
