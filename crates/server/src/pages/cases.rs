@@ -182,7 +182,7 @@ async fn detail_page(
         .collect();
     let view = crate::services::cases::view(state, &staff.principal, loaded).await?;
     let r = crate::wire::cases::request_out(&state.reference(), &view);
-    let events = crate::services::cases::events(state, &staff.principal, serial)
+    let events = crate::services::cases::history(state, &view.loaded)
         .await?
         .into_iter()
         .map(crate::wire::cases::event_out)

@@ -167,6 +167,11 @@ pub async fn events(
     serial: &str,
 ) -> ApiResult<Vec<EventRow>> {
     let loaded = load_visible(state, principal, serial).await?;
+    history(state, &loaded).await
+}
+
+/// The events of a request already loaded through `load_visible` (or `view`), oldest first.
+pub async fn history(state: &AppState, loaded: &Loaded) -> ApiResult<Vec<EventRow>> {
     Ok(state.store.events(loaded.row.id).await?)
 }
 
