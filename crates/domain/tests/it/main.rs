@@ -10,11 +10,13 @@ mod chain;
 mod clocks;
 mod deadline;
 mod lifecycle;
+mod routing;
 
 use civicgrid_domain::UnitId;
 use civicgrid_domain::org::{OrgTree, Unit, UnitKind};
 
-/// hub 1 → street 2 → community 3 → grid 4; departments 10, 11 under the hub; street 5.
+/// hub 1 → street 2 → community 3 → grid 4; departments 10, 11 and utility 12 under the
+/// hub; street 5.
 pub fn org() -> OrgTree {
     let unit = |id: i64, kind, parent: Option<i64>| Unit {
         id: UnitId(id),
@@ -31,6 +33,7 @@ pub fn org() -> OrgTree {
         unit(5, UnitKind::Street, Some(1)),
         unit(10, UnitKind::Department, Some(1)),
         unit(11, UnitKind::Department, Some(1)),
+        unit(12, UnitKind::Utility, Some(1)),
     ])
 }
 
