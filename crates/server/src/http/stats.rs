@@ -86,7 +86,7 @@ async fn unit_stats_cases(
         (offset, limit),
     )
     .await?;
-    Ok(Json(crate::wire::cases::exact_page_out(
+    Ok(Json(crate::wire::cases::page_out(
         &listed,
         page,
         page_size,

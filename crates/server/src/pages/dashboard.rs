@@ -497,7 +497,7 @@ async fn unit_cases(
         (offset, limit),
     )
     .await?;
-    let list = crate::wire::cases::exact_page_out(&listed, page, page_size, state.now());
+    let list = crate::wire::cases::page_out(&listed, page, page_size, state.now());
     html(DrillPage {
         ctx: Ctx::staff(&browser, &staff, &state),
         unit: unit_row.name,

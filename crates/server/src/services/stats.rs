@@ -201,6 +201,7 @@ pub async fn cases(
     Ok(Listed {
         items: crate::services::cases::with_clocks(state, rows).await?,
         total,
+        exact: true,
     })
 }
 

@@ -302,28 +302,12 @@ pub fn summaries(items: &[Listing], now: Instant) -> Vec<RequestSummary> {
     items.iter().map(|l| summary(l, now)).collect()
 }
 
-/// A page of a request list; totals above `COUNT_CAP` are shown as the cap, not exact.
+/// A page of a request list; a total past the count cap is shown as the cap, not exact.
 pub fn page_out(listed: &Listed, page: u32, page_size: u32, now: Instant) -> Page<RequestSummary> {
     Page {
         items: summaries(&listed.items, now),
-        total: listed.total.min(COUNT_CAP),
-        total_exact: listed.total <= COUNT_CAP,
-        page,
-        page_size,
-    }
-}
-
-/// A page of requests behind a statistic, whose total is always counted exactly.
-pub fn exact_page_out(
-    listed: &Listed,
-    page: u32,
-    page_size: u32,
-    now: Instant,
-) -> Page<RequestSummary> {
-    Page {
-        items: summaries(&listed.items, now),
         total: listed.total,
-        total_exact: true,
+        total_exact: listed.exact,
         page,
         page_size,
     }

@@ -840,3 +840,40 @@ async fn a_page_address_or_query_that_does_not_parse_gets_an_error_page() {
     );
     assert!(page.body.contains("</html>"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn a_count_past_the_cap_is_the_cap_and_says_it_is_not_exact() {
+    on_every_backend(|backend: Backend, app| async move {
+        let operator = app.login("operator").await;
+        for _ in 0..3 {
+            app.intake(&operator, complaint()).await;
+        }
+        let token = app.login("dispatcher").await;
+        let principal = civicgrid::auth::principal_for_token(&app.state, &token)
+            .await
+            .unwrap()
+            .unwrap();
+        let counted = |cap: Option<i64>| {
+            let (state, principal) = (app.state.clone(), principal.clone());
+            async move {
+                let filter = civicgrid_store::ListFilter {
+                    limit: 10,
+                    count_cap: cap,
+                    ..Default::default()
+                };
+                let listed = civicgrid::services::cases::list(&state, &principal, &filter)
+                    .await
+                    .unwrap();
+                (listed.items.len(), listed.total, listed.exact)
+            }
+        };
+        assert_eq!(counted(Some(2)).await, (3, 2, false), "{backend:?}: capped");
+        assert_eq!(
+            counted(Some(3)).await,
+            (3, 3, true),
+            "{backend:?}: at the cap"
+        );
+        assert_eq!(counted(None).await, (3, 3, true), "{backend:?}: uncapped");
+    })
+    .await;
+}

@@ -59,12 +59,14 @@ pub struct Listing {
     pub running: Vec<Clock>,
 }
 
-/// One page of a list, and how many requests match in all (counted up to the filter's
-/// `count_cap`).
+/// One page of a list, and how many requests match in all.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub items: Vec<Listing>,
+    /// Matches in all, or the filter's `count_cap` when there are more.
     pub total: i64,
+    /// Whether `total` is the exact count (false: at least that many).
+    pub exact: bool,
 }
 
 /// The requests `principal` may see that match `filter`, one page of them.
@@ -77,9 +79,11 @@ pub async fn list(
         .store
         .list_requests(filter, &visibility(principal, &state.org()))
         .await?;
+    // The store counts up to the cap plus one, so "more than the cap" is known.
     Ok(Listed {
         items: with_clocks(state, rows).await?,
-        total,
+        total: filter.count_cap.map_or(total, |cap| total.min(cap)),
+        exact: filter.count_cap.is_none_or(|cap| total <= cap),
     })
 }
 
