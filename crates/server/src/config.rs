@@ -308,24 +308,19 @@ pub fn parse_offset(text: &str) -> Result<FixedOffset, ConfigError> {
     if text.eq_ignore_ascii_case("utc") || text == "Z" {
         return FixedOffset::east_opt(0).ok_or_else(|| invalid("time_zone", "UTC"));
     }
-    let bad = || {
-        invalid(
-            "time_zone",
-            format!("`{text}` is not a UTC offset such as +08:00"),
-        )
-    };
-    let (sign, rest) = match text.split_at_checked(1) {
-        Some(("+", rest)) => (1, rest),
-        Some(("-", rest)) => (-1, rest),
-        _ => return Err(bad()),
-    };
-    let (hours, minutes) = rest.split_once(':').ok_or_else(bad)?;
-    let hours: i32 = hours.parse().map_err(|_| bad())?;
-    let minutes: i32 = minutes.parse().map_err(|_| bad())?;
-    if !(0..=14).contains(&hours) || !(0..60).contains(&minutes) {
-        return Err(bad());
-    }
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)).ok_or_else(bad)
+    // chrono reads the whole text as a `%#z` offset (+08:00, +0800, +08; nothing after
+    // it); real offsets lie within ±14 hours.
+    let mut parsed = chrono::format::Parsed::new();
+    chrono::format::parse(&mut parsed, text, chrono::format::StrftimeItems::new("%#z"))
+        .and_then(|()| parsed.to_fixed_offset())
+        .ok()
+        .filter(|offset| offset.local_minus_utc().abs() <= 14 * 3600)
+        .ok_or_else(|| {
+            invalid(
+                "time_zone",
+                format!("`{text}` is not a UTC offset such as +08:00"),
+            )
+        })
 }
 
 /// What the application itself (not the command line) takes from the configuration.
@@ -486,6 +481,19 @@ mod tests {
         let app = AppSettings::default();
         assert_eq!((app.time_zone, app.session_hours), (config.time_zone, 12));
         Ok(())
+    }
+
+    #[test]
+    fn time_zones_are_utc_offsets_within_fourteen_hours() {
+        let seconds = |text: &str| parse_offset(text).map(|o| o.local_minus_utc()).ok();
+        assert_eq!(seconds("+08:00"), Some(8 * 3600));
+        assert_eq!(seconds(" +0800 "), Some(8 * 3600));
+        assert_eq!(seconds("-05:30"), Some(-(5 * 3600 + 30 * 60)));
+        assert_eq!(seconds("UTC"), Some(0));
+        assert_eq!(seconds("+14:00"), Some(14 * 3600));
+        for bad in ["+15:00", "8", "Asia/Shanghai", "+08:00 CST", ""] {
+            assert_eq!(seconds(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
