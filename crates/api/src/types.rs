@@ -728,7 +728,7 @@ pub struct DeadlineOut {
 #[serde(deny_unknown_fields)]
 pub struct LimitIn {
     pub amount: i64,
-    /// `minutes`, `natural_hours`, `working_hours` or `working_days`.
+    /// `minutes`, `working_minutes`, `natural_hours`, `working_hours` or `working_days`.
     pub unit: String,
 }
 
@@ -742,11 +742,17 @@ pub struct PolicyMatch {
     pub category: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urgency: Option<String>,
+    /// The intake channel (`hotline`, `web`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyLimits {
+    /// The hub's time from intake (or a return) to dispatch, against the hub.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch: Option<LimitIn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept: Option<LimitIn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -564,6 +564,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
             now: start,
             case: dispatched.case.clone(),
             events: Vec::new(),
+            effects: Effects::default(),
         };
         batch.push(HistoricCase {
             new,

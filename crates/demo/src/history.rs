@@ -9,7 +9,8 @@ use civicgrid::error::ApiResult;
 
 use civicgrid_domain::calendar::{Calendar, Calendars};
 use civicgrid_domain::clocks::{self, Clock, Effects};
-use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Event};
+use civicgrid_domain::deadline::Subject;
+use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Decision, Event};
 use civicgrid_domain::org::{Actor, OrgTree, Role};
 use civicgrid_domain::request::{Channel, Kind, Outcome, Platform, Rating, State, Urgency};
 use civicgrid_domain::{CategoryId, Instant, UnitId, UserId};
@@ -60,6 +61,7 @@ pub(crate) struct Sim<'a, 'e> {
     serial: String,
     kind: Kind,
     urgency: Urgency,
+    channel: Channel,
     categories: Vec<CategoryId>,
     case: Case,
     events: Vec<Event>,
@@ -128,19 +130,7 @@ impl Sim<'_, '_> {
         };
         match lifecycle::decide(&self.case, &command, &ctx) {
             Ok(mut decision) => {
-                let env = clocks::Env {
-                    policies: self.env.policies,
-                    calendars: self.env.calendars,
-                    org: self.env.org,
-                    kind: self.kind,
-                    categories: &self.categories,
-                    urgency: self.urgency,
-                    sample_per_mille: self.env.sample_per_mille,
-                    sample_salt: &self.env.sample_salt,
-                    serial: &self.serial,
-                };
-                let running = self.running();
-                clocks::plan(&self.case, &mut decision, &running, &env);
+                self.plan(&mut decision, false);
                 self.case = decision.case;
                 self.events.extend(decision.events);
                 self.absorb(decision.effects);
@@ -148,6 +138,41 @@ impl Sim<'_, '_> {
             }
             Err(_) => false,
         }
+    }
+
+    /// Plans a decision's clock effects by the live rules (`intake`: the first events).
+    fn plan(&self, decision: &mut Decision, intake: bool) {
+        let env = clocks::Env {
+            policies: self.env.policies,
+            calendars: self.env.calendars,
+            org: self.env.org,
+            subject: Subject {
+                kind: self.kind,
+                categories: &self.categories,
+                urgency: self.urgency,
+                channel: self.channel,
+            },
+            sample_per_mille: self.env.sample_per_mille,
+            sample_salt: &self.env.sample_salt,
+            serial: &self.serial,
+        };
+        if intake {
+            clocks::plan_intake(decision, &env);
+        } else {
+            clocks::plan(&self.case, decision, &self.running(), &env);
+        }
+    }
+
+    /// Records the intake event and starts the clocks it starts (the hub's dispatch clock).
+    fn receive(&mut self, received: Event) {
+        let mut decision = Decision {
+            case: self.case.clone(),
+            events: vec![received],
+            effects: Effects::default(),
+        };
+        self.plan(&mut decision, true);
+        self.events.extend(decision.events);
+        self.absorb(decision.effects);
     }
 
     /// Ends the simulation at `limit`: the steps due by now are taken, as the sweeper would.
@@ -342,17 +367,19 @@ pub async fn generate_history(
                 serial: serial.clone(),
                 kind,
                 urgency,
+                channel,
                 categories: std::iter::once(category.id)
                     .chain(parent_category)
                     .collect(),
                 case,
-                events: vec![received],
+                events: Vec::new(),
                 clocks: Vec::new(),
                 effects: Effects::default(),
                 at: received_at,
                 limit: now,
                 stopped: false,
             };
+            sim.receive(received);
             let lead = if category.name == "邻里纠纷" {
                 street
             } else {
@@ -598,6 +625,7 @@ pub async fn generate_history(
                 now: received_at,
                 case: case.clone(),
                 events: Vec::new(),
+                effects: Effects::default(),
             };
             let raw = serde_json::json!({
                 "channel": channel.as_str(), "kind": kind.as_str(), "content": new.content, "category": category.id.0,

@@ -1,7 +1,7 @@
 //! Deadline clocks and the supervision ladder. Every step of a request runs against its
-//! own clock (accept, respond, resolve, callback, coordinate), started and stopped by the
-//! lifecycle's events, paused while the case is suspended, moved by approved extensions and
-//! restarted as a redo when a case is reopened. A running clock shows a colour band, and
+//! own clock (the hub's dispatch, then accept, respond, resolve, callback, coordinate),
+//! started and stopped by the lifecycle's events, paused while the case is suspended, moved
+//! by approved extensions and restarted as a redo when a case is reopened. A running clock shows a colour band, and
 //! crossing into each band fires one step of the ladder exactly once: yellow reminds the
 //! handling unit (提醒), orange issues an urging notice to its head (催办), red puts the case
 //! in the supervision pool (督办), and overdue by the policy's grace in working days holds
@@ -16,11 +16,11 @@
 use chrono::Duration;
 
 use crate::calendar::{Calendar, Calendars};
-use crate::deadline::{Band, Limit, Policy, Stage, select_limit};
-use crate::ids::{CategoryId, UnitId, UserId};
+use crate::deadline::{Band, Limit, Policy, Stage, Subject, select_limit};
+use crate::ids::{UnitId, UserId};
 use crate::lifecycle::{Action, Case, Decision, Event, EventKind};
 use crate::org::{Actor, OrgTree};
-use crate::request::{Kind, Rating, State, Urgency};
+use crate::request::{Rating, State};
 use crate::{Instant, word_enum};
 
 word_enum! {
@@ -432,10 +432,8 @@ pub struct Env<'a> {
     pub policies: &'a [Policy],
     pub calendars: &'a Calendars,
     pub org: &'a OrgTree,
-    pub kind: Kind,
-    /// The request's category and its parents, nearest first.
-    pub categories: &'a [CategoryId],
-    pub urgency: Urgency,
+    /// What the policies match on.
+    pub subject: Subject<'a>,
     /// Share of closed cases drawn for a quality callback, in per mille.
     pub sample_per_mille: u32,
     /// The deployment's secret for the sampling draw, so units cannot tell in advance
@@ -452,14 +450,18 @@ impl<'a> Env<'a> {
             .for_kind(unit.and_then(|u| self.org.get(u)).map(|u| u.kind))
     }
 
+    /// The calendar a clock counts on: its unit's, except coordination, which always
+    /// counts official working days (the hub works round the clock, a meeting does not).
+    pub fn calendar_for_clock(&self, stage: Stage, unit: Option<UnitId>) -> &'a Calendar {
+        if stage == Stage::Coordinate {
+            &self.calendars.official
+        } else {
+            self.calendar_for(unit)
+        }
+    }
+
     fn policy_for(&self, stage: Stage) -> Option<(&Policy, Limit)> {
-        select_limit(
-            self.policies,
-            stage,
-            self.kind,
-            self.categories,
-            self.urgency,
-        )
+        select_limit(self.policies, stage, &self.subject)
     }
 
     fn policy_by_id(&self, id: i64) -> Option<&Policy> {
@@ -487,6 +489,7 @@ struct Working<'e, 'a> {
 
 const UNIT_STAGES: &[Stage] = &[Stage::Accept, Stage::Respond, Stage::Resolve];
 const ALL_STAGES: &[Stage] = &[
+    Stage::Dispatch,
     Stage::Accept,
     Stage::Respond,
     Stage::Resolve,
@@ -499,7 +502,7 @@ impl Working<'_, '_> {
         let Some((policy, limit)) = self.env.policy_for(stage) else {
             return;
         };
-        let calendar = self.env.calendar_for(unit);
+        let calendar = self.env.calendar_for_clock(stage, unit);
         let clock = Clock::start(stage, unit, policy, limit, calendar, at, redo);
         self.clocks.push(clock);
         self.changed.push(true);
@@ -568,8 +571,10 @@ impl Working<'_, '_> {
         let resolved = event.value("resolved") == Some("true");
         let rating = event.value("rating").and_then(Rating::parse);
         match event.kind {
+            EventKind::Received => self.start(Stage::Dispatch, hub, at, false),
+            EventKind::Act(Action::Answer) => self.stop(&[Stage::Dispatch], at, true),
             EventKind::Act(Action::Dispatch) => {
-                self.stop(&[Stage::Coordinate], at, true);
+                self.stop(&[Stage::Dispatch, Stage::Coordinate], at, true);
                 let lead = unit_in("unit").or(after.lead);
                 for stage in UNIT_STAGES {
                     self.start(*stage, lead, at, false);
@@ -581,6 +586,7 @@ impl Working<'_, '_> {
             EventKind::Act(Action::Return) => {
                 self.stop(UNIT_STAGES, at, false);
                 self.fact(unit_in("unit").or(before.lead), "returned", at);
+                self.start(Stage::Dispatch, hub, at, false);
             }
             EventKind::Act(Action::Transfer) => {
                 self.stop(UNIT_STAGES, at, false);
@@ -602,6 +608,7 @@ impl Working<'_, '_> {
                 self.fact(lead, "dispatched", at);
             }
             EventKind::Act(Action::Coordinate) => {
+                self.stop(&[Stage::Dispatch], at, true);
                 self.stop(UNIT_STAGES, at, false);
                 self.start(Stage::Coordinate, hub, at, false);
             }
@@ -612,7 +619,7 @@ impl Working<'_, '_> {
                     .unwrap_or(0);
                 for i in self.running(&[Stage::Resolve]) {
                     let clock = &self.clocks[i];
-                    let calendar = self.env.calendar_for(clock.unit);
+                    let calendar = self.env.calendar_for_clock(clock.stage, clock.unit);
                     let policy = self.env.policy_by_id(clock.policy).cloned();
                     if let Some(policy) = policy {
                         self.clocks[i].extend(days, &policy, calendar);
@@ -628,7 +635,8 @@ impl Working<'_, '_> {
             }
             EventKind::Act(Action::Resume) => {
                 for i in self.running(ALL_STAGES) {
-                    let calendar = self.env.calendar_for(self.clocks[i].unit);
+                    let clock = &self.clocks[i];
+                    let calendar = self.env.calendar_for_clock(clock.stage, clock.unit);
                     self.clocks[i].resume(at, calendar);
                     self.changed[i] = true;
                 }
@@ -661,12 +669,16 @@ impl Working<'_, '_> {
                         self.start(stage, after.lead, at, true);
                     }
                     self.fact(after.lead, "redo", at);
+                } else if after.state == State::Received {
+                    self.start(Stage::Dispatch, hub, at, true);
                 }
             }
             EventKind::Act(Action::Close) => self.stop(&[Stage::Callback], at, true),
             EventKind::Act(Action::Cancel)
             | EventKind::Act(Action::TransferOut)
             | EventKind::Act(Action::Merge) => {
+                // Disposing of a request is the hub's decision, in time or late.
+                self.stop(&[Stage::Dispatch], at, true);
                 self.stop(ALL_STAGES, at, false);
             }
             EventKind::Act(Action::Remind) => {
@@ -692,9 +704,7 @@ impl Working<'_, '_> {
                     });
                 }
             }
-            EventKind::Received
-            | EventKind::Act(Action::Answer)
-            | EventKind::Act(Action::AssistReport)
+            EventKind::Act(Action::AssistReport)
             | EventKind::Act(Action::RequestExtension)
             | EventKind::Act(Action::RefuseExtension)
             | EventKind::ChildMerged => {}
@@ -740,6 +750,13 @@ pub fn plan(before: &Case, decision: &mut Decision, open: &[Clock], env: &Env<'_
     }
     let effects = working.finish();
     decision.effects.absorb(effects);
+}
+
+/// The clocks a new request starts with: `decision` holds its intake events (received, and
+/// the on-the-spot answer if any); no clock runs before them.
+pub fn plan_intake(decision: &mut Decision, env: &Env<'_>) {
+    let before = Case::received(decision.case.kind);
+    plan(&before, decision, &[], env);
 }
 
 /// Picks the supervisor who owns a case entering the pool: the one with the fewest open

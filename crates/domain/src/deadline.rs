@@ -1,7 +1,7 @@
 //! Deadline policies and colour bands: which policy a request runs under (matched by kind,
-//! category and urgency, most specific first, a default always last), how long each stage
-//! may take (accept, respond, resolve, callback) in minutes, natural hours, working hours
-//! or working days, when that time runs out on a calendar, and the band thresholds: yellow
+//! category, urgency and channel, most specific first, a default always last), how long
+//! each stage may take (dispatch, accept, respond, resolve, callback) in minutes, natural
+//! hours, working minutes, working hours or working days, when that time runs out on a calendar, and the band thresholds: yellow
 //! at 60% of the allowed time used, orange at 85%, red when overdue (`clocks::Clock::band`).
 
 use chrono::Duration;
@@ -9,12 +9,14 @@ use chrono::Duration;
 use crate::calendar::Calendar;
 use crate::error::Invalid;
 use crate::ids::CategoryId;
-use crate::request::{Kind, Urgency};
+use crate::request::{Channel, Kind, Urgency};
 use crate::{Instant, word_enum};
 
 word_enum! {
     /// The steps of a request that each run against their own clock.
     pub enum Stage {
+        /// The hub's own time from intake (or a return) to a dispatch or another disposition.
+        Dispatch = "dispatch",
         Accept = "accept",
         Respond = "respond",
         Resolve = "resolve",
@@ -28,6 +30,7 @@ word_enum! {
     /// How a limit is counted.
     pub enum TimeUnit {
         Minutes = "minutes",
+        WorkingMinutes = "working_minutes",
         NaturalHours = "natural_hours",
         WorkingHours = "working_hours",
         WorkingDays = "working_days",
@@ -61,6 +64,7 @@ impl Limit {
         })?;
         let max = match unit {
             TimeUnit::Minutes => 525_600,
+            TimeUnit::WorkingMinutes => 120_000,
             TimeUnit::NaturalHours => 8_760,
             TimeUnit::WorkingHours => 2_000,
             TimeUnit::WorkingDays => 250,
@@ -82,6 +86,7 @@ impl Limit {
         let amount = i64::from(self.amount);
         match self.unit {
             TimeUnit::Minutes => start + Duration::minutes(amount),
+            TimeUnit::WorkingMinutes => calendar.add_working_minutes(start, amount),
             TimeUnit::NaturalHours => start + Duration::hours(amount),
             TimeUnit::WorkingHours => calendar.add_working_minutes(start, amount * 60),
             TimeUnit::WorkingDays => calendar.add_working_days(start, self.amount),
@@ -90,7 +95,10 @@ impl Limit {
 
     /// Whether the limit counts working time (and bands measure the share of it used).
     pub fn counts_working_time(&self) -> bool {
-        matches!(self.unit, TimeUnit::WorkingHours | TimeUnit::WorkingDays)
+        matches!(
+            self.unit,
+            TimeUnit::WorkingMinutes | TimeUnit::WorkingHours | TimeUnit::WorkingDays
+        )
     }
 }
 
@@ -135,6 +143,17 @@ pub struct Match {
     pub kind: Option<Kind>,
     pub category: Option<CategoryId>,
     pub urgency: Option<Urgency>,
+    pub channel: Option<Channel>,
+}
+
+/// The values of a request that policies match on.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub kind: Kind,
+    /// The request's category and its parents, nearest first.
+    pub categories: &'a [CategoryId],
+    pub urgency: Urgency,
+    pub channel: Channel,
 }
 
 /// A deadline policy: which requests it covers, a limit per stage, the band thresholds.
@@ -174,23 +193,20 @@ impl Policy {
         u8::from(self.matches.kind.is_some())
             + u8::from(self.matches.category.is_some())
             + u8::from(self.matches.urgency.is_some())
+            + u8::from(self.matches.channel.is_some())
     }
 
-    fn covers(
-        &self,
-        kind: Kind,
-        categories: &[CategoryId],
-        urgency: Urgency,
-    ) -> Option<(u8, usize)> {
-        if self.matches.kind.is_some_and(|k| k != kind)
-            || self.matches.urgency.is_some_and(|u| u != urgency)
+    fn covers(&self, subject: &Subject<'_>) -> Option<(u8, usize)> {
+        if self.matches.kind.is_some_and(|k| k != subject.kind)
+            || self.matches.urgency.is_some_and(|u| u != subject.urgency)
+            || self.matches.channel.is_some_and(|c| c != subject.channel)
         {
             return None;
         }
         // A rule for the exact category beats one for its parent.
         let category_rank = match self.matches.category {
-            None => categories.len(),
-            Some(c) => categories.iter().position(|x| *x == c)?,
+            None => subject.categories.len(),
+            Some(c) => subject.categories.iter().position(|x| *x == c)?,
         };
         Some((self.specificity(), category_rank))
     }
@@ -199,16 +215,11 @@ impl Policy {
 /// The policy for a request: the most specific match (most fields set, then the nearest
 /// category, then the newest policy). The district's default policy matches everything,
 /// so there is always one as long as the default exists.
-pub fn select<'a>(
-    policies: &'a [Policy],
-    kind: Kind,
-    categories: &[CategoryId],
-    urgency: Urgency,
-) -> Option<&'a Policy> {
+pub fn select<'a>(policies: &'a [Policy], subject: &Subject<'_>) -> Option<&'a Policy> {
     policies
         .iter()
         .filter_map(|p| {
-            p.covers(kind, categories, urgency)
+            p.covers(subject)
                 .map(|(spec, rank)| (spec, std::cmp::Reverse(rank), p.id, p))
         })
         .max_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))
@@ -227,19 +238,17 @@ pub const COORDINATION_LIMIT: Limit = Limit {
 pub fn select_limit<'a>(
     policies: &'a [Policy],
     stage: Stage,
-    kind: Kind,
-    categories: &[CategoryId],
-    urgency: Urgency,
+    subject: &Subject<'_>,
 ) -> Option<(&'a Policy, Limit)> {
     if stage == Stage::Coordinate {
-        let policy = select(policies, kind, categories, urgency)?;
+        let policy = select(policies, subject)?;
         return Some((policy, COORDINATION_LIMIT));
     }
     policies
         .iter()
         .filter_map(|p| {
             let limit = p.limit(stage)?;
-            p.covers(kind, categories, urgency)
+            p.covers(subject)
                 .map(|(spec, rank)| (spec, std::cmp::Reverse(rank), p.id, p, limit))
         })
         .max_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))

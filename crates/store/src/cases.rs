@@ -80,6 +80,9 @@ pub struct NewCase {
     /// The case after its first events (received, and answered-on-the-spot if so).
     pub case: Case,
     pub events: Vec<Event>,
+    /// The clocks and records those events start (the hub's dispatch clock), written in
+    /// the same transaction as the request.
+    pub effects: Effects,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

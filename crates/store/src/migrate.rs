@@ -16,6 +16,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0005_notice_read",
     "0006_rollup_by_dimension",
     "0007_generations",
+    "0008_dispatch_clock",
 ];
 
 const SQLITE: &[&str] = &[
@@ -26,6 +27,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0005_notice_read.sql"),
     include_str!("../migrations/sqlite/0006_rollup_by_dimension.sql"),
     include_str!("../migrations/sqlite/0007_generations.sql"),
+    include_str!("../migrations/sqlite/0008_dispatch_clock.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -35,6 +37,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0005_notice_read.sql"),
     include_str!("../migrations/postgres/0006_rollup_by_dimension.sql"),
     include_str!("../migrations/postgres/0007_generations.sql"),
+    include_str!("../migrations/postgres/0008_dispatch_clock.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

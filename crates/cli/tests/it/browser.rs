@@ -490,7 +490,7 @@ async fn both_stories_in_chromium_against_the_binary() {
     let emergency_policy = || async {
         s.browser
             .execute(
-                "return Array.from(document.querySelectorAll('form.policy')).find(f => f.textContent.includes('特急')).querySelector('input[name=id]').value",
+                "return Array.from(document.querySelectorAll('form.policy')).find(f => f.textContent.includes('当日办结')).querySelector('input[name=id]').value",
                 vec![],
             )
             .await

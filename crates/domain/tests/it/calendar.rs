@@ -1,17 +1,11 @@
 //! Working-time arithmetic: real cases across holidays and make-up days, properties over
 //! random instants, and the shipped data checked day by day against ../shared.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use civicgrid_domain::calendar::{Calendar, Official, parse_official};
 use proptest::prelude::*;
 
-fn beijing(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use crate::beijing;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -4,25 +4,19 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use civicgrid_domain::appraisal::{self, Config};
 use civicgrid_domain::calendar::{Calendar, Calendars};
 use civicgrid_domain::clocks::{self, Clock, ClockEnd, Env, PoolChange, Step};
-use civicgrid_domain::deadline::{Band, Limit, Match, Policy, Stage, Thresholds, TimeUnit};
+use civicgrid_domain::deadline::{
+    Band, Limit, Match, Policy, Stage, Subject, Thresholds, TimeUnit,
+};
 use civicgrid_domain::lifecycle::{Action, Case, Command, Ctx, Decision, EventKind, decide};
 use civicgrid_domain::org::Actor;
-use civicgrid_domain::request::{Kind, Outcome, Rating, State, Urgency};
+use civicgrid_domain::request::{Channel, Kind, Outcome, Rating, State, Urgency};
 use civicgrid_domain::{UnitId, UserId};
 
-use crate::org;
-
-fn beijing(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(y, mo, d, h, mi, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use crate::{beijing, org};
 
 fn default_policy() -> Policy {
     let limit = |amount, unit| Limit { amount, unit };
@@ -87,9 +81,12 @@ impl World {
             policies: &self.policies,
             calendars: &self.calendars,
             org: &self.org,
-            kind,
-            categories: &[],
-            urgency: Urgency::Normal,
+            subject: Subject {
+                kind,
+                categories: &[],
+                urgency: Urgency::Normal,
+                channel: Channel::Hotline,
+            },
             sample_per_mille: per_mille,
             sample_salt: "salt",
             serial: "20260921000001",

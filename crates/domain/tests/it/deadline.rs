@@ -3,8 +3,26 @@
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use civicgrid_domain::CategoryId;
 use civicgrid_domain::calendar::Calendar;
-use civicgrid_domain::deadline::{Band, Limit, Match, Policy, Stage, Thresholds, TimeUnit, select};
-use civicgrid_domain::request::{Kind, Urgency};
+use civicgrid_domain::deadline::{
+    Band, Limit, Match, Policy, Stage, Subject, Thresholds, TimeUnit, select, select_limit,
+};
+use civicgrid_domain::request::{Channel, Kind, Urgency};
+
+/// The policy for a web request of this kind, categories and urgency.
+fn choose<'a>(
+    policies: &'a [Policy],
+    kind: Kind,
+    categories: &[CategoryId],
+    urgency: Urgency,
+) -> Option<&'a Policy> {
+    let subject = Subject {
+        kind,
+        categories,
+        urgency,
+        channel: Channel::Web,
+    };
+    select(policies, &subject)
+}
 
 fn beijing(d: u32, h: u32, m: u32) -> DateTime<Utc> {
     FixedOffset::east_opt(8 * 3600)
@@ -22,6 +40,7 @@ fn policy(id: i64, kind: Option<Kind>, category: Option<i64>, urgency: Option<Ur
             kind,
             category: category.map(CategoryId),
             urgency,
+            channel: None,
         },
         limits: vec![(
             Stage::Resolve,
@@ -47,7 +66,7 @@ fn the_most_specific_policy_wins_and_the_default_catches_the_rest() {
     ];
     let pick = |kind, cats: &[i64], urgency| {
         let cats: Vec<CategoryId> = cats.iter().copied().map(CategoryId).collect();
-        select(&policies, kind, &cats, urgency).unwrap().id
+        choose(&policies, kind, &cats, urgency).unwrap().id
     };
     assert_eq!(pick(Kind::Help, &[], Urgency::Normal), 1, "the default");
     assert_eq!(pick(Kind::Complaint, &[], Urgency::Normal), 2);
@@ -64,7 +83,7 @@ fn the_most_specific_policy_wins_and_the_default_catches_the_rest() {
     assert_eq!(pick(Kind::Help, &[], Urgency::Emergency), 5);
     assert_eq!(pick(Kind::Complaint, &[], Urgency::Emergency), 6);
     assert!(
-        select(&policies[1..2], Kind::Help, &[], Urgency::Normal).is_none(),
+        choose(&policies[1..2], Kind::Help, &[], Urgency::Normal).is_none(),
         "no default, no match"
     );
 }
@@ -161,7 +180,7 @@ fn more_fields_set_wins_whatever_the_ids_say() {
     ];
     let pick = |kind, cats: &[i64], urgency| {
         let cats: Vec<CategoryId> = cats.iter().copied().map(CategoryId).collect();
-        select(&policies, kind, &cats, urgency).unwrap().id
+        choose(&policies, kind, &cats, urgency).unwrap().id
     };
     assert_eq!(
         pick(Kind::Complaint, &[50], Urgency::Emergency),
@@ -284,4 +303,51 @@ fn bands_of_a_limit_in_natural_time_run_through_nights_and_holidays() {
         // Remaining time counts natural seconds, through the night.
         assert_eq!(clock.remaining_seconds(oct1(2, 0), &cal), 8 * 3600);
     }
+}
+
+#[test]
+fn a_channel_counts_as_a_match_field_and_a_stage_falls_back_on_its_own() {
+    let limit = |amount, unit| Limit { amount, unit };
+    let mut hotline = policy(7, None, None, None);
+    hotline.matches.channel = Some(Channel::Hotline);
+    hotline.limits = vec![(Stage::Dispatch, limit(30, TimeUnit::WorkingMinutes))];
+    let mut default = policy(1, None, None, None);
+    default.limits = vec![
+        (Stage::Dispatch, limit(2, TimeUnit::WorkingHours)),
+        (Stage::Resolve, limit(5, TimeUnit::WorkingDays)),
+    ];
+    let policies = vec![default, hotline];
+    let subject = |channel| Subject {
+        kind: Kind::Complaint,
+        categories: &[],
+        urgency: Urgency::Normal,
+        channel,
+    };
+    let pick = |channel, stage| {
+        select_limit(&policies, stage, &subject(channel)).map(|(p, l)| (p.id, l.amount))
+    };
+    assert_eq!(pick(Channel::Hotline, Stage::Dispatch), Some((7, 30)));
+    assert_eq!(pick(Channel::Web, Stage::Dispatch), Some((1, 2)));
+    assert_eq!(
+        pick(Channel::Hotline, Stage::Resolve),
+        Some((1, 5)),
+        "the hotline policy sets no resolve limit"
+    );
+    assert_eq!(select(&policies, &subject(Channel::Hotline)).unwrap().id, 7);
+    // Working minutes count working time; on the official calendar 30 of them from 17:15
+    // on a Monday end at 08:45 on Tuesday.
+    let cal = Calendar::official();
+    let thirty = limit(30, TimeUnit::WorkingMinutes);
+    assert!(thirty.counts_working_time());
+    assert_eq!(
+        thirty.deadline(beijing(29, 17, 15), &cal),
+        beijing(30, 8, 45)
+    );
+    assert_eq!(
+        Limit::parse("limits.dispatch", 120_001, "working_minutes")
+            .unwrap_err()
+            .field,
+        "limits.dispatch.amount"
+    );
+    assert!(Limit::parse("limits.dispatch", 120_000, "working_minutes").is_ok());
 }

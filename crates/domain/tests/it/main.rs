@@ -9,6 +9,7 @@ mod calendar;
 mod chain;
 mod clocks;
 mod deadline;
+mod hub;
 mod lifecycle;
 mod routing;
 
@@ -39,4 +40,14 @@ pub fn org() -> OrgTree {
 
 pub fn at(minutes: i64) -> civicgrid_domain::Instant {
     chrono::DateTime::from_timestamp(1_790_000_000 + minutes * 60, 0).unwrap()
+}
+
+/// A wall-clock instant in China Standard Time.
+pub fn beijing(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
 }

@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/categories", get(categories).post(create_category))
         .route("/admin/routing-rules", post(create_rule))
         .route("/admin/policies", get(policies).post(update_policy))
+        .route("/admin/policies/new", post(create_policy))
         .route("/admin/calendar", get(calendar).post(add_days))
 }
 
@@ -561,6 +562,11 @@ async fn create_rule(
 struct PoliciesPage {
     ctx: Ctx,
     policies: Vec<PolicyOut>,
+    kinds: Vec<&'static str>,
+    urgencies: Vec<&'static str>,
+    channels: Vec<&'static str>,
+    /// The stages a policy sets limits for (coordination's limit is fixed).
+    stages: Vec<&'static str>,
     appraisal: civicgrid_api::AppraisalConfig,
     errors: FormErrors,
     failed: Option<i64>,
@@ -597,6 +603,10 @@ async fn policies_page(
     Ok(PoliciesPage {
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
         policies,
+        kinds: civicgrid_domain::request::Kind::words(),
+        urgencies: civicgrid_domain::request::Urgency::words(),
+        channels: civicgrid_domain::request::Channel::words(),
+        stages: ["dispatch", "accept", "respond", "resolve", "callback"].to_vec(),
         appraisal: crate::wire::stats::config_out(&reference.appraisal),
         errors,
         failed,
@@ -628,6 +638,8 @@ struct PolicyForm {
     id: i64,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    dispatch: String,
     #[serde(default)]
     accept: String,
     #[serde(default)]
@@ -689,35 +701,117 @@ async fn update_policy(
         Ok::<_, ApiError>(CreatePolicy {
             name: opt(&form.name).unwrap_or(current.name),
             matches: current.matches,
-            limits: PolicyLimits {
-                accept: limit_of("limits.accept", &form.accept)?,
-                respond: limit_of("limits.respond", &form.respond)?,
-                resolve: limit_of("limits.resolve", &form.resolve)?,
-                callback: limit_of("limits.callback", &form.callback)?,
-            },
+            limits: limits_of([
+                &form.dispatch,
+                &form.accept,
+                &form.respond,
+                &form.resolve,
+                &form.callback,
+            ])?,
             bands: Some(civicgrid_api::BandsIn { yellow, orange }),
             accountable_after_working_days: int("accountable", &form.accountable)?,
         })
     })();
-    let result = match parsed {
-        Ok(body) => match crate::wire::policies::parse_policy(&state, &staff.principal, body) {
-            Ok(new) => {
-                crate::services::admin::update_policy(&state, &staff.principal, form.id, new)
-                    .await
-                    .map(|p| crate::wire::policies::policy_out(&p, &state.reference()))
+    save_policy(&state, &browser, &staff, parsed, Some(form.id)).await
+}
+
+/// Stores a policy from a page form (a new version of `id`, or a new policy) and shows
+/// the list again, or the form's errors.
+async fn save_policy(
+    state: &AppState,
+    browser: &Browser,
+    staff: &Staff,
+    parsed: Result<CreatePolicy, ApiError>,
+    id: Option<i64>,
+) -> PageResult {
+    let saved = match parsed
+        .and_then(|body| crate::wire::policies::parse_policy(state, &staff.principal, body))
+    {
+        Ok(new) => match id {
+            Some(id) => {
+                crate::services::admin::update_policy(state, &staff.principal, id, new).await
             }
-            Err(e) => Err(e),
+            None => crate::services::admin::create_policy(state, &staff.principal, new).await,
         },
         Err(e) => Err(e),
     };
-    match result {
+    match saved {
         Ok(p) => Ok(see_other("/admin/policies", Some(&p.name))),
         Err(error) => {
             let errors = form_failure(error)?;
-            let page = policies_page(&state, &browser, &staff, errors, Some(form.id), None).await?;
+            let failed = Some(id.unwrap_or(0));
+            let page = policies_page(state, browser, staff, errors, failed, None).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
     }
+}
+
+/// The five stages' limits as the forms write them, in stage order.
+fn limits_of(texts: [&str; 5]) -> Result<PolicyLimits, ApiError> {
+    let [dispatch, accept, respond, resolve, callback] = texts;
+    Ok(PolicyLimits {
+        dispatch: limit_of("limits.dispatch", dispatch)?,
+        accept: limit_of("limits.accept", accept)?,
+        respond: limit_of("limits.respond", respond)?,
+        resolve: limit_of("limits.resolve", resolve)?,
+        callback: limit_of("limits.callback", callback)?,
+    })
+}
+
+/// A new policy: what it matches (any of kind, category code, urgency, channel) and the
+/// limits it sets; the stages it leaves empty fall back to less specific policies.
+#[derive(Deserialize)]
+struct NewPolicyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    urgency: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    dispatch: String,
+    #[serde(default)]
+    accept: String,
+    #[serde(default)]
+    respond: String,
+    #[serde(default)]
+    resolve: String,
+    #[serde(default)]
+    callback: String,
+}
+
+async fn create_policy(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<NewPolicyForm>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    let parsed = (|| {
+        Ok::<_, ApiError>(CreatePolicy {
+            name: form.name.clone(),
+            matches: civicgrid_api::PolicyMatch {
+                kind: opt(&form.kind),
+                category: opt(&form.category).map(serde_json::Value::String),
+                urgency: opt(&form.urgency),
+                channel: opt(&form.channel),
+            },
+            limits: limits_of([
+                &form.dispatch,
+                &form.accept,
+                &form.respond,
+                &form.resolve,
+                &form.callback,
+            ])?,
+            bands: None,
+            accountable_after_working_days: None,
+        })
+    })();
+    save_policy(&state, &browser, &staff, parsed, None).await
 }
 
 // ---------------------------------------------------------------- calendar

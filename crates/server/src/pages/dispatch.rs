@@ -34,6 +34,8 @@ pub struct QueueRow {
     pub basis: Option<String>,
     pub reason: Option<String>,
     pub pending_days: Option<u32>,
+    /// How long it has waited at the hub since intake, in seconds.
+    pub waited: Option<i64>,
 }
 
 #[derive(Template)]
@@ -75,8 +77,11 @@ async fn queue_rows(
     with_reason: Option<&str>,
 ) -> Result<Vec<QueueRow>, PageError> {
     let reference = state.reference();
+    let now = state.now();
     let mut out = Vec::new();
     for (item, row) in items.iter().zip(rows(state, items)) {
+        let waited = (item.state == RequestState::Received.as_str())
+            .then(|| (now - item.created_at).num_seconds());
         let proposal = crate::services::cases::propose(
             &reference,
             item.category.map(CategoryId),
@@ -106,6 +111,7 @@ async fn queue_rows(
             basis: proposal.map(|p| p.basis.as_str().to_owned()),
             reason,
             pending_days: None,
+            waited,
         });
     }
     Ok(out)
@@ -122,8 +128,9 @@ async fn dispatch_board(
     let mut oldest_first = filter(&[RequestState::Received]);
     oldest_first.by_deadline = true;
     let queue = super::lists::page_of(&state, p, &oldest_first, 1, 100).await?;
-    let returned =
-        super::lists::page_of(&state, p, &filter(&[RequestState::Returned]), 1, 100).await?;
+    let mut returned = filter(&[RequestState::Returned]);
+    returned.by_deadline = true;
+    let returned = super::lists::page_of(&state, p, &returned, 1, 100).await?;
     let coordinating =
         super::lists::page_of(&state, p, &filter(&[RequestState::Coordinating]), 1, 100).await?;
     // Extensions are asked for while the work is under way (the state index narrows it).

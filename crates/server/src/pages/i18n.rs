@@ -542,6 +542,13 @@ const ENTRIES: &[(&str, &str, &str)] = &[
         "Edit (makes a new version)",
     ),
     ("admin.appraisal", "考核权重", "Appraisal weights"),
+    ("admin.new_policy", "新增时限规则", "New deadline policy"),
+    (
+        "admin.policy_hint",
+        "按类型、紧急程度、渠道或分类匹配,条件越多越优先;留空的环节沿用更宽泛的规则。时限写作“数量 单位”,单位:minutes、working_minutes、natural_hours、working_hours、working_days。",
+        "Matches by kind, urgency, channel or category; more conditions win. Stages left empty fall back to broader policies. Write a limit as `amount unit`; units: minutes, working_minutes, natural_hours, working_hours, working_days.",
+    ),
+    ("admin.create_policy", "新增", "Create"),
     // Domain words: states
     ("state.received", "已受理", "Received"),
     ("state.returned", "已退回", "Returned"),
@@ -596,6 +603,8 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("band.red", "红", "Red"),
     ("band.overdue", "超时", "Overdue"),
     // Clock stages and statuses
+    ("stage.dispatch", "派单", "Dispatch"),
+    ("dispatch.waited", "已等待", "Waiting"),
     ("stage.accept", "签收", "Accept"),
     ("stage.respond", "响应", "Respond"),
     ("stage.resolve", "办结", "Resolve"),

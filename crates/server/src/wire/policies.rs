@@ -30,8 +30,10 @@ pub(crate) fn policy_out(
                 .and_then(|c| reference.category(c))
                 .map(|c| serde_json::Value::String(c.code.clone())),
             urgency: policy.matches.urgency.map(|u| u.as_str().into()),
+            channel: policy.matches.channel.map(|c| c.as_str().into()),
         },
         limits: PolicyLimits {
+            dispatch: limit(Stage::Dispatch),
             accept: limit(Stage::Accept),
             respond: limit(Stage::Respond),
             resolve: limit(Stage::Resolve),
@@ -51,7 +53,7 @@ pub fn parse_policy(
     body: CreatePolicy,
 ) -> ApiResult<civicgrid_store::NewPolicy> {
     use civicgrid_domain::deadline::{Limit, Match, Stage, Thresholds};
-    use civicgrid_domain::request::{Kind, Urgency};
+    use civicgrid_domain::request::{Channel, Kind, Urgency};
     let name = civicgrid_domain::request::parse_text("name", &body.name, 60)?;
     let reference = state.reference();
     let matches = Match {
@@ -74,9 +76,16 @@ pub fn parse_policy(
             .as_deref()
             .map(|u| parse_word("match.urgency", u, Urgency::parse, Urgency::words))
             .transpose()?,
+        channel: body
+            .matches
+            .channel
+            .as_deref()
+            .map(|c| parse_word("match.channel", c, Channel::parse, Channel::words))
+            .transpose()?,
     };
     let mut limits = Vec::new();
     for (stage, limit) in [
+        (Stage::Dispatch, &body.limits.dispatch),
         (Stage::Accept, &body.limits.accept),
         (Stage::Respond, &body.limits.respond),
         (Stage::Resolve, &body.limits.resolve),
@@ -108,10 +117,10 @@ pub fn parse_policy(
         None => civicgrid_domain::deadline::DEFAULT_ACCOUNTABLE_AFTER,
     };
     // A policy that matches everything is the default the others fall back to.
-    if matches == Match::default() && limits.len() < 4 {
+    if matches == Match::default() && limits.len() < 5 {
         return Err(ApiError::field(
             "limits",
-            "a policy without `match` is the default and sets accept, respond, resolve and callback",
+            "a policy without `match` is the default and sets dispatch, accept, respond, resolve and callback",
         ));
     }
     let new = civicgrid_store::NewPolicy {

@@ -75,10 +75,39 @@ async fn deadline_policies_are_data_that_admins_add() {
         let admin = app.login("admin").await;
         let operator = app.login("operator").await;
         let defaults = app.get(Some(&operator), "/api/v1/policies").await;
-        assert_eq!(defaults.body["total"], 1, "a default policy always exists");
         assert_eq!(
-            defaults.body["items"][0]["limits"]["accept"],
+            defaults.body["total"], 3,
+            "the default and the two dispatch presets"
+        );
+        let items = defaults.body["items"].as_array().unwrap();
+        let default = items
+            .iter()
+            .find(|p| p["match"] == json!({}))
+            .expect("a default policy always exists");
+        assert_eq!(
+            default["limits"]["accept"],
             json!({"amount": 2, "unit": "working_hours"})
+        );
+        assert_eq!(
+            default["limits"]["dispatch"],
+            json!({"amount": 2, "unit": "working_hours"}),
+            "web and other channels"
+        );
+        let hotline = items
+            .iter()
+            .find(|p| p["match"] == json!({"channel": "hotline"}))
+            .expect("the hotline's dispatch preset");
+        assert_eq!(
+            hotline["limits"],
+            json!({"dispatch": {"amount": 30, "unit": "working_minutes"}})
+        );
+        let emergency = items
+            .iter()
+            .find(|p| p["match"] == json!({"urgency": "emergency"}))
+            .expect("the emergencies' dispatch preset");
+        assert_eq!(
+            emergency["limits"],
+            json!({"dispatch": {"amount": 15, "unit": "minutes"}})
         );
         let policy = json!({
             "name": "路灯投诉", "match": {"kind": "complaint", "category": "urban.streetlight"},
@@ -96,9 +125,9 @@ async fn deadline_policies_are_data_that_admins_add() {
         assert_eq!(r.body["match"]["category"], "urban.streetlight");
         assert_eq!(r.body["bands"]["orange"], 0.8);
         let all = app.get(Some(&operator), "/api/v1/policies").await;
-        assert_eq!(all.body["total"], 2);
+        assert_eq!(all.body["total"], 4);
         assert_eq!(
-            all.body["items"][1]["limits"]["resolve"],
+            all.body["items"][3]["limits"]["resolve"],
             json!({"amount": 3, "unit": "working_days"})
         );
         for (body, field) in [
@@ -127,6 +156,14 @@ async fn deadline_policies_are_data_that_admins_add() {
                 json!({"name": "", "limits": {"accept": {"amount": 1, "unit": "minutes"}}}),
                 "name",
             ),
+            (
+                json!({"name": "x", "match": {"channel": "pigeon"}, "limits": {"dispatch": {"amount": 1, "unit": "working_minutes"}}}),
+                "match.channel",
+            ),
+            (
+                json!({"name": "x", "match": {"channel": "web"}, "limits": {"dispatch": {"amount": 0, "unit": "working_minutes"}}}),
+                "limits.dispatch.amount",
+            ),
         ] {
             let r = app
                 .post(Some(&admin), "/api/v1/policies", body.clone())
@@ -140,7 +177,7 @@ async fn deadline_policies_are_data_that_admins_add() {
         }
         assert_eq!(
             app.get(Some(&operator), "/api/v1/policies").await.body["total"],
-            2,
+            4,
             "refused policies wrote nothing"
         );
     }
@@ -159,7 +196,8 @@ async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
             .unwrap();
         let edited = json!({
             "name": "默认时限（修订）",
-            "limits": {"accept": {"amount": 1, "unit": "working_hours"}, "respond": {"amount": 1, "unit": "working_days"},
+            "limits": {"dispatch": {"amount": 1, "unit": "working_hours"},
+                       "accept": {"amount": 1, "unit": "working_hours"}, "respond": {"amount": 1, "unit": "working_days"},
                        "resolve": {"amount": 7, "unit": "working_days"}, "callback": {"amount": 2, "unit": "working_days"}},
             "accountable_after_working_days": 5
         });
@@ -186,7 +224,7 @@ async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
         assert_ne!(new_id, default_id);
         assert_eq!(r.body["accountable_after_working_days"], 5);
         let all = app.get(Some(&operator), "/api/v1/policies").await;
-        assert_eq!(all.body["total"], 1, "the old version is superseded");
+        assert_eq!(all.body["total"], 3, "the old version is superseded");
         let r = app
             .send(
                 reqwest::Method::PUT,
@@ -242,8 +280,12 @@ async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
             let r = app
                 .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
                 .await;
-            let accept = &r.body["clocks"][0];
-            assert_eq!(accept["stage"], "accept");
+            let accept = r.body["clocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["stage"] == "accept")
+                .unwrap();
             assert_eq!(
                 (
                     accept["policy"].as_i64(),

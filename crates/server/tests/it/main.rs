@@ -7,6 +7,7 @@ mod edge;
 mod errors;
 mod fuzz;
 mod helpers;
+mod hub;
 mod instances;
 mod lifecycle;
 mod openapi;

@@ -11,20 +11,20 @@ use serde_json::json;
 use crate::helpers::{PASSWORD, TestApp, complaint, on_every_backend};
 
 /// A browser without JavaScript: keeps the civicgrid cookies, follows no redirects.
-struct Web {
+pub(crate) struct Web {
     base: String,
     http: reqwest::Client,
     cookies: std::collections::BTreeMap<String, String>,
 }
 
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
 }
 
 impl Web {
-    fn new(app: &TestApp) -> Web {
+    pub(crate) fn new(app: &TestApp) -> Web {
         Web {
             base: app.base.clone(),
             http: reqwest::Client::builder()
@@ -43,7 +43,7 @@ impl Web {
             .join("; ")
     }
 
-    async fn read(&mut self, response: reqwest::Response) -> Page {
+    pub(crate) async fn read(&mut self, response: reqwest::Response) -> Page {
         for value in response.headers().get_all("set-cookie") {
             let text = value.to_str().unwrap();
             let pair = text.split(';').next().unwrap();
@@ -64,7 +64,7 @@ impl Web {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -75,12 +75,12 @@ impl Web {
         self.read(r).await
     }
 
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         self.cookies.get("cg_csrf").cloned().unwrap_or_default()
     }
 
     /// Posts a form; `_csrf` is added from the cookie unless the fields carry one.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut all: Vec<(String, String)> = fields
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -103,7 +103,7 @@ impl Web {
         self.read(r).await
     }
 
-    async fn sign_in(app: &TestApp, username: &str) -> Web {
+    pub(crate) async fn sign_in(app: &TestApp, username: &str) -> Web {
         let mut web = Web::new(app);
         web.get("/login").await;
         let page = web

@@ -66,18 +66,38 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
         let r = app
             .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
             .await;
-        assert_eq!(r.body["clocks"], json!([]), "no clock runs before dispatch");
+        let clocks = r.body["clocks"].as_array().unwrap();
+        assert_eq!(clocks.len(), 1, "only the hub's clock runs before dispatch");
+        let hub_clock = &clocks[0];
+        assert_eq!(hub_clock["stage"], "dispatch");
+        assert_eq!(hub_clock["unit"]["id"], app.units.hub.0);
+        assert_eq!(hub_clock["status"], "running");
+        assert!(
+            hub_clock["calendar"]
+                .as_str()
+                .unwrap()
+                .starts_with("round_the_clock@"),
+            "the hub works round the clock"
+        );
         app.dispatch_to_dept(&dispatcher, &serial).await;
         let r = app
             .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
             .await;
-        let stages: Vec<&str> = r.body["clocks"]
+        let stages: Vec<(&str, &str)> = r.body["clocks"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| c["stage"].as_str().unwrap())
+            .map(|c| (c["stage"].as_str().unwrap(), c["status"].as_str().unwrap()))
             .collect();
-        assert_eq!(stages, ["accept", "respond", "resolve"]);
+        assert_eq!(
+            stages,
+            [
+                ("dispatch", "met"),
+                ("accept", "running"),
+                ("respond", "running"),
+                ("resolve", "running")
+            ]
+        );
         let accept = clock(&r.body, "accept");
         // Two working hours from Tuesday 08:30.
         assert_eq!(instant(&accept["deadline"]), beijing(9, 22, 10, 30));

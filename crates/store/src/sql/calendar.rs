@@ -24,13 +24,14 @@ pub(super) async fn insert_policy(
         })
         .collect();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO policies (name, match_kind, match_category, match_urgency, limits, yellow, orange, accountable_days, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO policies (name, match_kind, match_category, match_urgency, match_channel, limits, yellow, orange, accountable_days, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&policy.name)
     .bind(policy.matches.kind.map(|k| k.as_str()))
     .bind(policy.matches.category.map(|c| c.0))
     .bind(policy.matches.urgency.map(|u| u.as_str()))
+    .bind(policy.matches.channel.map(|c| c.as_str()))
     .bind(serde_json::Value::Array(limits).to_string())
     .bind(policy.thresholds.yellow)
     .bind(policy.thresholds.orange)
@@ -84,7 +85,7 @@ impl CalendarStore for SqlStore {
 
     async fn list_policies(&self) -> Result<Vec<Policy>> {
         let rows = sqlx::query(
-            "SELECT id, name, match_kind, match_category, match_urgency, limits, yellow, orange, accountable_days FROM policies \
+            "SELECT id, name, match_kind, match_category, match_urgency, match_channel, limits, yellow, orange, accountable_days FROM policies \
              WHERE superseded_by IS NULL ORDER BY id",
         )
         .fetch_all(&self.inner.read)

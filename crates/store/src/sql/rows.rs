@@ -168,6 +168,10 @@ pub(super) fn policy_from_row(row: &AnyRow) -> Result<Policy> {
                 .try_get::<Option<String>, _>("match_urgency")?
                 .map(|u| word("match_urgency", &u, Urgency::parse))
                 .transpose()?,
+            channel: row
+                .try_get::<Option<String>, _>("match_channel")?
+                .map(|c| word("match_channel", &c, Channel::parse))
+                .transpose()?,
         },
         limits,
         thresholds: Thresholds {

@@ -146,7 +146,7 @@ impl Inner {
                     serial,
                     case: &new.case,
                     events: &new.events,
-                    effects: None,
+                    effects: Some(&new.effects),
                     updated_at: new.now,
                 })
                 .collect();

@@ -98,7 +98,31 @@ async fn world(url: &str) -> World {
 }
 
 fn new_case(content: &str, area: Option<UnitId>, minute: i64) -> NewCase {
+    use civicgrid_domain::deadline::{Limit, Match, Policy, Stage, Thresholds, TimeUnit};
     let (case, event) = lifecycle::receive(Kind::Complaint, Actor::SYSTEM, at(minute), vec![]);
+    // The hub's dispatch clock, stored with the request it belongs to.
+    let policy = Policy {
+        id: 1,
+        name: "默认时限".into(),
+        matches: Match::default(),
+        limits: vec![],
+        thresholds: Thresholds::default(),
+        accountable_after: 3,
+    };
+    let limit = Limit {
+        amount: 30,
+        unit: TimeUnit::WorkingMinutes,
+    };
+    let calendar = civicgrid_domain::calendar::Calendar::official().round_the_clock();
+    let clock = civicgrid_domain::clocks::Clock::start(
+        Stage::Dispatch,
+        None,
+        &policy,
+        limit,
+        &calendar,
+        at(minute),
+        false,
+    );
     NewCase {
         channel: Channel::Hotline,
         kind: Kind::Complaint,
@@ -119,6 +143,10 @@ fn new_case(content: &str, area: Option<UnitId>, minute: i64) -> NewCase {
         now: at(minute),
         case,
         events: vec![event],
+        effects: civicgrid_domain::clocks::Effects {
+            clocks: vec![clock],
+            ..Default::default()
+        },
     }
 }
 
@@ -215,6 +243,13 @@ async fn story(backend: Backend, url: &str) {
     assert_eq!(loaded.row.case.state, State::Received);
     assert_eq!(loaded.row.caller_phone.as_deref(), Some("13800138000"));
     assert_eq!(loaded.row.area, Some(w.grid));
+    let stages: Vec<_> = loaded.clocks.iter().map(|c| c.stage.as_str()).collect();
+    assert_eq!(
+        stages,
+        ["dispatch"],
+        "intake's clocks commit with the request"
+    );
+    assert_eq!(loaded.clocks[0].deadline, at(30));
 
     // The lifecycle, persisted.
     let dispatch = Command::Dispatch {

@@ -6,10 +6,12 @@
 use std::sync::Arc;
 
 use civicgrid_api::ErrorCode;
-use civicgrid_domain::Refusal;
 use civicgrid_domain::clocks::{self};
+use civicgrid_domain::deadline::Subject;
 use civicgrid_domain::lifecycle::{self, Action, Command, Ctx, Decision, Want};
 use civicgrid_domain::org::Principal;
+use civicgrid_domain::request::{Channel, Kind, Urgency};
+use civicgrid_domain::{CategoryId, Refusal};
 use civicgrid_store::{Loaded, StoreError};
 
 use crate::error::{ApiError, ApiResult};
@@ -22,18 +24,40 @@ use crate::state::{AppState, Reference};
 pub fn plan_effects(reference: &Reference, loaded: &Loaded, decision: &mut Decision) {
     let row = &loaded.row;
     let categories = reference.category_chain(row.category);
-    let env = clocks::Env {
+    let env = clock_env(
+        reference,
+        &row.serial,
+        row.kind,
+        row.urgency,
+        row.channel,
+        &categories,
+    );
+    clocks::plan(&row.case, decision, &loaded.running_clocks(), &env);
+}
+
+/// What the clock rules need to know of a request, under this instance's reference data.
+pub(crate) fn clock_env<'a>(
+    reference: &'a Reference,
+    serial: &'a str,
+    kind: Kind,
+    urgency: Urgency,
+    channel: Channel,
+    categories: &'a [CategoryId],
+) -> clocks::Env<'a> {
+    clocks::Env {
         policies: &reference.policies,
         calendars: &reference.calendars,
         org: &reference.org,
-        kind: row.kind,
-        categories: &categories,
-        urgency: row.urgency,
+        subject: Subject {
+            kind,
+            categories,
+            urgency,
+            channel,
+        },
         sample_per_mille: reference.appraisal.sample_per_mille,
         sample_salt: &reference.sample_salt,
-        serial: &row.serial,
-    };
-    clocks::plan(&row.case, decision, &loaded.running_clocks(), &env);
+        serial,
+    }
 }
 
 pub(crate) fn refusal_to_error(error: StoreError) -> ApiError {

@@ -156,6 +156,24 @@ pub(crate) async fn register(
         case = decision.case;
         events.extend(decision.events);
     }
+    // The hub's dispatch clock starts at intake. The serial is not drawn yet, so a request
+    // answered on the spot is not drawn for a quality callback (sampling is of dispatched work).
+    let mut first = lifecycle::Decision {
+        case: case.clone(),
+        events,
+        effects: Default::default(),
+    };
+    let categories = reference.category_chain(category);
+    let mut env = crate::services::cases::clock_env(
+        &reference,
+        "",
+        parsed.kind,
+        parsed.urgency,
+        parsed.channel,
+        &categories,
+    );
+    env.sample_per_mille = 0;
+    civicgrid_domain::clocks::plan_intake(&mut first, &env);
     let verify_code = random_code();
     let new = NewCase {
         channel: parsed.channel,
@@ -176,7 +194,8 @@ pub(crate) async fn register(
         local_date: now.with_timezone(&state.time_zone).date_naive(),
         now,
         case: case.clone(),
-        events,
+        events: first.events,
+        effects: first.effects,
     };
     let created = state.store.create_request(new).await?;
     metrics::counter!("civicgrid_requests_registered_total", "channel" => parsed.channel.as_str())

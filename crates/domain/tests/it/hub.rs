@@ -1,0 +1,334 @@
+//! The hub's rules of the road: its own dispatch clock from intake (policy-set by channel
+//! and urgency), coordination counted on the official working calendar.
+
+use chrono::{DateTime, Utc};
+use civicgrid_domain::calendar::{Calendar, Calendars};
+use civicgrid_domain::clocks::{self, Clock, ClockEnd, Env};
+use civicgrid_domain::deadline::{Limit, Match, Policy, Stage, Subject, Thresholds, TimeUnit};
+use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Decision};
+use civicgrid_domain::org::{Actor, OrgTree};
+use civicgrid_domain::request::{Channel, Kind, State, Urgency};
+use civicgrid_domain::{CategoryId, UnitId};
+
+use crate::{beijing, org};
+
+fn limit(amount: u32, unit: TimeUnit) -> Limit {
+    Limit { amount, unit }
+}
+
+fn policy(id: i64, matches: Match, limits: Vec<(Stage, Limit)>) -> Policy {
+    Policy {
+        id,
+        name: format!("p{id}"),
+        matches,
+        limits,
+        thresholds: Thresholds::default(),
+        accountable_after: 3,
+    }
+}
+
+/// The shipped defaults: web and other channels 2 working hours, the hotline 30 working
+/// minutes, emergencies 15 natural minutes.
+fn policies() -> Vec<Policy> {
+    vec![
+        policy(
+            1,
+            Match::default(),
+            vec![
+                (Stage::Dispatch, limit(2, TimeUnit::WorkingHours)),
+                (Stage::Accept, limit(2, TimeUnit::WorkingHours)),
+                (Stage::Respond, limit(1, TimeUnit::WorkingDays)),
+                (Stage::Resolve, limit(5, TimeUnit::WorkingDays)),
+                (Stage::Callback, limit(1, TimeUnit::WorkingDays)),
+            ],
+        ),
+        policy(
+            2,
+            Match {
+                channel: Some(Channel::Hotline),
+                ..Match::default()
+            },
+            vec![(Stage::Dispatch, limit(30, TimeUnit::WorkingMinutes))],
+        ),
+        policy(
+            3,
+            Match {
+                urgency: Some(Urgency::Emergency),
+                ..Match::default()
+            },
+            vec![(Stage::Dispatch, limit(15, TimeUnit::Minutes))],
+        ),
+    ]
+}
+
+struct World {
+    calendars: Calendars,
+    policies: Vec<Policy>,
+    org: OrgTree,
+}
+
+impl World {
+    fn new() -> World {
+        World {
+            calendars: Calendars::new(Calendar::official()),
+            policies: policies(),
+            org: org(),
+        }
+    }
+
+    fn env<'a>(&'a self, channel: Channel, urgency: Urgency, cats: &'a [CategoryId]) -> Env<'a> {
+        Env {
+            policies: &self.policies,
+            calendars: &self.calendars,
+            org: &self.org,
+            subject: Subject {
+                kind: Kind::Complaint,
+                categories: cats,
+                urgency,
+                channel,
+            },
+            sample_per_mille: 0,
+            sample_salt: "salt",
+            serial: "20260921000001",
+        }
+    }
+
+    /// A request received at `now` on `channel`: its case and running clocks.
+    fn receive(
+        &self,
+        channel: Channel,
+        urgency: Urgency,
+        now: DateTime<Utc>,
+    ) -> (Case, Vec<Clock>) {
+        let (case, event) = lifecycle::receive(Kind::Complaint, Actor::SYSTEM, now, vec![]);
+        let mut decision = Decision {
+            case,
+            events: vec![event],
+            effects: Default::default(),
+        };
+        clocks::plan_intake(&mut decision, &self.env(channel, urgency, &[]));
+        let clocks = stored(&[], &decision);
+        (decision.case, clocks)
+    }
+
+    fn act(
+        &self,
+        case: &Case,
+        running: &[Clock],
+        command: Command,
+        now: DateTime<Utc>,
+    ) -> (Decision, Vec<Clock>) {
+        let ctx = Ctx {
+            org: &self.org,
+            actor: Actor::SYSTEM,
+            now,
+        };
+        let mut decision = lifecycle::decide(case, &command, &ctx).unwrap();
+        clocks::plan(
+            case,
+            &mut decision,
+            running,
+            &self.env(Channel::Hotline, Urgency::Normal, &[]),
+        );
+        let all = stored(running, &decision);
+        (decision, all)
+    }
+}
+
+/// Every clock after a decision (running and stopped), new ones given ids as a store would.
+fn stored(before: &[Clock], decision: &Decision) -> Vec<Clock> {
+    let mut all = before.to_vec();
+    for clock in &decision.effects.clocks {
+        if clock.id == 0 {
+            let mut c = clock.clone();
+            c.id = 100 + all.len() as i64;
+            all.push(c);
+        } else if let Some(slot) = all.iter_mut().find(|c| c.id == clock.id) {
+            *slot = clock.clone();
+        }
+    }
+    all
+}
+
+fn running(clocks: &[Clock]) -> Vec<Clock> {
+    clocks.iter().filter(|c| c.is_running()).cloned().collect()
+}
+
+fn dispatch_to(unit: i64) -> Command {
+    Command::Dispatch {
+        unit: UnitId(unit),
+        assisting: vec![],
+        basis: Basis::Manual,
+    }
+}
+
+#[test]
+fn the_dispatch_clock_runs_against_the_hub_from_intake_by_channel_and_urgency() {
+    let world = World::new();
+    // Saturday night: the hub works round the clock, so working minutes are every minute.
+    let at = beijing(2026, 9, 19, 23, 50);
+    let (_, hotline) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    assert_eq!(
+        hotline.len(),
+        1,
+        "only the dispatch clock runs before dispatch"
+    );
+    let clock = &hotline[0];
+    assert_eq!(clock.stage, Stage::Dispatch);
+    assert_eq!(clock.unit, Some(UnitId(1)), "held against the hub");
+    assert_eq!(clock.policy, 2, "the hotline's own policy");
+    assert_eq!(clock.deadline, beijing(2026, 9, 20, 0, 20));
+    assert!(clock.calendar.starts_with("round_the_clock"));
+
+    let (_, web) = world.receive(Channel::Web, Urgency::Normal, at);
+    assert_eq!(web[0].policy, 1, "web falls to the default");
+    assert_eq!(web[0].deadline, beijing(2026, 9, 20, 1, 50));
+
+    let (_, emergency) = world.receive(Channel::Hotline, Urgency::Emergency, at);
+    assert_eq!(
+        emergency[0].policy, 3,
+        "between equally specific policies the newer wins"
+    );
+    assert_eq!(emergency[0].deadline, beijing(2026, 9, 20, 0, 5));
+}
+
+#[test]
+fn dispatch_stops_the_hub_clock_and_a_return_starts_it_again() {
+    let world = World::new();
+    let at = beijing(2026, 9, 21, 9, 0);
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    let (decision, clocks) = world.act(
+        &case,
+        &running(&clocks),
+        dispatch_to(10),
+        beijing(2026, 9, 21, 9, 40),
+    );
+    let dispatch = clocks.iter().find(|c| c.stage == Stage::Dispatch).unwrap();
+    assert_eq!(dispatch.end, Some(ClockEnd::Late), "40 minutes against 30");
+    assert!(
+        decision
+            .effects
+            .facts
+            .iter()
+            .any(|f| f.unit == UnitId(1) && f.metric == "dispatch_late"),
+        "the lateness is the hub's"
+    );
+    let stages: Vec<Stage> = running(&clocks).iter().map(|c| c.stage).collect();
+    assert_eq!(stages, [Stage::Accept, Stage::Respond, Stage::Resolve]);
+
+    let (returned, clocks) = world.act(
+        &decision.case,
+        &running(&clocks),
+        Command::Return {
+            reason: "不属于本单位职责".into(),
+        },
+        beijing(2026, 9, 21, 10, 0),
+    );
+    assert_eq!(returned.case.state, State::Returned);
+    let again: Vec<Clock> = running(&clocks)
+        .into_iter()
+        .filter(|c| c.stage == Stage::Dispatch)
+        .collect();
+    assert_eq!(again.len(), 1, "the hub's clock runs again for the return");
+    assert_eq!(again[0].started_at, beijing(2026, 9, 21, 10, 0));
+    assert_eq!(again[0].unit, Some(UnitId(1)));
+}
+
+#[test]
+fn answering_cancelling_and_coordinating_are_the_hubs_dispositions_in_time_or_late() {
+    let world = World::new();
+    let at = beijing(2026, 9, 21, 9, 0);
+    for (command, minutes) in [
+        (
+            Command::Cancel {
+                reason: "duplicate".into(),
+            },
+            10,
+        ),
+        (
+            Command::Coordinate {
+                units: vec![UnitId(10), UnitId(11)],
+                reason: "职责不清".into(),
+            },
+            45,
+        ),
+    ] {
+        let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+        let (_, after) = world.act(
+            &case,
+            &running(&clocks),
+            command.clone(),
+            at + chrono::Duration::minutes(minutes),
+        );
+        let dispatch = after.iter().find(|c| c.stage == Stage::Dispatch).unwrap();
+        let expected = if minutes <= 30 {
+            ClockEnd::Met
+        } else {
+            ClockEnd::Late
+        };
+        assert_eq!(dispatch.end, Some(expected), "{command:?}");
+    }
+}
+
+#[test]
+fn a_coordination_started_on_friday_ends_on_the_third_official_working_day() {
+    let world = World::new();
+    // Friday 2026-10-16 16:00: the weekend does not count (on the hub's round-the-clock
+    // calendar it would end on Monday); Monday, Tuesday, then the end of Wednesday the 21st.
+    let at = beijing(2026, 10, 16, 16, 0);
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    let (_, after) = world.act(
+        &case,
+        &running(&clocks),
+        Command::Coordinate {
+            units: vec![UnitId(10), UnitId(11)],
+            reason: "职责不清".into(),
+        },
+        at,
+    );
+    let coordinate = running(&after)
+        .into_iter()
+        .find(|c| c.stage == Stage::Coordinate)
+        .unwrap();
+    assert!(coordinate.calendar.starts_with("official"));
+    assert_eq!(coordinate.deadline, beijing(2026, 10, 21, 17, 30));
+}
+
+#[test]
+fn a_reopened_answer_goes_back_to_the_hubs_clock_as_a_redo() {
+    let world = World::new();
+    let at = beijing(2026, 9, 21, 9, 0);
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    let consult = Case {
+        kind: Kind::Consultation,
+        ..case
+    };
+    let (answered, clocks) = world.act(
+        &consult,
+        &running(&clocks),
+        Command::Answer {
+            reply: "可以办理".into(),
+        },
+        beijing(2026, 9, 21, 9, 5),
+    );
+    assert_eq!(answered.case.state, State::Closed);
+    assert!(running(&clocks).is_empty());
+    assert_eq!(
+        clocks[0].end,
+        Some(ClockEnd::Met),
+        "an answer is the hub's disposition"
+    );
+    let (reopened, clocks) = world.act(
+        &answered.case,
+        &running(&clocks),
+        Command::Reopen {
+            reason: "市民仍有疑问".into(),
+        },
+        beijing(2026, 9, 22, 9, 0),
+    );
+    assert_eq!(reopened.case.state, State::Received);
+    let again = running(&clocks);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].stage, Stage::Dispatch);
+    assert!(again[0].redo);
+}
