@@ -42,6 +42,7 @@ catalogue! {
     RequestNotFound => ("request_not_found", 404, "no request with this serial number is visible to you"),
     MethodNotAllowed => ("method_not_allowed", 405, "this method is not allowed here"),
     IllegalTransition => ("illegal_transition", 409, "the request's state does not allow this action"),
+    WindowClosed => ("window_closed", 409, "the time allowed for this action has passed"),
     Conflict => ("conflict", 409, "the resource changed meanwhile; reload and try again"),
     UsernameTaken => ("username_taken", 409, "this username is taken"),
     PayloadTooLarge => ("payload_too_large", 413, "the body is too large"),

@@ -258,6 +258,19 @@ pub struct RequestOut {
     pub demand: u32,
     pub redo_count: u32,
     pub return_count: u32,
+    /// The first unit the request was dispatched to (首办责任), once dispatched; it answers
+    /// for the case in its appraisal even after a return or transfer.
+    pub first_responder: Option<UnitRef>,
+    /// Times the hub has dispatched it.
+    pub dispatch_count: u32,
+    /// Marked complex at dispatch (a longer window to return it).
+    pub complex: bool,
+    /// Marked important at dispatch (its reply needs a unit head's signature).
+    pub important: bool,
+    /// Until when its unit may return it; set only while it may.
+    pub return_until: Option<DateTime<Utc>>,
+    /// Failed callback attempts, counted once per day.
+    pub callback_attempts: u32,
     /// Set on a merged duplicate: the parent case whose progress answers this caller too.
     pub parent: Option<ParentOut>,
     pub children: Vec<String>,
@@ -279,7 +292,7 @@ pub struct RequestOut {
 /// One deadline clock: a stage of a request against its limit.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ClockOut {
-    /// `accept`, `respond`, `resolve`, `callback` or `coordinate`.
+    /// `dispatch`, `accept`, `respond`, `resolve`, `callback` or `coordinate`.
     pub stage: String,
     pub unit: Option<UnitRef>,
     pub started_at: DateTime<Utc>,
@@ -510,6 +523,19 @@ pub struct AppraisalConfig {
     pub sample_percent: f64,
 }
 
+/// The hub's rules that are numbers a district sets (`/api/v1/settings/rules`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Working days after a unit receives a request within which it may return it (default 1).
+    pub return_window_days: i64,
+    /// The same for a request marked complex (default 2).
+    pub return_window_days_complex: i64,
+    /// Failed callback attempts, each on a different day, before `callback_impossible`
+    /// with cause `unreachable` (default 3).
+    pub callback_attempts: i64,
+}
+
 /// An official day: a weekday holiday (`off`) or a weekend working day (`work`, 调休).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OfficialDayOut {
@@ -653,6 +679,15 @@ pub struct ActionBody {
     pub parent: Option<String>,
     #[serde(default)]
     pub platform: Option<String>,
+    /// `dispatch`: mark the request complex (a longer window to return it).
+    #[serde(default)]
+    pub complex: Option<bool>,
+    /// `dispatch`: mark the request important (its reply needs a unit head's signature).
+    #[serde(default)]
+    pub important: Option<bool>,
+    /// `callback_impossible`: `no_contact` or `unreachable`.
+    #[serde(default)]
+    pub cause: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

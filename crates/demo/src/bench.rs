@@ -470,6 +470,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
         .next()
         .ok_or("no default policy")?;
     let calendar = Calendar::official();
+    let calendars = civicgrid_domain::calendar::Calendars::new(calendar.clone());
     let org = civicgrid_domain::org::OrgTree::new([
         civicgrid_domain::org::Unit {
             id: hub,
@@ -501,6 +502,8 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
         let (case, received) = lifecycle::receive(Kind::Complaint, Actor::SYSTEM, start, vec![]);
         let ctx = Ctx {
             org: &org,
+            calendars: &calendars,
+            rules: &Default::default(),
             actor: Actor::SYSTEM,
             now: start,
         };
@@ -510,6 +513,8 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
                 unit: dept,
                 assisting: vec![],
                 basis: Basis::Statute,
+                complex: false,
+                important: false,
             },
             &ctx,
         )

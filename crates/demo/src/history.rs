@@ -123,8 +123,11 @@ impl Sim<'_, '_> {
         }
         self.ladder(at);
         self.at = at;
+        let rules = lifecycle::Rules::default();
         let ctx = Ctx {
             org: self.env.org,
+            calendars: self.env.calendars,
+            rules: &rules,
             actor,
             now: self.at,
         };
@@ -444,6 +447,8 @@ pub async fn generate_history(
                         unit: lead,
                         assisting,
                         basis: Basis::Statute,
+                        complex: false,
+                        important: false,
                     },
                 );
                 if roll % 23 == 0 && progress_limit > 1 {
@@ -465,6 +470,8 @@ pub async fn generate_history(
                                 unit: street,
                                 assisting: vec![],
                                 basis: Basis::Territorial,
+                                complex: false,
+                                important: false,
                             },
                         );
                     }
@@ -654,7 +661,7 @@ pub async fn generate_history(
         written += store.import_history(batch).await?;
         progress(written);
     }
-    merge_duplicates(store, org, now, actor(dispatcher)).await?;
+    merge_duplicates(store, &sim_env, now, actor(dispatcher)).await?;
     Ok(written)
 }
 
@@ -662,10 +669,11 @@ pub async fn generate_history(
 /// same category, through the same store call the API uses.
 pub(crate) async fn merge_duplicates(
     store: &Arc<dyn Store>,
-    org: &OrgTree,
+    env: &SimEnv<'_>,
     now: Instant,
     dispatcher: Actor,
 ) -> ApiResult<()> {
+    let categories = store.list_categories().await?;
     let list = |state: State, limit: i64| civicgrid_store::ListFilter {
         state: Some(state),
         limit,
@@ -704,17 +712,58 @@ pub(crate) async fn merge_duplicates(
         if merged >= 12 {
             break;
         }
-        let org = org.clone();
+        let org = env.org.clone();
+        let calendars = env.calendars.clone();
+        let policies = env.policies.to_vec();
+        let salt = env.sample_salt.clone();
+        let chain = |category: Option<CategoryId>| -> Vec<CategoryId> {
+            let mut chain = Vec::new();
+            let mut cursor = category;
+            while let Some(id) = cursor.filter(|id| !chain.contains(id)) {
+                chain.push(id);
+                cursor = categories
+                    .iter()
+                    .find(|c| c.id == id)
+                    .and_then(|c| c.parent);
+            }
+            chain
+        };
+        let (child_chain, parent_chain) = (chain(child.category), chain(parent.category));
         let at = child.created_at.max(parent.created_at) + Duration::minutes(5);
         let at = at.min(now);
         let decide: civicgrid_store::DecideMerge = Box::new(move |c, p| {
+            let rules = lifecycle::Rules::default();
             let ctx = Ctx {
                 org: &org,
+                calendars: &calendars,
+                rules: &rules,
                 actor: dispatcher,
                 now: at,
             };
-            // Only requests awaiting dispatch are merged here: they have no clocks yet.
-            lifecycle::decide_merge(c.row.id, &c.row.case, p.row.id, &p.row.case, &ctx)
+            let (mut on_child, mut on_parent) =
+                lifecycle::decide_merge(c.row.id, &c.row.case, p.row.id, &p.row.case, &ctx)?;
+            // The child's dispatch clock stops with the merge, as it would live.
+            for (loaded, decision, chain) in [
+                (c, &mut on_child, &child_chain),
+                (p, &mut on_parent, &parent_chain),
+            ] {
+                let env = clocks::Env {
+                    policies: &policies,
+                    calendars: &calendars,
+                    org: &org,
+                    subject: Subject {
+                        kind: loaded.row.kind,
+                        categories: chain,
+                        urgency: loaded.row.urgency,
+                        channel: loaded.row.channel,
+                    },
+                    sample_per_mille: 0,
+                    sample_salt: &salt,
+                    serial: &loaded.row.serial,
+                };
+                clocks::plan(&loaded.row.case, decision, &loaded.running_clocks(), &env);
+            }
+            Ok((on_child, on_parent))
         });
         store
             .merge(&child.serial, &parent.serial, at, decide)

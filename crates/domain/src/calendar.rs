@@ -297,6 +297,11 @@ impl Calendar {
         at.with_timezone(&self.offset).naive_local()
     }
 
+    /// The district's local date at `at`.
+    pub fn local_date(&self, at: Instant) -> NaiveDate {
+        self.local(at).date()
+    }
+
     fn instant(&self, date: NaiveDate, minute: u32) -> Instant {
         let midnight = date.and_time(NaiveTime::MIN);
         let local = midnight + Duration::minutes(i64::from(minute));

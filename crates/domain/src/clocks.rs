@@ -651,16 +651,21 @@ impl Working<'_, '_> {
             EventKind::Act(Action::Callback) => {
                 self.stop(&[Stage::Callback], at, true);
                 let lead = after.lead.or(before.lead);
-                // From the event: an unsatisfied callback reopens, which clears the rating.
-                if let Some(rating) = rating {
-                    self.fact(lead, &format!("rated_{rating}"), at);
-                }
+                // The first responder answers for the case too, even after it passed on
+                // (首办责任): the citizen's verdict counts for both.
+                let first = after.first_responder.filter(|f| Some(*f) != lead);
                 let word = if resolved {
                     "citizen_resolved"
                 } else {
                     "citizen_unresolved"
                 };
-                self.fact(lead, word, at);
+                for unit in [lead, first] {
+                    // From the event: an unsatisfied callback reopens, which clears the rating.
+                    if let Some(rating) = rating {
+                        self.fact(unit, &format!("rated_{rating}"), at);
+                    }
+                    self.fact(unit, word, at);
+                }
             }
             EventKind::Act(Action::Reopen) => {
                 self.stop(&[Stage::Callback], at, false);
@@ -673,7 +678,7 @@ impl Working<'_, '_> {
                     self.start(Stage::Dispatch, hub, at, true);
                 }
             }
-            EventKind::Act(Action::Close) => self.stop(&[Stage::Callback], at, true),
+            EventKind::Act(Action::CallbackImpossible) => self.stop(&[Stage::Callback], at, true),
             EventKind::Act(Action::Cancel)
             | EventKind::Act(Action::TransferOut)
             | EventKind::Act(Action::Merge) => {
@@ -705,6 +710,8 @@ impl Working<'_, '_> {
                 }
             }
             EventKind::Act(Action::AssistReport)
+            | EventKind::Act(Action::CallbackFailed)
+            | EventKind::Act(Action::Close)
             | EventKind::Act(Action::RequestExtension)
             | EventKind::Act(Action::RefuseExtension)
             | EventKind::ChildMerged => {}

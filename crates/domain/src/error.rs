@@ -40,6 +40,18 @@ pub enum Refusal {
     Forbidden { action: &'static str },
     /// A value is valid on its own but not in this situation (e.g. merging into oneself).
     Invalid(Invalid),
+    /// The action was allowed only within a window of time, which has closed.
+    WindowClosed {
+        action: &'static str,
+        /// The window as a person says it, e.g. "1 working day after dispatch".
+        window: String,
+        closed_at: crate::Instant,
+    },
+    /// The action is no longer taken; `instead` says what is.
+    Retired {
+        action: &'static str,
+        instead: &'static str,
+    },
 }
 
 impl From<Invalid> for Refusal {
@@ -56,6 +68,18 @@ impl fmt::Display for Refusal {
             }
             Refusal::Forbidden { action } => write!(f, "not allowed to `{action}` this request"),
             Refusal::Invalid(invalid) => invalid.fmt(f),
+            Refusal::WindowClosed {
+                action,
+                window,
+                closed_at,
+            } => write!(
+                f,
+                "`{action}` is allowed only within {window}; that window closed at {}",
+                closed_at.to_rfc3339()
+            ),
+            Refusal::Retired { action, instead } => {
+                write!(f, "`{action}` is not taken any more: {instead}")
+            }
         }
     }
 }

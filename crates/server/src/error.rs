@@ -91,6 +91,14 @@ impl From<Refusal> for ApiError {
                 ApiError::with_message(ErrorCode::Forbidden, refusal.to_string())
             }
             Refusal::Invalid(invalid) => invalid.into(),
+            Refusal::WindowClosed { ref window, .. } => {
+                let mut e = ApiError::with_message(ErrorCode::WindowClosed, refusal.to_string());
+                e.fields.insert("window".into(), window.clone());
+                e
+            }
+            Refusal::Retired { .. } => {
+                ApiError::with_message(ErrorCode::IllegalTransition, refusal.to_string())
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use chrono::FixedOffset;
 use civicgrid_domain::appraisal::Config as AppraisalConfig;
 use civicgrid_domain::calendar::{Calendar, Calendars, Official};
+use civicgrid_domain::lifecycle::Rules as CaseRules;
 use civicgrid_domain::org::{OrgTree, Unit, UnitKind};
 use civicgrid_domain::routing::RoutingRule;
 use civicgrid_domain::{CategoryId, UnitId};
@@ -126,6 +127,8 @@ pub struct Reference {
     /// The district calendar: the shipped official days plus those added by administrators.
     pub calendars: Calendars,
     pub appraisal: AppraisalConfig,
+    /// The hub's rules that are numbers (return windows, callback attempts).
+    pub case_rules: CaseRules,
     /// See `ensure_sample_salt`.
     pub sample_salt: String,
 }
@@ -141,6 +144,7 @@ impl Default for Reference {
             policies: Vec::new(),
             calendars: Calendars::new(Calendar::official()),
             appraisal: AppraisalConfig::default(),
+            case_rules: CaseRules::default(),
             sample_salt: String::new(),
         }
     }
@@ -216,6 +220,32 @@ pub fn appraisal_record(config: &AppraisalConfig) -> civicgrid_api::AppraisalCon
 /// The stored text of an appraisal configuration (`appraisal_from_setting` reads it).
 pub fn appraisal_to_setting(config: &AppraisalConfig) -> crate::error::ApiResult<String> {
     serde_json::to_string(&appraisal_record(config)).map_err(crate::error::ApiError::internal)
+}
+
+/// The settings key of the hub's rules (JSON of `api::RulesConfig`).
+pub const RULES_SETTING: &str = "rules";
+
+/// The stored rules, or the defaults when none were saved.
+pub fn rules_from_setting(raw: Option<&str>) -> CaseRules {
+    raw.and_then(|raw| serde_json::from_str::<civicgrid_api::RulesConfig>(raw).ok())
+        .and_then(|c| {
+            CaseRules::parse(
+                c.return_window_days,
+                c.return_window_days_complex,
+                c.callback_attempts,
+            )
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The rules in the shape they are stored in (and shown on the wire).
+pub fn rules_record(rules: &CaseRules) -> civicgrid_api::RulesConfig {
+    civicgrid_api::RulesConfig {
+        return_window_days: i64::from(rules.return_window_days),
+        return_window_days_complex: i64::from(rules.return_window_days_complex),
+        callback_attempts: i64::from(rules.callback_attempts),
+    }
 }
 
 /// The shipped calendar with the official days administrators added.
@@ -373,6 +403,8 @@ impl AppState {
         ));
         let appraisal =
             appraisal_from_setting(self.store.get_setting(APPRAISAL_SETTING).await?.as_deref());
+        let case_rules =
+            rules_from_setting(self.store.get_setting(RULES_SETTING).await?.as_deref());
         let sample_salt = ensure_sample_salt(self.store.as_ref()).await?;
         let fresh = Arc::new(Reference {
             org: Arc::new(org),
@@ -383,6 +415,7 @@ impl AppState {
             policies,
             calendars,
             appraisal,
+            case_rules,
             sample_salt,
         });
         let mut slot = self

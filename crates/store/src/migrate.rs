@@ -17,6 +17,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0006_rollup_by_dimension",
     "0007_generations",
     "0008_dispatch_clock",
+    "0009_case_marks",
 ];
 
 const SQLITE: &[&str] = &[
@@ -28,6 +29,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0006_rollup_by_dimension.sql"),
     include_str!("../migrations/sqlite/0007_generations.sql"),
     include_str!("../migrations/sqlite/0008_dispatch_clock.sql"),
+    include_str!("../migrations/sqlite/0009_case_marks.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -38,6 +40,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0006_rollup_by_dimension.sql"),
     include_str!("../migrations/postgres/0007_generations.sql"),
     include_str!("../migrations/postgres/0008_dispatch_clock.sql"),
+    include_str!("../migrations/postgres/0009_case_marks.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

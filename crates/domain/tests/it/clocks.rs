@@ -105,6 +105,8 @@ impl World {
     ) -> (Decision, Vec<Clock>) {
         let ctx = Ctx {
             org: &self.org,
+            calendars: crate::calendars(),
+            rules: crate::rules(),
             actor: self.actor,
             now,
         };
@@ -154,6 +156,8 @@ fn an_accept_clock_turns_each_colour_at_its_working_instant_across_the_mid_autum
             unit: UnitId(10),
             assisting: vec![],
             basis: civicgrid_domain::lifecycle::Basis::Manual,
+            complex: false,
+            important: false,
         },
         dispatched_at,
         Kind::Complaint,
@@ -211,6 +215,8 @@ fn the_ladder_fires_each_step_once_and_catches_up_after_downtime() {
             unit: UnitId(10),
             assisting: vec![],
             basis: civicgrid_domain::lifecycle::Basis::Manual,
+            complex: false,
+            important: false,
         },
         beijing(2026, 9, 21, 21, 33),
         Kind::Complaint,
@@ -337,6 +343,8 @@ fn suspension_pauses_and_extension_moves_the_resolve_deadline() {
                 unit: UnitId(10),
                 assisting: vec![],
                 basis: civicgrid_domain::lifecycle::Basis::Manual,
+                complex: false,
+                important: false,
             },
             start,
         ),
@@ -433,6 +441,8 @@ fn the_lifecycle_starts_and_stops_clocks_and_counts_facts_for_the_unit() {
         unit: UnitId(10),
         assisting: vec![],
         basis: civicgrid_domain::lifecycle::Basis::Manual,
+        complex: false,
+        important: false,
     };
     run(dispatch, t(9, 0), &mut case, &mut running);
     // Accepted 3 working hours later: late.
@@ -614,6 +624,8 @@ fn dispatch_to_10() -> Command {
         unit: UnitId(10),
         assisting: vec![],
         basis: civicgrid_domain::lifecycle::Basis::Manual,
+        complex: false,
+        important: false,
     }
 }
 

@@ -2,10 +2,11 @@
 //! and urgency), coordination counted on the official working calendar.
 
 use chrono::{DateTime, Utc};
+use civicgrid_domain::Refusal;
 use civicgrid_domain::calendar::{Calendar, Calendars};
 use civicgrid_domain::clocks::{self, Clock, ClockEnd, Env};
 use civicgrid_domain::deadline::{Limit, Match, Policy, Stage, Subject, Thresholds, TimeUnit};
-use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Decision};
+use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Decision, NoCallback};
 use civicgrid_domain::org::{Actor, OrgTree};
 use civicgrid_domain::request::{Channel, Kind, State, Urgency};
 use civicgrid_domain::{CategoryId, UnitId};
@@ -120,6 +121,8 @@ impl World {
     ) -> (Decision, Vec<Clock>) {
         let ctx = Ctx {
             org: &self.org,
+            calendars: crate::calendars(),
+            rules: crate::rules(),
             actor: Actor::SYSTEM,
             now,
         };
@@ -159,6 +162,8 @@ fn dispatch_to(unit: i64) -> Command {
         unit: UnitId(unit),
         assisting: vec![],
         basis: Basis::Manual,
+        complex: false,
+        important: false,
     }
 }
 
@@ -331,4 +336,210 @@ fn a_reopened_answer_goes_back_to_the_hubs_clock_as_a_redo() {
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].stage, Stage::Dispatch);
     assert!(again[0].redo);
+}
+
+fn ctx_at(world: &World, now: DateTime<Utc>) -> Ctx<'_> {
+    Ctx {
+        org: &world.org,
+        calendars: crate::calendars(),
+        rules: crate::rules(),
+        actor: Actor::SYSTEM,
+        now,
+    }
+}
+
+fn dispatched_at(world: &World, unit: i64, at: DateTime<Utc>, complex: bool) -> Case {
+    let case = Case::received(Kind::Complaint);
+    let command = Command::Dispatch {
+        unit: UnitId(unit),
+        assisting: vec![],
+        basis: Basis::Manual,
+        complex,
+        important: false,
+    };
+    lifecycle::decide(&case, &command, &ctx_at(world, at))
+        .unwrap()
+        .case
+}
+
+fn return_at(world: &World, case: &Case, at: DateTime<Utc>) -> Result<Decision, Refusal> {
+    let command = Command::Return {
+        reason: "不属于本单位职责".into(),
+    };
+    lifecycle::decide(case, &command, &ctx_at(world, at))
+}
+
+#[test]
+fn a_unit_returns_within_one_working_day_of_receiving_the_case_and_not_after() {
+    let world = World::new();
+    // Friday 2026-10-16 15:00 to department 10 (official calendar): the window runs to the
+    // end of the next working day, Monday the 19th at 17:30.
+    let case = dispatched_at(&world, 10, beijing(2026, 10, 16, 15, 0), false);
+    assert_eq!(case.assigned_at, Some(beijing(2026, 10, 16, 15, 0)));
+    let (days, closes) = ctx_at(&world, beijing(2026, 10, 16, 15, 0))
+        .return_window(&case)
+        .unwrap();
+    assert_eq!((days, closes), (1, beijing(2026, 10, 19, 17, 30)));
+    assert!(
+        return_at(&world, &case, beijing(2026, 10, 19, 17, 30)).is_ok(),
+        "to the minute"
+    );
+    let late = return_at(&world, &case, beijing(2026, 10, 19, 17, 31)).unwrap_err();
+    match late {
+        Refusal::WindowClosed {
+            action,
+            window,
+            closed_at,
+        } => {
+            assert_eq!(action, "return");
+            assert!(window.starts_with("1 working day"), "{window}");
+            assert_eq!(closed_at, beijing(2026, 10, 19, 17, 30));
+        }
+        other => panic!("expected a closed window, got {other:?}"),
+    }
+    // A complex case has two working days.
+    let complex = dispatched_at(&world, 10, beijing(2026, 10, 16, 15, 0), true);
+    assert!(complex.complex);
+    assert!(return_at(&world, &complex, beijing(2026, 10, 20, 17, 0)).is_ok());
+    assert!(return_at(&world, &complex, beijing(2026, 10, 20, 17, 31)).is_err());
+    // A transfer gives the new unit its own window.
+    let transferred = lifecycle::decide(
+        &case,
+        &Command::Transfer {
+            unit: UnitId(11),
+            reason: None,
+        },
+        &ctx_at(&world, beijing(2026, 10, 19, 10, 0)),
+    )
+    .unwrap()
+    .case;
+    assert!(return_at(&world, &transferred, beijing(2026, 10, 20, 17, 0)).is_ok());
+}
+
+#[test]
+fn the_first_responder_stays_and_answers_for_the_citizens_verdict() {
+    let world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let case = dispatched_at(&world, 10, at, false);
+    assert_eq!(case.first_responder, Some(UnitId(10)));
+    assert_eq!(case.dispatch_count, 1);
+    let returned = return_at(&world, &case, beijing(2026, 10, 19, 10, 0))
+        .unwrap()
+        .case;
+    let again = lifecycle::decide(
+        &returned,
+        &dispatch_to(11),
+        &ctx_at(&world, beijing(2026, 10, 19, 11, 0)),
+    )
+    .unwrap()
+    .case;
+    assert_eq!(
+        again.first_responder,
+        Some(UnitId(10)),
+        "kept after a return"
+    );
+    assert_eq!(again.lead, Some(UnitId(11)));
+    assert_eq!(again.dispatch_count, 2);
+    // Department 11 resolves; the citizen's verdict counts for both units.
+    let mut resolved = again.clone();
+    resolved.state = State::Resolved;
+    let (decision, _) = world.act(
+        &resolved,
+        &[],
+        Command::Callback {
+            rating: civicgrid_domain::request::Rating::Unsatisfied,
+            resolved: false,
+            note: None,
+        },
+        beijing(2026, 10, 22, 9, 0),
+    );
+    for unit in [10, 11] {
+        for metric in ["rated_unsatisfied", "citizen_unresolved"] {
+            assert!(
+                decision
+                    .effects
+                    .facts
+                    .iter()
+                    .any(|f| f.unit == UnitId(unit) && f.metric == metric),
+                "{metric} for {unit}"
+            );
+        }
+    }
+    // Resolved by the first responder itself: counted once.
+    let mut own = case.clone();
+    own.state = State::Resolved;
+    let (decision, _) = world.act(
+        &own,
+        &[],
+        Command::Callback {
+            rating: civicgrid_domain::request::Rating::Satisfied,
+            resolved: true,
+            note: None,
+        },
+        beijing(2026, 10, 22, 9, 0),
+    );
+    let satisfied = decision
+        .effects
+        .facts
+        .iter()
+        .filter(|f| f.metric == "rated_satisfied")
+        .count();
+    assert_eq!(satisfied, 1);
+}
+
+#[test]
+fn a_resolved_case_closes_only_through_a_callback_or_when_no_callback_is_possible() {
+    let world = World::new();
+    let mut case = dispatched_at(&world, 10, beijing(2026, 10, 19, 9, 0), false);
+    case.state = State::Resolved;
+    let attempt = |case: &Case, at| {
+        lifecycle::decide(
+            case,
+            &Command::CallbackFailed { note: None },
+            &ctx_at(&world, at),
+        )
+        .unwrap()
+        .case
+    };
+    let impossible = |case: &Case, cause| {
+        lifecycle::decide(
+            case,
+            &Command::CallbackImpossible { cause, note: None },
+            &ctx_at(&world, beijing(2026, 10, 23, 9, 0)),
+        )
+    };
+    // The caller left a phone: "no contact" is not a cause.
+    let err = impossible(&case, NoCallback::NoContact).unwrap_err();
+    assert!(
+        matches!(err, Refusal::Invalid(ref i) if i.field == "cause"),
+        "{err:?}"
+    );
+    // Two attempts on Monday count as one day; Tuesday and Wednesday make three.
+    let monday = attempt(&case, beijing(2026, 10, 19, 10, 0));
+    let monday = attempt(&monday, beijing(2026, 10, 19, 23, 59));
+    assert_eq!(monday.callback_attempts, 1);
+    assert_eq!(monday.state, State::Resolved, "an attempt changes no state");
+    assert!(impossible(&monday, NoCallback::Unreachable).is_err());
+    let tuesday = attempt(&monday, beijing(2026, 10, 20, 0, 1));
+    assert_eq!(tuesday.callback_attempts, 2, "a new local day");
+    assert!(impossible(&tuesday, NoCallback::Unreachable).is_err());
+    let wednesday = attempt(&tuesday, beijing(2026, 10, 21, 9, 0));
+    let closed = impossible(&wednesday, NoCallback::Unreachable).unwrap();
+    assert_eq!(closed.case.state, State::Closed);
+    assert_eq!(closed.events[0].value("cause"), Some("unreachable"));
+    // No contact at all: closed at once.
+    let mut anonymous = case.clone();
+    anonymous.contact = false;
+    assert_eq!(
+        impossible(&anonymous, NoCallback::NoContact)
+            .unwrap()
+            .case
+            .state,
+        State::Closed
+    );
+    // The old close is refused whatever the state.
+    assert!(matches!(
+        lifecycle::retired(lifecycle::Action::Close),
+        Some(Refusal::Retired { .. })
+    ));
 }

@@ -51,3 +51,19 @@ pub fn beijing(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> chrono::DateTime<chr
         .unwrap()
         .with_timezone(&chrono::Utc)
 }
+
+/// The official calendars, built once.
+pub fn calendars() -> &'static civicgrid_domain::calendar::Calendars {
+    static CALENDARS: std::sync::OnceLock<civicgrid_domain::calendar::Calendars> =
+        std::sync::OnceLock::new();
+    CALENDARS.get_or_init(|| {
+        civicgrid_domain::calendar::Calendars::new(civicgrid_domain::calendar::Calendar::official())
+    })
+}
+
+/// The district rules' defaults.
+pub fn rules() -> &'static civicgrid_domain::lifecycle::Rules {
+    static RULES: std::sync::OnceLock<civicgrid_domain::lifecycle::Rules> =
+        std::sync::OnceLock::new();
+    RULES.get_or_init(Default::default)
+}

@@ -1,4 +1,4 @@
-//! Deployment settings: the appraisal configuration.
+//! Deployment settings: the appraisal configuration and the hub's rules.
 //!
 //! Handlers translate between the wire and the services: no SQL and no rules here.
 
@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use civicgrid_api::AppraisalConfig;
 use civicgrid_api::ErrorBody;
+use civicgrid_api::{AppraisalConfig, RulesConfig};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -18,7 +18,32 @@ use crate::error::{ApiJson, ApiResult};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::new().routes(routes!(get_appraisal, put_appraisal))
+    OpenApiRouter::new()
+        .routes(routes!(get_appraisal, put_appraisal))
+        .routes(routes!(get_rules, put_rules))
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/rules", security(("bearer" = [])),
+    responses((status = 200, body = RulesConfig)))]
+async fn get_rules(State(state): AppStateRef, Auth(_): Auth) -> Json<RulesConfig> {
+    Json(crate::state::rules_record(&state.reference().case_rules))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/rules", request_body = RulesConfig, security(("bearer" = [])),
+    responses((status = 200, body = RulesConfig), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_rules(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<RulesConfig>,
+) -> ApiResult<Json<RulesConfig>> {
+    crate::access::require_admin(&principal)?;
+    let rules = civicgrid_domain::lifecycle::Rules::parse(
+        body.return_window_days,
+        body.return_window_days_complex,
+        body.callback_attempts,
+    )?;
+    let stored = crate::services::admin::set_rules(&state, &principal, rules).await?;
+    Ok(Json(crate::state::rules_record(&stored)))
 }
 
 #[utoipa::path(get, path = "/api/v1/settings/appraisal", security(("bearer" = [])),

@@ -35,6 +35,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/routing-rules", post(create_rule))
         .route("/admin/policies", get(policies).post(update_policy))
         .route("/admin/policies/new", post(create_policy))
+        .route("/admin/rules", post(update_rules))
         .route("/admin/calendar", get(calendar).post(add_days))
 }
 
@@ -567,6 +568,7 @@ struct PoliciesPage {
     channels: Vec<&'static str>,
     /// The stages a policy sets limits for (coordination's limit is fixed).
     stages: Vec<&'static str>,
+    case_rules: civicgrid_api::RulesConfig,
     appraisal: civicgrid_api::AppraisalConfig,
     errors: FormErrors,
     failed: Option<i64>,
@@ -607,6 +609,7 @@ async fn policies_page(
         urgencies: civicgrid_domain::request::Urgency::words(),
         channels: civicgrid_domain::request::Channel::words(),
         stages: ["dispatch", "accept", "respond", "resolve", "callback"].to_vec(),
+        case_rules: crate::state::rules_record(&reference.case_rules),
         appraisal: crate::wire::stats::config_out(&reference.appraisal),
         errors,
         failed,
@@ -741,6 +744,53 @@ async fn save_policy(
             let errors = form_failure(error)?;
             let failed = Some(id.unwrap_or(0));
             let page = policies_page(state, browser, staff, errors, failed, None).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}
+
+/// The hub's rules that are numbers, as the form on the policies page writes them.
+#[derive(Deserialize)]
+struct RulesForm {
+    #[serde(default)]
+    return_window_days: String,
+    #[serde(default)]
+    return_window_days_complex: String,
+    #[serde(default)]
+    callback_attempts: String,
+}
+
+async fn update_rules(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<RulesForm>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    let number = |field: &str, text: &str| -> Result<i64, ApiError> {
+        text.trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::field(field, "must be a whole number"))
+    };
+    let parsed = (|| {
+        Ok::<_, ApiError>(civicgrid_domain::lifecycle::Rules::parse(
+            number("return_window_days", &form.return_window_days)?,
+            number(
+                "return_window_days_complex",
+                &form.return_window_days_complex,
+            )?,
+            number("callback_attempts", &form.callback_attempts)?,
+        )?)
+    })();
+    let saved = match parsed {
+        Ok(rules) => crate::services::admin::set_rules(&state, &staff.principal, rules).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => Ok(see_other("/admin/policies", Some("rules"))),
+        Err(error) => {
+            let errors = form_failure(error)?;
+            let page = policies_page(&state, &browser, &staff, errors, Some(-1), None).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
     }

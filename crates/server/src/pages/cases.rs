@@ -132,6 +132,7 @@ pub(super) struct DetailPage {
     cancel_reasons: Vec<Choice>,
     outcomes: Vec<&'static str>,
     platforms: Vec<&'static str>,
+    causes: Vec<&'static str>,
     errors: FormErrors,
     values: FormValues,
 }
@@ -204,6 +205,7 @@ async fn detail_page(
         cancel_reasons,
         outcomes: civicgrid_domain::request::Outcome::words(),
         platforms: civicgrid_domain::request::Platform::words(),
+        causes: civicgrid_domain::lifecycle::NoCallback::words(),
         errors,
         values: failed.map(|(_, v)| v).unwrap_or_default(),
     })
@@ -268,6 +270,12 @@ pub(super) struct ActionForm {
     parent: String,
     #[serde(default)]
     platform: String,
+    #[serde(default)]
+    complex: String,
+    #[serde(default)]
+    important: String,
+    #[serde(default)]
+    cause: String,
     /// Where to go after success (a list page), else the request's own page.
     #[serde(default)]
     back: String,
@@ -290,6 +298,9 @@ impl ActionForm {
             ("working_days", self.working_days.clone()),
             ("parent", self.parent.clone()),
             ("platform", self.platform.clone()),
+            ("complex", self.complex.clone()),
+            ("important", self.important.clone()),
+            ("cause", self.cause.clone()),
         ])
     }
 
@@ -333,6 +344,9 @@ impl ActionForm {
                 .transpose()?,
             parent: opt(&self.parent),
             platform: opt(&self.platform),
+            complex: Some(self.complex == "yes"),
+            important: Some(self.important == "yes"),
+            cause: opt(&self.cause),
         })
     }
 }

@@ -187,6 +187,8 @@ async fn bulk_dispatch(
             unit: proposal.unit,
             assisting: Vec::new(),
             basis: Basis::Manual,
+            complex: false,
+            important: false,
         };
         let wanted = crate::services::cases::Move::Command(dispatch);
         match crate::services::cases::act(&state, &staff.principal, serial, wanted).await {

@@ -209,6 +209,23 @@ pub async fn create_policy(
     Ok(policy)
 }
 
+/// Replaces the hub's rules (administrators only); returns them as stored.
+pub async fn set_rules(
+    state: &AppState,
+    principal: &Principal,
+    rules: civicgrid_domain::lifecycle::Rules,
+) -> ApiResult<civicgrid_domain::lifecycle::Rules> {
+    require_admin(principal)?;
+    let text = serde_json::to_string(&crate::state::rules_record(&rules))
+        .map_err(crate::error::ApiError::internal)?;
+    state
+        .store
+        .set_setting(crate::state::RULES_SETTING, &text)
+        .await?;
+    state.reload().await?;
+    Ok(rules)
+}
+
 /// Replaces the appraisal configuration (administrators only); returns it as stored.
 pub async fn set_appraisal(
     state: &AppState,

@@ -3,8 +3,9 @@
 //! body, so both front doors spell an action's arguments one way.
 
 use civicgrid_api::ActionBody;
+use civicgrid_api::ErrorCode;
 use civicgrid_domain::UnitId;
-use civicgrid_domain::lifecycle::{self, Action, Basis, Command};
+use civicgrid_domain::lifecycle::{self, Action, Basis, Command, NoCallback};
 use civicgrid_domain::request::{Outcome, Platform, Rating, parse_word};
 
 use crate::error::{ApiError, ApiResult};
@@ -54,6 +55,8 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
                 .map(UnitId)
                 .collect(),
             basis: Basis::Manual,
+            complex: body.complex.unwrap_or(false),
+            important: body.important.unwrap_or(false),
         },
         Action::Accept => Command::Accept,
         Action::Contact => Command::Contact {
@@ -114,9 +117,24 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
         Action::Reopen => Command::Reopen {
             reason: need_text(&body.reason, "reason", lifecycle::reason)?,
         },
-        Action::Close => Command::Close {
-            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        Action::CallbackFailed => Command::CallbackFailed {
+            note: lifecycle::note("note", body.note.as_deref())?,
         },
+        Action::CallbackImpossible => Command::CallbackImpossible {
+            cause: parse_word(
+                "cause",
+                need(&body.cause, "cause")?,
+                NoCallback::parse,
+                NoCallback::words,
+            )?,
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
+        Action::Close => {
+            return Err(lifecycle::retired(action).map_or_else(
+                || ApiError::new(ErrorCode::IllegalTransition),
+                ApiError::from,
+            ));
+        }
         Action::Cancel => {
             return Ok(Move::Cancel {
                 code: need(&body.reason, "reason")?.clone(),

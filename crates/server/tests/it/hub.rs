@@ -109,3 +109,231 @@ async fn the_hub_runs_its_own_dispatch_clock_from_intake_and_the_board_sorts_by_
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_return_after_its_window_is_refused_and_the_first_responder_stays() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        let late = app.dispatched(&operator, &dispatcher).await;
+        let early = app.dispatched(&operator, &dispatcher).await;
+        let r = request(&app, &operator, &late).await;
+        assert_eq!(r["first_responder"]["id"], app.units.dept.0, "{backend:?}");
+        assert!(r["first_responder"]["name"].is_string());
+        assert_eq!(r["dispatch_count"], 1);
+        let until = r["return_until"]
+            .as_str()
+            .expect("a window while it may return");
+
+        // Within the window the return goes through and the hub's clock runs again.
+        let r = app
+            .act(
+                &handler,
+                &early,
+                "return",
+                json!({"reason": "不属于本单位职责"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["first_responder"]["id"], app.units.dept.0);
+        assert!(r.body["return_until"].is_null());
+
+        // Three days later the window has closed.
+        app.clock
+            .set(crate::helpers::start_time() + Duration::days(3));
+        let handler = app.login("handler").await;
+        let r = app
+            .act(
+                &handler,
+                &late,
+                "return",
+                json!({"reason": "不属于本单位职责"}),
+            )
+            .await;
+        assert_eq!(r.status, 409, "{backend:?}: {}", r.body);
+        assert_eq!(r.body["error"]["code"], "window_closed");
+        assert!(
+            r.body["error"]["fields"]["window"]
+                .as_str()
+                .unwrap()
+                .starts_with("1 working day"),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("working day")
+        );
+        let r = request(&app, &handler, &late).await;
+        assert_eq!(r["state"], "dispatched", "nothing written");
+        assert!(
+            r["return_until"].is_null(),
+            "no window shown once closed: {until}"
+        );
+
+        // The page no longer offers a return.
+        let mut page = Web::sign_in(&app, "handler").await;
+        let detail = page.get(&format!("/cases/{late}")).await;
+        assert!(!detail.body.contains("action-return"));
+        assert!(detail.body.contains("detail-first-responder"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolved_case_closes_only_by_callback_or_when_none_is_possible() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        let serial = app.dispatched(&operator, &dispatcher).await;
+        for (action, body) in [
+            ("accept", json!({})),
+            (
+                "resolve",
+                json!({"outcome": "resolved", "reply": "路灯已修复"}),
+            ),
+        ] {
+            let r = app.act(&handler, &serial, action, body).await;
+            assert_eq!(r.status, 200, "{action}: {}", r.body);
+        }
+        // The old close is refused, for everybody.
+        for token in [&dispatcher, &operator] {
+            let r = app
+                .act(token, &serial, "close", json!({"reason": "联系不上"}))
+                .await;
+            assert_eq!(r.status, 409, "{backend:?}: {}", r.body);
+            assert!(
+                r.body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("callback_impossible"),
+                "{}",
+                r.body
+            );
+        }
+        // The caller left a phone: "no contact" is refused, naming the field.
+        let r = app
+            .act(
+                &operator,
+                &serial,
+                "callback_impossible",
+                json!({"cause": "no_contact"}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body["error"]["fields"]["cause"].is_string());
+        // Failed attempts on three different days, then "not reachable".
+        for day in 0..3 {
+            app.clock
+                .set(crate::helpers::start_time() + Duration::days(day) + Duration::hours(1));
+            let operator = app.login("operator").await;
+            let r = app
+                .act(
+                    &operator,
+                    &serial,
+                    "callback_failed",
+                    json!({"note": "无人接听"}),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert_eq!(r.body["callback_attempts"], day + 1);
+            assert_eq!(r.body["state"], "resolved");
+            if day < 2 {
+                let r = app
+                    .act(
+                        &operator,
+                        &serial,
+                        "callback_impossible",
+                        json!({"cause": "unreachable"}),
+                    )
+                    .await;
+                assert_eq!(r.status, 422, "{}", r.body);
+            }
+        }
+        let operator = app.login("operator").await;
+        let r = app
+            .act(
+                &operator,
+                &serial,
+                "callback_impossible",
+                json!({"cause": "unreachable", "note": "三天均未接通"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["state"], "closed");
+        let callback = clocks_of(&r.body, "callback");
+        assert_ne!(
+            callback[0]["status"], "running",
+            "the hub's callback clock stopped"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_return_window_is_a_setting_an_administrator_changes() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let r = app.get(Some(&operator), "/api/v1/settings/rules").await;
+        assert_eq!(
+            r.body,
+            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3})
+        );
+        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2});
+        let r = app
+            .send(reqwest::Method::PUT, Some(&operator), "/api/v1/settings/rules", Some(wider.clone()))
+            .await;
+        assert_eq!(r.status, 403);
+        for (body, field) in [
+            (json!({"return_window_days": 0, "return_window_days_complex": 2, "callback_attempts": 3}), "return_window_days"),
+            (json!({"return_window_days": 3, "return_window_days_complex": 2, "callback_attempts": 3}), "return_window_days_complex"),
+            (json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 99}), "callback_attempts"),
+        ] {
+            let r = app
+                .send(reqwest::Method::PUT, Some(&admin), "/api/v1/settings/rules", Some(body.clone()))
+                .await;
+            assert_eq!(r.status, 422, "{body}");
+            assert!(r.body["error"]["fields"][field].is_string(), "{body}: {}", r.body);
+        }
+        let r = app
+            .send(reqwest::Method::PUT, Some(&admin), "/api/v1/settings/rules", Some(wider.clone()))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body, wider);
+        // Three days after dispatch a return now goes through.
+        let serial = app.dispatched(&operator, &dispatcher).await;
+        app.clock.set(crate::helpers::start_time() + Duration::days(3));
+        let handler = app.login("handler").await;
+        let r = app
+            .act(&handler, &serial, "return", json!({"reason": "不属于本单位职责"}))
+            .await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        // The page shows and saves them too.
+        let mut page = Web::sign_in(&app, "admin").await;
+        let form = page.get("/admin/policies").await;
+        assert!(form.body.contains(r#"name="return_window_days" type="number" min="1" max="30" value="5""#));
+        let saved = page
+            .post(
+                "/admin/rules",
+                &[("return_window_days", "2"), ("return_window_days_complex", "3"), ("callback_attempts", "3")],
+            )
+            .await;
+        assert_eq!(saved.status, 303);
+        let r = app.get(Some(&handler), "/api/v1/settings/rules").await;
+        assert_eq!(r.body["return_window_days"], 2);
+        let refused = page
+            .post(
+                "/admin/rules",
+                &[("return_window_days", "x"), ("return_window_days_complex", "3"), ("callback_attempts", "3")],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+    })
+    .await;
+}

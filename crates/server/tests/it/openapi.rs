@@ -44,6 +44,8 @@ async fn the_openapi_document_matches_the_routes() {
         ("GET", "/api/v1/stats/overview"),
         ("GET", "/api/v1/settings/appraisal"),
         ("PUT", "/api/v1/settings/appraisal"),
+        ("GET", "/api/v1/settings/rules"),
+        ("PUT", "/api/v1/settings/rules"),
         ("GET", "/api/v1/calendar/official-days"),
         ("POST", "/api/v1/calendar/official-days"),
         ("GET", "/healthz"),

@@ -74,7 +74,8 @@ pub(super) const REQUEST_COLUMNS: &str = "r.id, r.serial, r.verify_code, r.chann
     r.content, r.address, r.lat, r.lng, r.caller_name, r.caller_phone, r.area_id, r.intake_unit_id, r.created_by, \
     r.state, r.lead_unit_id, r.assisting, r.coordination, r.pending_extension, r.extension_days, r.suspended_from, \
     r.parent_id, r.outcome, r.reply, r.proper_owner, r.rating, r.citizen_resolved, r.demand, r.redo_count, \
-    r.return_count, r.event_count, r.last_hash, r.created_at, r.updated_at";
+    r.return_count, r.first_responder_id, r.assigned_at, r.dispatch_count, r.complex, r.important, \
+    r.callback_attempts, r.last_callback_attempt_at, r.event_count, r.last_hash, r.created_at, r.updated_at";
 
 pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
     let opt_i64 = |name: &str| -> Result<Option<i64>> { Ok(row.try_get::<Option<i64>, _>(name)?) };
@@ -107,6 +108,16 @@ pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
         demand: row.try_get::<i64, _>("demand")? as u32,
         redo_count: row.try_get::<i64, _>("redo_count")? as u32,
         return_count: row.try_get::<i64, _>("return_count")? as u32,
+        first_responder: opt_i64("first_responder_id")?.map(UnitId),
+        assigned_at: opt_i64("assigned_at")?.map(instant).transpose()?,
+        dispatch_count: row.try_get::<i64, _>("dispatch_count")? as u32,
+        complex: row.try_get::<i64, _>("complex")? != 0,
+        important: row.try_get::<i64, _>("important")? != 0,
+        contact: opt_text("caller_phone")?.is_some(),
+        callback_attempts: row.try_get::<i64, _>("callback_attempts")? as u32,
+        last_callback_attempt: opt_i64("last_callback_attempt_at")?
+            .map(instant)
+            .transpose()?,
     };
     Ok(RequestRow {
         id: RequestId(row.try_get("id")?),

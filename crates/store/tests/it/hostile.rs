@@ -155,6 +155,8 @@ async fn round_trip(w: &World, i: i64, word: &str) {
             unit: w.dept,
             assisting: vec![],
             basis: civicgrid_domain::lifecycle::Basis::Statute,
+            complex: false,
+            important: false,
         },
     )
     .await

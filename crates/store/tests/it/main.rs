@@ -97,6 +97,10 @@ async fn world(url: &str) -> World {
     }
 }
 
+fn calendars() -> civicgrid_domain::calendar::Calendars {
+    civicgrid_domain::calendar::Calendars::new(civicgrid_domain::calendar::Calendar::official())
+}
+
 fn new_case(content: &str, area: Option<UnitId>, minute: i64) -> NewCase {
     use civicgrid_domain::deadline::{Limit, Match, Policy, Stage, Thresholds, TimeUnit};
     let (case, event) = lifecycle::receive(Kind::Complaint, Actor::SYSTEM, at(minute), vec![]);
@@ -160,6 +164,8 @@ async fn act(w: &World, serial: &str, minute: i64, command: Command) -> Result<S
             Box::new(move |loaded| {
                 let ctx = Ctx {
                     org: &org,
+                    calendars: &calendars(),
+                    rules: &Default::default(),
                     actor: Actor::SYSTEM,
                     now: at(minute),
                 };
@@ -256,6 +262,8 @@ async fn story(backend: Backend, url: &str) {
         unit: w.dept,
         assisting: vec![w.other_dept],
         basis: Basis::Statute,
+        complex: false,
+        important: false,
     };
     assert_eq!(
         act(&w, first, 50, dispatch).await.unwrap(),
@@ -323,6 +331,8 @@ async fn story(backend: Backend, url: &str) {
             Box::new(move |c, p| {
                 let ctx = Ctx {
                     org: &org,
+                    calendars: &calendars(),
+                    rules: &Default::default(),
                     actor: Actor::SYSTEM,
                     now: at(90),
                 };

@@ -147,6 +147,8 @@ pub async fn act(
         lifecycle::authorize(&who, Want::Act(action), &scope, org)?;
         let ctx = Ctx {
             org,
+            calendars: &reference.calendars,
+            rules: &reference.case_rules,
             actor: who.actor(),
             now,
         };
@@ -185,6 +187,8 @@ async fn merge(
         })?;
         let ctx = Ctx {
             org: &org,
+            calendars: &reference.calendars,
+            rules: &reference.case_rules,
             actor: who.actor(),
             now,
         };

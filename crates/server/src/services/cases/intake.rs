@@ -149,6 +149,8 @@ pub(crate) async fn register(
         }
         let ctx = Ctx {
             org: &reference.org,
+            calendars: &reference.calendars,
+            rules: &reference.case_rules,
             actor: registrar.actor,
             now,
         };

@@ -84,6 +84,8 @@ pub struct CaseView {
     pub notices: Vec<NoticeRow>,
     /// The routing table's proposal, for a request waiting to be dispatched.
     pub proposal: Option<Proposal>,
+    /// Until when its unit may return it, while it may (dispatched or accepted).
+    pub return_until: Option<Instant>,
     /// The instant the view was taken; bands are shown as of it.
     pub now: Instant,
 }
@@ -147,7 +149,13 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
     let proposal = awaiting_dispatch
         .then(|| propose(&reference, row.category, row.area))
         .flatten();
+    let return_until = lifecycle::allowed_in(Action::Return, row.case.state)
+        .then(|| case_ctx(&reference, principal, state.now()).return_window(&row.case))
+        .flatten()
+        .map(|(_, closes)| closes)
+        .filter(|closes| *closes >= state.now());
     Ok(CaseView {
+        return_until,
         caller,
         parent,
         children,
@@ -178,22 +186,42 @@ pub async fn history(state: &AppState, loaded: &Loaded) -> ApiResult<Vec<EventRo
 /// The actions `principal` may take on the request now: allowed in its state and by their
 /// roles and units. Pages show exactly these buttons.
 pub fn available_actions(state: &AppState, principal: &Principal, loaded: &Loaded) -> Vec<Action> {
-    let org = state.org();
+    let reference = state.reference();
+    let org = &reference.org;
     let scope = scope_of(loaded);
     let case_state = loaded.row.case.state;
     Action::ALL
         .iter()
         .copied()
         .filter(|a| lifecycle::allowed_in(*a, case_state))
-        .filter(|a| lifecycle::authorize(principal, Want::Act(*a), &scope, &org).is_ok())
+        .filter(|a| lifecycle::authorize(principal, Want::Act(*a), &scope, org).is_ok())
         .filter(|a| match a {
             Action::ApproveExtension | Action::RefuseExtension => {
                 loaded.row.case.pending_extension.is_some()
             }
             Action::RequestExtension => loaded.row.case.pending_extension.is_none(),
+            // Past its window a unit cannot return the case; it asks for coordination.
+            Action::Return => case_ctx(&reference, principal, state.now())
+                .return_window(&loaded.row.case)
+                .is_none_or(|(_, closes)| state.now() <= closes),
             _ => true,
         })
         .collect()
+}
+
+/// The rules' context for `principal` acting now.
+pub(crate) fn case_ctx<'a>(
+    reference: &'a crate::state::Reference,
+    principal: &Principal,
+    now: Instant,
+) -> lifecycle::Ctx<'a> {
+    lifecycle::Ctx {
+        org: &reference.org,
+        calendars: &reference.calendars,
+        rules: &reference.case_rules,
+        actor: principal.actor(),
+        now,
+    }
 }
 
 /// A caller's earlier requests by phone number, newest first, for the operator who has

@@ -60,6 +60,8 @@ pub async fn rate_by_citizen(
     let decide: civicgrid_store::Decide = Box::new(move |loaded| {
         let ctx = Ctx {
             org: &reference.org,
+            calendars: &reference.calendars,
+            rules: &reference.case_rules,
             actor: Actor::SYSTEM,
             now,
         };

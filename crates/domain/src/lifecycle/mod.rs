@@ -6,168 +6,22 @@
 //! Authorisation (`authorize`) is kept apart from legality (`decide`): the first asks whether
 //! this person may act on this case at all, the second whether the case's state allows it.
 
+mod access;
+mod command;
+mod rules;
+mod words;
+
+pub use access::{Scope, Want, authorize, roles_for};
+pub use command::{Command, MAX_EXTENSION_DAYS, note, reason, reply};
+pub use rules::Rules;
+pub use words::{Action, Argument, Basis, EventKind, NoCallback};
+
+use crate::Instant;
+use crate::calendar::{Calendar, Calendars};
 use crate::error::{Invalid, Refusal};
 use crate::ids::{RequestId, UnitId};
-use crate::org::{Actor, OrgTree, Principal, Role};
-use crate::request::{
-    Kind, MAX_CONTENT_CHARS, MAX_REASON_CHARS, Outcome, Platform, Rating, State,
-    parse_optional_text, parse_text,
-};
-use crate::{Instant, word_enum};
-
-word_enum! {
-    /// The moves a person can ask for; each is also the path word in the API.
-    pub enum Action {
-        Answer = "answer",
-        Dispatch = "dispatch",
-        Accept = "accept",
-        Contact = "contact",
-        Return = "return",
-        Transfer = "transfer",
-        AssignDown = "assign_down",
-        AssistReport = "assist_report",
-        Coordinate = "coordinate",
-        RequestExtension = "request_extension",
-        ApproveExtension = "approve_extension",
-        RefuseExtension = "refuse_extension",
-        Suspend = "suspend",
-        Resume = "resume",
-        Resolve = "resolve",
-        Callback = "callback",
-        Reopen = "reopen",
-        Close = "close",
-        Cancel = "cancel",
-        Merge = "merge",
-        TransferOut = "transfer_out",
-        Remind = "remind",
-        Urge = "urge",
-        Supervise = "supervise",
-        HoldAccountable = "hold_accountable",
-        QualityCallback = "quality_callback",
-    }
-}
-
-/// What an event records: `received` opens every history, an action's event carries the
-/// action itself (so the two lists of words cannot drift apart), and `child_merged` is
-/// written on a parent when a duplicate joins it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    Received,
-    Act(Action),
-    ChildMerged,
-}
-
-impl EventKind {
-    /// The one spelling used on the wire and in storage.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Received => "received",
-            EventKind::Act(action) => action.as_str(),
-            EventKind::ChildMerged => "child_merged",
-        }
-    }
-
-    /// Parses the snake_case word; `None` for anything else.
-    pub fn parse(word: &str) -> Option<Self> {
-        match word {
-            "received" => Some(EventKind::Received),
-            "child_merged" => Some(EventKind::ChildMerged),
-            other => Action::parse(other).map(EventKind::Act),
-        }
-    }
-
-    /// All event words: `received`, every action's, `child_merged`.
-    pub fn words() -> Vec<&'static str> {
-        let mut words = vec!["received"];
-        words.extend(Action::words());
-        words.push("child_merged");
-        words
-    }
-
-    /// The action this event records, if it records one.
-    pub fn action(self) -> Option<Action> {
-        match self {
-            EventKind::Act(action) => Some(action),
-            EventKind::Received | EventKind::ChildMerged => None,
-        }
-    }
-}
-
-impl std::fmt::Display for EventKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl From<Action> for EventKind {
-    fn from(action: Action) -> Self {
-        EventKind::Act(action)
-    }
-}
-
-word_enum! {
-    /// An argument an action takes: a field of the API's action body and of the page's
-    /// action form alike.
-    pub enum Argument {
-        Unit = "unit",
-        Units = "units",
-        Reason = "reason",
-        Note = "note",
-        Reply = "reply",
-        Outcome = "outcome",
-        ProperOwner = "proper_owner",
-        Rating = "rating",
-        Resolved = "resolved",
-        WorkingDays = "working_days",
-        Parent = "parent",
-        Platform = "platform",
-        CancelReason = "cancel_reason",
-    }
-}
-
-impl Action {
-    /// The arguments the action takes, in the order a form asks for them. The one table
-    /// of them: the pages build their forms from it.
-    pub fn arguments(self) -> &'static [Argument] {
-        use Action as A;
-        use Argument as G;
-        match self {
-            A::Answer => &[G::Reply],
-            A::Dispatch | A::AssignDown => &[G::Unit],
-            A::Transfer => &[G::Unit, G::Reason],
-            A::AssistReport => &[G::Unit, G::Note],
-            A::Coordinate => &[G::Units, G::Reason],
-            A::Contact => &[G::Note],
-            A::Return
-            | A::RefuseExtension
-            | A::Suspend
-            | A::Reopen
-            | A::Close
-            | A::Remind
-            | A::Urge
-            | A::Supervise
-            | A::HoldAccountable => &[G::Reason],
-            A::RequestExtension => &[G::WorkingDays, G::Reason],
-            A::Resolve => &[G::Outcome, G::Reply, G::ProperOwner],
-            A::Callback | A::QualityCallback => &[G::Rating, G::Resolved, G::Note],
-            A::Cancel => &[G::CancelReason, G::Note],
-            A::Merge => &[G::Parent],
-            A::TransferOut => &[G::Platform, G::Reason],
-            A::Accept | A::ApproveExtension | A::Resume => &[],
-        }
-    }
-}
-
-word_enum! {
-    /// How a routing decision was fixed ("三定") or that it fell back to the territory.
-    pub enum Basis {
-        Statute = "statute",
-        Agreement = "agreement",
-        Designation = "designation",
-        Territorial = "territorial",
-        Manual = "manual",
-    }
-}
+use crate::org::{Actor, OrgTree};
+use crate::request::{Kind, Outcome, Rating, State};
 
 /// The values of a case that the rules read and write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,6 +49,21 @@ pub struct Case {
     pub demand: u32,
     pub redo_count: u32,
     pub return_count: u32,
+    /// The first unit the case was dispatched to (首办责任); kept whoever handles it later.
+    pub first_responder: Option<UnitId>,
+    /// When the current lead unit received the case (dispatch, transfer, assignment).
+    pub assigned_at: Option<Instant>,
+    /// Times the hub has dispatched it.
+    pub dispatch_count: u32,
+    /// Marked complex at dispatch: a longer window to return it.
+    pub complex: bool,
+    /// Marked important at dispatch: its reply needs a unit head's signature.
+    pub important: bool,
+    /// Whether the caller left a way to be called back.
+    pub contact: bool,
+    /// Failed callback attempts, counted once per local day.
+    pub callback_attempts: u32,
+    pub last_callback_attempt: Option<Instant>,
 }
 
 impl Case {
@@ -218,6 +87,14 @@ impl Case {
             demand: 1,
             redo_count: 0,
             return_count: 0,
+            first_responder: None,
+            assigned_at: None,
+            dispatch_count: 0,
+            complex: false,
+            important: false,
+            contact: true,
+            callback_attempts: 0,
+            last_callback_attempt: None,
         }
     }
 }
@@ -243,149 +120,6 @@ impl Event {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
-}
-
-/// A command with its arguments, already parsed into domain values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    Answer {
-        reply: String,
-    },
-    Dispatch {
-        unit: UnitId,
-        assisting: Vec<UnitId>,
-        basis: Basis,
-    },
-    Accept,
-    Contact {
-        note: Option<String>,
-    },
-    Return {
-        reason: String,
-    },
-    Transfer {
-        unit: UnitId,
-        reason: Option<String>,
-    },
-    AssignDown {
-        unit: UnitId,
-    },
-    AssistReport {
-        unit: UnitId,
-        note: String,
-    },
-    Coordinate {
-        units: Vec<UnitId>,
-        reason: String,
-    },
-    RequestExtension {
-        working_days: u32,
-        reason: String,
-    },
-    ApproveExtension,
-    RefuseExtension {
-        reason: String,
-    },
-    Suspend {
-        reason: String,
-    },
-    Resume,
-    Resolve {
-        outcome: Outcome,
-        reply: String,
-        proper_owner: Option<String>,
-    },
-    Callback {
-        rating: Rating,
-        resolved: bool,
-        note: Option<String>,
-    },
-    Reopen {
-        reason: String,
-    },
-    Close {
-        reason: String,
-    },
-    Cancel {
-        reason: String,
-    },
-    TransferOut {
-        platform: Platform,
-        reason: String,
-    },
-    /// A supervisor's reminder to the handling unit (提醒).
-    Remind {
-        reason: String,
-    },
-    /// A recorded urging notice to the handling unit's head (催办).
-    Urge {
-        reason: String,
-    },
-    /// Puts the case in the supervision pool, owned by the supervisor who acts (督办).
-    Supervise {
-        reason: String,
-    },
-    /// An accountability finding against a unit (问效); the lead unit when none is named.
-    HoldAccountable {
-        unit: Option<UnitId>,
-        finding: String,
-    },
-    /// A supervisor's quality callback on a case drawn for sampling (抽查回访).
-    QualityCallback {
-        rating: Rating,
-        resolved: bool,
-        note: Option<String>,
-    },
-}
-
-impl Command {
-    pub fn action(&self) -> Action {
-        match self {
-            Command::Answer { .. } => Action::Answer,
-            Command::Dispatch { .. } => Action::Dispatch,
-            Command::Accept => Action::Accept,
-            Command::Contact { .. } => Action::Contact,
-            Command::Return { .. } => Action::Return,
-            Command::Transfer { .. } => Action::Transfer,
-            Command::AssignDown { .. } => Action::AssignDown,
-            Command::AssistReport { .. } => Action::AssistReport,
-            Command::Coordinate { .. } => Action::Coordinate,
-            Command::RequestExtension { .. } => Action::RequestExtension,
-            Command::ApproveExtension => Action::ApproveExtension,
-            Command::RefuseExtension { .. } => Action::RefuseExtension,
-            Command::Suspend { .. } => Action::Suspend,
-            Command::Resume => Action::Resume,
-            Command::Resolve { .. } => Action::Resolve,
-            Command::Callback { .. } => Action::Callback,
-            Command::Reopen { .. } => Action::Reopen,
-            Command::Close { .. } => Action::Close,
-            Command::Cancel { .. } => Action::Cancel,
-            Command::TransferOut { .. } => Action::TransferOut,
-            Command::Remind { .. } => Action::Remind,
-            Command::Urge { .. } => Action::Urge,
-            Command::Supervise { .. } => Action::Supervise,
-            Command::HoldAccountable { .. } => Action::HoldAccountable,
-            Command::QualityCallback { .. } => Action::QualityCallback,
-        }
-    }
-}
-
-/// The longest extension a unit may ask for at once, in working days.
-pub const MAX_EXTENSION_DAYS: u32 = 30;
-
-/// Parses free text for a reason field.
-pub fn reason(field: &str, raw: &str) -> Result<String, Invalid> {
-    parse_text(field, raw, MAX_REASON_CHARS)
-}
-
-/// Parses a reply to the citizen.
-pub fn reply(field: &str, raw: &str) -> Result<String, Invalid> {
-    parse_text(field, raw, MAX_CONTENT_CHARS)
-}
-
-/// Parses an optional note.
-pub fn note(field: &str, raw: Option<&str>) -> Result<Option<String>, Invalid> {
-    parse_optional_text(field, raw, MAX_REASON_CHARS)
 }
 
 /// Which states allow which action, before any argument is looked at. This table is the
@@ -415,7 +149,8 @@ pub fn allowed_in(action: Action, state: State) -> bool {
             S::Dispatched | S::Accepted | S::InProgress | S::Reopened
         ),
         A::Resume => state == S::Suspended,
-        A::Callback | A::Close => state == S::Resolved,
+        A::Callback | A::CallbackFailed | A::CallbackImpossible => state == S::Resolved,
+        A::Close => false,
         A::Reopen => matches!(state, S::Resolved | S::Closed),
         // Supervision acts on work still to be done; findings may come after the fact.
         A::Remind | A::Urge | A::Supervise => !state.is_final() && state != S::Resolved,
@@ -424,11 +159,36 @@ pub fn allowed_in(action: Action, state: State) -> bool {
     }
 }
 
-/// Who issues a command, and when; plus the organisation to check unit arguments against.
+/// Who issues a command, and when; plus the organisation to check unit arguments against,
+/// the calendars that windows count on and the district's rules.
 pub struct Ctx<'a> {
     pub org: &'a OrgTree,
+    pub calendars: &'a Calendars,
+    pub rules: &'a Rules,
     pub actor: Actor,
     pub now: Instant,
+}
+
+impl Ctx<'_> {
+    /// The calendar a unit works on.
+    fn calendar_for(&self, unit: Option<UnitId>) -> &Calendar {
+        self.calendars
+            .for_kind(unit.and_then(|u| self.org.get(u)).map(|u| u.kind))
+    }
+
+    /// When the current lead unit's window to return the case closes.
+    pub fn return_window(&self, case: &Case) -> Option<(u32, Instant)> {
+        let received = case.assigned_at?;
+        let days = if case.complex {
+            self.rules.return_window_days_complex
+        } else {
+            self.rules.return_window_days
+        };
+        let closes = self
+            .calendar_for(case.lead)
+            .add_working_days(received, days);
+        Some((days, closes))
+    }
 }
 
 /// The result of a legal move: the case's new values and the events to append, in order,
@@ -439,6 +199,14 @@ pub struct Decision {
     pub case: Case,
     pub events: Vec<Event>,
     pub effects: crate::clocks::Effects,
+}
+
+/// The refusal for an action that is no longer taken (it has no command), if it is one.
+pub fn retired(action: Action) -> Option<Refusal> {
+    (action == Action::Close).then_some(Refusal::Retired {
+        action: "close",
+        instead: "a resolved request closes only through `callback`, or `callback_impossible` when the caller left no contact or was not reached on enough different days",
+    })
 }
 
 fn refuse(action: Action, state: State) -> Refusal {
@@ -503,6 +271,8 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             unit,
             assisting,
             basis,
+            complex,
+            important,
         } => {
             known_unit(ctx, "unit", *unit)?;
             let mut seen = Vec::new();
@@ -521,8 +291,19 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             next.lead = Some(*unit);
             next.assisting = assisting.clone();
             next.coordination.clear();
+            next.first_responder = case.first_responder.or(Some(*unit));
+            next.assigned_at = Some(ctx.now);
+            next.dispatch_count += 1;
+            next.complex = case.complex || *complex;
+            next.important = case.important || *important;
             detail.push(("unit".into(), unit.to_string()));
             detail.push(("basis".into(), basis.as_str().into()));
+            if *complex {
+                detail.push(("complex".into(), "true".into()));
+            }
+            if *important {
+                detail.push(("important".into(), "true".into()));
+            }
             if !assisting.is_empty() {
                 let list: Vec<String> = assisting.iter().map(|u| u.to_string()).collect();
                 detail.push(("assisting".into(), list.join(",")));
@@ -536,6 +317,15 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             reason = note.clone();
         }
         Command::Return { reason: why } => {
+            if let Some((days, closes)) = ctx.return_window(case)
+                && ctx.now > closes
+            {
+                return Err(Refusal::WindowClosed {
+                    action: action.as_str(),
+                    window: format!("{days} working day(s) after the unit received the request"),
+                    closed_at: closes,
+                });
+            }
             if let Some(lead) = case.lead {
                 detail.push(("unit".into(), lead.to_string()));
             }
@@ -557,6 +347,7 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             detail.push(("unit".into(), unit.to_string()));
             next.state = State::Dispatched;
             next.lead = Some(*unit);
+            next.assigned_at = Some(ctx.now);
             next.assisting.retain(|u| u != unit);
             next.pending_extension = None;
             reason = why.clone();
@@ -573,6 +364,7 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             detail.push(("unit".into(), unit.to_string()));
             next.state = State::Dispatched;
             next.lead = Some(*unit);
+            next.assigned_at = Some(ctx.now);
         }
         Command::AssistReport { unit, note } => {
             if !case.assisting.contains(unit) {
@@ -689,13 +481,47 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
                 next.state = State::Closed;
             }
         }
+        Command::CallbackFailed { note } => {
+            let calendar = &ctx.calendars.official;
+            let today = calendar.local_date(ctx.now);
+            let new_day = case
+                .last_callback_attempt
+                .is_none_or(|last| calendar.local_date(last) != today);
+            if new_day {
+                next.callback_attempts += 1;
+            }
+            next.last_callback_attempt = Some(ctx.now);
+            detail.push(("attempt_days".into(), next.callback_attempts.to_string()));
+            reason = note.clone();
+        }
+        Command::CallbackImpossible { cause, note } => {
+            match cause {
+                NoCallback::NoContact if case.contact => {
+                    return Err(Invalid::new(
+                        "cause",
+                        "the caller left a contact: call back, and record each failed attempt",
+                    )
+                    .into());
+                }
+                NoCallback::Unreachable if case.callback_attempts < ctx.rules.callback_attempts => {
+                    return Err(Invalid::new(
+                        "cause",
+                        format!(
+                            "needs failed callback attempts on {} different days; {} so far",
+                            ctx.rules.callback_attempts, case.callback_attempts
+                        ),
+                    )
+                    .into());
+                }
+                NoCallback::NoContact | NoCallback::Unreachable => {}
+            }
+            next.state = State::Closed;
+            detail.push(("cause".into(), cause.as_str().into()));
+            reason = note.clone();
+        }
         Command::Reopen { reason: why } => {
             next = reopen_values(case);
             detail.push(("redo".into(), next.redo_count.to_string()));
-            reason = Some(why.clone());
-        }
-        Command::Close { reason: why } => {
-            next.state = State::Closed;
             reason = Some(why.clone());
         }
         Command::Cancel { reason: why } => {
@@ -835,110 +661,4 @@ pub fn decide_merge(
             effects: Default::default(),
         },
     ))
-}
-
-/// The units a case is tied to, for deciding who may see and act on it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Scope {
-    pub lead: Option<UnitId>,
-    pub assisting: Vec<UnitId>,
-    /// Every unit that has handled it, now or before (lead, assisting, coordinating).
-    pub handlers: Vec<UnitId>,
-    /// Where it lies and where it was taken in (area grid or community, intake unit).
-    pub places: Vec<UnitId>,
-    /// The business line of its category, if any.
-    pub line: Option<String>,
-}
-
-/// What a principal wants to do: read a case, read its personal data, or act.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Want {
-    Read,
-    ReadPersonal,
-    Act(Action),
-}
-
-/// The roles that may issue each action.
-pub fn roles_for(action: Action) -> &'static [Role] {
-    use Action as A;
-    use Role as R;
-    match action {
-        A::Answer => &[R::Operator],
-        A::Dispatch | A::Coordinate | A::Transfer | A::ApproveExtension | A::RefuseExtension => {
-            &[R::Dispatcher]
-        }
-        A::Suspend | A::Resume | A::TransferOut | A::Close => &[R::Dispatcher],
-        A::Merge | A::Cancel => &[R::Dispatcher, R::Operator],
-        A::Accept | A::Contact | A::Return | A::AssignDown | A::AssistReport => &[R::Handler],
-        A::RequestExtension | A::Resolve => &[R::Handler],
-        A::Callback => &[R::Operator, R::Dispatcher, R::Supervisor],
-        A::Reopen => &[R::Dispatcher, R::Supervisor],
-        A::Remind | A::Urge | A::Supervise | A::HoldAccountable | A::QualityCallback => {
-            &[R::Supervisor]
-        }
-    }
-}
-
-fn line_ok(grant_lines: &[String], line: Option<&String>) -> bool {
-    match line {
-        Some(line) if !grant_lines.is_empty() => grant_lines.contains(line),
-        _ => true,
-    }
-}
-
-/// Whether a grant's unit covers the case. Handlers reach only the cases their unit
-/// handles (lead, or assisting for assisting work and reading); every other role reaches
-/// any case tied to a unit in its subtree.
-fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Scope) -> bool {
-    let within = |unit: &UnitId| org.is_within(*unit, grant_unit);
-    if role == Role::Admin {
-        return true;
-    }
-    if role == Role::Handler {
-        let lead = scope.lead.as_ref().is_some_and(within);
-        let assisting = scope.assisting.iter().any(within);
-        return match want {
-            Want::Act(Action::AssistReport) => assisting,
-            Want::Act(_) => lead,
-            // Units that handled it before keep read access to their own work.
-            Want::Read | Want::ReadPersonal => {
-                lead || assisting || scope.handlers.iter().any(within)
-            }
-        };
-    }
-    scope.lead.as_ref().is_some_and(within)
-        || scope.assisting.iter().any(within)
-        || scope.handlers.iter().any(within)
-        || scope.places.iter().any(within)
-}
-
-/// Decides whether `principal` may do `want` on a case with this scope.
-pub fn authorize(
-    principal: &Principal,
-    want: Want,
-    scope: &Scope,
-    org: &OrgTree,
-) -> Result<(), Refusal> {
-    let name = match want {
-        Want::Read => "read",
-        Want::ReadPersonal => "read_personal_data",
-        Want::Act(action) => action.as_str(),
-    };
-    let allowed = principal.grants.iter().any(|grant| {
-        let role_ok = match want {
-            Want::Read => true,
-            Want::ReadPersonal => grant.role.sees_personal_data(),
-            Want::Act(action) => {
-                grant.role == Role::Admin || roles_for(action).contains(&grant.role)
-            }
-        };
-        role_ok
-            && line_ok(&grant.lines, scope.line.as_ref())
-            && covers(org, grant.unit, grant.role, want, scope)
-    });
-    if allowed {
-        Ok(())
-    } else {
-        Err(Refusal::Forbidden { action: name })
-    }
 }

@@ -1,0 +1,114 @@
+//! Who may read and act on a case: the units it is tied to, the roles each action needs,
+//! and the one authorisation rule. Kept apart from legality (`decide`).
+
+use super::words::Action;
+use crate::error::Refusal;
+use crate::ids::UnitId;
+use crate::org::{OrgTree, Principal, Role};
+
+/// The units a case is tied to, for deciding who may see and act on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub lead: Option<UnitId>,
+    pub assisting: Vec<UnitId>,
+    /// Every unit that has handled it, now or before (lead, assisting, coordinating).
+    pub handlers: Vec<UnitId>,
+    /// Where it lies and where it was taken in (area grid or community, intake unit).
+    pub places: Vec<UnitId>,
+    /// The business line of its category, if any.
+    pub line: Option<String>,
+}
+
+/// What a principal wants to do: read a case, read its personal data, or act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Read,
+    ReadPersonal,
+    Act(Action),
+}
+
+/// The roles that may issue each action.
+pub fn roles_for(action: Action) -> &'static [Role] {
+    use Action as A;
+    use Role as R;
+    match action {
+        A::Answer => &[R::Operator],
+        A::Dispatch | A::Coordinate | A::Transfer | A::ApproveExtension | A::RefuseExtension => {
+            &[R::Dispatcher]
+        }
+        A::Suspend | A::Resume | A::TransferOut | A::Close => &[R::Dispatcher],
+        A::CallbackFailed | A::CallbackImpossible => &[R::Operator, R::Dispatcher, R::Supervisor],
+        A::Merge | A::Cancel => &[R::Dispatcher, R::Operator],
+        A::Accept | A::Contact | A::Return | A::AssignDown | A::AssistReport => &[R::Handler],
+        A::RequestExtension | A::Resolve => &[R::Handler],
+        A::Callback => &[R::Operator, R::Dispatcher, R::Supervisor],
+        A::Reopen => &[R::Dispatcher, R::Supervisor],
+        A::Remind | A::Urge | A::Supervise | A::HoldAccountable | A::QualityCallback => {
+            &[R::Supervisor]
+        }
+    }
+}
+
+fn line_ok(grant_lines: &[String], line: Option<&String>) -> bool {
+    match line {
+        Some(line) if !grant_lines.is_empty() => grant_lines.contains(line),
+        _ => true,
+    }
+}
+
+/// Whether a grant's unit covers the case. Handlers reach only the cases their unit
+/// handles (lead, or assisting for assisting work and reading); every other role reaches
+/// any case tied to a unit in its subtree.
+fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Scope) -> bool {
+    let within = |unit: &UnitId| org.is_within(*unit, grant_unit);
+    if role == Role::Admin {
+        return true;
+    }
+    if role == Role::Handler {
+        let lead = scope.lead.as_ref().is_some_and(within);
+        let assisting = scope.assisting.iter().any(within);
+        return match want {
+            Want::Act(Action::AssistReport) => assisting,
+            Want::Act(_) => lead,
+            // Units that handled it before keep read access to their own work.
+            Want::Read | Want::ReadPersonal => {
+                lead || assisting || scope.handlers.iter().any(within)
+            }
+        };
+    }
+    scope.lead.as_ref().is_some_and(within)
+        || scope.assisting.iter().any(within)
+        || scope.handlers.iter().any(within)
+        || scope.places.iter().any(within)
+}
+
+/// Decides whether `principal` may do `want` on a case with this scope.
+pub fn authorize(
+    principal: &Principal,
+    want: Want,
+    scope: &Scope,
+    org: &OrgTree,
+) -> Result<(), Refusal> {
+    let name = match want {
+        Want::Read => "read",
+        Want::ReadPersonal => "read_personal_data",
+        Want::Act(action) => action.as_str(),
+    };
+    let allowed = principal.grants.iter().any(|grant| {
+        let role_ok = match want {
+            Want::Read => true,
+            Want::ReadPersonal => grant.role.sees_personal_data(),
+            Want::Act(action) => {
+                grant.role == Role::Admin || roles_for(action).contains(&grant.role)
+            }
+        };
+        role_ok
+            && line_ok(&grant.lines, scope.line.as_ref())
+            && covers(org, grant.unit, grant.role, want, scope)
+    });
+    if allowed {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden { action: name })
+    }
+}

@@ -1,0 +1,163 @@
+//! Commands: what a person asks of a case, with its arguments parsed into domain values,
+//! and the parsers of the free text they carry.
+
+use super::words::{Action, Basis, NoCallback};
+use crate::error::Invalid;
+use crate::ids::UnitId;
+use crate::request::{
+    MAX_CONTENT_CHARS, MAX_REASON_CHARS, Outcome, Platform, Rating, parse_optional_text, parse_text,
+};
+
+/// A command with its arguments, already parsed into domain values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Answer {
+        reply: String,
+    },
+    Dispatch {
+        unit: UnitId,
+        assisting: Vec<UnitId>,
+        basis: Basis,
+        /// Marks the case complex (a longer return window).
+        complex: bool,
+        /// Marks the case important (its reply needs a unit head's signature).
+        important: bool,
+    },
+    Accept,
+    Contact {
+        note: Option<String>,
+    },
+    Return {
+        reason: String,
+    },
+    Transfer {
+        unit: UnitId,
+        reason: Option<String>,
+    },
+    AssignDown {
+        unit: UnitId,
+    },
+    AssistReport {
+        unit: UnitId,
+        note: String,
+    },
+    Coordinate {
+        units: Vec<UnitId>,
+        reason: String,
+    },
+    RequestExtension {
+        working_days: u32,
+        reason: String,
+    },
+    ApproveExtension,
+    RefuseExtension {
+        reason: String,
+    },
+    Suspend {
+        reason: String,
+    },
+    Resume,
+    Resolve {
+        outcome: Outcome,
+        reply: String,
+        proper_owner: Option<String>,
+    },
+    Callback {
+        rating: Rating,
+        resolved: bool,
+        note: Option<String>,
+    },
+    /// A callback attempt that reached nobody.
+    CallbackFailed {
+        note: Option<String>,
+    },
+    /// Closes a resolved case without a callback, for a cause the rules accept.
+    CallbackImpossible {
+        cause: NoCallback,
+        note: Option<String>,
+    },
+    Reopen {
+        reason: String,
+    },
+    Cancel {
+        reason: String,
+    },
+    TransferOut {
+        platform: Platform,
+        reason: String,
+    },
+    /// A supervisor's reminder to the handling unit (提醒).
+    Remind {
+        reason: String,
+    },
+    /// A recorded urging notice to the handling unit's head (催办).
+    Urge {
+        reason: String,
+    },
+    /// Puts the case in the supervision pool, owned by the supervisor who acts (督办).
+    Supervise {
+        reason: String,
+    },
+    /// An accountability finding against a unit (问效); the lead unit when none is named.
+    HoldAccountable {
+        unit: Option<UnitId>,
+        finding: String,
+    },
+    /// A supervisor's quality callback on a case drawn for sampling (抽查回访).
+    QualityCallback {
+        rating: Rating,
+        resolved: bool,
+        note: Option<String>,
+    },
+}
+
+impl Command {
+    pub fn action(&self) -> Action {
+        match self {
+            Command::Answer { .. } => Action::Answer,
+            Command::Dispatch { .. } => Action::Dispatch,
+            Command::Accept => Action::Accept,
+            Command::Contact { .. } => Action::Contact,
+            Command::Return { .. } => Action::Return,
+            Command::Transfer { .. } => Action::Transfer,
+            Command::AssignDown { .. } => Action::AssignDown,
+            Command::AssistReport { .. } => Action::AssistReport,
+            Command::Coordinate { .. } => Action::Coordinate,
+            Command::RequestExtension { .. } => Action::RequestExtension,
+            Command::ApproveExtension => Action::ApproveExtension,
+            Command::RefuseExtension { .. } => Action::RefuseExtension,
+            Command::Suspend { .. } => Action::Suspend,
+            Command::Resume => Action::Resume,
+            Command::Resolve { .. } => Action::Resolve,
+            Command::Callback { .. } => Action::Callback,
+            Command::CallbackFailed { .. } => Action::CallbackFailed,
+            Command::CallbackImpossible { .. } => Action::CallbackImpossible,
+            Command::Reopen { .. } => Action::Reopen,
+            Command::Cancel { .. } => Action::Cancel,
+            Command::TransferOut { .. } => Action::TransferOut,
+            Command::Remind { .. } => Action::Remind,
+            Command::Urge { .. } => Action::Urge,
+            Command::Supervise { .. } => Action::Supervise,
+            Command::HoldAccountable { .. } => Action::HoldAccountable,
+            Command::QualityCallback { .. } => Action::QualityCallback,
+        }
+    }
+}
+
+/// The longest extension a unit may ask for at once, in working days.
+pub const MAX_EXTENSION_DAYS: u32 = 30;
+
+/// Parses free text for a reason field.
+pub fn reason(field: &str, raw: &str) -> Result<String, Invalid> {
+    parse_text(field, raw, MAX_REASON_CHARS)
+}
+
+/// Parses a reply to the citizen.
+pub fn reply(field: &str, raw: &str) -> Result<String, Invalid> {
+    parse_text(field, raw, MAX_CONTENT_CHARS)
+}
+
+/// Parses an optional note.
+pub fn note(field: &str, raw: Option<&str>) -> Result<Option<String>, Invalid> {
+    parse_optional_text(field, raw, MAX_REASON_CHARS)
+}

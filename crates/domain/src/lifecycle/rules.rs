@@ -1,0 +1,57 @@
+//! The hub's rules that are numbers a district sets, never constants.
+
+use crate::error::Invalid;
+
+/// The hub's rules that are numbers a district sets (the `rules` setting), never constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Working days after a unit receives a case within which it may return it.
+    pub return_window_days: u32,
+    /// The same for a case marked complex.
+    pub return_window_days_complex: u32,
+    /// Failed callback attempts, each on a different day, before "callback not possible".
+    pub callback_attempts: u32,
+}
+
+impl Default for Rules {
+    /// National guidance as the hotline rules summarise it (docs/RULES.md).
+    fn default() -> Self {
+        Rules {
+            return_window_days: 1,
+            return_window_days_complex: 2,
+            callback_attempts: 3,
+        }
+    }
+}
+
+impl Rules {
+    /// Checks values from the edge; every bad field is named.
+    pub fn parse(
+        return_window_days: i64,
+        return_window_days_complex: i64,
+        callback_attempts: i64,
+    ) -> Result<Rules, Invalid> {
+        let days = |field: &str, n: i64| -> Result<u32, Invalid> {
+            if (1..=30).contains(&n) {
+                Ok(n as u32)
+            } else {
+                Err(Invalid::new(field, "must be between 1 and 30"))
+            }
+        };
+        let rules = Rules {
+            return_window_days: days("return_window_days", return_window_days)?,
+            return_window_days_complex: days(
+                "return_window_days_complex",
+                return_window_days_complex,
+            )?,
+            callback_attempts: days("callback_attempts", callback_attempts)?,
+        };
+        if rules.return_window_days_complex < rules.return_window_days {
+            return Err(Invalid::new(
+                "return_window_days_complex",
+                "must be at least return_window_days",
+            ));
+        }
+        Ok(rules)
+    }
+}

@@ -1,0 +1,182 @@
+//! The words of the lifecycle: actions (also the API's path words), event kinds, the
+//! arguments actions take, routing bases and the causes for closing without a callback.
+
+use crate::word_enum;
+
+word_enum! {
+    /// The moves a person can ask for; each is also the path word in the API.
+    pub enum Action {
+        Answer = "answer",
+        Dispatch = "dispatch",
+        Accept = "accept",
+        Contact = "contact",
+        Return = "return",
+        Transfer = "transfer",
+        AssignDown = "assign_down",
+        AssistReport = "assist_report",
+        Coordinate = "coordinate",
+        RequestExtension = "request_extension",
+        ApproveExtension = "approve_extension",
+        RefuseExtension = "refuse_extension",
+        Suspend = "suspend",
+        Resume = "resume",
+        Resolve = "resolve",
+        Callback = "callback",
+        /// A callback attempt that reached nobody (回访未接通).
+        CallbackFailed = "callback_failed",
+        /// Closing a resolved case without a callback, for a recorded cause.
+        CallbackImpossible = "callback_impossible",
+        Reopen = "reopen",
+        /// Retired: a resolved case closes only through a callback or `callback_impossible`.
+        /// Kept so that histories written before keep reading.
+        Close = "close",
+        Cancel = "cancel",
+        Merge = "merge",
+        TransferOut = "transfer_out",
+        Remind = "remind",
+        Urge = "urge",
+        Supervise = "supervise",
+        HoldAccountable = "hold_accountable",
+        QualityCallback = "quality_callback",
+    }
+}
+
+/// What an event records: `received` opens every history, an action's event carries the
+/// action itself (so the two lists of words cannot drift apart), and `child_merged` is
+/// written on a parent when a duplicate joins it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Received,
+    Act(Action),
+    ChildMerged,
+}
+
+impl EventKind {
+    /// The one spelling used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Received => "received",
+            EventKind::Act(action) => action.as_str(),
+            EventKind::ChildMerged => "child_merged",
+        }
+    }
+
+    /// Parses the snake_case word; `None` for anything else.
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "received" => Some(EventKind::Received),
+            "child_merged" => Some(EventKind::ChildMerged),
+            other => Action::parse(other).map(EventKind::Act),
+        }
+    }
+
+    /// All event words: `received`, every action's, `child_merged`.
+    pub fn words() -> Vec<&'static str> {
+        let mut words = vec!["received"];
+        words.extend(Action::words());
+        words.push("child_merged");
+        words
+    }
+
+    /// The action this event records, if it records one.
+    pub fn action(self) -> Option<Action> {
+        match self {
+            EventKind::Act(action) => Some(action),
+            EventKind::Received | EventKind::ChildMerged => None,
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Action> for EventKind {
+    fn from(action: Action) -> Self {
+        EventKind::Act(action)
+    }
+}
+
+word_enum! {
+    /// An argument an action takes: a field of the API's action body and of the page's
+    /// action form alike.
+    pub enum Argument {
+        Unit = "unit",
+        Units = "units",
+        Reason = "reason",
+        Note = "note",
+        Reply = "reply",
+        Outcome = "outcome",
+        ProperOwner = "proper_owner",
+        Rating = "rating",
+        Resolved = "resolved",
+        WorkingDays = "working_days",
+        Parent = "parent",
+        Platform = "platform",
+        CancelReason = "cancel_reason",
+        /// A case whose ownership takes study: a longer window to return it.
+        Complex = "complex",
+        /// A case whose reply a unit head must sign.
+        Important = "important",
+        /// Why no callback is possible (`no_contact`, `unreachable`).
+        Cause = "cause",
+    }
+}
+
+word_enum! {
+    /// Why a resolved case closes without a callback.
+    pub enum NoCallback {
+        /// The caller left no contact at all.
+        NoContact = "no_contact",
+        /// Failed attempts on enough different days.
+        Unreachable = "unreachable",
+    }
+}
+
+impl Action {
+    /// The arguments the action takes, in the order a form asks for them. The one table
+    /// of them: the pages build their forms from it.
+    pub fn arguments(self) -> &'static [Argument] {
+        use Action as A;
+        use Argument as G;
+        match self {
+            A::Answer => &[G::Reply],
+            A::Dispatch => &[G::Unit, G::Complex, G::Important],
+            A::AssignDown => &[G::Unit],
+            A::Transfer => &[G::Unit, G::Reason],
+            A::AssistReport => &[G::Unit, G::Note],
+            A::Coordinate => &[G::Units, G::Reason],
+            A::Contact => &[G::Note],
+            A::Return
+            | A::RefuseExtension
+            | A::Suspend
+            | A::Reopen
+            | A::Remind
+            | A::Urge
+            | A::Supervise
+            | A::HoldAccountable => &[G::Reason],
+            A::RequestExtension => &[G::WorkingDays, G::Reason],
+            A::Resolve => &[G::Outcome, G::Reply, G::ProperOwner],
+            A::Callback | A::QualityCallback => &[G::Rating, G::Resolved, G::Note],
+            A::CallbackFailed => &[G::Note],
+            A::CallbackImpossible => &[G::Cause, G::Note],
+            A::Cancel => &[G::CancelReason, G::Note],
+            A::Merge => &[G::Parent],
+            A::TransferOut => &[G::Platform, G::Reason],
+            A::Accept | A::ApproveExtension | A::Resume | A::Close => &[],
+        }
+    }
+}
+
+word_enum! {
+    /// How a routing decision was fixed ("三定") or that it fell back to the territory.
+    pub enum Basis {
+        Statute = "statute",
+        Agreement = "agreement",
+        Designation = "designation",
+        Territorial = "territorial",
+        Manual = "manual",
+    }
+}
