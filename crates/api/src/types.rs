@@ -409,6 +409,9 @@ pub struct StatsQuery {
     pub to: Option<String>,
     /// Only units of this kind (`department`, `street`, `utility` …).
     pub kind: Option<String>,
+    /// Only units of this tier (`street`, `department`, `utility`, `community`, `grid`);
+    /// units are ranked within their tier whether or not this is given.
+    pub tier: Option<String>,
 }
 
 /// A count today and since the first of the month.
@@ -475,6 +478,9 @@ pub struct RateOut {
 pub struct UnitStatsOut {
     pub unit: UnitRef,
     pub kind: String,
+    /// The tier the unit is ranked in (`street`, `department`, `utility`, `community`,
+    /// `grid`); none for the hub and centres, which are not ranked.
+    pub tier: Option<String>,
     /// Requests dispatched to the unit in the period: the sample size.
     pub sample: i64,
     /// Keyed by rate: `response`, `on_time_acceptance`, `on_time_resolution`, `resolution`,
@@ -486,7 +492,7 @@ pub struct UnitStatsOut {
     pub urged: i64,
     /// The weighted composite score (0–100); none below the minimum sample.
     pub score: Option<f64>,
-    /// Rank by score among ranked units (1 is best); none below the minimum sample.
+    /// Rank by score within its tier (1 is best); none below the minimum sample.
     pub rank: Option<u32>,
 }
 
@@ -495,7 +501,9 @@ pub struct StatsOut {
     pub from: String,
     pub to: String,
     pub min_sample: i64,
-    /// Ranked units first (by rank), then the units below the minimum sample.
+    /// Grouped by tier (streets, departments, utilities, communities, grids, then the
+    /// untiered); within a tier ranked units first (by rank), then those below the
+    /// minimum sample.
     pub units: Vec<UnitStatsOut>,
 }
 

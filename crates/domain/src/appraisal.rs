@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::error::Invalid;
 use crate::ids::UnitId;
+use crate::org::Tier;
 
 /// How one rate is formed from facts: numerator facts over numerator plus complement facts
 /// (or over `base` facts when the rate is a share of another count). The on-time rates
@@ -191,6 +192,8 @@ pub struct Rate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitScore {
     pub unit: UnitId,
+    /// The tier it is ranked in; none for units never ranked (the hub, centres).
+    pub tier: Option<Tier>,
     pub sample: i64,
     pub rates: Vec<Rate>,
     pub accountable: i64,
@@ -200,9 +203,15 @@ pub struct UnitScore {
 }
 
 /// Scores every unit that has any fact, from per-unit fact counts over the period, and
-/// ranks those with at least `min_sample` dispatched requests (best first; ties go to the
-/// larger sample, then the lower unit id). Ranked units come first.
-pub fn score(counts: &BTreeMap<UnitId, BTreeMap<String, i64>>, config: &Config) -> Vec<UnitScore> {
+/// ranks those with at least `min_sample` dispatched requests within their tier, never
+/// across tiers (best first; ties go to the larger sample, then the lower unit id). The
+/// result is grouped by tier in the tier's order (untiered units last), ranked units
+/// first within each.
+pub fn score(
+    counts: &BTreeMap<UnitId, BTreeMap<String, i64>>,
+    config: &Config,
+    tier_of: &dyn Fn(UnitId) -> Option<Tier>,
+) -> Vec<UnitScore> {
     let mut out: Vec<UnitScore> = counts
         .iter()
         .map(|(unit, facts)| {
@@ -259,6 +268,7 @@ pub fn score(counts: &BTreeMap<UnitId, BTreeMap<String, i64>>, config: &Config) 
             });
             UnitScore {
                 unit: *unit,
+                tier: tier_of(*unit),
                 sample,
                 rates,
                 accountable,
@@ -268,16 +278,24 @@ pub fn score(counts: &BTreeMap<UnitId, BTreeMap<String, i64>>, config: &Config) 
             }
         })
         .collect();
+    let tier_order = |s: &UnitScore| s.tier.map_or(usize::MAX, |t| t as usize);
     out.sort_by(|a, b| {
         let key = |s: &UnitScore| (s.score.is_none(), std::cmp::Reverse(s.sample), s.unit.0);
-        match (a.score, b.score) {
-            (Some(x), Some(y)) => y.total_cmp(&x).then(key(a).cmp(&key(b))),
-            _ => key(a).cmp(&key(b)),
-        }
+        tier_order(a)
+            .cmp(&tier_order(b))
+            .then_with(|| match (a.score, b.score) {
+                (Some(x), Some(y)) => y.total_cmp(&x).then(key(a).cmp(&key(b))),
+                _ => key(a).cmp(&key(b)),
+            })
     });
     let mut rank = 0;
+    let mut tier = None;
     for unit in &mut out {
-        if unit.score.is_some() {
+        if unit.tier != tier {
+            tier = unit.tier;
+            rank = 0;
+        }
+        if unit.score.is_some() && unit.tier.is_some() {
             rank += 1;
             unit.rank = Some(rank);
         }

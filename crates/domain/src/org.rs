@@ -23,7 +23,31 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// The tiers units are ranked within, never across: streets answer for territory,
+    /// departments for a line of work, utility companies for a service network.
+    pub enum Tier {
+        Street = "street",
+        Department = "department",
+        Utility = "utility",
+        Community = "community",
+        Grid = "grid",
+    }
+}
+
 impl UnitKind {
+    /// The tier a unit of this kind is ranked in; the hub and centres are not ranked.
+    pub fn tier(self) -> Option<Tier> {
+        match self {
+            UnitKind::Street => Some(Tier::Street),
+            UnitKind::Department => Some(Tier::Department),
+            UnitKind::Utility => Some(Tier::Utility),
+            UnitKind::Community => Some(Tier::Community),
+            UnitKind::Grid | UnitKind::Subgrid => Some(Tier::Grid),
+            UnitKind::Hub | UnitKind::Centre => None,
+        }
+    }
+
     /// Units open 24/7 — the hub's hotline and the utility stations — count every minute
     /// of their deadlines; the others count working time.
     pub fn works_round_the_clock(self) -> bool {

@@ -188,18 +188,37 @@ async fn the_demo_district_is_complete_and_idempotent() {
             "units with enough cases are ranked: {}",
             ranked.len()
         );
-        let scores: Vec<f64> = ranked
-            .iter()
-            .map(|u| u["score"].as_f64().unwrap())
-            .collect();
+        // Ranked within each tier, never across: best first inside a tier, ranks 1, 2, …
+        let mut tiers: Vec<&str> = ranked.iter().map(|u| u["tier"].as_str().unwrap()).collect();
+        tiers.dedup();
         assert!(
-            scores.windows(2).all(|w| w[0] >= w[1]),
-            "ranked best first: {scores:?}"
+            tiers.contains(&"street") && tiers.contains(&"department"),
+            "{tiers:?}"
         );
-        assert!(
-            scores.first() > scores.last(),
-            "the ranking separates units: {scores:?}"
-        );
+        for tier in tiers {
+            let within: Vec<&&serde_json::Value> =
+                ranked.iter().filter(|u| u["tier"] == tier).collect();
+            let scores: Vec<f64> = within
+                .iter()
+                .map(|u| u["score"].as_f64().unwrap())
+                .collect();
+            let ranks: Vec<u64> = within.iter().map(|u| u["rank"].as_u64().unwrap()).collect();
+            assert!(
+                scores.windows(2).all(|w| w[0] >= w[1]),
+                "{tier}: ranked best first: {scores:?}"
+            );
+            assert_eq!(
+                ranks,
+                (1..=ranks.len() as u64).collect::<Vec<_>>(),
+                "{tier}"
+            );
+            if scores.len() > 2 {
+                assert!(
+                    scores.first() > scores.last(),
+                    "{tier}: the ranking separates units: {scores:?}"
+                );
+            }
+        }
 
         // What a list shows and what a single read allows are the same rule: the list's SQL
         // filter must agree with `authorize` on every request of a sample.

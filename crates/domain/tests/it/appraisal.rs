@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use civicgrid_domain::UnitId;
 use civicgrid_domain::appraisal::{Config, UnitScore, score};
+use civicgrid_domain::org::Tier;
 
 fn facts(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
@@ -51,7 +52,7 @@ fn busy_unit() -> BTreeMap<String, i64> {
 #[test]
 fn every_rate_and_the_score_are_exact() {
     let counts = BTreeMap::from([(UnitId(1), busy_unit())]);
-    let scored = score(&counts, &Config::default());
+    let scored = score(&counts, &Config::default(), &|_| Some(Tier::Department));
     let unit = &scored[0];
     assert!(close(rate(unit, "response"), 0.8));
     assert!(close(rate(unit, "on_time_acceptance"), 0.75));
@@ -81,14 +82,26 @@ fn weights_multiply_and_a_zero_weight_or_a_missing_rate_drops_out() {
     };
     let counts = BTreeMap::from([(UnitId(1), busy_unit())]);
     // One weighted rate: the score is that rate's goodness, whatever the weight.
-    assert_eq!(score(&counts, &only("response"))[0].score, Some(80.0));
+    assert_eq!(
+        score(&counts, &only("response"), &|_| Some(Tier::Department))[0].score,
+        Some(80.0)
+    );
     // A lower-is-better rate counts as its complement: 1 - 4/25.
-    assert_eq!(score(&counts, &only("return"))[0].score, Some(84.0));
-    assert_eq!(score(&counts, &only("redo"))[0].score, Some(87.5));
+    assert_eq!(
+        score(&counts, &only("return"), &|_| Some(Tier::Department))[0].score,
+        Some(84.0)
+    );
+    assert_eq!(
+        score(&counts, &only("redo"), &|_| Some(Tier::Department))[0].score,
+        Some(87.5)
+    );
     // Two rates with weights 1 and 3: (1 × 0.8 + 3 × 0.7) / 4.
     let mut config = only("response");
     config.weights = BTreeMap::from([("response".to_owned(), 1.0), ("resolution".to_owned(), 3.0)]);
-    assert_eq!(score(&counts, &config)[0].score, Some(72.5));
+    assert_eq!(
+        score(&counts, &config, &|_| Some(Tier::Department))[0].score,
+        Some(72.5)
+    );
     // A unit without response facts: its response rate is no rate (0/0), not 100 %, and
     // its score is the other rate's alone.
     let mut no_response = busy_unit();
@@ -96,12 +109,12 @@ fn weights_multiply_and_a_zero_weight_or_a_missing_rate_drops_out() {
         no_response.remove(key);
     }
     let counts = BTreeMap::from([(UnitId(1), no_response)]);
-    let unit = &score(&counts, &config)[0];
+    let unit = &score(&counts, &config, &|_| Some(Tier::Department))[0];
     assert_eq!(rate(unit, "response"), None);
     assert_eq!(unit.score, Some(70.0));
     // When no weighted rate has any fact, there is no score (not 0, not 100).
     let counts = BTreeMap::from([(UnitId(1), facts(&[("dispatched", 25)]))]);
-    let unit = &score(&counts, &only("response"))[0];
+    let unit = &score(&counts, &only("response"), &|_| Some(Tier::Department))[0];
     assert_eq!((unit.score, unit.rank), (None, None));
 }
 
@@ -116,10 +129,16 @@ fn the_penalty_is_per_hundred_dispatched_and_the_score_never_goes_below_zero() {
     unit.insert("accountable".into(), 5);
     // 5 per 25 dispatched = 20 per 100, at 2 points each: 80 - 40.
     let counts = BTreeMap::from([(UnitId(1), unit.clone())]);
-    assert_eq!(score(&counts, &config)[0].score, Some(40.0));
+    assert_eq!(
+        score(&counts, &config, &|_| Some(Tier::Department))[0].score,
+        Some(40.0)
+    );
     unit.insert("accountable".into(), 25);
     let counts = BTreeMap::from([(UnitId(1), unit)]);
-    assert_eq!(score(&counts, &config)[0].score, Some(0.0));
+    assert_eq!(
+        score(&counts, &config, &|_| Some(Tier::Department))[0].score,
+        Some(0.0)
+    );
 }
 
 #[test]
@@ -149,7 +168,7 @@ fn rankings_follow_the_score_then_the_sample_then_the_unit() {
         // Best rate but too few requests to be ranked: listed last, unranked.
         (UnitId(6), unit(10, 0, 9)),
     ]);
-    let scored = score(&counts, &config);
+    let scored = score(&counts, &config, &|_| Some(Tier::Department));
     let order: Vec<(i64, Option<u32>)> = scored.iter().map(|s| (s.unit.0, s.rank)).collect();
     assert_eq!(
         order,
@@ -166,7 +185,10 @@ fn rankings_follow_the_score_then_the_sample_then_the_unit() {
     assert_eq!(scored[5].score, None);
     // Exactly the minimum sample is ranked.
     let counts = BTreeMap::from([(UnitId(7), unit(5, 5, 10))]);
-    assert_eq!(score(&counts, &config)[0].rank, Some(1));
+    assert_eq!(
+        score(&counts, &config, &|_| Some(Tier::Department))[0].rank,
+        Some(1)
+    );
 }
 
 #[test]
@@ -261,4 +283,49 @@ fn the_configuration_names_every_bad_value() {
         let error = Config::parse(&weights, min_sample, credit, penalty, percent).unwrap_err();
         assert_eq!(error.field, field);
     }
+}
+
+#[test]
+fn units_are_ranked_within_their_tier_never_across() {
+    // A street with a perfect record and two departments: the street is first among
+    // streets; the departments are ranked 1 and 2 among departments; the hub is not ranked.
+    let facts = |satisfied: i64, unsatisfied: i64| -> BTreeMap<String, i64> {
+        [
+            ("dispatched", 20),
+            ("rated_satisfied", satisfied),
+            ("rated_unsatisfied", unsatisfied),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    };
+    let counts: BTreeMap<UnitId, BTreeMap<String, i64>> = [
+        (UnitId(1), facts(20, 0)),
+        (UnitId(2), facts(20, 0)),
+        (UnitId(10), facts(5, 15)),
+        (UnitId(11), facts(15, 5)),
+    ]
+    .into_iter()
+    .collect();
+    let tier_of = |u: UnitId| match u.0 {
+        1 => None,
+        2 => Some(Tier::Street),
+        _ => Some(Tier::Department),
+    };
+    let scored = score(&counts, &Config::default(), &tier_of);
+    let view: Vec<(i64, Option<Tier>, Option<u32>)> =
+        scored.iter().map(|s| (s.unit.0, s.tier, s.rank)).collect();
+    assert_eq!(
+        view,
+        [
+            (2, Some(Tier::Street), Some(1)),
+            (11, Some(Tier::Department), Some(1)),
+            (10, Some(Tier::Department), Some(2)),
+            (1, None, None),
+        ]
+    );
+    assert!(
+        scored[3].score.is_some(),
+        "the hub is scored but not ranked"
+    );
 }

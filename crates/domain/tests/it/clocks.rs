@@ -593,7 +593,9 @@ fn appraisal_ranks_units_above_the_minimum_sample_by_their_weighted_rates() {
     );
     put(5, &[("dispatched", 3), ("accept_on_time", 3)]);
     let config = Config::default();
-    let scores = appraisal::score(&counts, &config);
+    let scores = appraisal::score(&counts, &config, &|_| {
+        Some(civicgrid_domain::org::Tier::Department)
+    });
     let order: Vec<(i64, Option<u32>)> = scores.iter().map(|s| (s.unit.0, s.rank)).collect();
     assert_eq!(order, [(10, Some(1)), (11, Some(2)), (5, None)]);
     let best = &scores[0];
@@ -614,7 +616,9 @@ fn appraisal_ranks_units_above_the_minimum_sample_by_their_weighted_rates() {
         accountability_penalty: 0.0,
         ..Config::default()
     };
-    let unpenalised = appraisal::score(&counts, &without_penalty);
+    let unpenalised = appraisal::score(&counts, &without_penalty, &|_| {
+        Some(civicgrid_domain::org::Tier::Department)
+    });
     let diff = unpenalised[1].score.unwrap() - scores[1].score.unwrap();
     assert!((diff - 20.0).abs() < 0.11, "{diff}");
 }

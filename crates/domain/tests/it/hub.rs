@@ -543,3 +543,47 @@ fn a_resolved_case_closes_only_through_a_callback_or_when_no_callback_is_possibl
         Some(Refusal::Retired { .. })
     ));
 }
+
+#[test]
+fn the_rules_numbers_are_checked_and_refusals_say_what_closed() {
+    use civicgrid_domain::lifecycle::Rules;
+    assert_eq!(Rules::parse(1, 2, 3), Ok(Rules::default()));
+    assert!(
+        Rules::parse(2, 2, 3).is_ok(),
+        "the complex window may equal the plain one"
+    );
+    assert_eq!(
+        Rules::parse(3, 2, 3).unwrap_err().field,
+        "return_window_days_complex"
+    );
+    for (args, field) in [
+        ((0, 2, 3), "return_window_days"),
+        ((31, 31, 3), "return_window_days"),
+        ((1, 31, 3), "return_window_days_complex"),
+        ((1, 2, 0), "callback_attempts"),
+        ((1, 2, 31), "callback_attempts"),
+    ] {
+        assert_eq!(
+            Rules::parse(args.0, args.1, args.2).unwrap_err().field,
+            field
+        );
+    }
+    assert!(Rules::parse(30, 30, 30).is_ok());
+    let closed = Refusal::WindowClosed {
+        action: "return",
+        window: "1 working day(s) after the unit received the request".into(),
+        closed_at: beijing(2026, 10, 19, 17, 30),
+    };
+    assert_eq!(
+        closed.to_string(),
+        "`return` is allowed only within 1 working day(s) after the unit received the request; that window closed at 2026-10-19T09:30:00+00:00"
+    );
+    let retired = lifecycle::retired(lifecycle::Action::Close).unwrap();
+    assert!(
+        retired
+            .to_string()
+            .starts_with("`close` is not taken any more: ")
+    );
+    assert!(retired.to_string().contains("callback_impossible"));
+    assert_eq!(lifecycle::retired(lifecycle::Action::Callback), None);
+}

@@ -9,7 +9,7 @@ use axum::extract::State;
 use civicgrid_api::{DrillQuery, OverviewOut, OverviewQuery, StatsOut, StatsQuery};
 use civicgrid_api::{ErrorBody, ErrorCode, Page, RequestSummary};
 use civicgrid_domain::UnitId;
-use civicgrid_domain::org::{Role, UnitKind};
+use civicgrid_domain::org::{Role, Tier, UnitKind};
 use civicgrid_domain::request::parse_word;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -49,7 +49,16 @@ async fn unit_stats(
                 .map_err(|e| ApiError::query(e.field, e.message))
         })
         .transpose()?;
-    let standings = crate::services::stats::units(&state, from, to, kind).await?;
+    let tier = query
+        .tier
+        .as_deref()
+        .map(|t| {
+            parse_word("tier", t, Tier::parse, Tier::words)
+                .map_err(|e| ApiError::query(e.field, e.message))
+        })
+        .transpose()?;
+    let only = crate::services::stats::UnitFilter { kind, tier };
+    let standings = crate::services::stats::units(&state, from, to, only).await?;
     Ok(Json(crate::wire::stats::stats_out(
         &state.org(),
         &standings,

@@ -63,6 +63,7 @@ struct DashboardPage {
     legend: Vec<(String, String)>,
     pressure_svg: String,
     stats: StatsOut,
+    tiers: Vec<super::portal::TierTable>,
     metrics: Vec<&'static str>,
 }
 
@@ -91,10 +92,10 @@ async fn dashboard(
     // month's rankings, side by side.
     let (overview, standings) = tokio::try_join!(
         crate::services::stats::overview(&state, &staff.principal, DAYS),
-        crate::services::stats::units(&state, month_start, today, None),
+        crate::services::stats::units(&state, month_start, today, Default::default()),
     )?;
     let overview = crate::wire::stats::overview_out(&overview);
-    let mut stats = crate::wire::stats::stats_out(&state.org(), &standings);
+    let stats = crate::wire::stats::stats_out(&state.org(), &standings);
     let figures = [
         ("dash.received", "received"),
         ("dash.dispatched", "dispatched"),
@@ -137,11 +138,8 @@ async fn dashboard(
     let map_title = focus_unit.map(|u| u.name.clone()).unwrap_or_default();
     let map_up = focus_unit.and_then(|u| u.parent).map(|p| p.0);
 
-    // Rankings this month.
-    stats
-        .units
-        .sort_by_key(|u| (u.rank.is_none(), u.rank, u.unit.name.clone()));
-    stats.units.truncate(30);
+    // Rankings this month: each tier its own table, ten rows at most.
+    let tiers = super::portal::tier_tables(&stats.units, 10, false);
 
     html(DashboardPage {
         ctx: Ctx::staff(&browser, &staff, &state),
@@ -155,6 +153,7 @@ async fn dashboard(
         legend,
         pressure_svg,
         stats,
+        tiers,
         metrics: super::portal::RANKING_METRICS.to_vec(),
     })
 }

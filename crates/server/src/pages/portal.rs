@@ -318,7 +318,42 @@ async fn rate(
 struct RankingsPage {
     ctx: Ctx,
     stats: StatsOut,
+    tiers: Vec<TierTable>,
     metrics: Vec<&'static str>,
+}
+
+/// One tier's table of the rankings: units are ranked within a tier, never across.
+pub struct TierTable {
+    pub tier: String,
+    pub units: Vec<civicgrid_api::UnitStatsOut>,
+}
+
+/// Splits standings (already grouped by tier) into one table per tier, at most `per_tier`
+/// rows each; `ranked_only` keeps the ranked units alone. Untiered units are left out.
+pub fn tier_tables(
+    units: &[civicgrid_api::UnitStatsOut],
+    per_tier: usize,
+    ranked_only: bool,
+) -> Vec<TierTable> {
+    let mut tables: Vec<TierTable> = Vec::new();
+    for unit in units {
+        let Some(tier) = &unit.tier else { continue };
+        if ranked_only && unit.rank.is_none() {
+            continue;
+        }
+        match tables.last_mut() {
+            Some(table) if table.tier == *tier => {
+                if table.units.len() < per_tier {
+                    table.units.push(unit.clone());
+                }
+            }
+            _ => tables.push(TierTable {
+                tier: tier.clone(),
+                units: vec![unit.clone()],
+            }),
+        }
+    }
+    tables
 }
 
 /// The metrics shown as columns of the rankings, in the appraisal's order.
@@ -340,13 +375,13 @@ impl RankingsPage {
 
 async fn rankings(State(state): State<Arc<AppState>>, browser: Browser) -> PageResult {
     let (from, to) = crate::wire::stats::period(state.now(), state.time_zone, None, None)?;
-    let standings = crate::services::stats::units(&state, from, to, None).await?;
-    let mut stats = crate::wire::stats::stats_out(&state.org(), &standings);
-    // The public sees the ranked units only, best first.
-    stats.units.retain(|u| u.rank.is_some());
-    stats.units.sort_by_key(|u| u.rank);
+    let standings = crate::services::stats::units(&state, from, to, Default::default()).await?;
+    let stats = crate::wire::stats::stats_out(&state.org(), &standings);
+    // The public sees the ranked units only, best first within each tier.
+    let tiers = tier_tables(&stats.units, usize::MAX, true);
     html(RankingsPage {
         ctx: Ctx::public(&browser),
+        tiers,
         stats,
         metrics: RANKING_METRICS.to_vec(),
     })

@@ -9,7 +9,7 @@ use chrono::FixedOffset;
 use chrono::{Duration, NaiveDate, TimeZone};
 use civicgrid_api::ErrorCode;
 use civicgrid_domain::appraisal::{self, UnitScore};
-use civicgrid_domain::org::{Principal, UnitKind};
+use civicgrid_domain::org::{Principal, Tier, UnitKind};
 use civicgrid_domain::{Instant, UnitId};
 use civicgrid_store::Visibility;
 
@@ -74,12 +74,19 @@ fn window(now: Instant, zone: FixedOffset, from: NaiveDate, to: NaiveDate) -> (I
     )
 }
 
-/// Every unit's rates and rank over the period (optionally only units of one kind).
+/// Which units a standings table covers: all, one kind, or one tier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnitFilter {
+    pub kind: Option<UnitKind>,
+    pub tier: Option<Tier>,
+}
+
+/// Every unit's rates and its rank within its tier over the period.
 pub async fn units(
     state: &AppState,
     from: NaiveDate,
     to: NaiveDate,
-    kind: Option<UnitKind>,
+    only: UnitFilter,
 ) -> ApiResult<Standings> {
     let reference = state.reference();
     let org = &reference.org;
@@ -106,7 +113,9 @@ pub async fn units(
     let mut counts: BTreeMap<UnitId, BTreeMap<String, i64>> = BTreeMap::new();
     for (unit, metric, n) in facts {
         let Some(found) = org.get(unit) else { continue };
-        if kind.is_some_and(|k| found.kind != k) {
+        if only.kind.is_some_and(|k| found.kind != k)
+            || only.tier.is_some_and(|t| found.kind.tier() != Some(t))
+        {
             continue;
         }
         *counts.entry(unit).or_default().entry(metric).or_default() += n;
@@ -116,7 +125,9 @@ pub async fn units(
         from,
         to,
         min_sample: config.min_sample,
-        scores: appraisal::score(&counts, config),
+        scores: appraisal::score(&counts, config, &|u| {
+            org.get(u).and_then(|found| found.kind.tier())
+        }),
     })
 }
 

@@ -112,6 +112,7 @@ pub fn stats_out(org: &OrgTree, standings: &Standings) -> StatsOut {
                     .get(s.unit)
                     .map(|u| u.kind.as_str().to_owned())
                     .unwrap_or_default(),
+                tier: s.tier.map(|t| t.as_str().to_owned()),
                 sample: s.sample,
                 rates,
                 accountable: s.accountable,

@@ -337,3 +337,88 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn units_are_ranked_within_their_tier_and_a_tier_can_be_asked_for() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let mut appraisal = app
+            .get(Some(&admin), "/api/v1/settings/appraisal")
+            .await
+            .body;
+        appraisal["min_sample"] = json!(1);
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                "/api/v1/settings/appraisal",
+                Some(appraisal),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        for unit in [app.units.dept, app.units.other_dept, app.units.street] {
+            let serial = app.intake(&operator, complaint()).await;
+            let r = app
+                .act(&dispatcher, &serial, "dispatch", json!({"unit": unit.0}))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let r = app
+            .get(Some(&operator), "/api/v1/stats/units?tier=department")
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let units = r.body["units"].as_array().unwrap();
+        let ids: Vec<i64> = units
+            .iter()
+            .map(|u| u["unit"]["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "{backend:?}: {}", r.body);
+        assert!(ids.contains(&app.units.dept.0) && ids.contains(&app.units.other_dept.0));
+        assert!(
+            units
+                .iter()
+                .all(|u| u["tier"] == "department" && u["kind"] == "department")
+        );
+        let mut ranks: Vec<i64> = units.iter().map(|u| u["rank"].as_i64().unwrap()).collect();
+        ranks.sort();
+        assert_eq!(ranks, [1, 2], "ranked among departments only");
+
+        let all = app.get(Some(&operator), "/api/v1/stats/units").await;
+        let street = all.body["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"]["id"] == app.units.street.0)
+            .unwrap();
+        assert_eq!(street["tier"], "street");
+        assert_eq!(
+            street["rank"], 1,
+            "first among streets, whatever the departments do"
+        );
+        let hub = all.body["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"]["id"] == app.units.hub.0);
+        if let Some(hub) = hub {
+            assert!(hub["rank"].is_null(), "the hub is never ranked: {hub}");
+        }
+
+        let r = app
+            .get(Some(&operator), "/api/v1/stats/units?tier=galaxy")
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(r.body["error"]["fields"]["tier"].is_string());
+
+        let mut page = Web::sign_in(&app, "operator").await;
+        let public = page.get("/rankings").await;
+        assert!(
+            public.body.contains(r#"id="rankings-street""#),
+            "{backend:?}"
+        );
+        assert!(public.body.contains(r#"id="rankings-department""#));
+    })
+    .await;
+}
