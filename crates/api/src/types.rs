@@ -542,6 +542,13 @@ pub struct RulesConfig {
     /// Failed callback attempts, each on a different day, before `callback_impossible`
     /// with cause `unreachable` (default 3).
     pub callback_attempts: i64,
+    /// Dispatches without an owner after which the hub must designate one (default 3).
+    #[serde(default = "default_designate_after")]
+    pub designate_after: i64,
+}
+
+fn default_designate_after() -> i64 {
+    3
 }
 
 /// An official day: a weekday holiday (`off`) or a weekend working day (`work`, 调休).

@@ -458,6 +458,7 @@ pub async fn generate_history(
                         30..240,
                         Command::Return {
                             reason: "经核实不属于本单位职责范围".into(),
+                            proper_owner: None,
                         },
                     );
                     // Recent returns still wait for the dispatcher.

@@ -74,6 +74,13 @@ pub const RATES: &[RateDef] = &[
         higher_is_better: false,
     },
     RateDef {
+        name: "improper_return",
+        numerator: "return_rejected",
+        complements: &[],
+        base: Some("returned"),
+        higher_is_better: false,
+    },
+    RateDef {
         name: "redo",
         numerator: "redo",
         complements: &[],
@@ -107,6 +114,7 @@ impl Default for Config {
             ("resolution", 0.20),
             ("satisfaction", 0.25),
             ("return", 0.05),
+            ("improper_return", 0.05),
             ("redo", 0.05),
         ]
         .into_iter()

@@ -344,6 +344,19 @@ pub struct Effects {
     pub sample_drawn: Option<Instant>,
     /// A quality callback was made on a drawn case.
     pub sample_done: Option<QualityCheck>,
+    /// A responsibility finding that becomes a routing rule (designation, agreement),
+    /// replacing any rule for the same category and area.
+    pub routing: Option<RoutingFinding>,
+}
+
+/// Who owns a category of requests in an area, as the hub found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingFinding {
+    pub category: crate::ids::CategoryId,
+    /// The area it holds in; `None`: the whole district.
+    pub area: Option<UnitId>,
+    pub unit: UnitId,
+    pub basis: crate::lifecycle::Basis,
 }
 
 /// What a supervisor's quality callback found.
@@ -423,6 +436,7 @@ impl Effects {
         self.facts.extend(later.facts);
         self.sample_drawn = self.sample_drawn.or(later.sample_drawn);
         self.sample_done = later.sample_done.or(self.sample_done.take());
+        self.routing = later.routing.or(self.routing.take());
     }
 }
 
@@ -573,7 +587,9 @@ impl Working<'_, '_> {
         match event.kind {
             EventKind::Received => self.start(Stage::Dispatch, hub, at, false),
             EventKind::Act(Action::Answer) => self.stop(&[Stage::Dispatch], at, true),
-            EventKind::Act(Action::Dispatch) => {
+            EventKind::Act(Action::Dispatch) | EventKind::Act(Action::Designate) => {
+                // A returned case's paused clocks end with the return accepted.
+                self.stop(UNIT_STAGES, at, false);
                 self.stop(&[Stage::Dispatch, Stage::Coordinate], at, true);
                 let lead = unit_in("unit").or(after.lead);
                 for stage in UNIT_STAGES {
@@ -581,10 +597,25 @@ impl Working<'_, '_> {
                 }
                 self.fact(lead, "dispatched", at);
             }
+            EventKind::Act(Action::RejectReturn) => {
+                // Back to the unit: its clocks run on from where the return paused them.
+                self.stop(&[Stage::Dispatch], at, true);
+                for i in self.running(UNIT_STAGES) {
+                    let clock = &self.clocks[i];
+                    let calendar = self.env.calendar_for_clock(clock.stage, clock.unit);
+                    self.clocks[i].resume(at, calendar);
+                    self.changed[i] = true;
+                }
+                self.fact(unit_in("unit").or(after.lead), "return_rejected", at);
+            }
             EventKind::Act(Action::Accept) => self.stop(&[Stage::Accept], at, true),
             EventKind::Act(Action::Contact) => self.stop(&[Stage::Respond], at, true),
             EventKind::Act(Action::Return) => {
-                self.stop(UNIT_STAGES, at, false);
+                // Paused, not stopped: if the hub refuses the return they run on.
+                for i in self.running(UNIT_STAGES) {
+                    self.clocks[i].pause(at);
+                    self.changed[i] = true;
+                }
                 self.fact(unit_in("unit").or(before.lead), "returned", at);
                 self.start(Stage::Dispatch, hub, at, false);
             }

@@ -233,6 +233,7 @@ pub fn rules_from_setting(raw: Option<&str>) -> CaseRules {
                 c.return_window_days,
                 c.return_window_days_complex,
                 c.callback_attempts,
+                c.designate_after,
             )
             .ok()
         })
@@ -245,6 +246,7 @@ pub fn rules_record(rules: &CaseRules) -> civicgrid_api::RulesConfig {
         return_window_days: i64::from(rules.return_window_days),
         return_window_days_complex: i64::from(rules.return_window_days_complex),
         callback_attempts: i64::from(rules.callback_attempts),
+        designate_after: i64::from(rules.designate_after),
     }
 }
 

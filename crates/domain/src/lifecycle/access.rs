@@ -33,9 +33,13 @@ pub fn roles_for(action: Action) -> &'static [Role] {
     use Role as R;
     match action {
         A::Answer => &[R::Operator],
-        A::Dispatch | A::Coordinate | A::Transfer | A::ApproveExtension | A::RefuseExtension => {
-            &[R::Dispatcher]
-        }
+        A::Dispatch
+        | A::Designate
+        | A::RejectReturn
+        | A::Coordinate
+        | A::Transfer
+        | A::ApproveExtension
+        | A::RefuseExtension => &[R::Dispatcher],
         A::Suspend | A::Resume | A::TransferOut | A::Close => &[R::Dispatcher],
         A::CallbackFailed | A::CallbackImpossible => &[R::Operator, R::Dispatcher, R::Supervisor],
         A::Merge | A::Cancel => &[R::Dispatcher, R::Operator],

@@ -3,7 +3,7 @@
 
 use super::words::{Action, Basis, NoCallback};
 use crate::error::Invalid;
-use crate::ids::UnitId;
+use crate::ids::{CategoryId, UnitId};
 use crate::request::{
     MAX_CONTENT_CHARS, MAX_REASON_CHARS, Outcome, Platform, Rating, parse_optional_text, parse_text,
 };
@@ -27,8 +27,21 @@ pub enum Command {
     Contact {
         note: Option<String>,
     },
+    /// The unit says the case is not its duty, and names the proper owner where it knows.
     Return {
         reason: String,
+        proper_owner: Option<String>,
+    },
+    /// The hub refuses the unit's return; the case goes back to it.
+    RejectReturn {
+        reason: String,
+    },
+    /// The hub designates the owner (指定). `rule` is the routing key the designation
+    /// becomes a rule for: the request's category and the street it lies in.
+    Designate {
+        unit: UnitId,
+        reason: String,
+        rule: Option<(CategoryId, Option<UnitId>)>,
     },
     Transfer {
         unit: UnitId,
@@ -119,6 +132,8 @@ impl Command {
             Command::Accept => Action::Accept,
             Command::Contact { .. } => Action::Contact,
             Command::Return { .. } => Action::Return,
+            Command::RejectReturn { .. } => Action::RejectReturn,
+            Command::Designate { .. } => Action::Designate,
             Command::Transfer { .. } => Action::Transfer,
             Command::AssignDown { .. } => Action::AssignDown,
             Command::AssistReport { .. } => Action::AssistReport,

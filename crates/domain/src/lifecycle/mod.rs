@@ -64,6 +64,12 @@ pub struct Case {
     /// Failed callback attempts, counted once per local day.
     pub callback_attempts: u32,
     pub last_callback_attempt: Option<Instant>,
+    /// While a return awaits the hub's review: the unit that returned it and the state it
+    /// was in (a refused return sends it back there).
+    pub returned_by: Option<UnitId>,
+    pub returned_from: Option<State>,
+    /// The hub designated its owner (指定): it can no longer be returned.
+    pub designated: bool,
 }
 
 impl Case {
@@ -95,6 +101,9 @@ impl Case {
             contact: true,
             callback_attempts: 0,
             last_callback_attempt: None,
+            returned_by: None,
+            returned_from: None,
+            designated: false,
         }
     }
 }
@@ -129,7 +138,10 @@ pub fn allowed_in(action: Action, state: State) -> bool {
     use State as S;
     match action {
         A::Answer => state == S::Received,
-        A::Dispatch => matches!(state, S::Received | S::Returned | S::Coordinating),
+        A::Dispatch | A::Designate => {
+            matches!(state, S::Received | S::Returned | S::Coordinating)
+        }
+        A::RejectReturn => state == S::Returned,
         A::Coordinate => matches!(state, S::Received | S::Returned),
         A::Cancel | A::TransferOut => matches!(state, S::Received | S::Returned),
         A::Merge => matches!(state, S::Received | S::Returned | S::Dispatched),
@@ -253,6 +265,7 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
     let mut detail: Vec<(String, String)> = Vec::new();
     let mut reason: Option<String> = None;
     let mut extra: Vec<Event> = Vec::new();
+    let mut finding = None;
     match command {
         Command::Answer { reply } => {
             if case.kind != Kind::Consultation {
@@ -275,6 +288,16 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             important,
         } => {
             known_unit(ctx, "unit", *unit)?;
+            if case.dispatch_count >= ctx.rules.designate_after {
+                return Err(Invalid::new(
+                    "unit",
+                    format!(
+                        "dispatched {} times without an owner: the hub designates one (`designate`)",
+                        case.dispatch_count
+                    ),
+                )
+                .into());
+            }
             let mut seen = Vec::new();
             for (index, helper) in assisting.iter().enumerate() {
                 known_unit(ctx, &format!("assisting[{index}]"), *helper)?;
@@ -294,6 +317,8 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             next.first_responder = case.first_responder.or(Some(*unit));
             next.assigned_at = Some(ctx.now);
             next.dispatch_count += 1;
+            next.returned_by = None;
+            next.returned_from = None;
             next.complex = case.complex || *complex;
             next.important = case.important || *important;
             detail.push(("unit".into(), unit.to_string()));
@@ -316,7 +341,17 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             next.state = State::InProgress;
             reason = note.clone();
         }
-        Command::Return { reason: why } => {
+        Command::Return {
+            reason: why,
+            proper_owner,
+        } => {
+            if case.designated {
+                return Err(Invalid::new(
+                    "reason",
+                    "the hub designated this unit as the owner (指定): it cannot return the request; ask for coordination",
+                )
+                .into());
+            }
             if let Some((days, closes)) = ctx.return_window(case)
                 && ctx.now > closes
             {
@@ -329,11 +364,53 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             if let Some(lead) = case.lead {
                 detail.push(("unit".into(), lead.to_string()));
             }
+            if let Some(owner) = proper_owner {
+                detail.push(("proper_owner".into(), owner.clone()));
+            }
             next.state = State::Returned;
+            next.returned_by = case.lead;
+            next.returned_from = Some(case.state);
             next.lead = None;
             next.assisting.clear();
             next.pending_extension = None;
             next.return_count += 1;
+            reason = Some(why.clone());
+        }
+        Command::RejectReturn { reason: why } => {
+            let unit = case.returned_by.ok_or_else(|| refuse(action, case.state))?;
+            detail.push(("unit".into(), unit.to_string()));
+            next.state = case.returned_from.unwrap_or(State::Dispatched);
+            next.lead = Some(unit);
+            next.returned_by = None;
+            next.returned_from = None;
+            reason = Some(why.clone());
+        }
+        Command::Designate {
+            unit,
+            reason: why,
+            rule,
+        } => {
+            known_unit(ctx, "unit", *unit)?;
+            next.state = State::Dispatched;
+            next.lead = Some(*unit);
+            next.assisting.clear();
+            next.coordination.clear();
+            next.first_responder = case.first_responder.or(Some(*unit));
+            next.assigned_at = Some(ctx.now);
+            next.dispatch_count += 1;
+            next.designated = true;
+            next.returned_by = None;
+            next.returned_from = None;
+            detail.push(("unit".into(), unit.to_string()));
+            detail.push(("basis".into(), Basis::Designation.as_str().into()));
+            if let Some((category, area)) = rule {
+                finding = Some(crate::clocks::RoutingFinding {
+                    category: *category,
+                    area: *area,
+                    unit: *unit,
+                    basis: Basis::Designation,
+                });
+            }
             reason = Some(why.clone());
         }
         Command::Transfer { unit, reason: why } => {
@@ -582,7 +659,10 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
     Ok(Decision {
         case: next,
         events,
-        effects: Default::default(),
+        effects: crate::clocks::Effects {
+            routing: finding,
+            ..Default::default()
+        },
     })
 }
 

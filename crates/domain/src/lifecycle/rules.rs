@@ -11,6 +11,8 @@ pub struct Rules {
     pub return_window_days_complex: u32,
     /// Failed callback attempts, each on a different day, before "callback not possible".
     pub callback_attempts: u32,
+    /// Dispatches without an owner after which the hub must designate one (指定).
+    pub designate_after: u32,
 }
 
 impl Default for Rules {
@@ -20,6 +22,7 @@ impl Default for Rules {
             return_window_days: 1,
             return_window_days_complex: 2,
             callback_attempts: 3,
+            designate_after: 3,
         }
     }
 }
@@ -30,6 +33,7 @@ impl Rules {
         return_window_days: i64,
         return_window_days_complex: i64,
         callback_attempts: i64,
+        designate_after: i64,
     ) -> Result<Rules, Invalid> {
         let days = |field: &str, n: i64| -> Result<u32, Invalid> {
             if (1..=30).contains(&n) {
@@ -45,6 +49,7 @@ impl Rules {
                 return_window_days_complex,
             )?,
             callback_attempts: days("callback_attempts", callback_attempts)?,
+            designate_after: days("designate_after", designate_after)?,
         };
         if rules.return_window_days_complex < rules.return_window_days {
             return Err(Invalid::new(

@@ -11,6 +11,10 @@ word_enum! {
         Accept = "accept",
         Contact = "contact",
         Return = "return",
+        /// The hub refuses a unit's return: the case goes back to it (an improper return).
+        RejectReturn = "reject_return",
+        /// The hub names the owner after repeated disputes (指定); it cannot be returned.
+        Designate = "designate",
         Transfer = "transfer",
         AssignDown = "assign_down",
         AssistReport = "assist_report",
@@ -144,12 +148,14 @@ impl Action {
         match self {
             A::Answer => &[G::Reply],
             A::Dispatch => &[G::Unit, G::Complex, G::Important],
+            A::Designate => &[G::Unit, G::Reason],
             A::AssignDown => &[G::Unit],
             A::Transfer => &[G::Unit, G::Reason],
             A::AssistReport => &[G::Unit, G::Note],
             A::Coordinate => &[G::Units, G::Reason],
             A::Contact => &[G::Note],
-            A::Return
+            A::Return => &[G::Reason, G::ProperOwner],
+            A::RejectReturn
             | A::RefuseExtension
             | A::Suspend
             | A::Reopen

@@ -42,6 +42,7 @@ fn busy_unit() -> BTreeMap<String, i64> {
         ("rated_basically_satisfied", 2),
         ("rated_unsatisfied", 2),
         ("returned", 4),
+        ("return_rejected", 1),
         ("resolved", 16),
         ("redo", 2),
         ("accountable", 1),
@@ -63,12 +64,15 @@ fn every_rate_and_the_score_are_exact() {
     // Lower is better for these two; the rate itself is the share.
     assert!(close(rate(unit, "return"), 4.0 / 25.0));
     assert!(close(rate(unit, "redo"), 2.0 / 16.0));
+    // One of the four returns was refused by the hub.
+    assert!(close(rate(unit, "improper_return"), 0.25));
     let response = unit.rates.iter().find(|r| r.name == "response").unwrap();
     assert_eq!((response.numerator, response.denominator), (8, 10));
     assert_eq!(response.metric, "respond_on_time");
     assert_eq!((unit.sample, unit.accountable, unit.urged), (25, 1, 3));
-    // Weighted goodness 75.825, minus 2 points per accountability record per 100
-    // dispatched (1 per 25 = 4 per 100): 67.825, shown to one decimal.
+    // Weighted goodness (75.825 + 0.05 × 75) / 1.05 = 75.786, minus 2 points per
+    // accountability record per 100 dispatched (1 per 25 = 4 per 100): 67.786, shown to
+    // one decimal.
     assert_eq!(unit.score, Some(67.8));
     assert_eq!(unit.rank, Some(1));
 }

@@ -482,18 +482,23 @@ fn the_lifecycle_starts_and_stops_clocks_and_counts_facts_for_the_unit() {
     assert_eq!(case.state, State::Reopened);
     let redo: Vec<(Stage, bool)> = running.iter().map(|c| (c.stage, c.redo)).collect();
     assert_eq!(redo, [(Stage::Accept, true), (Stage::Resolve, true)]);
-    // A return closes the unit's clocks without a verdict.
+    // A return pauses the unit's clocks until the hub reviews it (no verdict yet).
     run(Command::Accept, t(17, 10), &mut case, &mut running);
     let stopped = run(
         Command::Return {
             reason: "不属于本单位".into(),
+            proper_owner: None,
         },
         t(17, 20),
         &mut case,
         &mut running,
     );
-    assert_eq!(stopped, [(Stage::Resolve, Some(ClockEnd::Closed))]);
-    assert!(running.is_empty());
+    assert_eq!(stopped, []);
+    let waiting: Vec<(Stage, bool)> = running
+        .iter()
+        .map(|c| (c.stage, c.paused_at == Some(t(17, 20))))
+        .collect();
+    assert_eq!(waiting, [(Stage::Resolve, true)]);
     let unit_facts: Vec<&str> = facts
         .iter()
         .filter(|(u, _)| *u == UnitId(10))

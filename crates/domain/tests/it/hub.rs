@@ -138,13 +138,15 @@ impl World {
     }
 }
 
-/// Every clock after a decision (running and stopped), new ones given ids as a store would.
+/// Every clock after a decision (the ones given and the new), new ones given fresh ids as
+/// a store would.
 fn stored(before: &[Clock], decision: &Decision) -> Vec<Clock> {
+    static NEXT_ID: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(100);
     let mut all = before.to_vec();
     for clock in &decision.effects.clocks {
         if clock.id == 0 {
             let mut c = clock.clone();
-            c.id = 100 + all.len() as i64;
+            c.id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             all.push(c);
         } else if let Some(slot) = all.iter_mut().find(|c| c.id == clock.id) {
             *slot = clock.clone();
@@ -226,6 +228,7 @@ fn dispatch_stops_the_hub_clock_and_a_return_starts_it_again() {
         &running(&clocks),
         Command::Return {
             reason: "不属于本单位职责".into(),
+            proper_owner: None,
         },
         beijing(2026, 9, 21, 10, 0),
     );
@@ -365,6 +368,7 @@ fn dispatched_at(world: &World, unit: i64, at: DateTime<Utc>, complex: bool) -> 
 fn return_at(world: &World, case: &Case, at: DateTime<Utc>) -> Result<Decision, Refusal> {
     let command = Command::Return {
         reason: "不属于本单位职责".into(),
+        proper_owner: None,
     };
     lifecycle::decide(case, &command, &ctx_at(world, at))
 }
@@ -547,13 +551,13 @@ fn a_resolved_case_closes_only_through_a_callback_or_when_no_callback_is_possibl
 #[test]
 fn the_rules_numbers_are_checked_and_refusals_say_what_closed() {
     use civicgrid_domain::lifecycle::Rules;
-    assert_eq!(Rules::parse(1, 2, 3), Ok(Rules::default()));
+    assert_eq!(Rules::parse(1, 2, 3, 3), Ok(Rules::default()));
     assert!(
-        Rules::parse(2, 2, 3).is_ok(),
+        Rules::parse(2, 2, 3, 3).is_ok(),
         "the complex window may equal the plain one"
     );
     assert_eq!(
-        Rules::parse(3, 2, 3).unwrap_err().field,
+        Rules::parse(3, 2, 3, 3).unwrap_err().field,
         "return_window_days_complex"
     );
     for (args, field) in [
@@ -564,11 +568,19 @@ fn the_rules_numbers_are_checked_and_refusals_say_what_closed() {
         ((1, 2, 31), "callback_attempts"),
     ] {
         assert_eq!(
-            Rules::parse(args.0, args.1, args.2).unwrap_err().field,
+            Rules::parse(args.0, args.1, args.2, 3).unwrap_err().field,
             field
         );
     }
-    assert!(Rules::parse(30, 30, 30).is_ok());
+    assert!(Rules::parse(30, 30, 30, 30).is_ok());
+    assert_eq!(
+        Rules::parse(1, 2, 3, 0).unwrap_err().field,
+        "designate_after"
+    );
+    assert_eq!(
+        Rules::parse(1, 2, 3, 31).unwrap_err().field,
+        "designate_after"
+    );
     let closed = Refusal::WindowClosed {
         action: "return",
         window: "1 working day(s) after the unit received the request".into(),
@@ -586,4 +598,165 @@ fn the_rules_numbers_are_checked_and_refusals_say_what_closed() {
     );
     assert!(retired.to_string().contains("callback_impossible"));
     assert_eq!(lifecycle::retired(lifecycle::Action::Callback), None);
+}
+
+#[test]
+fn a_refused_return_sends_the_case_back_with_its_clocks_and_counts_against_the_unit() {
+    let world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    let (dispatched, clocks) = world.act(&case, &running(&clocks), dispatch_to(10), at);
+    let (accepted, clocks) = world.act(
+        &dispatched.case,
+        &running(&clocks),
+        Command::Accept,
+        beijing(2026, 10, 19, 9, 30),
+    );
+    let resolve_before = running(&clocks)
+        .into_iter()
+        .find(|c| c.stage == Stage::Resolve)
+        .unwrap();
+    let (returned, clocks) = world.act(
+        &accepted.case,
+        &running(&clocks),
+        Command::Return {
+            reason: "应由住建局办理".into(),
+            proper_owner: Some("住建局".into()),
+        },
+        beijing(2026, 10, 19, 10, 0),
+    );
+    assert_eq!(returned.case.returned_by, Some(UnitId(10)));
+    assert_eq!(returned.case.returned_from, Some(State::Accepted));
+    assert_eq!(returned.events[0].value("proper_owner"), Some("住建局"));
+    let paused: Vec<Clock> = running(&clocks)
+        .into_iter()
+        .filter(|c| c.stage != Stage::Dispatch)
+        .collect();
+    assert!(
+        !paused.is_empty() && paused.iter().all(|c| c.paused_at.is_some()),
+        "the unit's clocks wait for the review"
+    );
+    // The hub refuses twenty minutes later: back to the unit, in the state it left, its clocks
+    // running on with the review time added, and an improper return counted.
+    let (rejected, clocks) = world.act(
+        &returned.case,
+        &running(&clocks),
+        Command::RejectReturn {
+            reason: "路灯维护属城管局职责".into(),
+        },
+        beijing(2026, 10, 19, 10, 20),
+    );
+    assert_eq!(rejected.case.state, State::Accepted);
+    assert_eq!(rejected.case.lead, Some(UnitId(10)));
+    assert_eq!(rejected.case.returned_by, None);
+    assert!(
+        rejected
+            .effects
+            .facts
+            .iter()
+            .any(|f| f.unit == UnitId(10) && f.metric == "return_rejected")
+    );
+    let resolve_after = running(&clocks)
+        .into_iter()
+        .find(|c| c.stage == Stage::Resolve)
+        .unwrap();
+    assert!(resolve_after.paused_at.is_none());
+    assert_eq!(
+        resolve_after.id, resolve_before.id,
+        "the same clock runs on"
+    );
+    assert!(resolve_after.deadline > resolve_before.deadline);
+    let hub = clocks.iter().rfind(|c| c.stage == Stage::Dispatch).unwrap();
+    assert_eq!(
+        hub.end,
+        Some(ClockEnd::Met),
+        "the hub's review is done, within its 30 minutes"
+    );
+}
+
+#[test]
+fn after_three_dispatches_without_an_owner_the_hub_designates_one_for_good() {
+    let world = World::new();
+    let mut case = Case::received(Kind::Complaint);
+    let mut at = beijing(2026, 10, 19, 9, 0);
+    for unit in [10, 11, 10] {
+        case = lifecycle::decide(&case, &dispatch_to(unit), &ctx_at(&world, at))
+            .unwrap()
+            .case;
+        at += chrono::Duration::hours(1);
+        case = return_at(&world, &case, at).unwrap().case;
+    }
+    assert_eq!(case.dispatch_count, 3);
+    let refused = lifecycle::decide(&case, &dispatch_to(11), &ctx_at(&world, at)).unwrap_err();
+    assert!(
+        matches!(refused, Refusal::Invalid(ref i) if i.field == "unit" && i.message.contains("designate")),
+        "{refused:?}"
+    );
+    let designate = Command::Designate {
+        unit: UnitId(11),
+        reason: "经研究由住建局承办".into(),
+        rule: Some((CategoryId(50), Some(UnitId(2)))),
+    };
+    let decision = lifecycle::decide(&case, &designate, &ctx_at(&world, at)).unwrap();
+    assert_eq!(decision.case.state, State::Dispatched);
+    assert!(decision.case.designated);
+    assert_eq!(decision.events[0].value("basis"), Some("designation"));
+    assert_eq!(
+        decision.effects.routing,
+        Some(clocks::RoutingFinding {
+            category: CategoryId(50),
+            area: Some(UnitId(2)),
+            unit: UnitId(11),
+            basis: Basis::Designation,
+        })
+    );
+    // The designated owner cannot return it, however early.
+    let err = return_at(&world, &decision.case, at).unwrap_err();
+    assert!(
+        matches!(err, Refusal::Invalid(ref i) if i.field == "reason"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn marks_stay_once_set_and_every_unit_kind_has_its_tier() {
+    use civicgrid_domain::org::{Tier, UnitKind};
+    let world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let marked = lifecycle::decide(
+        &Case::received(Kind::Complaint),
+        &Command::Dispatch {
+            unit: UnitId(10),
+            assisting: vec![],
+            basis: Basis::Manual,
+            complex: true,
+            important: true,
+        },
+        &ctx_at(&world, at),
+    )
+    .unwrap();
+    assert_eq!(marked.events[0].value("complex"), Some("true"));
+    assert_eq!(marked.events[0].value("important"), Some("true"));
+    let returned = return_at(&world, &marked.case, at).unwrap().case;
+    let again = lifecycle::decide(&returned, &dispatch_to(11), &ctx_at(&world, at))
+        .unwrap()
+        .case;
+    assert!(
+        again.complex && again.important,
+        "a later dispatch keeps the marks"
+    );
+    let plain = dispatched_at(&world, 10, at, false);
+    assert!(!plain.complex && !plain.important);
+    for (kind, tier) in [
+        (UnitKind::Street, Some(Tier::Street)),
+        (UnitKind::Department, Some(Tier::Department)),
+        (UnitKind::Utility, Some(Tier::Utility)),
+        (UnitKind::Community, Some(Tier::Community)),
+        (UnitKind::Grid, Some(Tier::Grid)),
+        (UnitKind::Subgrid, Some(Tier::Grid)),
+        (UnitKind::Hub, None),
+        (UnitKind::Centre, None),
+    ] {
+        assert_eq!(kind.tier(), tier, "{kind}");
+    }
 }

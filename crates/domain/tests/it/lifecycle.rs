@@ -22,6 +22,15 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "designate",
+        &[
+            ("received", "dispatched"),
+            ("returned", "dispatched"),
+            ("coordinating", "dispatched"),
+        ],
+    ),
+    ("reject_return", &[("returned", "accepted")]),
+    (
         "coordinate",
         &[("received", "coordinating"), ("returned", "coordinating")],
     ),
@@ -145,11 +154,20 @@ fn command_for(action: Action) -> Command {
             important: false,
         },
         Action::Accept => Command::Accept,
+        Action::RejectReturn => Command::RejectReturn {
+            reason: "属于本单位职责".into(),
+        },
+        Action::Designate => Command::Designate {
+            unit: UnitId(10),
+            reason: "三次派遣无人认领".into(),
+            rule: None,
+        },
         Action::Contact => Command::Contact {
             note: Some("已电话联系".into()),
         },
         Action::Return => Command::Return {
             reason: "不属于本单位职责".into(),
+            proper_owner: None,
         },
         Action::Transfer => Command::Transfer {
             unit: UnitId(5),
@@ -238,6 +256,10 @@ fn case_in(state: State, action: Action) -> Case {
     }
     if action == Action::CallbackImpossible {
         case.callback_attempts = 3;
+    }
+    if action == Action::RejectReturn {
+        case.returned_by = Some(UnitId(2));
+        case.returned_from = Some(State::Accepted);
     }
     case
 }

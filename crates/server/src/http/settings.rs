@@ -41,6 +41,7 @@ async fn put_rules(
         body.return_window_days,
         body.return_window_days_complex,
         body.callback_attempts,
+        body.designate_after,
     )?;
     let stored = crate::services::admin::set_rules(&state, &principal, rules).await?;
     Ok(Json(crate::state::rules_record(&stored)))

@@ -758,6 +758,8 @@ struct RulesForm {
     return_window_days_complex: String,
     #[serde(default)]
     callback_attempts: String,
+    #[serde(default)]
+    designate_after: String,
 }
 
 async fn update_rules(
@@ -780,6 +782,7 @@ async fn update_rules(
                 &form.return_window_days_complex,
             )?,
             number("callback_attempts", &form.callback_attempts)?,
+            number("designate_after", &form.designate_after)?,
         )?)
     })();
     let saved = match parsed {

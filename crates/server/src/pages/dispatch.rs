@@ -36,6 +36,11 @@ pub struct QueueRow {
     pub pending_days: Option<u32>,
     /// How long it has waited at the hub since intake, in seconds.
     pub waited: Option<i64>,
+    /// A returned request: the unit that returned it and the owner it named.
+    pub returned_by: Option<String>,
+    pub proper_owner: Option<String>,
+    /// Dispatched so often without an owner that the hub must designate one.
+    pub must_designate: bool,
 }
 
 #[derive(Template)]
@@ -112,6 +117,9 @@ async fn queue_rows(
             reason,
             pending_days: None,
             waited,
+            returned_by: None,
+            proper_owner: None,
+            must_designate: false,
         });
     }
     Ok(out)
@@ -143,12 +151,36 @@ async fn dispatch_board(
         let loaded = crate::services::cases::load_visible(&state, p, &item.serial).await?;
         row.pending_days = loaded.row.case.pending_extension;
     }
+    // Each return awaits the hub's review: who returned it, the owner it named, and whether
+    // the hub must now designate one.
+    let mut returned_rows = queue_rows(&state, &staff, &returned.items, Some("return")).await?;
+    let reference = state.reference();
+    for (row, item) in returned_rows.iter_mut().zip(&returned.items) {
+        let loaded = crate::services::cases::load_visible(&state, p, &item.serial).await?;
+        let case = &loaded.row.case;
+        row.returned_by = case
+            .returned_by
+            .and_then(|u| reference.org.get(u))
+            .map(|u| u.name.clone());
+        row.must_designate = case.dispatch_count >= reference.case_rules.designate_after;
+        let events = crate::services::cases::history(&state, &loaded).await?;
+        row.proper_owner = events
+            .iter()
+            .rev()
+            .find(|e| e.kind == "return")
+            .and_then(|e| {
+                e.detail
+                    .iter()
+                    .find(|(k, _)| k == "proper_owner")
+                    .map(|(_, v)| v.clone())
+            });
+    }
     let lang = browser.lang;
     html(DispatchPage {
         ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(lang)),
         queue_total: queue.total,
         queue: queue_rows(&state, &staff, &queue.items, None).await?,
-        returned: queue_rows(&state, &staff, &returned.items, Some("return")).await?,
+        returned: returned_rows,
         coordinating: rows(&state, &coordinating.items),
         extensions: extension_rows,
         units: unit_choices(&state),

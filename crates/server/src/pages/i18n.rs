@@ -571,6 +571,11 @@ const ENTRIES: &[(&str, &str, &str)] = &[
         "Failed callback days",
     ),
     ("admin.save", "保存", "Save"),
+    (
+        "admin.designate_after",
+        "派遣几次无人认领后指定",
+        "Designate after (dispatches)",
+    ),
     // Domain words: states
     ("state.received", "已受理", "Received"),
     ("state.returned", "已退回", "Returned"),
@@ -632,6 +637,25 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("tier.community", "社区", "Communities"),
     ("tier.grid", "网格", "Grids"),
     ("dispatch.waited", "已等待", "Waiting"),
+    (
+        "dispatch.review_hint",
+        "退回需经中心审核:同意则改派(派往其他单位),不同意则退还原单位并计为不当退回。",
+        "Every return is reviewed: accept it by dispatching elsewhere, or reject it and the request goes back to the unit, counted as an improper return.",
+    ),
+    ("dispatch.returned_by", "退回单位", "Returned by"),
+    ("dispatch.review", "审核", "Review"),
+    (
+        "dispatch.reject_reason",
+        "不同意退回的理由",
+        "Why the return is rejected",
+    ),
+    (
+        "dispatch.must_designate",
+        "已多次派遣无人认领,须指定承办单位(指定后形成派遣规则)。",
+        "Dispatched repeatedly without an owner: designate one (the designation becomes a routing rule).",
+    ),
+    ("action.reject_return", "不同意退回", "Reject the return"),
+    ("action.designate", "指定承办", "Designate the owner"),
     ("stage.accept", "签收", "Accept"),
     ("stage.respond", "响应", "Respond"),
     ("stage.resolve", "办结", "Resolve"),
@@ -770,6 +794,7 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("metric.resolution", "解决率", "Resolution"),
     ("metric.satisfaction", "满意率", "Satisfaction"),
     ("metric.return", "退单率", "Returns"),
+    ("metric.improper_return", "不当退回率", "Improper returns"),
     ("metric.redo", "重办率", "Redo"),
 ];
 

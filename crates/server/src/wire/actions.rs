@@ -64,6 +64,16 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
         },
         Action::Return => Command::Return {
             reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+            proper_owner: lifecycle::note("proper_owner", body.proper_owner.as_deref())?,
+        },
+        Action::RejectReturn => Command::RejectReturn {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        // The routing key it becomes a rule for is the request's own (`services::cases::act`).
+        Action::Designate => Command::Designate {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+            rule: None,
         },
         Action::Transfer => Command::Transfer {
             unit: UnitId(*need(&body.unit, "unit")?),

@@ -283,9 +283,9 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
         let r = app.get(Some(&operator), "/api/v1/settings/rules").await;
         assert_eq!(
             r.body,
-            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3})
+            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3, "designate_after": 3})
         );
-        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2});
+        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2, "designate_after": 4});
         let r = app
             .send(reqwest::Method::PUT, Some(&operator), "/api/v1/settings/rules", Some(wider.clone()))
             .await;
@@ -321,7 +321,12 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
         let saved = page
             .post(
                 "/admin/rules",
-                &[("return_window_days", "2"), ("return_window_days_complex", "3"), ("callback_attempts", "3")],
+                &[
+                    ("return_window_days", "2"),
+                    ("return_window_days_complex", "3"),
+                    ("callback_attempts", "3"),
+                    ("designate_after", "3"),
+                ],
             )
             .await;
         assert_eq!(saved.status, 303);
@@ -330,7 +335,12 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
         let refused = page
             .post(
                 "/admin/rules",
-                &[("return_window_days", "x"), ("return_window_days_complex", "3"), ("callback_attempts", "3")],
+                &[
+                    ("return_window_days", "x"),
+                    ("return_window_days_complex", "3"),
+                    ("callback_attempts", "3"),
+                    ("designate_after", "3"),
+                ],
             )
             .await;
         assert_eq!(refused.status, 422);
@@ -419,6 +429,138 @@ async fn units_are_ranked_within_their_tier_and_a_tier_can_be_asked_for() {
             "{backend:?}"
         );
         assert!(public.body.contains(r#"id="rankings-department""#));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_reviews_every_return_and_designates_after_three_dispatches() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        let serial = app.dispatched(&operator, &dispatcher).await;
+        let r = app
+            .act(
+                &handler,
+                &serial,
+                "return",
+                json!({"reason": "应由住建局办理", "proper_owner": "住建局"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["state"], "returned");
+
+        // The board shows who returned it and the owner it named; the hub refuses.
+        let mut board = Web::sign_in(&app, "dispatcher").await;
+        let page = board.get("/dispatch").await;
+        assert!(page.body.contains("returned-list"), "{backend:?}");
+        assert!(page.body.contains("住建局"), "the proper owner named");
+        assert!(
+            page.body
+                .contains(&format!("/cases/{serial}/reject_return"))
+        );
+        let rejected = board
+            .post(
+                &format!("/cases/{serial}/reject_return"),
+                &[("reason", "路灯维护属城管局职责"), ("back", "/dispatch")],
+            )
+            .await;
+        assert_eq!(rejected.status, 303, "{}", rejected.body);
+        let r = request(&app, &operator, &serial).await;
+        assert_eq!(r["state"], "dispatched", "back in the state it left");
+        assert_eq!(r["lead_unit"]["id"], app.units.dept.0);
+        let accept = clocks_of(&r, "accept");
+        assert_eq!(accept.len(), 1, "the same clock runs on: {r}");
+        assert_eq!(accept[0]["status"], "running");
+
+        // Three dispatches without an owner: the fourth is refused, the hub designates.
+        let other = app.dispatched(&operator, &dispatcher).await;
+        for unit in [app.units.other_dept, app.units.dept] {
+            let r = app
+                .act(&dispatcher, &other, "dispatch", json!({"unit": unit.0}))
+                .await;
+            // A dispatch from `dispatched` is refused: return first, as the unit would.
+            assert_eq!(r.status, 409, "{}", r.body);
+            let lead = request(&app, &operator, &other).await["lead_unit"]["id"].clone();
+            let token = if lead == app.units.dept.0 {
+                app.login("handler").await
+            } else {
+                app.login("other_handler").await
+            };
+            let r = app
+                .act(&token, &other, "return", json!({"reason": "非本单位职责"}))
+                .await;
+            assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+            let r = app
+                .act(&dispatcher, &other, "dispatch", json!({"unit": unit.0}))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let lead = request(&app, &operator, &other).await["lead_unit"]["id"].clone();
+        let token = if lead == app.units.dept.0 {
+            app.login("handler").await
+        } else {
+            app.login("other_handler").await
+        };
+        let r = app
+            .act(&token, &other, "return", json!({"reason": "非本单位职责"}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = request(&app, &operator, &other).await;
+        assert_eq!(r["dispatch_count"], 3);
+        let r = app
+            .act(
+                &dispatcher,
+                &other,
+                "dispatch",
+                json!({"unit": app.units.other_dept.0}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body["error"]["fields"]["unit"]
+                .as_str()
+                .unwrap()
+                .contains("designate")
+        );
+        let page = board.get("/dispatch").await;
+        assert!(page.body.contains(&format!("/cases/{other}/designate")));
+        let r = app
+            .act(
+                &dispatcher,
+                &other,
+                "designate",
+                json!({"unit": app.units.other_dept.0, "reason": "经会商由住建局承办"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["state"], "dispatched");
+        // The designation is now the routing rule for the category in that street.
+        let rules = app.get(Some(&operator), "/api/v1/routing-rules").await;
+        let designation = rules.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["basis"] == "designation")
+            .unwrap_or_else(|| panic!("{backend:?}: no designation rule in {}", rules.body));
+        assert_eq!(designation["unit"], app.units.other_dept.0);
+        assert_eq!(designation["area"], app.units.street.0);
+        let next = app.intake(&operator, complaint()).await;
+        let r = request(&app, &operator, &next).await;
+        assert_eq!(r["proposal"]["unit"]["id"], app.units.other_dept.0);
+        assert_eq!(r["proposal"]["basis"], "designation");
+        // The designated unit cannot hand it back.
+        let handler2 = app.login("other_handler").await;
+        let r = app
+            .act(
+                &handler2,
+                &other,
+                "return",
+                json!({"reason": "非本单位职责"}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
     })
     .await;
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use civicgrid_domain::lifecycle::Basis;
 use civicgrid_domain::routing::RoutingRule;
 use civicgrid_domain::{CategoryId, UnitId};
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::SqlStore;
 use super::dialect::{Cached, bump};
@@ -127,4 +127,37 @@ impl RoutingStore for SqlStore {
             })
             .collect()
     }
+}
+
+/// Records a responsibility finding (designation, agreement) as the routing rule for its
+/// category and area: the rule for exactly that key is replaced, or one is added. Runs in
+/// the transaction of the decision that made it.
+pub(super) async fn record_finding(
+    tx: &mut Transaction<'_, Any>,
+    finding: &civicgrid_domain::clocks::RoutingFinding,
+) -> Result<()> {
+    let area = finding.area.map(|a| a.0);
+    let replaced = sqlx::query(
+        "UPDATE routing_rules SET unit_id = $1, basis = $2 \
+         WHERE category_id = $3 AND ((area_id IS NULL AND $4 IS NULL) OR area_id = $4)",
+    )
+    .bind(finding.unit.0)
+    .bind(finding.basis.as_str())
+    .bind(finding.category.0)
+    .bind(area)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if replaced == 0 {
+        sqlx::query(
+            "INSERT INTO routing_rules (category_id, area_id, unit_id, basis) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(finding.category.0)
+        .bind(area)
+        .bind(finding.unit.0)
+        .bind(finding.basis.as_str())
+        .execute(&mut **tx)
+        .await?;
+    }
+    bump(tx, Cached::Reference).await
 }

@@ -75,7 +75,8 @@ pub(super) const REQUEST_COLUMNS: &str = "r.id, r.serial, r.verify_code, r.chann
     r.state, r.lead_unit_id, r.assisting, r.coordination, r.pending_extension, r.extension_days, r.suspended_from, \
     r.parent_id, r.outcome, r.reply, r.proper_owner, r.rating, r.citizen_resolved, r.demand, r.redo_count, \
     r.return_count, r.first_responder_id, r.assigned_at, r.dispatch_count, r.complex, r.important, \
-    r.callback_attempts, r.last_callback_attempt_at, r.event_count, r.last_hash, r.created_at, r.updated_at";
+    r.callback_attempts, r.last_callback_attempt_at, r.returned_by_id, r.returned_from, r.designated, \
+    r.event_count, r.last_hash, r.created_at, r.updated_at";
 
 pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
     let opt_i64 = |name: &str| -> Result<Option<i64>> { Ok(row.try_get::<Option<i64>, _>(name)?) };
@@ -118,6 +119,11 @@ pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
         last_callback_attempt: opt_i64("last_callback_attempt_at")?
             .map(instant)
             .transpose()?,
+        returned_by: opt_i64("returned_by_id")?.map(UnitId),
+        returned_from: opt_text("returned_from")?
+            .map(|s| word("returned_from", &s, State::parse))
+            .transpose()?,
+        designated: row.try_get::<i64, _>("designated")? != 0,
     };
     Ok(RequestRow {
         id: RequestId(row.try_get("id")?),

@@ -453,6 +453,9 @@ impl Inner {
                 }
             }
             self.sample_effects(tx, row.id, decision).await?;
+            if let Some(finding) = &decision.effects.routing {
+                super::routing::record_finding(tx, finding).await?;
+            }
         }
         update_rows(tx, self.backend, "requests", "id", CASE_COLUMNS, case_rows).await?;
         update_rows(

@@ -167,6 +167,7 @@ async fn round_trip(w: &World, i: i64, word: &str) {
         10 + i,
         Command::Return {
             reason: word.to_owned(),
+            proper_owner: None,
         },
     )
     .await

@@ -124,6 +124,19 @@ pub async fn act(
         Move::Cancel { code, note } => cancellation(state, &code, note).await?,
         Move::Merge { parent } => return merge(state, principal, &serial, &parent).await,
     };
+    let finding = matches!(command, Command::Designate { .. });
+    if let Command::Designate { rule, .. } = &mut command {
+        // The designation becomes the rule for the request's category in its street.
+        let current = state.store.get_request(&serial).await?;
+        if let Some(current) = current {
+            let org = state.org();
+            let street = current
+                .row
+                .area
+                .and_then(|a| org.enclosing(a, civicgrid_domain::org::UnitKind::Street));
+            *rule = current.row.category.map(|c| (c, street));
+        }
+    }
     if let Command::Dispatch { unit, basis, .. } = &mut command {
         // Record whether the dispatcher followed the routing table or overrode it.
         let current = state.store.get_request(&serial).await?;
@@ -162,6 +175,10 @@ pub async fn act(
         .await
         .map_err(refusal_to_error)?;
     metrics::counter!("civicgrid_actions_total", "action" => action.as_str()).increment(1);
+    if finding {
+        // The routing table changed in the same transaction; this instance reloads it now.
+        state.reload().await?;
+    }
     Ok(loaded)
 }
 
