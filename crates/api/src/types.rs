@@ -388,6 +388,11 @@ pub struct SampleOut {
     pub rating: Option<String>,
     pub citizen_says_resolved: Option<bool>,
     pub note: Option<String>,
+    /// The verdict (unsatisfied, or not resolved) reopened the case as a redo.
+    pub reopened: bool,
+    /// The citizen said the recorded callback never took place: an accountability record
+    /// against whoever recorded it.
+    pub falsified: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -395,6 +400,8 @@ pub struct SampleOut {
 pub struct SampleQuery {
     /// Include the callbacks already made.
     pub all: Option<bool>,
+    /// `pending` (default), `done` (finished checks with their verdicts) or `all`.
+    pub state: Option<String>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,
 }
@@ -703,6 +710,9 @@ pub struct ActionBody {
     /// `callback_impossible`: `no_contact` or `unreachable`.
     #[serde(default)]
     pub cause: Option<String>,
+    /// `quality_callback`: the citizen says the recorded callback never took place.
+    #[serde(default)]
+    pub falsified: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

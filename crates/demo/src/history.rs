@@ -608,6 +608,7 @@ pub async fn generate_history(
                         rating,
                         resolved: true,
                         note: Some("抽查回访：市民认可办理结果".into()),
+                        falsified_by: None,
                     },
                 );
             }

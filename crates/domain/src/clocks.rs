@@ -368,6 +368,10 @@ pub struct QualityCheck {
     /// The citizen's word on whether the problem is solved.
     pub resolved: bool,
     pub note: Option<String>,
+    /// The verdict reopened the case as a redo against its unit.
+    pub reopened: bool,
+    /// The citizen says the recorded callback never took place.
+    pub falsified: bool,
 }
 
 /// One step of the ladder, taken by the sweeper or by a supervisor's own hand.
@@ -730,6 +734,8 @@ impl Working<'_, '_> {
                 self.by_hand(Step::HoldAccountable, unit_in("unit"), event);
             }
             EventKind::Act(Action::QualityCallback) => {
+                let reopened = after.state == State::Reopened;
+                let falsified = event.value("falsified") == Some("true");
                 if let Some(rating) = rating {
                     self.effects.sample_done = Some(QualityCheck {
                         at,
@@ -737,7 +743,28 @@ impl Working<'_, '_> {
                         rating,
                         resolved,
                         note: event.reason.clone(),
+                        reopened,
+                        falsified,
                     });
+                }
+                let lead = after.lead.or(before.lead);
+                if reopened {
+                    for stage in [Stage::Accept, Stage::Resolve] {
+                        self.start(stage, lead, at, true);
+                    }
+                    self.fact(lead, "quality_failed", at);
+                    self.fact(lead, "redo", at);
+                }
+                if falsified {
+                    // An accountability record against whoever recorded the callback.
+                    let recorder = unit_in("falsified_by_unit");
+                    let who = event
+                        .value("falsified_by_user")
+                        .map_or_else(String::new, |u| format!(" (user {u})"));
+                    let mut finding = event.clone();
+                    finding.reason = Some(format!("callback falsified{who}"));
+                    self.by_hand(Step::HoldAccountable, recorder, &finding);
+                    self.fact(recorder, "callback_falsified", at);
                 }
             }
             EventKind::Act(Action::AssistReport)

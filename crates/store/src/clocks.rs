@@ -93,6 +93,20 @@ pub struct SampleRow {
     pub rating: Option<String>,
     pub citizen_resolved: Option<bool>,
     pub note: Option<String>,
+    /// The verdict reopened the case as a redo against its unit.
+    pub reopened: bool,
+    /// The citizen said the recorded callback never took place.
+    pub falsified: bool,
+}
+
+/// Which drawn cases a sample list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleState {
+    /// Drawn, the quality callback not made yet.
+    Pending,
+    /// The quality callback made, with its verdict.
+    Done,
+    All,
 }
 
 #[async_trait]
@@ -120,7 +134,7 @@ pub trait ClockStore: Send + Sync {
     ) -> Result<(Vec<PoolRow>, i64)>;
     async fn samples(
         &self,
-        pending_only: bool,
+        which: SampleState,
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<SampleRow>, i64)>;

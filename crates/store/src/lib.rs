@@ -32,7 +32,8 @@ pub use cases::{
 pub use civicgrid_domain::clocks::{Clock, Effects};
 pub use civicgrid_domain::deadline::Policy;
 pub use clocks::{
-    ClockStore, Escalate, NoticeFilter, NoticeRow, PoolFilter, PoolRow, SampleRow, SweepReport,
+    ClockStore, Escalate, NoticeFilter, NoticeRow, PoolFilter, PoolRow, SampleRow, SampleState,
+    SweepReport,
 };
 pub use migrate::MIGRATION_NAMES;
 pub use org::{NewUnit, NewUser, OrgStore, UnitRow, UserRow};

@@ -18,6 +18,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0007_generations",
     "0008_dispatch_clock",
     "0009_case_marks",
+    "0010_quality_verdicts",
 ];
 
 const SQLITE: &[&str] = &[
@@ -30,6 +31,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0007_generations.sql"),
     include_str!("../migrations/sqlite/0008_dispatch_clock.sql"),
     include_str!("../migrations/sqlite/0009_case_marks.sql"),
+    include_str!("../migrations/sqlite/0010_quality_verdicts.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -41,6 +43,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0007_generations.sql"),
     include_str!("../migrations/postgres/0008_dispatch_clock.sql"),
     include_str!("../migrations/postgres/0009_case_marks.sql"),
+    include_str!("../migrations/postgres/0010_quality_verdicts.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -4,6 +4,7 @@
 use super::words::{Action, Basis, NoCallback};
 use crate::error::Invalid;
 use crate::ids::{CategoryId, UnitId};
+use crate::org::Actor;
 use crate::request::{
     MAX_CONTENT_CHARS, MAX_REASON_CHARS, Outcome, Platform, Rating, parse_optional_text, parse_text,
 };
@@ -116,11 +117,14 @@ pub enum Command {
         unit: Option<UnitId>,
         finding: String,
     },
-    /// A supervisor's quality callback on a case drawn for sampling (抽查回访).
+    /// A supervisor's quality callback on a case drawn for sampling (抽查回访). An
+    /// unsatisfied or unresolved verdict reopens the case as a redo against its unit;
+    /// `falsified_by` is who recorded the callback the citizen says never happened.
     QualityCallback {
         rating: Rating,
         resolved: bool,
         note: Option<String>,
+        falsified_by: Option<Actor>,
     },
 }
 

@@ -636,9 +636,24 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             rating,
             resolved,
             note,
+            falsified_by,
         } => {
             detail.push(("rating".into(), rating.as_str().into()));
             detail.push(("resolved".into(), resolved.to_string()));
+            if let Some(recorder) = falsified_by {
+                detail.push(("falsified".into(), "true".into()));
+                if let Some(user) = recorder.user {
+                    detail.push(("falsified_by_user".into(), user.0.to_string()));
+                }
+                if let Some(unit) = recorder.unit {
+                    detail.push(("falsified_by_unit".into(), unit.to_string()));
+                }
+            }
+            // A verdict the unit's work did not earn reopens it as a redo against the unit.
+            if *rating == Rating::Unsatisfied || !*resolved {
+                next = reopen_values(case);
+                detail.push(("redo".into(), next.redo_count.to_string()));
+            }
             reason = note.clone();
         }
     }

@@ -126,6 +126,8 @@ word_enum! {
         Important = "important",
         /// Why no callback is possible (`no_contact`, `unreachable`).
         Cause = "cause",
+        /// A quality check's finding that the recorded callback never took place.
+        Falsified = "falsified",
     }
 }
 
@@ -165,7 +167,8 @@ impl Action {
             | A::HoldAccountable => &[G::Reason],
             A::RequestExtension => &[G::WorkingDays, G::Reason],
             A::Resolve => &[G::Outcome, G::Reply, G::ProperOwner],
-            A::Callback | A::QualityCallback => &[G::Rating, G::Resolved, G::Note],
+            A::Callback => &[G::Rating, G::Resolved, G::Note],
+            A::QualityCallback => &[G::Rating, G::Resolved, G::Falsified, G::Note],
             A::CallbackFailed => &[G::Note],
             A::CallbackImpossible => &[G::Cause, G::Note],
             A::Cancel => &[G::CancelReason, G::Note],

@@ -1038,6 +1038,7 @@ fn closing_draws_for_a_quality_callback_once() {
                     rating: Rating::Satisfied,
                     resolved: true,
                     note: None,
+                    falsified_by: None,
                 },
                 t(15, 0),
             ),

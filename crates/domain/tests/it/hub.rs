@@ -700,6 +700,11 @@ fn after_three_dispatches_without_an_owner_the_hub_designates_one_for_good() {
     let decision = lifecycle::decide(&case, &designate, &ctx_at(&world, at)).unwrap();
     assert_eq!(decision.case.state, State::Dispatched);
     assert!(decision.case.designated);
+    assert_eq!(
+        decision.case.dispatch_count, 4,
+        "a designation is a dispatch too"
+    );
+    assert_eq!(decision.case.assigned_at, Some(at));
     assert_eq!(decision.events[0].value("basis"), Some("designation"));
     assert_eq!(
         decision.effects.routing,
@@ -758,5 +763,71 @@ fn marks_stay_once_set_and_every_unit_kind_has_its_tier() {
         (UnitKind::Centre, None),
     ] {
         assert_eq!(kind.tier(), tier, "{kind}");
+    }
+}
+
+#[test]
+fn a_quality_verdict_reopens_the_case_and_a_false_callback_is_held_to_account() {
+    let world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let mut closed = dispatched_at(&world, 10, at, false);
+    closed.state = State::Closed;
+    let check = |resolved, rating, falsified_by| Command::QualityCallback {
+        rating,
+        resolved,
+        note: None,
+        falsified_by,
+    };
+    use civicgrid_domain::request::Rating;
+    // Satisfied and resolved: the check confirms, nothing moves.
+    let (confirmed, _) = world.act(&closed, &[], check(true, Rating::Satisfied, None), at);
+    assert_eq!(confirmed.case.state, State::Closed);
+    let done = confirmed.effects.sample_done.clone().unwrap();
+    assert!(!done.reopened && !done.falsified);
+    // Not resolved in the citizen's word: a redo against the unit, its clocks fresh.
+    for (resolved, rating) in [(false, Rating::Satisfied), (true, Rating::Unsatisfied)] {
+        let (redo, clocks) = world.act(&closed, &[], check(resolved, rating, None), at);
+        assert_eq!(redo.case.state, State::Reopened, "{resolved} {rating}");
+        assert_eq!(redo.case.redo_count, 1);
+        assert!(redo.effects.sample_done.as_ref().unwrap().reopened);
+        let stages: Vec<(Stage, bool)> =
+            running(&clocks).iter().map(|c| (c.stage, c.redo)).collect();
+        assert_eq!(stages, [(Stage::Accept, true), (Stage::Resolve, true)]);
+        for metric in ["quality_failed", "redo"] {
+            assert!(
+                redo.effects
+                    .facts
+                    .iter()
+                    .any(|f| f.unit == UnitId(10) && f.metric == metric),
+                "{metric}"
+            );
+        }
+    }
+    // The citizen says nobody called: an accountability record against the recorder's unit.
+    let recorder = Actor {
+        user: Some(civicgrid_domain::UserId(7)),
+        unit: Some(UnitId(1)),
+    };
+    let (falsified, _) = world.act(
+        &closed,
+        &[],
+        check(true, Rating::Satisfied, Some(recorder)),
+        at,
+    );
+    assert_eq!(falsified.events[0].value("falsified_by_user"), Some("7"));
+    let notice = &falsified.effects.notices[0];
+    assert_eq!(notice.kind, clocks::Step::HoldAccountable);
+    assert_eq!(notice.unit, Some(UnitId(1)));
+    assert!(notice.text.as_deref().unwrap().contains("user 7"));
+    assert!(falsified.effects.sample_done.as_ref().unwrap().falsified);
+    for metric in ["accountable", "callback_falsified"] {
+        assert!(
+            falsified
+                .effects
+                .facts
+                .iter()
+                .any(|f| f.unit == UnitId(1) && f.metric == metric),
+            "{metric}"
+        );
     }
 }

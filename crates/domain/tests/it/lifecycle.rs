@@ -238,6 +238,7 @@ fn command_for(action: Action) -> Command {
             rating: Rating::Satisfied,
             resolved: true,
             note: None,
+            falsified_by: None,
         },
     }
 }

@@ -9,6 +9,7 @@ use axum::extract::State;
 use civicgrid_api::{ErrorBody, Page};
 use civicgrid_api::{PoolItemOut, PoolQuery, SampleOut, SampleQuery};
 use civicgrid_domain::org::Role;
+use civicgrid_store::SampleState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -74,9 +75,19 @@ async fn supervision_samples(
 ) -> ApiResult<Json<Page<SampleOut>>> {
     crate::access::require_role(&principal, &[Role::Supervisor], "sampled callbacks")?;
     let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
+    let which = match (query.state.as_deref(), query.all) {
+        (Some("pending"), _) | (None, None | Some(false)) => SampleState::Pending,
+        (Some("done"), _) => SampleState::Done,
+        (Some("all"), _) | (None, Some(true)) => SampleState::All,
+        (Some(_), _) => {
+            return Err(crate::error::ApiError::query(
+                "state",
+                "must be one of: pending, done, all",
+            ));
+        }
+    };
     let (rows, total) =
-        crate::services::supervision::samples(&state, !query.all.unwrap_or(false), (offset, limit))
-            .await?;
+        crate::services::supervision::samples(&state, which, (offset, limit)).await?;
     let now = state.now();
     Ok(Json(Page {
         items: rows

@@ -276,6 +276,8 @@ pub(super) struct ActionForm {
     important: String,
     #[serde(default)]
     cause: String,
+    #[serde(default)]
+    falsified: String,
     /// Where to go after success (a list page), else the request's own page.
     #[serde(default)]
     back: String,
@@ -301,6 +303,7 @@ impl ActionForm {
             ("complex", self.complex.clone()),
             ("important", self.important.clone()),
             ("cause", self.cause.clone()),
+            ("falsified", self.falsified.clone()),
         ])
     }
 
@@ -347,6 +350,7 @@ impl ActionForm {
             complex: Some(self.complex == "yes"),
             important: Some(self.important == "yes"),
             cause: opt(&self.cause),
+            falsified: Some(self.falsified == "yes"),
         })
     }
 }

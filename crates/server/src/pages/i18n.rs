@@ -638,6 +638,29 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("tier.grid", "网格", "Grids"),
     ("dispatch.waited", "已等待", "Waiting"),
     (
+        "supervision.checked",
+        "已完成的质量回访",
+        "Finished quality checks",
+    ),
+    ("supervision.checked_at", "回访时间", "Checked at"),
+    ("supervision.verdict", "结论", "Verdict"),
+    ("supervision.verdict_confirmed", "确认办结", "Confirmed"),
+    (
+        "supervision.verdict_redo",
+        "不满意/未解决,已重办",
+        "Reopened as a redo",
+    ),
+    (
+        "supervision.verdict_falsified",
+        "回访不实,已追责",
+        "Callback falsified: accountability",
+    ),
+    (
+        "detail.falsified",
+        "市民称未接到回访(回访不实)",
+        "The citizen says nobody called",
+    ),
+    (
         "dispatch.review_hint",
         "退回需经中心审核:同意则改派(派往其他单位),不同意则退还原单位并计为不当退回。",
         "Every return is reviewed: accept it by dispatching elsewhere, or reject it and the request goes back to the unit, counted as an improper return.",

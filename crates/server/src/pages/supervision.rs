@@ -30,6 +30,8 @@ pub(super) struct SupervisionPage {
     pool: Vec<PoolItemOut>,
     orange: Vec<Row>,
     samples: Vec<SampleOut>,
+    /// Finished quality checks with their verdicts, newest first.
+    checked: Vec<SampleOut>,
     pager: Pager,
     mine: bool,
     is_supervisor: bool,
@@ -71,22 +73,31 @@ async fn supervision(
     };
     let orange = super::lists::listed(&state, &staff.principal, &orange).await?;
     let is_supervisor = crate::access::holds(&staff.principal, &[Role::Supervisor]);
-    let samples = if is_supervisor {
-        crate::services::supervision::samples(&state, true, (0, 20))
-            .await?
-            .0
-            .into_iter()
-            .map(|row| crate::wire::supervision::sample_out(row, now))
-            .collect()
-    } else {
-        Vec::new()
+    let sampled = |which| {
+        let state = state.clone();
+        async move {
+            if !is_supervisor {
+                return Ok::<_, crate::error::ApiError>(Vec::new());
+            }
+            Ok(
+                crate::services::supervision::samples(&state, which, (0, 20))
+                    .await?
+                    .0
+                    .into_iter()
+                    .map(|row| crate::wire::supervision::sample_out(row, now))
+                    .collect(),
+            )
+        }
     };
+    let samples = sampled(civicgrid_store::SampleState::Pending).await?;
+    let checked = sampled(civicgrid_store::SampleState::Done).await?;
     let done = Done { done: params.done };
     html(SupervisionPage {
         ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(browser.lang)),
         pool,
         orange: rows(&state, &orange.items),
         samples,
+        checked,
         pager: Pager::new(
             page,
             page_size,

@@ -39,10 +39,10 @@ pub async fn pool(
 /// One page of the closed cases drawn for quality callbacks.
 pub async fn samples(
     state: &AppState,
-    open_only: bool,
+    which: civicgrid_store::SampleState,
     (offset, limit): (i64, i64),
 ) -> ApiResult<(Vec<(SampleRow, Listing)>, i64)> {
-    let (rows, total) = state.store.samples(open_only, offset, limit).await?;
+    let (rows, total) = state.store.samples(which, offset, limit).await?;
     let requests: Vec<_> = rows.iter().map(|p| p.request.clone()).collect();
     let listed = with_clocks(state, requests).await?;
     Ok((rows.into_iter().zip(listed).collect(), total))

@@ -175,11 +175,12 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
         },
         Action::QualityCallback => {
             let (rating, resolved, note) = rating_args(body)?;
-            Command::QualityCallback {
+            return Ok(Move::QualityCheck {
                 rating,
                 resolved,
                 note,
-            }
+                falsified: body.falsified.unwrap_or(false),
+            });
         }
         Action::Merge => {
             return Ok(Move::Merge {

@@ -31,6 +31,8 @@ pub fn sample_out((m, listing): (SampleRow, Listing), now: Instant) -> SampleOut
         rating: m.rating,
         citizen_says_resolved: m.citizen_resolved,
         note: m.note,
+        reopened: m.reopened,
+        falsified: m.falsified,
     }
 }
 

@@ -564,3 +564,125 @@ async fn the_hub_reviews_every_return_and_designates_after_three_dispatches() {
     })
     .await;
 }
+
+/// A request dispatched, resolved and closed by a satisfied callback, drawn for a check.
+async fn closed_and_drawn(app: &TestApp) -> String {
+    let operator = app.login("operator").await;
+    let dispatcher = app.login("dispatcher").await;
+    let handler = app.login("handler").await;
+    let serial = app.dispatched(&operator, &dispatcher).await;
+    for (token, action, body) in [
+        (&handler, "accept", json!({})),
+        (
+            &handler,
+            "resolve",
+            json!({"outcome": "resolved", "reply": "路灯已修复"}),
+        ),
+        (
+            &operator,
+            "callback",
+            json!({"rating": "satisfied", "resolved": true}),
+        ),
+    ] {
+        let r = app.act(token, &serial, action, body).await;
+        assert_eq!(r.status, 200, "{action}: {}", r.body);
+    }
+    serial
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quality_check_that_finds_the_work_undone_reopens_it_and_a_false_callback_is_held_to_account()
+ {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let mut appraisal = app
+            .get(Some(&admin), "/api/v1/settings/appraisal")
+            .await
+            .body;
+        appraisal["sample_percent"] = json!(100.0);
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                "/api/v1/settings/appraisal",
+                Some(appraisal),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let undone = closed_and_drawn(&app).await;
+        let unheard = closed_and_drawn(&app).await;
+        let supervisor = app.login("supervisor").await;
+        let pending = app
+            .get(Some(&supervisor), "/api/v1/supervision/samples")
+            .await;
+        assert_eq!(pending.body["total"], 2, "{backend:?}: {}", pending.body);
+
+        let r = app
+            .act(
+                &supervisor,
+                &undone,
+                "quality_callback",
+                json!({"rating": "satisfied", "resolved": false, "note": "路灯仍不亮"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["state"], "reopened", "a redo against the unit");
+        assert_eq!(r.body["redo_count"], 1);
+        assert_eq!(r.body["lead_unit"]["id"], app.units.dept.0);
+
+        let r = app
+            .act(
+                &supervisor,
+                &unheard,
+                "quality_callback",
+                json!({"rating": "satisfied", "resolved": true, "falsified": true}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["state"], "closed");
+        let notices = app
+            .get(Some(&supervisor), "/api/v1/notices?kind=hold_accountable")
+            .await;
+        let record = notices.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["request"] == unheard.as_str() || n["serial"] == unheard.as_str())
+            .unwrap_or_else(|| panic!("{backend:?}: no accountability record in {}", notices.body));
+        assert_eq!(
+            record["unit"]["id"], app.units.hub.0,
+            "the operator's unit: {record}"
+        );
+        assert!(record["text"].as_str().unwrap().contains("falsified"));
+
+        let done = app
+            .get(Some(&supervisor), "/api/v1/supervision/samples?state=done")
+            .await;
+        let items = done.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{}", done.body);
+        let verdict = |serial: &str| {
+            items
+                .iter()
+                .find(|i| i["request"]["serial"] == serial)
+                .map(|i| {
+                    (
+                        i["reopened"].as_bool().unwrap(),
+                        i["falsified"].as_bool().unwrap(),
+                    )
+                })
+                .unwrap()
+        };
+        assert_eq!(verdict(&undone), (true, false));
+        assert_eq!(verdict(&unheard), (false, true));
+        let r = app
+            .get(Some(&supervisor), "/api/v1/supervision/samples?state=maybe")
+            .await;
+        assert_eq!(r.status, 400);
+
+        let mut page = Web::sign_in(&app, "supervisor").await;
+        let board = page.get("/supervision").await;
+        assert!(board.body.contains("checked-table"), "{backend:?}");
+        assert!(board.body.contains("verdict-redo") && board.body.contains("verdict-falsified"));
+    })
+    .await;
+}

@@ -17,7 +17,7 @@ use super::rows::{
 
 use crate::{
     Backend, ClockStore, Escalate, Loaded, NoticeFilter, NoticeRow, PoolFilter, PoolRow, Result,
-    SampleRow, StoreError, SweepReport, Visibility,
+    SampleRow, SampleState, StoreError, SweepReport, Visibility,
 };
 
 #[async_trait]
@@ -264,14 +264,14 @@ impl ClockStore for SqlStore {
 
     async fn samples(
         &self,
-        pending_only: bool,
+        which: SampleState,
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<SampleRow>, i64)> {
-        let where_sql = if pending_only {
-            " WHERE m.done_at IS NULL"
-        } else {
-            ""
+        let where_sql = match which {
+            SampleState::Pending => " WHERE m.done_at IS NULL",
+            SampleState::Done => " WHERE m.done_at IS NOT NULL",
+            SampleState::All => "",
         };
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM samples m{where_sql}"
@@ -280,7 +280,8 @@ impl ClockStore for SqlStore {
         .await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REQUEST_COLUMNS}, m.drawn_at, m.done_at, m.done_by, m.rating AS sample_rating, \
-             m.citizen_resolved AS sample_resolved, m.note AS sample_note \
+             m.citizen_resolved AS sample_resolved, m.note AS sample_note, \
+             m.reopened AS sample_reopened, m.falsified AS sample_falsified \
              FROM samples m JOIN requests r ON r.id = m.request_id{where_sql} \
              ORDER BY m.drawn_at DESC, m.request_id DESC LIMIT $1 OFFSET $2"
         )))
@@ -304,6 +305,8 @@ impl ClockStore for SqlStore {
                         .try_get::<Option<i64>, _>("sample_resolved")?
                         .map(|v| v != 0),
                     note: r.try_get("sample_note")?,
+                    reopened: r.try_get::<i64, _>("sample_reopened")? != 0,
+                    falsified: r.try_get::<i64, _>("sample_falsified")? != 0,
                 })
             })
             .collect::<Result<_>>()?;

@@ -102,6 +102,8 @@ pub(super) const SAMPLE_COLUMNS: &[&str] = &[
     "rating",
     "citizen_resolved",
     "note",
+    "reopened",
+    "falsified",
 ];
 
 impl EffectRows {
@@ -167,6 +169,8 @@ impl EffectRows {
                 Val::S(done.map(|d| d.rating.as_str().into())),
                 Val::I(done.map(|d| i64::from(d.resolved))),
                 Val::S(done.and_then(|d| d.note.clone())),
+                Val::I(Some(done.map_or(0, |d| i64::from(d.reopened)))),
+                Val::I(Some(done.map_or(0, |d| i64::from(d.falsified)))),
             ]);
         }
     }

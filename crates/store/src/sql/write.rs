@@ -532,14 +532,16 @@ impl Inner {
         }
         if let Some(check) = &effects.sample_done {
             let done = sqlx::query(
-                "UPDATE samples SET done_at = $1, done_by = $2, rating = $3, citizen_resolved = $4, note = $5 \
-                 WHERE request_id = $6 AND done_at IS NULL",
+                "UPDATE samples SET done_at = $1, done_by = $2, rating = $3, citizen_resolved = $4, note = $5, \
+                 reopened = $6, falsified = $7 WHERE request_id = $8 AND done_at IS NULL",
             )
             .bind(ms(check.at))
             .bind(check.by.map(|u| u.0))
             .bind(check.rating.as_str())
             .bind(i64::from(check.resolved))
             .bind(check.note.clone())
+            .bind(i64::from(check.reopened))
+            .bind(i64::from(check.falsified))
             .bind(request.0)
             .execute(&mut **tx)
             .await?;

@@ -9,8 +9,9 @@ use civicgrid_api::ErrorCode;
 use civicgrid_domain::clocks::{self};
 use civicgrid_domain::deadline::Subject;
 use civicgrid_domain::lifecycle::{self, Action, Command, Ctx, Decision, Want};
+use civicgrid_domain::org::Actor;
 use civicgrid_domain::org::Principal;
-use civicgrid_domain::request::{Channel, Kind, Urgency};
+use civicgrid_domain::request::{Channel, Kind, Rating, Urgency};
 use civicgrid_domain::{CategoryId, Refusal};
 use civicgrid_store::{Loaded, StoreError};
 
@@ -75,8 +76,21 @@ pub(crate) fn refusal_to_error(error: StoreError) -> ApiError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Move {
     Command(Command),
-    Cancel { code: String, note: Option<String> },
-    Merge { parent: String },
+    Cancel {
+        code: String,
+        note: Option<String>,
+    },
+    Merge {
+        parent: String,
+    },
+    /// A supervisor's quality callback; `falsified`: the citizen says the recorded callback
+    /// never took place (whoever recorded it is looked up here, from the history).
+    QualityCheck {
+        rating: Rating,
+        resolved: bool,
+        note: Option<String>,
+        falsified: bool,
+    },
 }
 
 impl Move {
@@ -86,8 +100,35 @@ impl Move {
             Move::Command(command) => command.action(),
             Move::Cancel { .. } => Action::Cancel,
             Move::Merge { .. } => Action::Merge,
+            Move::QualityCheck { .. } => Action::QualityCallback,
         }
     }
+}
+
+/// Who recorded the callback (or the "callback not possible") that closed the request.
+async fn callback_recorder(state: &AppState, serial: &str) -> ApiResult<Actor> {
+    let loaded = state
+        .store
+        .get_request(serial)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::RequestNotFound))?;
+    let events = state.store.events(loaded.row.id).await?;
+    events
+        .iter()
+        .rev()
+        .find(|e| {
+            e.kind == Action::Callback.as_str() || e.kind == Action::CallbackImpossible.as_str()
+        })
+        .map(|e| Actor {
+            user: e.actor_user,
+            unit: e.actor_unit,
+        })
+        .ok_or_else(|| {
+            ApiError::field(
+                "falsified",
+                "no callback was recorded on this request to be found false",
+            )
+        })
 }
 
 /// The cancel command for a reason `code` of the district's list, with its label.
@@ -123,6 +164,21 @@ pub async fn act(
         Move::Command(command) => command,
         Move::Cancel { code, note } => cancellation(state, &code, note).await?,
         Move::Merge { parent } => return merge(state, principal, &serial, &parent).await,
+        Move::QualityCheck {
+            rating,
+            resolved,
+            note,
+            falsified,
+        } => Command::QualityCallback {
+            rating,
+            resolved,
+            note,
+            falsified_by: if falsified {
+                Some(callback_recorder(state, &serial).await?)
+            } else {
+                None
+            },
+        },
     };
     let finding = matches!(command, Command::Designate { .. });
     if let Command::Designate { rule, .. } = &mut command {
