@@ -271,6 +271,8 @@ pub struct RequestOut {
     pub return_until: Option<DateTime<Utc>>,
     /// Failed callback attempts, counted once per day.
     pub callback_attempts: u32,
+    /// A unit's appeal against the request's count (核减), once made.
+    pub appeal: Option<AppealOut>,
     /// Set on a merged duplicate: the parent case whose progress answers this caller too.
     pub parent: Option<ParentOut>,
     pub children: Vec<String>,
@@ -287,6 +289,16 @@ pub struct RequestOut {
     pub notices: Vec<NoticeOut>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A unit's appeal against a request's count in its rates (核减).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AppealOut {
+    pub unit: UnitRef,
+    /// `malicious_caller`, `outside_duty` or `wrong_rating`.
+    pub ground: String,
+    /// `pending`, `approved` (the request no longer counts in the unit's rates) or `refused`.
+    pub state: String,
 }
 
 /// One deadline clock: a stage of a request against its limit.
@@ -536,6 +548,10 @@ pub struct AppraisalConfig {
     pub basically_satisfied_credit: f64,
     pub accountability_penalty: f64,
     pub sample_percent: f64,
+    /// Category ids whose callbacks do not count in the satisfaction rate (a category
+    /// covers its children), e.g. mediation and law enforcement.
+    #[serde(default)]
+    pub satisfaction_excluded: Vec<i64>,
 }
 
 /// The hub's rules that are numbers a district sets (`/api/v1/settings/rules`).
@@ -713,6 +729,9 @@ pub struct ActionBody {
     /// `quality_callback`: the citizen says the recorded callback never took place.
     #[serde(default)]
     pub falsified: Option<bool>,
+    /// `appeal`: `malicious_caller`, `outside_duty` or `wrong_rating`.
+    #[serde(default)]
+    pub ground: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

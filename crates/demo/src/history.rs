@@ -158,6 +158,7 @@ impl Sim<'_, '_> {
             sample_per_mille: self.env.sample_per_mille,
             sample_salt: &self.env.sample_salt,
             serial: &self.serial,
+            rated: true,
         };
         if intake {
             clocks::plan_intake(decision, &env);
@@ -762,6 +763,7 @@ pub(crate) async fn merge_duplicates(
                     sample_per_mille: 0,
                     sample_salt: &salt,
                     serial: &loaded.row.serial,
+                    rated: true,
                 };
                 clocks::plan(&loaded.row.case, decision, &loaded.running_clocks(), &env);
             }

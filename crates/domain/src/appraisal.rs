@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::Invalid;
-use crate::ids::UnitId;
+use crate::ids::{CategoryId, UnitId};
 use crate::org::Tier;
 
 /// How one rate is formed from facts: numerator facts over numerator plus complement facts
@@ -103,6 +103,9 @@ pub struct Config {
     pub accountability_penalty: f64,
     /// Share of closed cases drawn for a quality callback, in per mille.
     pub sample_per_mille: u32,
+    /// Categories whose callbacks do not count in the satisfaction rate (mediation, law
+    /// enforcement: a citizen fined is rarely satisfied); a category covers its children.
+    pub satisfaction_excluded: Vec<CategoryId>,
 }
 
 impl Default for Config {
@@ -126,6 +129,7 @@ impl Default for Config {
             basically_satisfied_credit: 0.8,
             accountability_penalty: 2.0,
             sample_per_mille: 50,
+            satisfaction_excluded: Vec::new(),
         }
     }
 }
@@ -181,7 +185,40 @@ impl Config {
             basically_satisfied_credit,
             accountability_penalty,
             sample_per_mille: (sample_percent * 10.0).round() as u32,
+            satisfaction_excluded: Vec::new(),
         })
+    }
+
+    /// The same configuration with these categories kept out of the satisfaction rate.
+    pub fn excluding(mut self, categories: Vec<CategoryId>) -> Config {
+        self.satisfaction_excluded = categories;
+        self
+    }
+
+    /// Whether a request of this category (and its parents, nearest first) counts in the
+    /// satisfaction rate.
+    pub fn rates_satisfaction(&self, categories: &[CategoryId]) -> bool {
+        !categories
+            .iter()
+            .any(|c| self.satisfaction_excluded.contains(c))
+    }
+
+    /// Beijing's 接诉即办 three rates (三率) as a preset: response, resolution and
+    /// satisfaction alone, weighted 10 / 45 / 45. The weights are configuration like any
+    /// other; the preset only fills them in.
+    pub fn three_rates(&self) -> Config {
+        let weights = [
+            ("response", 0.10),
+            ("resolution", 0.45),
+            ("satisfaction", 0.45),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        Config {
+            weights,
+            ..self.clone()
+        }
     }
 }
 

@@ -347,6 +347,9 @@ pub struct Effects {
     /// A responsibility finding that becomes a routing rule (designation, agreement),
     /// replacing any rule for the same category and area.
     pub routing: Option<RoutingFinding>,
+    /// An approved appeal (核减): the facts this request counted for this unit are taken
+    /// out of its rates.
+    pub exempt: Option<UnitId>,
 }
 
 /// Who owns a category of requests in an area, as the hub found it.
@@ -441,6 +444,7 @@ impl Effects {
         self.sample_drawn = self.sample_drawn.or(later.sample_drawn);
         self.sample_done = later.sample_done.or(self.sample_done.take());
         self.routing = later.routing.or(self.routing.take());
+        self.exempt = later.exempt.or(self.exempt.take());
     }
 }
 
@@ -459,6 +463,8 @@ pub struct Env<'a> {
     pub sample_salt: &'a str,
     /// The request's serial, which seeds the sampling draw.
     pub serial: &'a str,
+    /// Whether its callbacks count in the satisfaction rate (its category is not excluded).
+    pub rated: bool,
 }
 
 impl<'a> Env<'a> {
@@ -696,7 +702,7 @@ impl Working<'_, '_> {
                 };
                 for unit in [lead, first] {
                     // From the event: an unsatisfied callback reopens, which clears the rating.
-                    if let Some(rating) = rating {
+                    if let Some(rating) = rating.filter(|_| self.env.rated) {
                         self.fact(unit, &format!("rated_{rating}"), at);
                     }
                     self.fact(unit, word, at);
@@ -767,7 +773,12 @@ impl Working<'_, '_> {
                     self.fact(recorder, "callback_falsified", at);
                 }
             }
+            EventKind::Act(Action::ApproveAppeal) => {
+                self.effects.exempt = after.exempt_unit();
+            }
             EventKind::Act(Action::AssistReport)
+            | EventKind::Act(Action::Appeal)
+            | EventKind::Act(Action::RefuseAppeal)
             | EventKind::Act(Action::CallbackFailed)
             | EventKind::Act(Action::Close)
             | EventKind::Act(Action::RequestExtension)
@@ -813,7 +824,11 @@ pub fn plan(before: &Case, decision: &mut Decision, open: &[Clock], env: &Env<'_
     {
         working.effects.sample_drawn = decision.events.last().map(|e| e.at);
     }
-    let effects = working.finish();
+    let mut effects = working.finish();
+    // A case taken out of a unit's rates by an approved appeal counts nothing more for it.
+    if let Some(exempt) = decision.case.exempt_unit() {
+        effects.facts.retain(|f| f.unit != exempt);
+    }
     decision.effects.absorb(effects);
 }
 
@@ -887,6 +902,9 @@ pub fn escalate(
             next.step = step;
         }
         effects.clocks.push(next);
+    }
+    if let Some(exempt) = case.exempt_unit() {
+        effects.facts.retain(|f| f.unit != exempt);
     }
     Decision {
         case: case.clone(),

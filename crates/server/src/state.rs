@@ -202,6 +202,15 @@ pub fn appraisal_from_setting(raw: Option<&str>) -> AppraisalConfig {
                 c.sample_percent,
             )
             .ok()
+            .map(|config| {
+                config.excluding(
+                    c.satisfaction_excluded
+                        .iter()
+                        .copied()
+                        .map(CategoryId)
+                        .collect(),
+                )
+            })
         })
         .unwrap_or_default()
 }
@@ -214,6 +223,7 @@ pub fn appraisal_record(config: &AppraisalConfig) -> civicgrid_api::AppraisalCon
         basically_satisfied_credit: config.basically_satisfied_credit,
         accountability_penalty: config.accountability_penalty,
         sample_percent: f64::from(config.sample_per_mille) / 10.0,
+        satisfaction_excluded: config.satisfaction_excluded.iter().map(|c| c.0).collect(),
     }
 }
 

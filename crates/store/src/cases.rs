@@ -112,6 +112,8 @@ pub struct ListFilter {
     pub states: Vec<State>,
     /// Only requests with an extension awaiting the dispatcher's decision.
     pub pending_extension: bool,
+    /// Only requests with a unit's appeal awaiting the hub's decision.
+    pub pending_appeal: bool,
     /// Order by the nearest deadline of a running clock (soonest first, requests without a
     /// running clock last) instead of newest first: a unit's inbox.
     pub by_deadline: bool,

@@ -19,6 +19,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0008_dispatch_clock",
     "0009_case_marks",
     "0010_quality_verdicts",
+    "0011_appeals",
 ];
 
 const SQLITE: &[&str] = &[
@@ -32,6 +33,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0008_dispatch_clock.sql"),
     include_str!("../migrations/sqlite/0009_case_marks.sql"),
     include_str!("../migrations/sqlite/0010_quality_verdicts.sql"),
+    include_str!("../migrations/sqlite/0011_appeals.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -44,6 +46,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0008_dispatch_clock.sql"),
     include_str!("../migrations/postgres/0009_case_marks.sql"),
     include_str!("../migrations/postgres/0010_quality_verdicts.sql"),
+    include_str!("../migrations/postgres/0011_appeals.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -47,6 +47,8 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         A::RequestExtension | A::Resolve => &[R::Handler],
         A::Callback => &[R::Operator, R::Dispatcher, R::Supervisor],
         A::Reopen => &[R::Dispatcher, R::Supervisor],
+        A::Appeal => &[R::Handler],
+        A::ApproveAppeal | A::RefuseAppeal => &[R::Dispatcher, R::Supervisor],
         A::Remind | A::Urge | A::Supervise | A::HoldAccountable | A::QualityCallback => {
             &[R::Supervisor]
         }

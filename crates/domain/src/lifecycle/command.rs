@@ -1,7 +1,7 @@
 //! Commands: what a person asks of a case, with its arguments parsed into domain values,
 //! and the parsers of the free text they carry.
 
-use super::words::{Action, Basis, NoCallback};
+use super::words::{Action, AppealGround, Basis, NoCallback};
 use crate::error::Invalid;
 use crate::ids::{CategoryId, UnitId};
 use crate::org::Actor;
@@ -117,6 +117,18 @@ pub enum Command {
         unit: Option<UnitId>,
         finding: String,
     },
+    /// The lead unit asks for the case to be taken out of its rates (核减).
+    Appeal {
+        ground: AppealGround,
+        reason: String,
+    },
+    /// The hub approves the pending appeal: the case leaves the unit's rates.
+    ApproveAppeal {
+        note: Option<String>,
+    },
+    RefuseAppeal {
+        reason: String,
+    },
     /// A supervisor's quality callback on a case drawn for sampling (抽查回访). An
     /// unsatisfied or unresolved verdict reopens the case as a redo against its unit;
     /// `falsified_by` is who recorded the callback the citizen says never happened.
@@ -159,6 +171,9 @@ impl Command {
             Command::Supervise { .. } => Action::Supervise,
             Command::HoldAccountable { .. } => Action::HoldAccountable,
             Command::QualityCallback { .. } => Action::QualityCallback,
+            Command::Appeal { .. } => Action::Appeal,
+            Command::ApproveAppeal { .. } => Action::ApproveAppeal,
+            Command::RefuseAppeal { .. } => Action::RefuseAppeal,
         }
     }
 }

@@ -14,7 +14,7 @@ mod words;
 pub use access::{Scope, Want, authorize, roles_for};
 pub use command::{Command, MAX_EXTENSION_DAYS, note, reason, reply};
 pub use rules::Rules;
-pub use words::{Action, Argument, Basis, EventKind, NoCallback};
+pub use words::{Action, AppealGround, AppealState, Argument, Basis, EventKind, NoCallback};
 
 use crate::Instant;
 use crate::calendar::{Calendar, Calendars};
@@ -70,6 +70,19 @@ pub struct Case {
     pub returned_from: Option<State>,
     /// The hub designated its owner (指定): it can no longer be returned.
     pub designated: bool,
+    /// A unit's appeal against the case's count (核减): which unit, on what ground, and
+    /// where it stands. An approved appeal keeps the case out of that unit's rates.
+    pub appeal: Option<(UnitId, AppealGround, AppealState)>,
+}
+
+impl Case {
+    /// The unit whose rates this case no longer counts in (an approved appeal).
+    pub fn exempt_unit(&self) -> Option<UnitId> {
+        match self.appeal {
+            Some((unit, _, AppealState::Approved)) => Some(unit),
+            _ => None,
+        }
+    }
 }
 
 impl Case {
@@ -104,6 +117,7 @@ impl Case {
             returned_by: None,
             returned_from: None,
             designated: false,
+            appeal: None,
         }
     }
 }
@@ -168,6 +182,16 @@ pub fn allowed_in(action: Action, state: State) -> bool {
         A::Remind | A::Urge | A::Supervise => !state.is_final() && state != S::Resolved,
         A::HoldAccountable => !matches!(state, S::Merged | S::Cancelled),
         A::QualityCallback => state == S::Closed,
+        // A unit appeals a case it was given; the hub decides while the appeal is pending.
+        A::Appeal | A::ApproveAppeal | A::RefuseAppeal => !matches!(
+            state,
+            S::Received
+                | S::Returned
+                | S::Coordinating
+                | S::Merged
+                | S::Cancelled
+                | S::TransferredOut
+        ),
     }
 }
 
@@ -632,6 +656,36 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             detail.push(("unit".into(), unit.to_string()));
             reason = Some(finding.clone());
         }
+        Command::Appeal {
+            ground,
+            reason: why,
+        } => {
+            let unit = case.lead.ok_or_else(|| refuse(action, case.state))?;
+            if case.appeal.is_some() {
+                return Err(Invalid::new(
+                    "ground",
+                    "this request already has an appeal; one per request",
+                )
+                .into());
+            }
+            next.appeal = Some((unit, *ground, AppealState::Pending));
+            detail.push(("unit".into(), unit.to_string()));
+            detail.push(("ground".into(), ground.as_str().into()));
+            reason = Some(why.clone());
+        }
+        Command::ApproveAppeal { note } => {
+            let (unit, ground) = pending_appeal(case, action)?;
+            next.appeal = Some((unit, ground, AppealState::Approved));
+            detail.push(("unit".into(), unit.to_string()));
+            detail.push(("ground".into(), ground.as_str().into()));
+            reason = note.clone();
+        }
+        Command::RefuseAppeal { reason: why } => {
+            let (unit, ground) = pending_appeal(case, action)?;
+            next.appeal = Some((unit, ground, AppealState::Refused));
+            detail.push(("unit".into(), unit.to_string()));
+            reason = Some(why.clone());
+        }
         Command::QualityCallback {
             rating,
             resolved,
@@ -679,6 +733,14 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             ..Default::default()
         },
     })
+}
+
+/// The appeal awaiting the hub's decision, or a refusal.
+fn pending_appeal(case: &Case, action: Action) -> Result<(UnitId, AppealGround), Refusal> {
+    match case.appeal {
+        Some((unit, ground, AppealState::Pending)) => Ok((unit, ground)),
+        _ => Err(Invalid::new(action.as_str(), "no appeal is pending on this request").into()),
+    }
 }
 
 /// A reopened case goes back to its unit as a redo (counted against it); one answered on

@@ -42,6 +42,10 @@ word_enum! {
         Supervise = "supervise",
         HoldAccountable = "hold_accountable",
         QualityCallback = "quality_callback",
+        /// A unit asks for a case to be taken out of its rates (核减).
+        Appeal = "appeal",
+        ApproveAppeal = "approve_appeal",
+        RefuseAppeal = "refuse_appeal",
     }
 }
 
@@ -128,6 +132,29 @@ word_enum! {
         Cause = "cause",
         /// A quality check's finding that the recorded callback never took place.
         Falsified = "falsified",
+        /// What an appeal rests on (`malicious_caller`, `outside_duty`, `wrong_rating`).
+        Ground = "ground",
+    }
+}
+
+word_enum! {
+    /// What a unit's appeal against a case's count rests on.
+    pub enum AppealGround {
+        /// A caller who harasses or makes demands in bad faith.
+        MaliciousCaller = "malicious_caller",
+        /// A matter outside any unit's duty (law, court, private dispute).
+        OutsideDuty = "outside_duty",
+        /// A rating verified to be wrong (the citizen rated another matter, or by mistake).
+        WrongRating = "wrong_rating",
+    }
+}
+
+word_enum! {
+    /// Where a unit's appeal stands.
+    pub enum AppealState {
+        Pending = "pending",
+        Approved = "approved",
+        Refused = "refused",
     }
 }
 
@@ -171,6 +198,9 @@ impl Action {
             A::QualityCallback => &[G::Rating, G::Resolved, G::Falsified, G::Note],
             A::CallbackFailed => &[G::Note],
             A::CallbackImpossible => &[G::Cause, G::Note],
+            A::Appeal => &[G::Ground, G::Reason],
+            A::ApproveAppeal => &[G::Note],
+            A::RefuseAppeal => &[G::Reason],
             A::Cancel => &[G::CancelReason, G::Note],
             A::Merge => &[G::Parent],
             A::TransferOut => &[G::Platform, G::Reason],

@@ -333,3 +333,49 @@ fn units_are_ranked_within_their_tier_never_across() {
         "the hub is scored but not ranked"
     );
 }
+
+#[test]
+fn excluded_categories_and_the_three_rates_preset() {
+    use civicgrid_domain::CategoryId;
+    let config = Config::default().excluding(vec![CategoryId(7)]);
+    assert!(!config.rates_satisfaction(&[CategoryId(7)]));
+    assert!(
+        !config.rates_satisfaction(&[CategoryId(9), CategoryId(7)]),
+        "a category covers its children"
+    );
+    assert!(config.rates_satisfaction(&[CategoryId(9)]));
+    assert!(config.rates_satisfaction(&[]));
+    let three = config.three_rates();
+    let weights: Vec<(&str, f64)> = three
+        .weights
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        weights,
+        [
+            ("resolution", 0.45),
+            ("response", 0.10),
+            ("satisfaction", 0.45)
+        ]
+    );
+    assert_eq!(
+        three.satisfaction_excluded,
+        vec![CategoryId(7)],
+        "the rest is kept"
+    );
+    assert_eq!(three.min_sample, config.min_sample);
+    // Only the three rates weigh: a unit perfect on them scores 100 whatever its returns.
+    let counts = BTreeMap::from([(
+        UnitId(1),
+        facts(&[
+            ("dispatched", 20),
+            ("respond_on_time", 20),
+            ("citizen_resolved", 20),
+            ("rated_satisfied", 20),
+            ("returned", 10),
+        ]),
+    )]);
+    let scored = score(&counts, &three, &|_| Some(Tier::Department));
+    assert_eq!(scored[0].score, Some(100.0));
+}

@@ -90,6 +90,7 @@ impl World {
             sample_per_mille: per_mille,
             sample_salt: "salt",
             serial: "20260921000001",
+            rated: true,
         }
     }
 

@@ -66,6 +66,8 @@ struct World {
     calendars: Calendars,
     policies: Vec<Policy>,
     org: OrgTree,
+    /// Whether callbacks count in the satisfaction rate.
+    rated: bool,
 }
 
 impl World {
@@ -74,6 +76,7 @@ impl World {
             calendars: Calendars::new(Calendar::official()),
             policies: policies(),
             org: org(),
+            rated: true,
         }
     }
 
@@ -91,6 +94,7 @@ impl World {
             sample_per_mille: 0,
             sample_salt: "salt",
             serial: "20260921000001",
+            rated: self.rated,
         }
     }
 
@@ -830,4 +834,106 @@ fn a_quality_verdict_reopens_the_case_and_a_false_callback_is_held_to_account() 
             "{metric}"
         );
     }
+}
+
+#[test]
+fn an_approved_appeal_takes_the_case_out_of_the_units_rates_for_good() {
+    use civicgrid_domain::lifecycle::{AppealGround, AppealState};
+    use civicgrid_domain::request::Rating;
+    let world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let mut resolved = dispatched_at(&world, 10, at, false);
+    resolved.state = State::Resolved;
+    let appeal = |case: &Case, command| lifecycle::decide(case, &command, &ctx_at(&world, at));
+    let refused = appeal(&resolved, Command::ApproveAppeal { note: None }).unwrap_err();
+    assert!(matches!(refused, Refusal::Invalid(ref i) if i.field == "approve_appeal"));
+    let pending = appeal(
+        &resolved,
+        Command::Appeal {
+            ground: AppealGround::WrongRating,
+            reason: "市民评价的是另一件事".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        pending.case.appeal,
+        Some((UnitId(10), AppealGround::WrongRating, AppealState::Pending))
+    );
+    assert!(pending.effects.exempt.is_none());
+    let again = appeal(
+        &pending.case,
+        Command::Appeal {
+            ground: AppealGround::MaliciousCaller,
+            reason: "再次申请".into(),
+        },
+    );
+    assert!(again.is_err(), "one appeal per request");
+    let refused = appeal(
+        &pending.case,
+        Command::RefuseAppeal {
+            reason: "理由不成立".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(refused.case.appeal.unwrap().2, AppealState::Refused);
+    assert_eq!(refused.case.exempt_unit(), None);
+    let (approved, _) = world.act(
+        &pending.case,
+        &[],
+        Command::ApproveAppeal { note: None },
+        at,
+    );
+    assert_eq!(approved.case.exempt_unit(), Some(UnitId(10)));
+    assert_eq!(
+        approved.effects.exempt,
+        Some(UnitId(10)),
+        "the store takes its facts out"
+    );
+    // Whatever happens next counts nothing more for the unit.
+    let (callback, _) = world.act(
+        &approved.case,
+        &[],
+        Command::Callback {
+            rating: Rating::Unsatisfied,
+            resolved: false,
+            note: None,
+        },
+        at,
+    );
+    assert!(
+        callback.effects.facts.iter().all(|f| f.unit != UnitId(10)),
+        "{:?}",
+        callback.effects.facts
+    );
+}
+
+#[test]
+fn a_callback_on_an_excluded_category_counts_resolution_but_not_satisfaction() {
+    use civicgrid_domain::request::Rating;
+    let mut world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let mut resolved = dispatched_at(&world, 10, at, false);
+    resolved.state = State::Resolved;
+    world.rated = false;
+    let (decision, _) = world.act(
+        &resolved,
+        &[],
+        Command::Callback {
+            rating: Rating::Unsatisfied,
+            resolved: true,
+            note: None,
+        },
+        at,
+    );
+    let metrics: Vec<&str> = decision
+        .effects
+        .facts
+        .iter()
+        .map(|f| f.metric.as_str())
+        .collect();
+    assert!(metrics.contains(&"citizen_resolved"), "{metrics:?}");
+    assert!(
+        !metrics.iter().any(|m| m.starts_with("rated_")),
+        "{metrics:?}"
+    );
 }

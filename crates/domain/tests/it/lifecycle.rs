@@ -127,6 +127,20 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("quality_callback", &[("closed", "closed")]),
+    ("appeal", APPEALABLE),
+    ("approve_appeal", APPEALABLE),
+    ("refuse_appeal", APPEALABLE),
+];
+
+/// A unit appeals (and the hub decides) on any case it was given; no state changes.
+const APPEALABLE: &[(&str, &str)] = &[
+    ("dispatched", "dispatched"),
+    ("accepted", "accepted"),
+    ("in_progress", "in_progress"),
+    ("suspended", "suspended"),
+    ("resolved", "resolved"),
+    ("reopened", "reopened"),
+    ("closed", "closed"),
 ];
 
 /// Supervision acts on work still to be done, and changes no state.
@@ -154,6 +168,14 @@ fn command_for(action: Action) -> Command {
             important: false,
         },
         Action::Accept => Command::Accept,
+        Action::Appeal => Command::Appeal {
+            ground: civicgrid_domain::lifecycle::AppealGround::MaliciousCaller,
+            reason: "来电人反复骚扰".into(),
+        },
+        Action::ApproveAppeal => Command::ApproveAppeal { note: None },
+        Action::RefuseAppeal => Command::RefuseAppeal {
+            reason: "理由不成立".into(),
+        },
         Action::RejectReturn => Command::RejectReturn {
             reason: "属于本单位职责".into(),
         },
@@ -257,6 +279,13 @@ fn case_in(state: State, action: Action) -> Case {
     }
     if action == Action::CallbackImpossible {
         case.callback_attempts = 3;
+    }
+    if matches!(action, Action::ApproveAppeal | Action::RefuseAppeal) {
+        case.appeal = Some((
+            UnitId(2),
+            civicgrid_domain::lifecycle::AppealGround::OutsideDuty,
+            civicgrid_domain::lifecycle::AppealState::Pending,
+        ));
     }
     if action == Action::RejectReturn {
         case.returned_by = Some(UnitId(2));

@@ -61,7 +61,7 @@ async fn put_appraisal(
     ApiJson(body): ApiJson<AppraisalConfig>,
 ) -> ApiResult<Json<AppraisalConfig>> {
     crate::access::require_admin(&principal)?;
-    let config = crate::wire::stats::config_in(&body)?;
+    let config = crate::wire::stats::config_in(&body, &state.reference())?;
     let stored = crate::services::admin::set_appraisal(&state, &principal, config).await?;
     Ok(Json(crate::wire::stats::config_out(&stored)))
 }

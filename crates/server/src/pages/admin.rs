@@ -1,5 +1,5 @@
 //! The administrator's pages: units, users and roles, categories and the routing table,
-//! deadline policies (edited as new versions) and the official calendar. Every write goes
+//! and the official calendar (deadline policies and the rules' numbers: `admin_policies`). Every write goes
 //! through `crate::admin` or `service`, the functions the API uses.
 
 use std::sync::Arc;
@@ -10,8 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use civicgrid_api::{
-    CategoryOut, CreateCategory, CreatePolicy, CreateRoutingRule, CreateUnit, CreateUser, LimitIn,
-    PolicyLimits, PolicyOut, RoutingRuleOut, UserOut,
+    CategoryOut, CreateCategory, CreateRoutingRule, CreateUnit, CreateUser, RoutingRuleOut, UserOut,
 };
 use civicgrid_domain::org::{Role, UnitKind};
 use serde::Deserialize;
@@ -33,15 +32,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/categories", get(categories).post(create_category))
         .route("/admin/routing-rules", post(create_rule))
-        .route("/admin/policies", get(policies).post(update_policy))
-        .route("/admin/policies/new", post(create_policy))
-        .route("/admin/rules", post(update_rules))
         .route("/admin/calendar", get(calendar).post(add_days))
 }
 
-type AppStateRef = State<Arc<AppState>>;
+pub(super) type AppStateRef = State<Arc<AppState>>;
 
-fn opt(text: &str) -> Option<String> {
+pub(super) fn opt(text: &str) -> Option<String> {
     let t = text.trim();
     (!t.is_empty()).then(|| t.to_owned())
 }
@@ -53,7 +49,7 @@ fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn int(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
+pub(super) fn int(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
     opt(text)
         .map(|t| {
             t.parse::<i64>()
@@ -63,8 +59,8 @@ fn int(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
 }
 
 #[derive(Deserialize, Default)]
-struct Flash {
-    done: Option<String>,
+pub(super) struct Flash {
+    pub(super) done: Option<String>,
     page: Option<u32>,
     year: Option<i32>,
 }
@@ -554,317 +550,6 @@ async fn create_rule(
             html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
     }
-}
-
-// ---------------------------------------------------------------- policies
-
-#[derive(Template)]
-#[template(path = "admin_policies.html")]
-struct PoliciesPage {
-    ctx: Ctx,
-    policies: Vec<PolicyOut>,
-    kinds: Vec<&'static str>,
-    urgencies: Vec<&'static str>,
-    channels: Vec<&'static str>,
-    /// The stages a policy sets limits for (coordination's limit is fixed).
-    stages: Vec<&'static str>,
-    case_rules: civicgrid_api::RulesConfig,
-    appraisal: civicgrid_api::AppraisalConfig,
-    errors: FormErrors,
-    failed: Option<i64>,
-}
-
-impl PoliciesPage {
-    fn failed_is(&self, id: &i64) -> bool {
-        self.failed == Some(*id)
-    }
-
-    fn limit(&self, limit: &Option<LimitIn>) -> String {
-        limit
-            .as_ref()
-            .map_or(String::new(), |l| format!("{} {}", l.amount, l.unit))
-    }
-}
-
-async fn policies_page(
-    state: &AppState,
-    browser: &Browser,
-    staff: &Staff,
-    errors: FormErrors,
-    failed: Option<i64>,
-    flash: Option<String>,
-) -> Result<PoliciesPage, super::PageError> {
-    let reference = state.reference();
-    let policies = state
-        .store
-        .list_policies()
-        .await?
-        .iter()
-        .map(|p| crate::wire::policies::policy_out(p, &reference))
-        .collect();
-    Ok(PoliciesPage {
-        ctx: Ctx::staff(browser, staff, state).with_flash(flash),
-        policies,
-        kinds: civicgrid_domain::request::Kind::words(),
-        urgencies: civicgrid_domain::request::Urgency::words(),
-        channels: civicgrid_domain::request::Channel::words(),
-        stages: ["dispatch", "accept", "respond", "resolve", "callback"].to_vec(),
-        case_rules: crate::state::rules_record(&reference.case_rules),
-        appraisal: crate::wire::stats::config_out(&reference.appraisal),
-        errors,
-        failed,
-    })
-}
-
-async fn policies(
-    State(state): AppStateRef,
-    browser: Browser,
-    staff: Staff,
-    PageQuery(flash): PageQuery<Flash>,
-) -> PageResult {
-    require(&staff, &[Role::Admin])?;
-    html(
-        policies_page(
-            &state,
-            &browser,
-            &staff,
-            FormErrors::default(),
-            None,
-            flash.done,
-        )
-        .await?,
-    )
-}
-
-#[derive(Deserialize)]
-struct PolicyForm {
-    id: i64,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    dispatch: String,
-    #[serde(default)]
-    accept: String,
-    #[serde(default)]
-    respond: String,
-    #[serde(default)]
-    resolve: String,
-    #[serde(default)]
-    callback: String,
-    #[serde(default)]
-    yellow: String,
-    #[serde(default)]
-    orange: String,
-    #[serde(default)]
-    accountable: String,
-}
-
-/// `"3 working_days"` → a limit; empty → none.
-fn limit_of(field: &str, text: &str) -> Result<Option<LimitIn>, ApiError> {
-    let Some(text) = opt(text) else {
-        return Ok(None);
-    };
-    let mut parts = text.split_whitespace();
-    let amount = parts
-        .next()
-        .and_then(|a| a.parse::<i64>().ok())
-        .ok_or_else(|| {
-            ApiError::field(field, "write an amount and a unit, e.g. `3 working_days`")
-        })?;
-    let unit = parts.next().unwrap_or("working_days").to_owned();
-    Ok(Some(LimitIn { amount, unit }))
-}
-
-async fn update_policy(
-    State(state): AppStateRef,
-    browser: Browser,
-    staff: Staff,
-    CsrfForm(form): CsrfForm<PolicyForm>,
-) -> PageResult {
-    require(&staff, &[Role::Admin])?;
-    let reference = state.reference();
-    let current = reference
-        .policies
-        .iter()
-        .find(|p| p.id == form.id)
-        .map(|p| crate::wire::policies::policy_out(p, &reference));
-    let parsed = (|| {
-        let current =
-            current.ok_or_else(|| ApiError::field("id", "no policy in force has this id"))?;
-        let number = |field: &str, text: &str| -> Result<Option<f64>, ApiError> {
-            opt(text)
-                .map(|t| {
-                    t.parse::<f64>()
-                        .map_err(|_| ApiError::field(field, "must be a number"))
-                })
-                .transpose()
-        };
-        let yellow = number("bands.yellow", &form.yellow)?.unwrap_or(current.bands.yellow);
-        let orange = number("bands.orange", &form.orange)?.unwrap_or(current.bands.orange);
-        Ok::<_, ApiError>(CreatePolicy {
-            name: opt(&form.name).unwrap_or(current.name),
-            matches: current.matches,
-            limits: limits_of([
-                &form.dispatch,
-                &form.accept,
-                &form.respond,
-                &form.resolve,
-                &form.callback,
-            ])?,
-            bands: Some(civicgrid_api::BandsIn { yellow, orange }),
-            accountable_after_working_days: int("accountable", &form.accountable)?,
-        })
-    })();
-    save_policy(&state, &browser, &staff, parsed, Some(form.id)).await
-}
-
-/// Stores a policy from a page form (a new version of `id`, or a new policy) and shows
-/// the list again, or the form's errors.
-async fn save_policy(
-    state: &AppState,
-    browser: &Browser,
-    staff: &Staff,
-    parsed: Result<CreatePolicy, ApiError>,
-    id: Option<i64>,
-) -> PageResult {
-    let saved = match parsed
-        .and_then(|body| crate::wire::policies::parse_policy(state, &staff.principal, body))
-    {
-        Ok(new) => match id {
-            Some(id) => {
-                crate::services::admin::update_policy(state, &staff.principal, id, new).await
-            }
-            None => crate::services::admin::create_policy(state, &staff.principal, new).await,
-        },
-        Err(e) => Err(e),
-    };
-    match saved {
-        Ok(p) => Ok(see_other("/admin/policies", Some(&p.name))),
-        Err(error) => {
-            let errors = form_failure(error)?;
-            let failed = Some(id.unwrap_or(0));
-            let page = policies_page(state, browser, staff, errors, failed, None).await?;
-            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
-        }
-    }
-}
-
-/// The hub's rules that are numbers, as the form on the policies page writes them.
-#[derive(Deserialize)]
-struct RulesForm {
-    #[serde(default)]
-    return_window_days: String,
-    #[serde(default)]
-    return_window_days_complex: String,
-    #[serde(default)]
-    callback_attempts: String,
-    #[serde(default)]
-    designate_after: String,
-}
-
-async fn update_rules(
-    State(state): AppStateRef,
-    browser: Browser,
-    staff: Staff,
-    CsrfForm(form): CsrfForm<RulesForm>,
-) -> PageResult {
-    require(&staff, &[Role::Admin])?;
-    let number = |field: &str, text: &str| -> Result<i64, ApiError> {
-        text.trim()
-            .parse::<i64>()
-            .map_err(|_| ApiError::field(field, "must be a whole number"))
-    };
-    let parsed = (|| {
-        Ok::<_, ApiError>(civicgrid_domain::lifecycle::Rules::parse(
-            number("return_window_days", &form.return_window_days)?,
-            number(
-                "return_window_days_complex",
-                &form.return_window_days_complex,
-            )?,
-            number("callback_attempts", &form.callback_attempts)?,
-            number("designate_after", &form.designate_after)?,
-        )?)
-    })();
-    let saved = match parsed {
-        Ok(rules) => crate::services::admin::set_rules(&state, &staff.principal, rules).await,
-        Err(e) => Err(e),
-    };
-    match saved {
-        Ok(_) => Ok(see_other("/admin/policies", Some("rules"))),
-        Err(error) => {
-            let errors = form_failure(error)?;
-            let page = policies_page(&state, &browser, &staff, errors, Some(-1), None).await?;
-            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
-        }
-    }
-}
-
-/// The five stages' limits as the forms write them, in stage order.
-fn limits_of(texts: [&str; 5]) -> Result<PolicyLimits, ApiError> {
-    let [dispatch, accept, respond, resolve, callback] = texts;
-    Ok(PolicyLimits {
-        dispatch: limit_of("limits.dispatch", dispatch)?,
-        accept: limit_of("limits.accept", accept)?,
-        respond: limit_of("limits.respond", respond)?,
-        resolve: limit_of("limits.resolve", resolve)?,
-        callback: limit_of("limits.callback", callback)?,
-    })
-}
-
-/// A new policy: what it matches (any of kind, category code, urgency, channel) and the
-/// limits it sets; the stages it leaves empty fall back to less specific policies.
-#[derive(Deserialize)]
-struct NewPolicyForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    urgency: String,
-    #[serde(default)]
-    channel: String,
-    #[serde(default)]
-    dispatch: String,
-    #[serde(default)]
-    accept: String,
-    #[serde(default)]
-    respond: String,
-    #[serde(default)]
-    resolve: String,
-    #[serde(default)]
-    callback: String,
-}
-
-async fn create_policy(
-    State(state): AppStateRef,
-    browser: Browser,
-    staff: Staff,
-    CsrfForm(form): CsrfForm<NewPolicyForm>,
-) -> PageResult {
-    require(&staff, &[Role::Admin])?;
-    let parsed = (|| {
-        Ok::<_, ApiError>(CreatePolicy {
-            name: form.name.clone(),
-            matches: civicgrid_api::PolicyMatch {
-                kind: opt(&form.kind),
-                category: opt(&form.category).map(serde_json::Value::String),
-                urgency: opt(&form.urgency),
-                channel: opt(&form.channel),
-            },
-            limits: limits_of([
-                &form.dispatch,
-                &form.accept,
-                &form.respond,
-                &form.resolve,
-                &form.callback,
-            ])?,
-            bands: None,
-            accountable_after_working_days: None,
-        })
-    })();
-    save_policy(&state, &browser, &staff, parsed, None).await
 }
 
 // ---------------------------------------------------------------- calendar

@@ -133,6 +133,7 @@ pub(super) struct DetailPage {
     outcomes: Vec<&'static str>,
     platforms: Vec<&'static str>,
     causes: Vec<&'static str>,
+    grounds: Vec<&'static str>,
     errors: FormErrors,
     values: FormValues,
 }
@@ -206,6 +207,7 @@ async fn detail_page(
         outcomes: civicgrid_domain::request::Outcome::words(),
         platforms: civicgrid_domain::request::Platform::words(),
         causes: civicgrid_domain::lifecycle::NoCallback::words(),
+        grounds: civicgrid_domain::lifecycle::AppealGround::words(),
         errors,
         values: failed.map(|(_, v)| v).unwrap_or_default(),
     })
@@ -278,6 +280,8 @@ pub(super) struct ActionForm {
     cause: String,
     #[serde(default)]
     falsified: String,
+    #[serde(default)]
+    ground: String,
     /// Where to go after success (a list page), else the request's own page.
     #[serde(default)]
     back: String,
@@ -304,6 +308,7 @@ impl ActionForm {
             ("important", self.important.clone()),
             ("cause", self.cause.clone()),
             ("falsified", self.falsified.clone()),
+            ("ground", self.ground.clone()),
         ])
     }
 
@@ -351,6 +356,7 @@ impl ActionForm {
             important: Some(self.important == "yes"),
             cause: opt(&self.cause),
             falsified: Some(self.falsified == "yes"),
+            ground: opt(&self.ground),
         })
     }
 }

@@ -9,6 +9,7 @@
 //! the reader's language.
 
 mod admin;
+mod admin_policies;
 mod cases;
 mod console;
 mod dashboard;
@@ -77,6 +78,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(supervision::routes())
         .merge(dashboard::routes())
         .merge(admin::routes())
+        .merge(admin_policies::routes())
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
         .layer(axum::middleware::from_fn_with_state(state, browser))

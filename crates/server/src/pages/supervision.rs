@@ -32,6 +32,9 @@ pub(super) struct SupervisionPage {
     samples: Vec<SampleOut>,
     /// Finished quality checks with their verdicts, newest first.
     checked: Vec<SampleOut>,
+    /// Requests whose unit appealed their count, awaiting the hub's decision.
+    appeals: Vec<super::lists::Row>,
+    decides_appeals: bool,
     pager: Pager,
     mine: bool,
     is_supervisor: bool,
@@ -91,6 +94,17 @@ async fn supervision(
     };
     let samples = sampled(civicgrid_store::SampleState::Pending).await?;
     let checked = sampled(civicgrid_store::SampleState::Done).await?;
+    // Units' appeals against a case's count, for the hub (dispatchers, supervisors).
+    let decides_appeals =
+        crate::access::holds(&staff.principal, &[Role::Supervisor, Role::Dispatcher]);
+    let appeals = if decides_appeals {
+        let mut pending = super::lists::filter(&[]);
+        pending.pending_appeal = true;
+        let listed = super::lists::page_of(&state, &staff.principal, &pending, 1, 50).await?;
+        rows(&state, &listed.items)
+    } else {
+        Vec::new()
+    };
     let done = Done { done: params.done };
     html(SupervisionPage {
         ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(browser.lang)),
@@ -98,6 +112,8 @@ async fn supervision(
         orange: rows(&state, &orange.items),
         samples,
         checked,
+        appeals,
+        decides_appeals,
         pager: Pager::new(
             page,
             page_size,

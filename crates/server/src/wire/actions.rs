@@ -5,7 +5,7 @@
 use civicgrid_api::ActionBody;
 use civicgrid_api::ErrorCode;
 use civicgrid_domain::UnitId;
-use civicgrid_domain::lifecycle::{self, Action, Basis, Command, NoCallback};
+use civicgrid_domain::lifecycle::{self, Action, AppealGround, Basis, Command, NoCallback};
 use civicgrid_domain::request::{Outcome, Platform, Rating, parse_word};
 
 use crate::error::{ApiError, ApiResult};
@@ -172,6 +172,21 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
         Action::HoldAccountable => Command::HoldAccountable {
             unit: body.unit.map(UnitId),
             finding: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::Appeal => Command::Appeal {
+            ground: parse_word(
+                "ground",
+                need(&body.ground, "ground")?,
+                AppealGround::parse,
+                AppealGround::words,
+            )?,
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::ApproveAppeal => Command::ApproveAppeal {
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
+        Action::RefuseAppeal => Command::RefuseAppeal {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
         },
         Action::QualityCallback => {
             let (rating, resolved, note) = rating_args(body)?;

@@ -231,6 +231,14 @@ pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
         important: row.case.important,
         return_until: view.return_until,
         callback_attempts: row.case.callback_attempts,
+        appeal: row
+            .case
+            .appeal
+            .map(|(unit, ground, state)| civicgrid_api::AppealOut {
+                unit: unit_ref(org, unit),
+                ground: ground.as_str().into(),
+                state: state.as_str().into(),
+            }),
         parent: view.parent.as_ref().map(parent_out),
         children: view.children.clone(),
         proposal: view.proposal.as_ref().map(|p| proposal_out(org, p)),

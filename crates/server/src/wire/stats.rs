@@ -5,12 +5,13 @@ use chrono::{Duration, FixedOffset, NaiveDate};
 use civicgrid_api::{
     AppraisalConfig, AreaCountOut, DayOut, FigureOut, OverviewOut, RateOut, StatsOut, UnitStatsOut,
 };
-use civicgrid_domain::Instant;
 use civicgrid_domain::appraisal::Config;
 use civicgrid_domain::org::OrgTree;
+use civicgrid_domain::{CategoryId, Instant};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::stats::{Overview, Standings};
+use crate::state::Reference;
 
 /// The longest period a statistics query may cover.
 const MAX_DAYS: i64 = 3660;
@@ -69,15 +70,28 @@ pub fn config_out(config: &Config) -> AppraisalConfig {
     crate::state::appraisal_record(config)
 }
 
-/// The appraisal settings an administrator sends, checked.
-pub fn config_in(body: &AppraisalConfig) -> ApiResult<Config> {
+/// The appraisal settings an administrator sends, checked (each excluded category must
+/// exist).
+pub fn config_in(body: &AppraisalConfig, reference: &Reference) -> ApiResult<Config> {
+    let mut excluded = Vec::with_capacity(body.satisfaction_excluded.len());
+    for (index, id) in body.satisfaction_excluded.iter().enumerate() {
+        let id = CategoryId(*id);
+        if reference.category(id).is_none() {
+            return Err(ApiError::field(
+                format!("satisfaction_excluded[{index}]"),
+                "no such category",
+            ));
+        }
+        excluded.push(id);
+    }
     Ok(Config::parse(
         &body.weights,
         body.min_sample,
         body.basically_satisfied_credit,
         body.accountability_penalty,
         body.sample_percent,
-    )?)
+    )?
+    .excluding(excluded))
 }
 
 /// Every unit's rates, score and rank, each rate linking to the requests behind it.

@@ -686,3 +686,213 @@ async fn a_quality_check_that_finds_the_work_undone_reopens_it_and_a_false_callb
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_appeal_changes_the_units_rate_with_the_reason_on_record() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let mut appraisal = app
+            .get(Some(&admin), "/api/v1/settings/appraisal")
+            .await
+            .body;
+        appraisal["min_sample"] = json!(1);
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                "/api/v1/settings/appraisal",
+                Some(appraisal),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        let mut serials = Vec::new();
+        for rating in ["satisfied", "unsatisfied"] {
+            let serial = app.dispatched(&operator, &dispatcher).await;
+            for (token, action, body) in [
+                (&handler, "accept", json!({})),
+                (
+                    &handler,
+                    "resolve",
+                    json!({"outcome": "resolved", "reply": "已处理"}),
+                ),
+                (
+                    &operator,
+                    "callback",
+                    json!({"rating": rating, "resolved": true}),
+                ),
+            ] {
+                let r = app.act(token, &serial, action, body).await;
+                assert_eq!(r.status, 200, "{action}: {}", r.body);
+            }
+            serials.push(serial);
+        }
+        let before = dept_satisfaction(&app, &operator).await;
+        assert_eq!(
+            (before["numerator"].as_i64(), before["denominator"].as_i64()),
+            (Some(1), Some(2)),
+            "{backend:?}: {before}"
+        );
+
+        let rated = &serials[1];
+        let r = app
+            .act(
+                &handler,
+                rated,
+                "appeal",
+                json!({"ground": "wrong_rating", "reason": "市民评价的是另一件事,录音为证"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["appeal"]["state"], "pending");
+        let r = app
+            .act(
+                &handler,
+                rated,
+                "appeal",
+                json!({"ground": "bogus", "reason": "x"}),
+            )
+            .await;
+        assert!(r.status == 422, "{}", r.body);
+        // The hub decides it from the supervision page.
+        let mut page = Web::sign_in(&app, "supervisor").await;
+        let board = page.get("/supervision").await;
+        assert!(
+            board.body.contains(&format!("approve-appeal-{rated}")),
+            "{backend:?}"
+        );
+        let approved = page
+            .post(
+                &format!("/cases/{rated}/approve_appeal"),
+                &[("back", "/supervision")],
+            )
+            .await;
+        assert_eq!(approved.status, 303, "{}", approved.body);
+        let after = dept_satisfaction(&app, &operator).await;
+        assert_eq!(
+            (after["numerator"].as_i64(), after["denominator"].as_i64()),
+            (Some(1), Some(1)),
+            "the appealed case no longer counts: {after}"
+        );
+        let r = request(&app, &operator, rated).await;
+        assert_eq!(r["appeal"]["state"], "approved");
+        let events = app
+            .get(Some(&operator), &format!("/api/v1/requests/{rated}/events"))
+            .await;
+        let appeal = events.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "appeal")
+            .unwrap();
+        assert!(
+            appeal["reason"].as_str().unwrap().contains("录音"),
+            "the reason on record"
+        );
+    })
+    .await;
+}
+
+/// The department's satisfaction rate as the rankings give it.
+async fn dept_satisfaction(app: &TestApp, token: &str) -> Value {
+    let r = app
+        .get(Some(token), "/api/v1/stats/units?tier=department")
+        .await;
+    r.body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"]["id"] == app.units.dept.0)
+        .map(|u| u["rates"]["satisfaction"].clone())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_excluded_category_leaves_the_satisfaction_rate_and_the_three_rates_preset_applies() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let light = app.get(Some(&operator), "/api/v1/categories").await.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "urban.streetlight")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let mut appraisal = app
+            .get(Some(&admin), "/api/v1/settings/appraisal")
+            .await
+            .body;
+        appraisal["min_sample"] = json!(1);
+        appraisal["satisfaction_excluded"] = json!([99999]);
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                "/api/v1/settings/appraisal",
+                Some(appraisal.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body["error"]["fields"]["satisfaction_excluded[0]"].is_string(),
+            "{}",
+            r.body
+        );
+        appraisal["satisfaction_excluded"] = json!([light]);
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                "/api/v1/settings/appraisal",
+                Some(appraisal),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["satisfaction_excluded"], json!([light]));
+        let serial = closed_and_drawn(&app).await;
+        let operator = app.login("operator").await;
+        let rate = dept_satisfaction(&app, &operator).await;
+        assert_eq!(
+            rate["denominator"], 0,
+            "{backend:?}: {serial} is not rated: {rate}"
+        );
+        let units = app
+            .get(Some(&operator), "/api/v1/stats/units?tier=department")
+            .await;
+        let dept = units.body["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"]["id"] == app.units.dept.0)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            dept["rates"]["resolution"]["numerator"], 1,
+            "resolution still counts"
+        );
+
+        // The page applies the three-rates preset and keeps the exclusion it shows.
+        let mut page = Web::sign_in(&app, "admin").await;
+        let form = page.get("/admin/policies").await;
+        assert!(form.body.contains("preset-three-rates"));
+        let light_text = light.to_string();
+        let saved = page
+            .post(
+                "/admin/appraisal",
+                &[("excluded", light_text.as_str()), ("preset", "three_rates")],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let r = app.get(Some(&admin), "/api/v1/settings/appraisal").await;
+        assert_eq!(
+            r.body["weights"],
+            json!({"response": 0.1, "resolution": 0.45, "satisfaction": 0.45})
+        );
+        assert_eq!(r.body["satisfaction_excluded"], json!([light]));
+    })
+    .await;
+}

@@ -102,6 +102,9 @@ fn filtered(sql: &mut Sql, filter: &ListFilter, visibility: &Visibility) {
             .push("r.state IN ")
             .list(filter.states.iter().map(|s| s.as_str()));
     }
+    if filter.pending_appeal {
+        sql.and().push("r.appeal_state = 'pending'");
+    }
     if filter.pending_extension {
         sql.and().push("r.pending_extension IS NOT NULL");
     }

@@ -213,6 +213,14 @@ impl Counts {
             .or_default() += 1;
     }
 
+    /// Takes one away (a fact exempted by an approved appeal).
+    pub(super) fn sub(&mut self, day: &str, dim: &'static str, key: i64, metric: &str) {
+        *self
+            .0
+            .entry((day.to_owned(), dim, key, metric.to_owned()))
+            .or_default() -= 1;
+    }
+
     /// What an event adds: every event per day, and per day and handling unit; and when a
     /// request leaves the open backlog (`finish`: closed, cancelled, merged or transferred out) or comes back to it
     /// (`unfinish`), so the backlog of any past day is a sum over the rollup.
@@ -259,6 +267,9 @@ pub(super) const CASE_COLUMNS: &[&str] = &[
     "returned_by_id",
     "returned_from",
     "designated",
+    "appeal_unit_id",
+    "appeal_ground",
+    "appeal_state",
     "event_count",
     "last_hash",
     "updated_at",
@@ -297,6 +308,9 @@ pub(super) fn case_values(
         Val::I(case.returned_by.map(|u| u.0)),
         Val::S(case.returned_from.map(|s| s.as_str().into())),
         Val::I(Some(i64::from(case.designated))),
+        Val::I(case.appeal.map(|(u, _, _)| u.0)),
+        Val::S(case.appeal.map(|(_, g, _)| g.as_str().into())),
+        Val::S(case.appeal.map(|(_, _, s)| s.as_str().into())),
         Val::I(Some(event_count)),
         Val::S(Some(last_hash.to_owned())),
         Val::I(Some(ms(now))),

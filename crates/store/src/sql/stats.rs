@@ -25,7 +25,7 @@ impl StatsStore for SqlStore {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<RequestRow>, i64)> {
-        let facts = "SELECT f.request_id FROM facts f WHERE f.unit_id = $1 AND f.metric = $2 AND f.at >= $3 AND f.at < $4";
+        let facts = "SELECT f.request_id FROM facts f WHERE f.unit_id = $1 AND f.metric = $2 AND f.at >= $3 AND f.at < $4 AND f.exempt_at IS NULL";
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(DISTINCT request_id) FROM ({facts}) matched"
         )))

@@ -456,6 +456,9 @@ impl Inner {
             if let Some(finding) = &decision.effects.routing {
                 super::routing::record_finding(tx, finding).await?;
             }
+            if let Some(unit) = decision.effects.exempt {
+                self.exempt_facts(tx, row.id, unit, now).await?;
+            }
         }
         update_rows(tx, self.backend, "requests", "id", CASE_COLUMNS, case_rows).await?;
         update_rows(
@@ -511,6 +514,39 @@ impl Inner {
             });
         }
         Ok(out)
+    }
+
+    /// An approved appeal (核减): the facts `request` counted for `unit` are marked exempt
+    /// and taken out of the rollups the rates are read from.
+    pub(super) async fn exempt_facts(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        request: RequestId,
+        unit: UnitId,
+        now: Instant,
+    ) -> Result<()> {
+        let rows = sqlx::query(
+            "SELECT metric, at FROM facts WHERE request_id = $1 AND unit_id = $2 AND exempt_at IS NULL",
+        )
+        .bind(request.0)
+        .bind(unit.0)
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut counts = Counts::default();
+        for row in &rows {
+            let metric: String = row.try_get("metric")?;
+            let at = super::rows::instant(row.try_get("at")?)?;
+            counts.sub(&self.day(at), "appraisal", unit.0, &metric);
+        }
+        sqlx::query(
+            "UPDATE facts SET exempt_at = $1 WHERE request_id = $2 AND unit_id = $3 AND exempt_at IS NULL",
+        )
+        .bind(ms(now))
+        .bind(request.0)
+        .bind(unit.0)
+        .execute(&mut **tx)
+        .await?;
+        self.write_counts(tx, counts).await
     }
 
     /// A closed case drawn for sampling, or a quality callback made on one.

@@ -58,6 +58,7 @@ pub(crate) fn clock_env<'a>(
         sample_per_mille: reference.appraisal.sample_per_mille,
         sample_salt: &reference.sample_salt,
         serial,
+        rated: reference.appraisal.rates_satisfaction(categories),
     }
 }
 

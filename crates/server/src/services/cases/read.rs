@@ -200,6 +200,11 @@ pub fn available_actions(state: &AppState, principal: &Principal, loaded: &Loade
                 loaded.row.case.pending_extension.is_some()
             }
             Action::RequestExtension => loaded.row.case.pending_extension.is_none(),
+            Action::Appeal => loaded.row.case.appeal.is_none(),
+            Action::ApproveAppeal | Action::RefuseAppeal => matches!(
+                loaded.row.case.appeal,
+                Some((_, _, lifecycle::AppealState::Pending))
+            ),
             // Past its window a unit cannot return the case; it asks for coordination.
             Action::Return => case_ctx(&reference, principal, state.now())
                 .return_window(&loaded.row.case)
