@@ -180,11 +180,16 @@ impl Sim<'_, '_> {
     }
 
     /// Ends the simulation at `limit`: the steps due by now are taken, as the sweeper would.
+    /// A case whose appeal was approved keeps no fact for the unit that appealed.
     fn finish(mut self) -> (Case, Vec<Event>, Effects) {
         let limit = self.limit;
         self.ladder(limit);
         let mut effects = self.effects;
         effects.clocks = self.clocks;
+        if let Some(exempt) = self.case.exempt_unit() {
+            effects.facts.retain(|f| f.unit != exempt);
+        }
+        effects.exempt = None;
         (self.case, self.events, effects)
     }
 }
@@ -440,10 +445,12 @@ pub async fn generate_history(
             } else if progress_limit > 0 {
                 let assisting = if roll % 17 == 0 { vec![street] } else { vec![] };
                 let assisting = assisting.into_iter().filter(|u| *u != lead).collect();
+                // The hub dispatches most calls within its half hour; some wait longer.
+                let wait = if roll % 11 == 0 { 20..120 } else { 3..25 };
                 sim.step(
                     &mut rng,
                     actor(dispatcher),
-                    5..90,
+                    wait,
                     Command::Dispatch {
                         unit: lead,
                         assisting,
@@ -459,15 +466,25 @@ pub async fn generate_history(
                         30..240,
                         Command::Return {
                             reason: "经核实不属于本单位职责范围".into(),
-                            proper_owner: None,
+                            proper_owner: (roll % 2 == 0).then(|| "属地街道".to_string()),
                         },
                     );
-                    // Recent returns still wait for the dispatcher.
-                    if age_days > 2 {
+                    // Recent returns still wait for the hub's review; older ones were
+                    // either accepted (re-dispatched to the street) or rejected.
+                    if age_days > 2 && roll % 3 == 0 {
                         sim.step(
                             &mut rng,
                             actor(dispatcher),
-                            10..120,
+                            10..25,
+                            Command::RejectReturn {
+                                reason: "经审核属于本单位职责，退回不成立".into(),
+                            },
+                        );
+                    } else if age_days > 2 {
+                        sim.step(
+                            &mut rng,
+                            actor(dispatcher),
+                            10..25,
                             Command::Dispatch {
                                 unit: street,
                                 assisting: vec![],
@@ -477,6 +494,52 @@ pub async fn generate_history(
                             },
                         );
                     }
+                } else if roll % 199 == 5 && age_days > 5 && progress_limit > 1 && lead != street {
+                    // A hot potato: returned by each unit in turn, then designated.
+                    for next in [street, lead] {
+                        let holder = unit_actor(sim.case.lead.unwrap_or(lead));
+                        sim.step(
+                            &mut rng,
+                            holder,
+                            30..120,
+                            Command::Return {
+                                reason: "不属于本单位职责".into(),
+                                proper_owner: None,
+                            },
+                        );
+                        sim.step(
+                            &mut rng,
+                            actor(dispatcher),
+                            5..25,
+                            Command::Dispatch {
+                                unit: next,
+                                assisting: vec![],
+                                basis: Basis::Manual,
+                                complex: true,
+                                important: false,
+                            },
+                        );
+                    }
+                    let holder = unit_actor(sim.case.lead.unwrap_or(lead));
+                    sim.step(
+                        &mut rng,
+                        holder,
+                        30..120,
+                        Command::Return {
+                            reason: "仍不属于本单位职责".into(),
+                            proper_owner: None,
+                        },
+                    );
+                    sim.step(
+                        &mut rng,
+                        actor(dispatcher),
+                        5..25,
+                        Command::Designate {
+                            unit: street,
+                            reason: "三次派遣无人认领，经研究指定属地街道承办".into(),
+                            rule: Some((category.id, Some(street))),
+                        },
+                    );
                 }
                 let handler = unit_actor(sim.case.lead.unwrap_or(lead));
                 if progress_limit > 1 {
@@ -557,16 +620,39 @@ pub async fn generate_history(
                         _ => Rating::Unsatisfied,
                     };
                     let resolved = rating != Rating::Unsatisfied;
-                    sim.step(
-                        &mut rng,
-                        actor(operator),
-                        if roll % 9 == 0 { 600..2880 } else { 60..1200 },
-                        Command::Callback {
-                            rating,
-                            resolved,
-                            note: None,
-                        },
-                    );
+                    if roll % 37 == 4 {
+                        // Nobody answers on three different days: "callback not possible".
+                        for _ in 0..3 {
+                            sim.step(
+                                &mut rng,
+                                actor(operator),
+                                1440..1600,
+                                Command::CallbackFailed {
+                                    note: Some("无人接听".into()),
+                                },
+                            );
+                        }
+                        sim.step(
+                            &mut rng,
+                            actor(operator),
+                            30..120,
+                            Command::CallbackImpossible {
+                                cause: civicgrid_domain::lifecycle::NoCallback::Unreachable,
+                                note: Some("三天三次回访均未接通".into()),
+                            },
+                        );
+                    } else {
+                        sim.step(
+                            &mut rng,
+                            actor(operator),
+                            if roll % 9 == 0 { 600..2880 } else { 60..1200 },
+                            Command::Callback {
+                                rating,
+                                resolved,
+                                note: None,
+                            },
+                        );
+                    }
                     if sim.case.state == State::Reopened && progress_limit > 6 {
                         sim.step(&mut rng, handler, 60..600, Command::Accept);
                         sim.step(
@@ -594,24 +680,60 @@ pub async fn generate_history(
                     }
                 }
             }
-            // Older cases drawn for sampling have had their quality callback.
+            // Older cases drawn for sampling have had their quality callback; now and then
+            // the citizen says the problem is back, or that nobody called.
             if sim.effects.sample_drawn.is_some() && age_days > 7 {
-                let rating = if roll % 10 == 0 {
-                    Rating::BasicallySatisfied
-                } else {
-                    Rating::Satisfied
+                let (rating, resolved, note) = match roll % 10 {
+                    0 => (Rating::BasicallySatisfied, true, "抽查回访：市民基本认可"),
+                    3 => (
+                        Rating::Unsatisfied,
+                        false,
+                        "抽查回访：问题仍未解决，退回重办",
+                    ),
+                    _ => (Rating::Satisfied, true, "抽查回访：市民认可办理结果"),
                 };
+                let falsified_by = (roll % 50 == 7).then(|| actor(operator));
                 sim.step(
                     &mut rng,
                     actor(supervisor),
                     1440..4320,
                     Command::QualityCallback {
                         rating,
-                        resolved: true,
-                        note: Some("抽查回访：市民认可办理结果".into()),
-                        falsified_by: None,
+                        resolved,
+                        note: Some(note.into()),
+                        falsified_by,
                     },
                 );
+            }
+            // Units appeal some counts; the hub has decided the older ones.
+            if sim.case.lead.is_some() && roll % 29 == 11 && progress_limit > 5 {
+                let ground = if roll % 2 == 0 {
+                    civicgrid_domain::lifecycle::AppealGround::WrongRating
+                } else {
+                    civicgrid_domain::lifecycle::AppealGround::MaliciousCaller
+                };
+                let holder = unit_actor(sim.case.lead.unwrap_or(lead));
+                sim.step(
+                    &mut rng,
+                    holder,
+                    600..2880,
+                    Command::Appeal {
+                        ground,
+                        reason: "经核实评价与本单位办理无关，申请核减".into(),
+                    },
+                );
+                if age_days > 10 {
+                    let decision = if roll % 3 == 0 {
+                        Command::RefuseAppeal {
+                            reason: "理由不充分，不予核减".into(),
+                        }
+                    } else {
+                        Command::ApproveAppeal {
+                            note: Some("经核实同意核减".into()),
+                        }
+                    };
+                    sim.step(&mut rng, actor(supervisor), 1440..4320, decision);
+                }
             }
             let (case, events, effects) = sim.finish();
             let updated_at = events.last().map_or(received_at, |e| e.at);

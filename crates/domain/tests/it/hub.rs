@@ -937,3 +937,27 @@ fn a_callback_on_an_excluded_category_counts_resolution_but_not_satisfaction() {
         "{metrics:?}"
     );
 }
+
+#[test]
+fn the_ladder_counts_nothing_against_a_unit_whose_appeal_was_approved() {
+    use civicgrid_domain::lifecycle::{AppealGround, AppealState};
+    let world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    let (dispatched, clocks) = world.act(&case, &running(&clocks), dispatch_to(10), at);
+    let mut exempt = dispatched.case.clone();
+    exempt.appeal = Some((UnitId(10), AppealGround::OutsideDuty, AppealState::Approved));
+    let later = beijing(2026, 10, 30, 9, 0);
+    let mut supervisors = vec![(civicgrid_domain::UserId(7), 0)];
+    let counted = clocks::escalate(
+        &dispatched.case,
+        &running(&clocks),
+        later,
+        false,
+        &mut supervisors,
+    );
+    assert!(counted.effects.facts.iter().any(|f| f.unit == UnitId(10)));
+    let spared = clocks::escalate(&exempt, &running(&clocks), later, false, &mut supervisors);
+    assert!(!spared.events.is_empty(), "the ladder still runs");
+    assert!(spared.effects.facts.iter().all(|f| f.unit != UnitId(10)));
+}

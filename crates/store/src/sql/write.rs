@@ -318,6 +318,12 @@ impl Inner {
         )
         .await?;
         effect_rows.write(tx, backend).await?;
+        // Findings made in an imported history (designations) become routing rules too.
+        for c in cases {
+            if let Some(finding) = c.effects.and_then(|e| e.routing.as_ref()) {
+                super::routing::record_finding(tx, finding).await?;
+            }
+        }
         self.write_counts(tx, counts).await?;
         Ok(ids)
     }
