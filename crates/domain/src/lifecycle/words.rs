@@ -112,6 +112,8 @@ word_enum! {
     /// action form alike.
     pub enum Argument {
         Unit = "unit",
+        /// The units that assist the lead in joint handling (协办).
+        Assisting = "assisting",
         Units = "units",
         Reason = "reason",
         Note = "note",
@@ -176,7 +178,7 @@ impl Action {
         use Argument as G;
         match self {
             A::Answer => &[G::Reply],
-            A::Dispatch => &[G::Unit, G::Complex, G::Important],
+            A::Dispatch => &[G::Unit, G::Assisting, G::Complex, G::Important],
             A::Designate => &[G::Unit, G::Reason],
             A::AssignDown => &[G::Unit],
             A::Transfer => &[G::Unit, G::Reason],

@@ -139,6 +139,27 @@ pub(super) struct DetailPage {
 }
 
 impl DetailPage {
+    /// The assisting units' reports, oldest first, for the lead to read before resolving.
+    fn assist_reports(&self) -> Vec<(String, chrono::DateTime<chrono::Utc>, String)> {
+        self.events
+            .iter()
+            .filter(|e| e.kind == "assist_report")
+            .map(|e| {
+                let unit = e
+                    .detail
+                    .get("unit")
+                    .and_then(|id| self.units.iter().find(|u| &u.value == id))
+                    .map_or_else(|| "—".to_owned(), |u| u.label.clone());
+                (unit, e.at, e.reason.clone().unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// Whether a unit was among the choices of a multiple select the failed form sent.
+    fn chosen(&self, field: &str, unit: &str) -> bool {
+        self.values.get(field).split(',').any(|v| v == unit)
+    }
+
     fn error(&self, action: &ActionView, field: &str) -> Option<&str> {
         if action.open {
             self.errors.get(field)
@@ -250,8 +271,11 @@ async fn attachment(
 pub(super) struct ActionForm {
     #[serde(default)]
     unit: String,
+    /// Repeated `units` / `assisting` fields: a multiple select's choices.
     #[serde(default)]
-    units: String,
+    units: Vec<String>,
+    #[serde(default)]
+    assisting: Vec<String>,
     #[serde(default)]
     reason: String,
     #[serde(default)]
@@ -292,7 +316,8 @@ impl ActionForm {
     fn values(&self) -> FormValues {
         FormValues::of([
             ("unit", self.unit.clone()),
-            ("units", self.units.clone()),
+            ("units", self.units.join(",")),
+            ("assisting", self.assisting.join(",")),
             ("reason", self.reason.clone()),
             ("cancel_reason", self.reason.clone()),
             ("note", self.note.clone()),
@@ -321,21 +346,22 @@ impl ActionForm {
                 })
                 .transpose()
         };
-        let units = opt(&self.units)
-            .map(|t| {
-                t.split([',', ',', ' '])
-                    .filter(|s| !s.is_empty())
-                    .map(|s| {
-                        s.parse::<i64>()
-                            .map_err(|_| ApiError::field("units", "unit ids, comma separated"))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?;
+        let ids = |field: &str, chosen: &[String]| -> Result<Option<Vec<i64>>, ApiError> {
+            let ids = chosen
+                .iter()
+                .flat_map(|t| t.split([',', ',', ' ']))
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<i64>()
+                        .map_err(|_| ApiError::field(field, "choose units from the list"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((!ids.is_empty()).then_some(ids))
+        };
         Ok(ActionBody {
             unit: int("unit", &self.unit)?,
-            assisting: None,
-            units,
+            assisting: ids("assisting", &self.assisting)?,
+            units: ids("units", &self.units)?,
             reason: opt(&self.reason),
             note: opt(&self.note),
             reply: opt(&self.reply),

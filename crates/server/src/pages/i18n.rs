@@ -647,6 +647,12 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("tier.community", "社区", "Communities"),
     ("tier.grid", "网格", "Grids"),
     ("dispatch.waited", "已等待", "Waiting"),
+    ("dispatch.joint", "协办与标记", "Assisting units and marks"),
+    (
+        "detail.assist_reports",
+        "协办单位反馈",
+        "Assisting units' reports",
+    ),
     (
         "supervision.appeals",
         "待审核的核减申请",

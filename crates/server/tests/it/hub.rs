@@ -896,3 +896,80 @@ async fn an_excluded_category_leaves_the_satisfaction_rate_and_the_three_rates_p
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joint_handling_is_chosen_on_the_dispatch_form_and_the_lead_reads_the_helpers_reports() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let serial = app.intake(&operator, complaint()).await;
+        let mut board = Web::sign_in(&app, "dispatcher").await;
+        let page = board.get("/dispatch").await;
+        assert!(
+            page.body.contains(&format!(r#"id="assisting-{serial}""#)),
+            "{backend:?}"
+        );
+        let (dept, other, street) = (
+            app.units.dept.0.to_string(),
+            app.units.other_dept.0.to_string(),
+            app.units.street.0.to_string(),
+        );
+        let sent = board
+            .post(
+                &format!("/cases/{serial}/dispatch"),
+                &[
+                    ("unit", dept.as_str()),
+                    ("assisting", other.as_str()),
+                    ("assisting", street.as_str()),
+                    ("complex", "yes"),
+                    ("back", "/dispatch"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        let r = request(&app, &operator, &serial).await;
+        let helpers: Vec<i64> = r["assisting_units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(helpers, [app.units.other_dept.0, app.units.street.0]);
+        assert_eq!(r["complex"], true);
+
+        // The assisting department sees it and reports its part; the lead reads it.
+        let handler = app.login("handler").await;
+        let r = app.act(&handler, &serial, "accept", json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let mut helper = Web::sign_in(&app, "other_handler").await;
+        let inbox = helper.get("/inbox").await;
+        assert!(inbox.body.contains(&serial), "the helper's inbox lists it");
+        let reported = helper
+            .post(
+                &format!("/cases/{serial}/assist_report"),
+                &[("unit", other.as_str()), ("note", "已派员配合更换灯具")],
+            )
+            .await;
+        assert_eq!(reported.status, 303, "{}", reported.body);
+        let mut lead = Web::sign_in(&app, "handler").await;
+        let detail = lead.get(&format!("/cases/{serial}")).await;
+        assert!(detail.body.contains("assist-reports"));
+        assert!(detail.body.contains("已派员配合更换灯具"), "{backend:?}");
+
+        // A coordination names its units with a multiple choice too.
+        let other_serial = app.intake(&operator, complaint()).await;
+        let coordinated = board
+            .post(
+                &format!("/cases/{other_serial}/coordinate"),
+                &[
+                    ("units", dept.as_str()),
+                    ("units", other.as_str()),
+                    ("reason", "权属不清"),
+                ],
+            )
+            .await;
+        assert_eq!(coordinated.status, 303, "{}", coordinated.body);
+        let r = request(&app, &operator, &other_serial).await;
+        assert_eq!(r["coordination_units"].as_array().unwrap().len(), 2);
+    })
+    .await;
+}
