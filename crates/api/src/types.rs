@@ -256,6 +256,9 @@ pub struct RequestOut {
     pub extension_days: u32,
     /// Callers counted: 1 plus every merged duplicate.
     pub demand: u32,
+    /// Callers who brought this answered matter back with no new facts (linked in
+    /// `children`, not dispatched again).
+    pub repeats: u32,
     pub redo_count: u32,
     pub return_count: u32,
     /// The first unit the request was dispatched to (首办责任), once dispatched; it answers

@@ -790,8 +790,9 @@ pub async fn generate_history(
     Ok(written)
 }
 
-/// Repeat callers: merges some requests still awaiting dispatch into an earlier one of the
-/// same category, through the same store call the API uses.
+/// Repeat callers: merges some requests still awaiting dispatch into an open one of the
+/// same category and place, and closes others as repeats of an answered one, through the
+/// same store call the API uses.
 pub(crate) async fn merge_duplicates(
     store: &Arc<dyn Store>,
     env: &SimEnv<'_>,
@@ -826,17 +827,37 @@ pub(crate) async fn merge_duplicates(
             .await?
             .0,
     );
+    // Callers who bring back a matter already answered, with no new facts.
+    let (answered, _) = store
+        .list_requests(
+            &list(State::Closed, 2000),
+            &civicgrid_store::Visibility::All,
+        )
+        .await?;
     let mut merged = 0;
+    let mut repeated = 0;
     for child in &waiting {
-        let Some(parent) = open
+        let open_parent = open
             .iter()
-            .find(|p| p.category == child.category && p.area == child.area)
-        else {
-            continue;
+            .find(|p| p.category == child.category && p.area == child.area);
+        let answered_parent = answered.iter().find(|p| {
+            p.category == child.category
+                && p.area == child.area
+                && p.case.reply.is_some()
+                && p.created_at < child.created_at
+        });
+        let (parent, decide_pair): (_, lifecycle::DecidePair) = match (open_parent, answered_parent)
+        {
+            (Some(parent), _) if merged < 12 => {
+                merged += 1;
+                (parent, lifecycle::decide_merge)
+            }
+            (None, Some(parent)) if repeated < 12 => {
+                repeated += 1;
+                (parent, lifecycle::decide_repeat)
+            }
+            _ => continue,
         };
-        if merged >= 12 {
-            break;
-        }
         let org = env.org.clone();
         let calendars = env.calendars.clone();
         let policies = env.policies.to_vec();
@@ -866,7 +887,7 @@ pub(crate) async fn merge_duplicates(
                 now: at,
             };
             let (mut on_child, mut on_parent) =
-                lifecycle::decide_merge(c.row.id, &c.row.case, p.row.id, &p.row.case, &ctx)?;
+                decide_pair(c.row.id, &c.row.case, p.row.id, &p.row.case, &ctx)?;
             // The child's dispatch clock stops with the merge, as it would live.
             for (loaded, decision, chain) in [
                 (c, &mut on_child, &child_chain),
@@ -894,7 +915,6 @@ pub(crate) async fn merge_duplicates(
         store
             .merge(&child.serial, &parent.serial, at, decide)
             .await?;
-        merged += 1;
     }
     Ok(())
 }

@@ -722,7 +722,8 @@ impl Working<'_, '_> {
             EventKind::Act(Action::CallbackImpossible) => self.stop(&[Stage::Callback], at, true),
             EventKind::Act(Action::Cancel)
             | EventKind::Act(Action::TransferOut)
-            | EventKind::Act(Action::Merge) => {
+            | EventKind::Act(Action::Merge)
+            | EventKind::Act(Action::Repeat) => {
                 // Disposing of a request is the hub's decision, in time or late.
                 self.stop(&[Stage::Dispatch], at, true);
                 self.stop(ALL_STAGES, at, false);
@@ -783,7 +784,8 @@ impl Working<'_, '_> {
             | EventKind::Act(Action::Close)
             | EventKind::Act(Action::RequestExtension)
             | EventKind::Act(Action::RefuseExtension)
-            | EventKind::ChildMerged => {}
+            | EventKind::ChildMerged
+            | EventKind::RepeatLinked => {}
         }
         let done = matches!(after.state, State::Resolved) || after.state.is_final();
         if done && before.state != after.state {
@@ -818,8 +820,10 @@ pub fn plan(before: &Case, decision: &mut Decision, open: &[Clock], env: &Env<'_
         working.apply(&state_before, &after, event);
         state_before = after;
     }
+    // Sampling checks dispatched work: answers on the spot and repeats are not drawn.
     if decision.case.state == State::Closed
         && before.state != State::Closed
+        && decision.case.lead.is_some()
         && drawn_for_sampling(env.serial, env.sample_salt, env.sample_per_mille)
     {
         working.effects.sample_drawn = decision.events.last().map(|e| e.at);

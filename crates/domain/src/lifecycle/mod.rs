@@ -73,6 +73,8 @@ pub struct Case {
     /// A unit's appeal against the case's count (核减): which unit, on what ground, and
     /// where it stands. An approved appeal keeps the case out of that unit's rates.
     pub appeal: Option<(UnitId, AppealGround, AppealState)>,
+    /// Callers who brought this answered matter back with no new facts.
+    pub repeats: u32,
 }
 
 impl Case {
@@ -118,6 +120,7 @@ impl Case {
             returned_from: None,
             designated: false,
             appeal: None,
+            repeats: 0,
         }
     }
 }
@@ -159,6 +162,7 @@ pub fn allowed_in(action: Action, state: State) -> bool {
         A::Coordinate => matches!(state, S::Received | S::Returned),
         A::Cancel | A::TransferOut => matches!(state, S::Received | S::Returned),
         A::Merge => matches!(state, S::Received | S::Returned | S::Dispatched),
+        A::Repeat => state == S::Received,
         A::Accept => matches!(state, S::Dispatched | S::Reopened),
         A::Return => matches!(state, S::Dispatched | S::Accepted),
         A::Transfer => matches!(
@@ -805,6 +809,76 @@ pub fn decide_merge(
             ("child".into(), child_id.to_string()),
             ("demand".into(), parent_next.demand.to_string()),
         ],
+    };
+    Ok((
+        Decision {
+            case: child_next,
+            events: vec![child_event],
+            effects: Default::default(),
+        },
+        Decision {
+            case: parent_next,
+            events: vec![parent_event],
+            effects: Default::default(),
+        },
+    ))
+}
+
+/// A decision on two requests at once (`decide_merge`, `decide_repeat`).
+pub type DecidePair =
+    fn(RequestId, &Case, RequestId, &Case, &Ctx<'_>) -> Result<(Decision, Decision), Refusal>;
+
+/// A repeat demand: the request `child`, brought by a caller whose matter `parent` already
+/// answered, ends as a repeat with no new facts — linked to the earlier request and given
+/// its reply, not dispatched again and not counted against any unit. Both sides change in
+/// one transaction; the earlier request records the link.
+pub fn decide_repeat(
+    child_id: RequestId,
+    child: &Case,
+    parent_id: RequestId,
+    parent: &Case,
+    ctx: &Ctx<'_>,
+) -> Result<(Decision, Decision), Refusal> {
+    if !allowed_in(Action::Repeat, child.state) {
+        return Err(refuse(Action::Repeat, child.state));
+    }
+    if child_id == parent_id {
+        return Err(Invalid::new("parent", "a request cannot repeat itself").into());
+    }
+    if !matches!(parent.state, State::Resolved | State::Closed) || parent.reply.is_none() {
+        return Err(Invalid::new(
+            "parent",
+            format!(
+                "the earlier request is {} without an answer to repeat: merge into it while it is open",
+                parent.state
+            ),
+        )
+        .into());
+    }
+    let mut child_next = child.clone();
+    child_next.state = State::Closed;
+    child_next.outcome = Some(Outcome::Duplicate);
+    child_next.reply = parent.reply.clone();
+    child_next.parent = Some(parent_id);
+    let child_event = Event {
+        kind: EventKind::Act(Action::Repeat),
+        at: ctx.now,
+        actor: ctx.actor,
+        from: Some(child.state),
+        to: State::Closed,
+        reason: Some("重复诉求，无新情况".into()),
+        detail: vec![("parent".into(), parent_id.to_string())],
+    };
+    let mut parent_next = parent.clone();
+    parent_next.repeats += 1;
+    let parent_event = Event {
+        kind: EventKind::RepeatLinked,
+        at: ctx.now,
+        actor: ctx.actor,
+        from: Some(parent.state),
+        to: parent.state,
+        reason: None,
+        detail: vec![("child".into(), child_id.to_string())],
     };
     Ok((
         Decision {

@@ -36,6 +36,8 @@ word_enum! {
         Close = "close",
         Cancel = "cancel",
         Merge = "merge",
+        /// A caller brings back a matter already answered, with no new facts (重复诉求).
+        Repeat = "repeat",
         TransferOut = "transfer_out",
         Remind = "remind",
         Urge = "urge",
@@ -50,13 +52,15 @@ word_enum! {
 }
 
 /// What an event records: `received` opens every history, an action's event carries the
-/// action itself (so the two lists of words cannot drift apart), and `child_merged` is
-/// written on a parent when a duplicate joins it.
+/// action itself (so the two lists of words cannot drift apart), `child_merged` is
+/// written on a parent when a duplicate joins it, and `repeat_linked` on an earlier request
+/// when a caller brings its matter back with no new facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     Received,
     Act(Action),
     ChildMerged,
+    RepeatLinked,
 }
 
 impl EventKind {
@@ -66,6 +70,7 @@ impl EventKind {
             EventKind::Received => "received",
             EventKind::Act(action) => action.as_str(),
             EventKind::ChildMerged => "child_merged",
+            EventKind::RepeatLinked => "repeat_linked",
         }
     }
 
@@ -74,15 +79,17 @@ impl EventKind {
         match word {
             "received" => Some(EventKind::Received),
             "child_merged" => Some(EventKind::ChildMerged),
+            "repeat_linked" => Some(EventKind::RepeatLinked),
             other => Action::parse(other).map(EventKind::Act),
         }
     }
 
-    /// All event words: `received`, every action's, `child_merged`.
+    /// All event words: `received`, every action's, `child_merged`, `repeat_linked`.
     pub fn words() -> Vec<&'static str> {
         let mut words = vec!["received"];
         words.extend(Action::words());
         words.push("child_merged");
+        words.push("repeat_linked");
         words
     }
 
@@ -90,7 +97,7 @@ impl EventKind {
     pub fn action(self) -> Option<Action> {
         match self {
             EventKind::Act(action) => Some(action),
-            EventKind::Received | EventKind::ChildMerged => None,
+            EventKind::Received | EventKind::ChildMerged | EventKind::RepeatLinked => None,
         }
     }
 }
@@ -204,7 +211,7 @@ impl Action {
             A::ApproveAppeal => &[G::Note],
             A::RefuseAppeal => &[G::Reason],
             A::Cancel => &[G::CancelReason, G::Note],
-            A::Merge => &[G::Parent],
+            A::Merge | A::Repeat => &[G::Parent],
             A::TransferOut => &[G::Platform, G::Reason],
             A::Accept | A::ApproveExtension | A::Resume | A::Close => &[],
         }

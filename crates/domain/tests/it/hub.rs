@@ -961,3 +961,63 @@ fn the_ladder_counts_nothing_against_a_unit_whose_appeal_was_approved() {
     assert!(!spared.events.is_empty(), "the ladder still runs");
     assert!(spared.effects.facts.iter().all(|f| f.unit != UnitId(10)));
 }
+
+#[test]
+fn a_repeat_with_no_new_facts_ends_linked_to_the_answered_request() {
+    use civicgrid_domain::RequestId;
+    let world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let mut answered = dispatched_at(&world, 10, at, false);
+    answered.state = State::Closed;
+    answered.reply = Some("路灯已于10月18日修复".into());
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    let ctx = ctx_at(&world, beijing(2026, 10, 19, 9, 10));
+    let (mut child, parent) =
+        lifecycle::decide_repeat(RequestId(2), &case, RequestId(1), &answered, &ctx).unwrap();
+    assert_eq!(child.case.state, State::Closed);
+    assert_eq!(child.case.parent, Some(RequestId(1)));
+    assert_eq!(
+        child.case.reply, answered.reply,
+        "the caller gets the earlier answer"
+    );
+    assert_eq!(child.case.lead, None, "not dispatched again");
+    assert_eq!(
+        parent.case.repeats, 1,
+        "the earlier request counts the repeat"
+    );
+    assert_eq!(
+        Case {
+            repeats: 0,
+            ..parent.case.clone()
+        },
+        answered,
+        "and is otherwise unchanged"
+    );
+    assert_eq!(parent.events[0].kind, lifecycle::EventKind::RepeatLinked);
+    clocks::plan(
+        &case,
+        &mut child,
+        &running(&clocks),
+        &world.env(Channel::Hotline, Urgency::Normal, &[]),
+    );
+    assert!(
+        child.effects.facts.iter().all(|f| f.unit == UnitId(1)),
+        "nothing against a unit"
+    );
+    assert_eq!(
+        child.effects.clocks[0].end,
+        Some(ClockEnd::Met),
+        "the hub disposed in time"
+    );
+    assert!(child.effects.sample_drawn.is_none());
+    // An open request takes a merge, not a repeat; nor does a request repeat itself.
+    let open = dispatched_at(&world, 10, at, false);
+    let err = lifecycle::decide_repeat(RequestId(2), &case, RequestId(1), &open, &ctx).unwrap_err();
+    assert!(matches!(err, Refusal::Invalid(ref i) if i.field == "parent"));
+    assert!(lifecycle::decide_repeat(RequestId(1), &case, RequestId(1), &answered, &ctx).is_err());
+    let dispatched = dispatched_at(&world, 10, at, false);
+    assert!(matches!(
+        lifecycle::decide_repeat(RequestId(2), &dispatched, RequestId(1), &answered, &ctx),
+        Err(Refusal::IllegalTransition { .. })
+    ));
+}

@@ -238,7 +238,7 @@ fn command_for(action: Action) -> Command {
         Action::Cancel => Command::Cancel {
             reason: "恶意骚扰".into(),
         },
-        Action::Merge => unreachable!("merge has its own decision"),
+        Action::Merge | Action::Repeat => unreachable!("merge and repeat have their own decisions"),
         Action::TransferOut => Command::TransferOut {
             platform: Platform::Police110,
             reason: "治安警情".into(),
@@ -305,7 +305,7 @@ fn every_action_in_every_state_follows_the_table() {
         now: at(0),
     };
     let mut checked = 0;
-    let own_rule = [Action::Merge, Action::Close];
+    let own_rule = [Action::Merge, Action::Repeat, Action::Close];
     for action in Action::ALL
         .iter()
         .copied()
@@ -344,7 +344,7 @@ fn every_action_in_every_state_follows_the_table() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Action::ALL.len() - 2) * State::ALL.len());
+    assert_eq!(checked, (Action::ALL.len() - 3) * State::ALL.len());
     assert!(
         matches!(
             civicgrid_domain::lifecycle::retired(Action::Close),
@@ -603,7 +603,8 @@ fn decisions_are_pure() {
 }
 
 #[test]
-fn every_action_is_an_event_word_and_the_only_other_words_are_received_and_child_merged() {
+fn every_action_is_an_event_word_and_the_only_other_words_are_received_child_merged_and_repeat_linked()
+ {
     use civicgrid_domain::lifecycle::{Action, EventKind};
     for word in EventKind::words() {
         assert_eq!(EventKind::parse(word).map(EventKind::as_str), Some(word));
@@ -613,8 +614,10 @@ fn every_action_is_an_event_word_and_the_only_other_words_are_received_and_child
         assert_eq!(kind.as_str(), action.as_str());
         assert_eq!(kind.action(), Some(*action));
     }
-    assert_eq!(EventKind::words().len(), Action::ALL.len() + 2);
+    assert_eq!(EventKind::words().len(), Action::ALL.len() + 3);
     assert_eq!(EventKind::Received.action(), None);
+    assert_eq!(EventKind::ChildMerged.action(), None);
+    assert_eq!(EventKind::RepeatLinked.action(), None);
     assert_eq!(EventKind::parse("fly"), None);
     // The arguments an action takes are the fields of its form and body.
     assert!(Action::Accept.arguments().is_empty());

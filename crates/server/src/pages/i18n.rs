@@ -797,6 +797,13 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("action.cancel", "撤销", "Cancel"),
     ("action.merge", "合并重复", "Merge as duplicate"),
+    ("action.repeat", "重复诉求无新情况", "Repeat, no new facts"),
+    (
+        "detail.repeats",
+        "重复来电(无新情况)",
+        "Repeat calls (no new facts)",
+    ),
+    ("action.repeat_linked", "有重复来电", "Repeated by a caller"),
     ("action.transfer_out", "转出", "Transfer out"),
     ("action.remind", "提醒", "Remind"),
     ("action.urge", "催办", "Urge"),

@@ -197,6 +197,11 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
                 falsified: body.falsified.unwrap_or(false),
             });
         }
+        Action::Repeat => {
+            return Ok(Move::Repeat {
+                parent: need(&body.parent, "parent")?.clone(),
+            });
+        }
         Action::Merge => {
             return Ok(Move::Merge {
                 parent: need(&body.parent, "parent")?.clone(),

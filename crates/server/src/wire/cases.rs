@@ -223,6 +223,7 @@ pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
         pending_extension_days: row.case.pending_extension,
         extension_days: row.case.extension_days,
         demand: row.case.demand,
+        repeats: row.case.repeats,
         redo_count: row.case.redo_count,
         return_count: row.case.return_count,
         first_responder: row.case.first_responder.map(|u| unit_ref(org, u)),

@@ -973,3 +973,52 @@ async fn joint_handling_is_chosen_on_the_dispatch_form_and_the_lead_reads_the_he
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_who_repeats_an_answered_matter_gets_the_earlier_answer_and_no_new_dispatch() {
+    on_every_backend(|backend, app| async move {
+        let earlier = closed_and_drawn(&app).await;
+        let operator = app.login("operator").await;
+        let open = app.intake(&operator, complaint()).await;
+        let again = app.intake(&operator, complaint()).await;
+        let r = app
+            .act(&operator, &again, "repeat", json!({"parent": open}))
+            .await;
+        assert_eq!(r.status, 422, "an open request takes a merge: {}", r.body);
+        assert!(r.body["error"]["fields"]["parent"].is_string());
+        let r = app
+            .act(&operator, &again, "repeat", json!({"parent": earlier}))
+            .await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        assert_eq!(r.body["state"], "closed");
+        assert_eq!(r.body["outcome"], "duplicate");
+        assert_eq!(r.body["reply"], "路灯已修复");
+        assert_eq!(r.body["parent"]["serial"], earlier.as_str());
+        assert!(r.body["lead_unit"].is_null(), "not dispatched again");
+        assert_eq!(clocks_of(&r.body, "dispatch")[0]["status"], "met");
+        let parent = request(&app, &operator, &earlier).await;
+        assert_eq!(parent["repeats"], 1);
+        assert!(
+            parent["children"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == again.as_str()),
+            "the earlier request links the repeat: {parent}"
+        );
+        let events = app
+            .get(
+                Some(&operator),
+                &format!("/api/v1/requests/{earlier}/events"),
+            )
+            .await;
+        assert!(
+            events.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "repeat_linked")
+        );
+    })
+    .await;
+}

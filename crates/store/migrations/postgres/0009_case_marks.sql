@@ -14,3 +14,4 @@ ALTER TABLE requests ADD COLUMN last_callback_attempt_at BIGINT;
 ALTER TABLE requests ADD COLUMN returned_by_id BIGINT;
 ALTER TABLE requests ADD COLUMN returned_from TEXT;
 ALTER TABLE requests ADD COLUMN designated BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE requests ADD COLUMN repeats BIGINT NOT NULL DEFAULT 0;

@@ -84,6 +84,10 @@ pub enum Move {
     Merge {
         parent: String,
     },
+    /// The request repeats the answered request `parent` with no new facts.
+    Repeat {
+        parent: String,
+    },
     /// A supervisor's quality callback; `falsified`: the citizen says the recorded callback
     /// never took place (whoever recorded it is looked up here, from the history).
     QualityCheck {
@@ -101,6 +105,7 @@ impl Move {
             Move::Command(command) => command.action(),
             Move::Cancel { .. } => Action::Cancel,
             Move::Merge { .. } => Action::Merge,
+            Move::Repeat { .. } => Action::Repeat,
             Move::QualityCheck { .. } => Action::QualityCallback,
         }
     }
@@ -164,7 +169,12 @@ pub async fn act(
     let mut command = match wanted {
         Move::Command(command) => command,
         Move::Cancel { code, note } => cancellation(state, &code, note).await?,
-        Move::Merge { parent } => return merge(state, principal, &serial, &parent).await,
+        Move::Merge { parent } => {
+            return merge(state, principal, &serial, &parent, Action::Merge).await;
+        }
+        Move::Repeat { parent } => {
+            return merge(state, principal, &serial, &parent, Action::Repeat).await;
+        }
         Move::QualityCheck {
             rating,
             resolved,
@@ -239,13 +249,15 @@ pub async fn act(
     Ok(loaded)
 }
 
-/// Merges the request `serial`, as a duplicate, into `parent`: both change in one
+/// Merges the request `serial`, as a duplicate, into `parent` (`Action::Merge`), or closes
+/// it as a repeat of the answered `parent` (`Action::Repeat`): both change in one
 /// transaction, each authorised on its own values.
 async fn merge(
     state: &Arc<AppState>,
     principal: &Principal,
     serial: &str,
     parent: &str,
+    action: Action,
 ) -> ApiResult<Loaded> {
     let parent = civicgrid_domain::serial::parse(parent)?;
     let now = state.now();
@@ -255,7 +267,7 @@ async fn merge(
     let decide: civicgrid_store::DecideMerge = Box::new(move |child, parent| {
         lifecycle::authorize(&who, Want::Read, &scope_of(child), &org)
             .map_err(|_| Refusal::Forbidden { action: "read" })?;
-        lifecycle::authorize(&who, Want::Act(Action::Merge), &scope_of(child), &org)?;
+        lifecycle::authorize(&who, Want::Act(action), &scope_of(child), &org)?;
         lifecycle::authorize(&who, Want::Read, &scope_of(parent), &org).map_err(|_| {
             Refusal::Invalid(civicgrid_domain::Invalid::new("parent", "no such request"))
         })?;
@@ -266,7 +278,12 @@ async fn merge(
             actor: who.actor(),
             now,
         };
-        let (mut on_child, mut on_parent) = lifecycle::decide_merge(
+        let decide_pair: lifecycle::DecidePair = if action == Action::Repeat {
+            lifecycle::decide_repeat
+        } else {
+            lifecycle::decide_merge
+        };
+        let (mut on_child, mut on_parent) = decide_pair(
             child.row.id,
             &child.row.case,
             parent.row.id,

@@ -129,7 +129,7 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
         state.store.audit(vec![entry]).await?;
     }
     let parent = parent_of(state, &row.case).await?;
-    let children = if row.case.demand > 1 {
+    let children = if row.case.demand > 1 || row.case.repeats > 0 {
         state.store.children(row.id).await?
     } else {
         Vec::new()
