@@ -436,6 +436,37 @@ pub struct StatsQuery {
     pub tier: Option<String>,
 }
 
+/// Met and missed for one 12345 target.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TargetCountOut {
+    pub met: i64,
+    pub missed: i64,
+    /// `met / (met + missed)`; none when nothing was counted.
+    pub rate: Option<f64>,
+}
+
+/// One unit's month against the 12345 targets, both counted from intake: a first response
+/// within `target_response_days` working days and resolution within
+/// `target_resolution_days` (the rules setting; 1 and 5 by default).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TargetMonthOut {
+    pub unit: UnitRef,
+    /// `YYYY-MM`, district time.
+    pub month: String,
+    pub response: TargetCountOut,
+    pub resolution: TargetCountOut,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TargetsOut {
+    pub from: String,
+    pub to: String,
+    pub response_days: u32,
+    pub resolution_days: u32,
+    /// Newest month first; within a month, units by id.
+    pub items: Vec<TargetMonthOut>,
+}
+
 /// A count today and since the first of the month.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FigureOut {
@@ -571,10 +602,24 @@ pub struct RulesConfig {
     /// Dispatches without an owner after which the hub must designate one (default 3).
     #[serde(default = "default_designate_after")]
     pub designate_after: i64,
+    /// The 12345 target for a first response, in working days from intake (default 1).
+    #[serde(default = "default_target_response_days")]
+    pub target_response_days: i64,
+    /// The 12345 target for resolution, in working days from intake (default 5).
+    #[serde(default = "default_target_resolution_days")]
+    pub target_resolution_days: i64,
 }
 
 fn default_designate_after() -> i64 {
     3
+}
+
+fn default_target_response_days() -> i64 {
+    1
+}
+
+fn default_target_resolution_days() -> i64 {
+    5
 }
 
 /// An official day: a weekday holiday (`off`) or a weekend working day (`work`, 调休).

@@ -159,6 +159,14 @@ impl Sim<'_, '_> {
             sample_salt: &self.env.sample_salt,
             serial: &self.serial,
             rated: true,
+            targets: self.events.first().map(|received| {
+                let official = &self.env.calendars.official;
+                let rules = lifecycle::Rules::default();
+                (
+                    official.add_working_days(received.at, rules.target_response_days),
+                    official.add_working_days(received.at, rules.target_resolution_days),
+                )
+            }),
         };
         if intake {
             clocks::plan_intake(decision, &env);
@@ -907,6 +915,7 @@ pub(crate) async fn merge_duplicates(
                     sample_salt: &salt,
                     serial: &loaded.row.serial,
                     rated: true,
+                    targets: None,
                 };
                 clocks::plan(&loaded.row.case, decision, &loaded.running_clocks(), &env);
             }

@@ -465,6 +465,9 @@ pub struct Env<'a> {
     pub serial: &'a str,
     /// Whether its callbacks count in the satisfaction rate (its category is not excluded).
     pub rated: bool,
+    /// The 12345 targets' instants, counted from intake: first response by the first,
+    /// resolution by the second.
+    pub targets: Option<(Instant, Instant)>,
 }
 
 impl<'a> Env<'a> {
@@ -572,6 +575,27 @@ impl Working<'_, '_> {
         }
     }
 
+    /// The first response (a contact, or the reply itself): met or missed against the
+    /// 12345 target counted from intake. The respond clock still running tells it is first.
+    fn target_response(&mut self, unit: Option<UnitId>, at: Instant) {
+        if !self.running(&[Stage::Respond]).is_empty() {
+            self.target_met(unit, "target_response", |t| t.0, at);
+        }
+    }
+
+    fn target_met(
+        &mut self,
+        unit: Option<UnitId>,
+        name: &str,
+        by: fn((Instant, Instant)) -> Instant,
+        at: Instant,
+    ) {
+        if let Some(targets) = self.env.targets {
+            let verdict = if at <= by(targets) { "met" } else { "missed" };
+            self.fact(unit, &format!("{name}_{verdict}"), at);
+        }
+    }
+
     /// A supervisor's own remind, urge, supervise or accountability finding.
     fn by_hand(&mut self, step: Step, unit: Option<UnitId>, event: &Event) {
         self.effects.take_step(LadderStep {
@@ -619,7 +643,10 @@ impl Working<'_, '_> {
                 self.fact(unit_in("unit").or(after.lead), "return_rejected", at);
             }
             EventKind::Act(Action::Accept) => self.stop(&[Stage::Accept], at, true),
-            EventKind::Act(Action::Contact) => self.stop(&[Stage::Respond], at, true),
+            EventKind::Act(Action::Contact) => {
+                self.target_response(after.lead, at);
+                self.stop(&[Stage::Respond], at, true);
+            }
             EventKind::Act(Action::Return) => {
                 // Paused, not stopped: if the hub refuses the return they run on.
                 for i in self.running(UNIT_STAGES) {
@@ -683,6 +710,10 @@ impl Working<'_, '_> {
                 }
             }
             EventKind::Act(Action::Resolve) => {
+                self.target_response(after.lead, at);
+                if before.redo_count == 0 {
+                    self.target_met(after.lead, "target_resolution", |t| t.1, at);
+                }
                 // The reply to the citizen is also the first contact, if none came before.
                 self.stop(&[Stage::Respond, Stage::Resolve], at, true);
                 self.stop(&[Stage::Accept], at, false);

@@ -245,6 +245,7 @@ pub fn rules_from_setting(raw: Option<&str>) -> CaseRules {
                 c.callback_attempts,
                 c.designate_after,
             )
+            .and_then(|r| r.with_targets(c.target_response_days, c.target_resolution_days))
             .ok()
         })
         .unwrap_or_default()
@@ -257,6 +258,8 @@ pub fn rules_record(rules: &CaseRules) -> civicgrid_api::RulesConfig {
         return_window_days_complex: i64::from(rules.return_window_days_complex),
         callback_attempts: i64::from(rules.callback_attempts),
         designate_after: i64::from(rules.designate_after),
+        target_response_days: i64::from(rules.target_response_days),
+        target_resolution_days: i64::from(rules.target_resolution_days),
     }
 }
 

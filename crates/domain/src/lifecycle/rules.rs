@@ -13,6 +13,10 @@ pub struct Rules {
     pub callback_attempts: u32,
     /// Dispatches without an owner after which the hub must designate one (指定).
     pub designate_after: u32,
+    /// The 12345 targets, measured from intake: a first response within this many working
+    /// days, and resolution within this many.
+    pub target_response_days: u32,
+    pub target_resolution_days: u32,
 }
 
 impl Default for Rules {
@@ -23,6 +27,8 @@ impl Default for Rules {
             return_window_days_complex: 2,
             callback_attempts: 3,
             designate_after: 3,
+            target_response_days: 1,
+            target_resolution_days: 5,
         }
     }
 }
@@ -50,6 +56,8 @@ impl Rules {
             )?,
             callback_attempts: days("callback_attempts", callback_attempts)?,
             designate_after: days("designate_after", designate_after)?,
+            target_response_days: 1,
+            target_resolution_days: 5,
         };
         if rules.return_window_days_complex < rules.return_window_days {
             return Err(Invalid::new(
@@ -58,5 +66,26 @@ impl Rules {
             ));
         }
         Ok(rules)
+    }
+
+    /// The same rules with the 12345 targets set (1–60 working days each; resolution no
+    /// sooner than the first response).
+    pub fn with_targets(mut self, response: i64, resolution: i64) -> Result<Rules, Invalid> {
+        let days = |field: &str, n: i64| -> Result<u32, Invalid> {
+            if (1..=60).contains(&n) {
+                Ok(n as u32)
+            } else {
+                Err(Invalid::new(field, "must be between 1 and 60"))
+            }
+        };
+        self.target_response_days = days("target_response_days", response)?;
+        self.target_resolution_days = days("target_resolution_days", resolution)?;
+        if self.target_resolution_days < self.target_response_days {
+            return Err(Invalid::new(
+                "target_resolution_days",
+                "must be at least target_response_days",
+            ));
+        }
+        Ok(self)
     }
 }

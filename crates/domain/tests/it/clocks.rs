@@ -91,6 +91,7 @@ impl World {
             sample_salt: "salt",
             serial: "20260921000001",
             rated: true,
+            targets: None,
         }
     }
 

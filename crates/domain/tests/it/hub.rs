@@ -68,6 +68,8 @@ struct World {
     org: OrgTree,
     /// Whether callbacks count in the satisfaction rate.
     rated: bool,
+    /// The 12345 targets' instants, when a test sets them.
+    targets: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 impl World {
@@ -77,6 +79,7 @@ impl World {
             policies: policies(),
             org: org(),
             rated: true,
+            targets: None,
         }
     }
 
@@ -95,6 +98,7 @@ impl World {
             sample_salt: "salt",
             serial: "20260921000001",
             rated: self.rated,
+            targets: self.targets,
         }
     }
 
@@ -1020,4 +1024,85 @@ fn a_repeat_with_no_new_facts_ends_linked_to_the_answered_request() {
         lifecycle::decide_repeat(RequestId(2), &dispatched, RequestId(1), &answered, &ctx),
         Err(Refusal::IllegalTransition { .. })
     ));
+}
+
+#[test]
+fn the_12345_targets_count_from_intake_once_per_request() {
+    let mut world = World::new();
+    let intake = beijing(2026, 10, 19, 9, 0);
+    // First response by the end of Tuesday the 20th; resolution by the end of the 26th.
+    world.targets = Some((beijing(2026, 10, 20, 17, 30), beijing(2026, 10, 26, 17, 30)));
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, intake);
+    let (dispatched, clocks) = world.act(&case, &running(&clocks), dispatch_to(10), intake);
+    let (accepted, accepted_clocks) = world.act(
+        &dispatched.case,
+        &running(&clocks),
+        Command::Accept,
+        beijing(2026, 10, 19, 10, 0),
+    );
+    let (contacted, clocks) = world.act(
+        &accepted.case,
+        &running(&accepted_clocks),
+        Command::Contact { note: None },
+        beijing(2026, 10, 20, 17, 30),
+    );
+    let facts = |d: &Decision| -> Vec<String> {
+        d.effects
+            .facts
+            .iter()
+            .filter(|f| f.metric.starts_with("target_"))
+            .map(|f| format!("{}:{}", f.unit.0, f.metric))
+            .collect()
+    };
+    assert_eq!(
+        facts(&contacted),
+        ["10:target_response_met"],
+        "to the minute"
+    );
+    let (resolved, _) = world.act(
+        &contacted.case,
+        &running(&clocks),
+        Command::Resolve {
+            outcome: civicgrid_domain::request::Outcome::Resolved,
+            reply: "已修复".into(),
+            proper_owner: None,
+        },
+        beijing(2026, 10, 27, 9, 0),
+    );
+    assert_eq!(
+        facts(&resolved),
+        ["10:target_resolution_missed"],
+        "the response was counted already"
+    );
+    // Resolved with no contact before: the reply is the first response too.
+    let (direct, _) = world.act(
+        &accepted.case,
+        &running(&accepted_clocks),
+        Command::Resolve {
+            outcome: civicgrid_domain::request::Outcome::Resolved,
+            reply: "已修复".into(),
+            proper_owner: None,
+        },
+        beijing(2026, 10, 26, 17, 30),
+    );
+    let mut got = facts(&direct);
+    got.sort();
+    assert_eq!(
+        got,
+        ["10:target_resolution_met", "10:target_response_missed"]
+    );
+    // A redo's resolution is not counted again.
+    let mut redo = accepted.case.clone();
+    redo.redo_count = 1;
+    let (again, _) = world.act(
+        &redo,
+        &[],
+        Command::Resolve {
+            outcome: civicgrid_domain::request::Outcome::Resolved,
+            reply: "重办完毕".into(),
+            proper_owner: None,
+        },
+        beijing(2026, 10, 21, 9, 0),
+    );
+    assert!(facts(&again).is_empty(), "{:?}", facts(&again));
 }

@@ -42,7 +42,8 @@ async fn put_rules(
         body.return_window_days_complex,
         body.callback_attempts,
         body.designate_after,
-    )?;
+    )?
+    .with_targets(body.target_response_days, body.target_resolution_days)?;
     let stored = crate::services::admin::set_rules(&state, &principal, rules).await?;
     Ok(Json(crate::state::rules_record(&stored)))
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use civicgrid_api::{DrillQuery, OverviewOut, OverviewQuery, StatsOut, StatsQuery};
+use civicgrid_api::{DrillQuery, OverviewOut, OverviewQuery, StatsOut, StatsQuery, TargetsOut};
 use civicgrid_api::{ErrorBody, ErrorCode, Page, RequestSummary};
 use civicgrid_domain::UnitId;
 use civicgrid_domain::org::{Role, Tier, UnitKind};
@@ -25,22 +25,11 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(unit_stats))
         .routes(routes!(unit_stats_cases))
         .routes(routes!(stats_overview))
+        .routes(routes!(stats_targets))
 }
 
-/// Each unit's rates, composite score and rank over a period, from the rollups.
-#[utoipa::path(get, path = "/api/v1/stats/units", params(StatsQuery), security(("bearer" = [])),
-    responses((status = 200, body = StatsOut), (status = 400, body = ErrorBody)))]
-async fn unit_stats(
-    State(state): AppStateRef,
-    Auth(_): Auth,
-    ApiQuery(query): ApiQuery<StatsQuery>,
-) -> ApiResult<Json<StatsOut>> {
-    let (from, to) = crate::wire::stats::period(
-        state.now(),
-        state.time_zone,
-        query.from.as_deref(),
-        query.to.as_deref(),
-    )?;
+/// The units a stats query asks for: of one kind, or of one tier.
+fn unit_filter(query: &StatsQuery) -> ApiResult<crate::services::stats::UnitFilter> {
     let kind = query
         .kind
         .as_deref()
@@ -57,7 +46,48 @@ async fn unit_stats(
                 .map_err(|e| ApiError::query(e.field, e.message))
         })
         .transpose()?;
-    let only = crate::services::stats::UnitFilter { kind, tier };
+    Ok(crate::services::stats::UnitFilter { kind, tier })
+}
+
+/// How many requests of each unit met the 12345 targets (first response, resolution; both
+/// from intake), month by month over a period (default the last 30 days).
+#[utoipa::path(get, path = "/api/v1/stats/targets", params(StatsQuery), security(("bearer" = [])),
+    responses((status = 200, body = TargetsOut), (status = 400, body = ErrorBody)))]
+async fn stats_targets(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+    ApiQuery(query): ApiQuery<StatsQuery>,
+) -> ApiResult<Json<TargetsOut>> {
+    let (from, to) = crate::wire::stats::period(
+        state.now(),
+        state.time_zone,
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
+    let months = crate::services::stats::targets(&state, from, to, unit_filter(&query)?).await?;
+    Ok(Json(crate::wire::stats::targets_out(
+        &state.reference(),
+        from,
+        to,
+        &months,
+    )))
+}
+
+/// Each unit's rates, composite score and rank over a period, from the rollups.
+#[utoipa::path(get, path = "/api/v1/stats/units", params(StatsQuery), security(("bearer" = [])),
+    responses((status = 200, body = StatsOut), (status = 400, body = ErrorBody)))]
+async fn unit_stats(
+    State(state): AppStateRef,
+    Auth(_): Auth,
+    ApiQuery(query): ApiQuery<StatsQuery>,
+) -> ApiResult<Json<StatsOut>> {
+    let (from, to) = crate::wire::stats::period(
+        state.now(),
+        state.time_zone,
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
+    let only = unit_filter(&query)?;
     let standings = crate::services::stats::units(&state, from, to, only).await?;
     Ok(Json(crate::wire::stats::stats_out(
         &state.org(),

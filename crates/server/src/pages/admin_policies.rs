@@ -253,6 +253,10 @@ struct RulesForm {
     callback_attempts: String,
     #[serde(default)]
     designate_after: String,
+    #[serde(default)]
+    target_response_days: String,
+    #[serde(default)]
+    target_resolution_days: String,
 }
 
 async fn update_rules(
@@ -268,15 +272,21 @@ async fn update_rules(
             .map_err(|_| ApiError::field(field, "must be a whole number"))
     };
     let parsed = (|| {
-        Ok::<_, ApiError>(civicgrid_domain::lifecycle::Rules::parse(
-            number("return_window_days", &form.return_window_days)?,
-            number(
-                "return_window_days_complex",
-                &form.return_window_days_complex,
+        Ok::<_, ApiError>(
+            civicgrid_domain::lifecycle::Rules::parse(
+                number("return_window_days", &form.return_window_days)?,
+                number(
+                    "return_window_days_complex",
+                    &form.return_window_days_complex,
+                )?,
+                number("callback_attempts", &form.callback_attempts)?,
+                number("designate_after", &form.designate_after)?,
+            )?
+            .with_targets(
+                number("target_response_days", &form.target_response_days)?,
+                number("target_resolution_days", &form.target_resolution_days)?,
             )?,
-            number("callback_attempts", &form.callback_attempts)?,
-            number("designate_after", &form.designate_after)?,
-        )?)
+        )
     })();
     let saved = match parsed {
         Ok(rules) => crate::services::admin::set_rules(&state, &staff.principal, rules).await,

@@ -29,6 +29,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/dashboard", get(dashboard))
         .route("/dashboard/units/{unit}", get(unit_cases))
+        .route("/dashboard/targets", get(targets))
 }
 
 /// Who opens the dashboard.
@@ -462,6 +463,46 @@ struct DrillPage {
     to: String,
     rows: Vec<Row>,
     pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "targets.html")]
+struct TargetsPage {
+    ctx: Ctx,
+    report: civicgrid_api::TargetsOut,
+}
+
+impl TargetsPage {
+    fn pct(&self, count: &civicgrid_api::TargetCountOut) -> String {
+        self.ctx.t.pct(&count.rate)
+    }
+}
+
+#[derive(Deserialize)]
+struct TargetParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The 12345 targets by unit and month (the API's `GET /api/v1/stats/targets`).
+async fn targets(
+    State(state): State<Arc<AppState>>,
+    browser: Browser,
+    staff: Staff,
+    PageQuery(params): PageQuery<TargetParams>,
+) -> PageResult {
+    require(&staff, ROLES)?;
+    let (from, to) = crate::wire::stats::period(
+        state.now(),
+        state.time_zone,
+        params.from.as_deref(),
+        params.to.as_deref(),
+    )?;
+    let months = crate::services::stats::targets(&state, from, to, Default::default()).await?;
+    html(TargetsPage {
+        ctx: Ctx::staff(&browser, &staff, &state),
+        report: crate::wire::stats::targets_out(&state.reference(), from, to, &months),
+    })
 }
 
 /// The cases behind one unit's figure this month (late, overdue, unsatisfied …).

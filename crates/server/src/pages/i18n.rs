@@ -572,6 +572,27 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("admin.save", "保存", "Save"),
     (
+        "admin.target_response_days",
+        "首次响应目标(工作日,自受理起)",
+        "First response target (working days from intake)",
+    ),
+    (
+        "admin.target_resolution_days",
+        "办结目标(工作日,自受理起)",
+        "Resolution target (working days from intake)",
+    ),
+    ("targets.title", "12345 目标达成情况", "12345 targets met"),
+    (
+        "targets.lead",
+        "自受理起计:首次响应与办结是否在目标工作日内。",
+        "Counted from intake: whether the first response and the resolution came within their target working days.",
+    ),
+    ("targets.month", "月份", "Month"),
+    ("targets.response", "首次响应", "First response"),
+    ("targets.resolution", "办结", "Resolution"),
+    ("targets.met", "达成", "Met"),
+    ("targets.missed", "未达成", "Missed"),
+    (
         "admin.satisfaction_excluded",
         "不计入满意率的分类(如调解、执法)",
         "Categories kept out of the satisfaction rate (e.g. mediation, law enforcement)",

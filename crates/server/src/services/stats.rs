@@ -81,6 +81,74 @@ pub struct UnitFilter {
     pub tier: Option<Tier>,
 }
 
+/// How many of a unit's requests met one 12345 target in one month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetCount {
+    pub met: i64,
+    pub missed: i64,
+}
+
+/// One unit's month against the 12345 targets, counted from intake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetMonth {
+    pub unit: UnitId,
+    /// `YYYY-MM`, district time.
+    pub month: String,
+    pub response: TargetCount,
+    pub resolution: TargetCount,
+}
+
+/// Every unit's months from `from` to `to` against the 12345 targets (first response and
+/// resolution, each within its working days of intake), from their own rollup; units of
+/// `only` alone when given. Months run newest first, units by id.
+pub async fn targets(
+    state: &AppState,
+    from: NaiveDate,
+    to: NaiveDate,
+    only: UnitFilter,
+) -> ApiResult<Vec<TargetMonth>> {
+    let reference = state.reference();
+    let org = &reference.org;
+    // The targets' own rollup is small (four counters per unit and day), so its days are
+    // read as they are and summed by month here.
+    let rows = state
+        .store
+        .daily_counts(
+            "targets",
+            &from.format("%Y-%m-%d").to_string(),
+            &to.format("%Y-%m-%d").to_string(),
+        )
+        .await?;
+    let mut months: BTreeMap<(std::cmp::Reverse<String>, i64), TargetMonth> = BTreeMap::new();
+    for row in rows {
+        let unit = UnitId(row.key);
+        let Some(found) = org.get(unit) else { continue };
+        if only.kind.is_some_and(|k| found.kind != k)
+            || only.tier.is_some_and(|t| found.kind.tier() != Some(t))
+        {
+            continue;
+        }
+        let month = row.day.get(..7).unwrap_or(&row.day).to_owned();
+        let entry = months
+            .entry((std::cmp::Reverse(month.clone()), unit.0))
+            .or_insert_with(|| TargetMonth {
+                unit,
+                month,
+                response: TargetCount::default(),
+                resolution: TargetCount::default(),
+            });
+        let slot = match row.metric.as_str() {
+            "target_response_met" => &mut entry.response.met,
+            "target_response_missed" => &mut entry.response.missed,
+            "target_resolution_met" => &mut entry.resolution.met,
+            "target_resolution_missed" => &mut entry.resolution.missed,
+            _ => continue,
+        };
+        *slot += row.n;
+    }
+    Ok(months.into_values().collect())
+}
+
 /// Every unit's rates and its rank within its tier over the period.
 pub async fn units(
     state: &AppState,

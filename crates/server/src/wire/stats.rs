@@ -94,6 +94,36 @@ pub fn config_in(body: &AppraisalConfig, reference: &Reference) -> ApiResult<Con
     .excluding(excluded))
 }
 
+/// The 12345 targets report.
+pub fn targets_out(
+    reference: &Reference,
+    from: NaiveDate,
+    to: NaiveDate,
+    months: &[crate::services::stats::TargetMonth],
+) -> civicgrid_api::TargetsOut {
+    let count = |c: crate::services::stats::TargetCount| civicgrid_api::TargetCountOut {
+        met: c.met,
+        missed: c.missed,
+        rate: (c.met + c.missed > 0)
+            .then(|| ((c.met as f64 / (c.met + c.missed) as f64) * 10_000.0).round() / 10_000.0),
+    };
+    civicgrid_api::TargetsOut {
+        from: day_key(from),
+        to: day_key(to),
+        response_days: reference.case_rules.target_response_days,
+        resolution_days: reference.case_rules.target_resolution_days,
+        items: months
+            .iter()
+            .map(|m| civicgrid_api::TargetMonthOut {
+                unit: crate::wire::cases::unit_ref(&reference.org, m.unit),
+                month: m.month.clone(),
+                response: count(m.response),
+                resolution: count(m.resolution),
+            })
+            .collect(),
+    }
+}
+
 /// Every unit's rates, score and rank, each rate linking to the requests behind it.
 pub fn stats_out(org: &OrgTree, standings: &Standings) -> StatsOut {
     let (from_text, to_text) = (day_key(standings.from), day_key(standings.to));

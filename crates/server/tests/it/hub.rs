@@ -283,9 +283,9 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
         let r = app.get(Some(&operator), "/api/v1/settings/rules").await;
         assert_eq!(
             r.body,
-            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3, "designate_after": 3})
+            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3, "designate_after": 3, "target_response_days": 1, "target_resolution_days": 5})
         );
-        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2, "designate_after": 4});
+        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2, "designate_after": 4, "target_response_days": 2, "target_resolution_days": 10});
         let r = app
             .send(reqwest::Method::PUT, Some(&operator), "/api/v1/settings/rules", Some(wider.clone()))
             .await;
@@ -326,6 +326,8 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
                     ("return_window_days_complex", "3"),
                     ("callback_attempts", "3"),
                     ("designate_after", "3"),
+                    ("target_response_days", "1"),
+                    ("target_resolution_days", "5"),
                 ],
             )
             .await;
@@ -340,6 +342,8 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
                     ("return_window_days_complex", "3"),
                     ("callback_attempts", "3"),
                     ("designate_after", "3"),
+                    ("target_response_days", "1"),
+                    ("target_resolution_days", "5"),
                 ],
             )
             .await;
@@ -1019,6 +1023,85 @@ async fn a_caller_who_repeats_an_answered_matter_gets_the_earlier_answer_and_no_
                 .iter()
                 .any(|e| e["kind"] == "repeat_linked")
         );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_12345_targets_report_counts_each_unit_by_month_from_intake() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        // Monday 21 September 2026, 21:33: first response due by the end of Tuesday,
+        // resolution by the end of the fifth working day.
+        let quick = app.dispatched(&operator, &dispatcher).await;
+        let slow = app.dispatched(&operator, &dispatcher).await;
+        for serial in [&quick, &slow] {
+            let r = app.act(&handler, serial, "accept", json!({})).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let r = app
+            .act(
+                &handler,
+                &quick,
+                "resolve",
+                json!({"outcome": "resolved", "reply": "已修复"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        // The slow one: first contact and resolution two weeks later.
+        app.clock
+            .set(crate::helpers::start_time() + Duration::days(14));
+        let handler = app.login("handler").await;
+        let r = app
+            .act(&handler, &slow, "contact", json!({"note": "已联系"}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = app
+            .act(
+                &handler,
+                &slow,
+                "resolve",
+                json!({"outcome": "resolved", "reply": "已修复"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let operator = app.login("operator").await;
+        let r = app
+            .get(
+                Some(&operator),
+                "/api/v1/stats/targets?from=2026-09-01&to=2026-10-31&tier=department",
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            (
+                r.body["response_days"].as_u64(),
+                r.body["resolution_days"].as_u64()
+            ),
+            (Some(1), Some(5))
+        );
+        let items = r.body["items"].as_array().unwrap();
+        let month = |m: &str| {
+            items
+                .iter()
+                .find(|i| i["month"] == m && i["unit"]["id"] == app.units.dept.0)
+                .unwrap_or_else(|| panic!("{backend:?}: no {m} row in {}", r.body))
+        };
+        let september = month("2026-09");
+        assert_eq!(september["response"]["met"], 1);
+        assert_eq!(september["resolution"]["met"], 1);
+        let october = month("2026-10");
+        assert_eq!(october["response"]["missed"], 1);
+        assert_eq!(october["resolution"]["missed"], 1);
+        assert_eq!(october["resolution"]["rate"], 0.0);
+        let mut page = Web::sign_in(&app, "leader").await;
+        let report = page
+            .get("/dashboard/targets?from=2026-09-01&to=2026-10-31")
+            .await;
+        assert!(report.body.contains("targets-table"), "{backend:?}");
+        assert!(report.body.contains("2026-10"));
     })
     .await;
 }

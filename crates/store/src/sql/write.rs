@@ -543,6 +543,9 @@ impl Inner {
             let metric: String = row.try_get("metric")?;
             let at = super::rows::instant(row.try_get("at")?)?;
             counts.sub(&self.day(at), "appraisal", unit.0, &metric);
+            if metric.starts_with("target_") {
+                counts.sub(&self.day(at), "targets", unit.0, &metric);
+            }
         }
         sqlx::query(
             "UPDATE facts SET exempt_at = $1 WHERE request_id = $2 AND unit_id = $3 AND exempt_at IS NULL",

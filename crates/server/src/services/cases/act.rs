@@ -28,10 +28,9 @@ pub fn plan_effects(reference: &Reference, loaded: &Loaded, decision: &mut Decis
     let env = clock_env(
         reference,
         &row.serial,
-        row.kind,
-        row.urgency,
-        row.channel,
+        (row.kind, row.urgency, row.channel),
         &categories,
+        row.created_at,
     );
     clocks::plan(&row.case, decision, &loaded.running_clocks(), &env);
 }
@@ -40,11 +39,12 @@ pub fn plan_effects(reference: &Reference, loaded: &Loaded, decision: &mut Decis
 pub(crate) fn clock_env<'a>(
     reference: &'a Reference,
     serial: &'a str,
-    kind: Kind,
-    urgency: Urgency,
-    channel: Channel,
+    (kind, urgency, channel): (Kind, Urgency, Channel),
     categories: &'a [CategoryId],
+    received_at: civicgrid_domain::Instant,
 ) -> clocks::Env<'a> {
+    let rules = &reference.case_rules;
+    let official = &reference.calendars.official;
     clocks::Env {
         policies: &reference.policies,
         calendars: &reference.calendars,
@@ -59,6 +59,10 @@ pub(crate) fn clock_env<'a>(
         sample_salt: &reference.sample_salt,
         serial,
         rated: reference.appraisal.rates_satisfaction(categories),
+        targets: Some((
+            official.add_working_days(received_at, rules.target_response_days),
+            official.add_working_days(received_at, rules.target_resolution_days),
+        )),
     }
 }
 

@@ -169,10 +169,9 @@ pub(crate) async fn register(
     let mut env = crate::services::cases::clock_env(
         &reference,
         "",
-        parsed.kind,
-        parsed.urgency,
-        parsed.channel,
+        (parsed.kind, parsed.urgency, parsed.channel),
         &categories,
+        now,
     );
     env.sample_per_mille = 0;
     civicgrid_domain::clocks::plan_intake(&mut first, &env);
