@@ -1019,6 +1019,12 @@ fn a_repeat_with_no_new_facts_ends_linked_to_the_answered_request() {
     let err = lifecycle::decide_repeat(RequestId(2), &case, RequestId(1), &open, &ctx).unwrap_err();
     assert!(matches!(err, Refusal::Invalid(ref i) if i.field == "parent"));
     assert!(lifecycle::decide_repeat(RequestId(1), &case, RequestId(1), &answered, &ctx).is_err());
+    let mut unanswered = answered.clone();
+    unanswered.reply = None;
+    assert!(
+        lifecycle::decide_repeat(RequestId(2), &case, RequestId(1), &unanswered, &ctx).is_err(),
+        "a closed request with no answer has nothing to repeat"
+    );
     let dispatched = dispatched_at(&world, 10, at, false);
     assert!(matches!(
         lifecycle::decide_repeat(RequestId(2), &dispatched, RequestId(1), &answered, &ctx),
