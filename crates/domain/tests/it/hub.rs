@@ -1112,3 +1112,31 @@ fn the_12345_targets_count_from_intake_once_per_request() {
     );
     assert!(facts(&again).is_empty(), "{:?}", facts(&again));
 }
+
+#[test]
+fn the_targets_are_rules_with_their_bounds() {
+    use civicgrid_domain::lifecycle::Rules;
+    let rules = Rules::default().with_targets(2, 10).unwrap();
+    assert_eq!(
+        (rules.target_response_days, rules.target_resolution_days),
+        (2, 10)
+    );
+    assert_eq!(rules.return_window_days, 1, "the rest is kept");
+    assert!(
+        Rules::default().with_targets(3, 3).is_ok(),
+        "equal is allowed"
+    );
+    assert_eq!(
+        Rules::default().with_targets(3, 2).unwrap_err().field,
+        "target_resolution_days"
+    );
+    assert_eq!(
+        Rules::default().with_targets(0, 5).unwrap_err().field,
+        "target_response_days"
+    );
+    assert_eq!(
+        Rules::default().with_targets(1, 61).unwrap_err().field,
+        "target_resolution_days"
+    );
+    assert!(Rules::default().with_targets(60, 60).is_ok());
+}

@@ -599,20 +599,7 @@ async fn a_quality_check_that_finds_the_work_undone_reopens_it_and_a_false_callb
  {
     on_every_backend(|backend, app| async move {
         let admin = app.login("admin").await;
-        let mut appraisal = app
-            .get(Some(&admin), "/api/v1/settings/appraisal")
-            .await
-            .body;
-        appraisal["sample_percent"] = json!(100.0);
-        let r = app
-            .send(
-                reqwest::Method::PUT,
-                Some(&admin),
-                "/api/v1/settings/appraisal",
-                Some(appraisal),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        set_appraisal(&app, &admin, json!({"sample_percent": 100.0})).await;
         let undone = closed_and_drawn(&app).await;
         let unheard = closed_and_drawn(&app).await;
         let supervisor = app.login("supervisor").await;
@@ -695,20 +682,7 @@ async fn a_quality_check_that_finds_the_work_undone_reopens_it_and_a_false_callb
 async fn an_approved_appeal_changes_the_units_rate_with_the_reason_on_record() {
     on_every_backend(|backend, app| async move {
         let admin = app.login("admin").await;
-        let mut appraisal = app
-            .get(Some(&admin), "/api/v1/settings/appraisal")
-            .await
-            .body;
-        appraisal["min_sample"] = json!(1);
-        let r = app
-            .send(
-                reqwest::Method::PUT,
-                Some(&admin),
-                "/api/v1/settings/appraisal",
-                Some(appraisal),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        set_appraisal(&app, &admin, json!({"min_sample": 1})).await;
         let operator = app.login("operator").await;
         let dispatcher = app.login("dispatcher").await;
         let handler = app.login("handler").await;
@@ -1104,4 +1078,24 @@ async fn the_12345_targets_report_counts_each_unit_by_month_from_intake() {
         assert!(report.body.contains("2026-10"));
     })
     .await;
+}
+
+/// Changes some appraisal settings, keeping the rest.
+async fn set_appraisal(app: &TestApp, admin: &str, changes: Value) {
+    let mut appraisal = app
+        .get(Some(admin), "/api/v1/settings/appraisal")
+        .await
+        .body;
+    for (key, value) in changes.as_object().unwrap() {
+        appraisal[key] = value.clone();
+    }
+    let r = app
+        .send(
+            reqwest::Method::PUT,
+            Some(admin),
+            "/api/v1/settings/appraisal",
+            Some(appraisal),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
 }
