@@ -666,6 +666,8 @@ pub struct CreatedRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RequestSummary {
     pub serial: String,
+    /// Callers counted on it: 1 plus every merged duplicate's caller.
+    pub demand: u32,
     pub state: String,
     pub kind: String,
     pub channel: String,

@@ -231,6 +231,11 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("common.score", "综合得分", "Score"),
     ("common.sample", "样本", "Sample"),
     ("common.from", "起", "From"),
+    (
+        "common.demand",
+        "诉求人数(含合并的重复来电)",
+        "Callers (merged duplicates included)",
+    ),
     ("common.to", "止", "To"),
     ("common.period", "统计期间", "Period"),
     // Errors

@@ -22,6 +22,8 @@ pub(super) type AppStateRef = State<Arc<AppState>>;
 /// A list row with names instead of ids.
 pub struct Row {
     pub serial: String,
+    /// Callers counted on it (shown when more than one citizen asked).
+    pub demand: u32,
     pub state: String,
     pub kind: String,
     pub category: String,
@@ -38,6 +40,7 @@ pub fn rows(state: &AppState, items: &[RequestSummary]) -> Vec<Row> {
         .iter()
         .map(|s| Row {
             serial: s.serial.clone(),
+            demand: s.demand,
             state: s.state.clone(),
             kind: s.kind.clone(),
             category: s

@@ -104,6 +104,7 @@ pub fn summary(listing: &Listing, now: Instant) -> RequestSummary {
             .filter(|s| *s != clocks::Step::None)
             .map(|s| s.as_str().to_owned()),
         serial: row.serial.clone(),
+        demand: row.case.demand,
         state: row.case.state.as_str().into(),
         kind: row.kind.as_str().into(),
         channel: row.channel.as_str().into(),

@@ -1099,3 +1099,65 @@ async fn set_appraisal(app: &TestApp, admin: &str, changes: Value) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_show_how_many_citizens_asked() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let parent = app.dispatched(&operator, &dispatcher).await;
+        for _ in 0..2 {
+            let child = app.intake(&operator, complaint()).await;
+            let r = app
+                .act(&dispatcher, &child, "merge", json!({"parent": parent}))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let list = app
+            .get(Some(&dispatcher), "/api/v1/requests?state=dispatched")
+            .await;
+        let item = list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["serial"] == parent.as_str())
+            .unwrap_or_else(|| panic!("{backend:?}: {}", list.body))
+            .clone();
+        assert_eq!(item["demand"], 3);
+        let mut page = Web::sign_in(&app, "dispatcher").await;
+        let cases = page.get("/cases?state=dispatched").await;
+        assert!(cases.body.contains("×3"), "{backend:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_designation_with_no_place_stays_the_requests_own() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let mut nowhere = complaint();
+        nowhere.as_object_mut().unwrap().remove("location");
+        let serial = app.intake(&operator, nowhere).await;
+        let r = app
+            .act(
+                &dispatcher,
+                &serial,
+                "designate",
+                json!({"unit": app.units.other_dept.0, "reason": "经研究指定"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let rules = app.get(Some(&operator), "/api/v1/routing-rules").await;
+        assert!(
+            rules.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["basis"] != "designation"),
+            "{backend:?}: no district-wide rule from one request without a place: {}",
+            rules.body
+        );
+    })
+    .await;
+}

@@ -205,7 +205,9 @@ pub async fn act(
                 .row
                 .area
                 .and_then(|a| org.enclosing(a, civicgrid_domain::org::UnitKind::Street));
-            *rule = current.row.category.map(|c| (c, street));
+            // With no street to scope it to, the designation stays this request's alone
+            // rather than becoming a district-wide rule for the category.
+            *rule = current.row.category.zip(street).map(|(c, s)| (c, Some(s)));
         }
     }
     if let Command::Dispatch { unit, basis, .. } = &mut command {
