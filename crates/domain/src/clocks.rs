@@ -720,6 +720,8 @@ impl Working<'_, '_> {
                 self.start(Stage::Callback, hub, at, false);
                 self.fact(after.lead, "resolved", at);
             }
+            // A merged caller's callback counts for no unit: the parent's callback does.
+            EventKind::Act(Action::Callback) if after.state == State::Merged => {}
             EventKind::Act(Action::Callback) => {
                 self.stop(&[Stage::Callback], at, true);
                 let lead = after.lead.or(before.lead);

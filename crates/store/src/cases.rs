@@ -114,6 +114,9 @@ pub struct ListFilter {
     pub pending_extension: bool,
     /// Only requests with a unit's appeal awaiting the hub's decision.
     pub pending_appeal: bool,
+    /// Only merged duplicates whose caller awaits a callback: the request they were merged
+    /// into is resolved or closed, and they have no rating yet.
+    pub merged_callbacks: bool,
     /// Order by the nearest deadline of a running clock (soonest first, requests without a
     /// running clock last) instead of newest first: a unit's inbox.
     pub by_deadline: bool,

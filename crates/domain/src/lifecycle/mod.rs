@@ -179,7 +179,8 @@ pub fn allowed_in(action: Action, state: State) -> bool {
             S::Dispatched | S::Accepted | S::InProgress | S::Reopened
         ),
         A::Resume => state == S::Suspended,
-        A::Callback | A::CallbackFailed | A::CallbackImpossible => state == S::Resolved,
+        A::Callback => matches!(state, S::Resolved | S::Merged),
+        A::CallbackFailed | A::CallbackImpossible => state == S::Resolved,
         A::Close => false,
         A::Reopen => matches!(state, S::Resolved | S::Closed),
         // Supervision acts on work still to be done; findings may come after the fact.
@@ -564,12 +565,18 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             resolved,
             note,
         } => {
+            if case.state == State::Merged && case.rating.is_some() {
+                return Err(Invalid::new("rating", "this caller was called back already").into());
+            }
             next.rating = Some(*rating);
             next.citizen_says_resolved = Some(*resolved);
             detail.push(("rating".into(), rating.as_str().into()));
             detail.push(("resolved".into(), resolved.to_string()));
             reason = note.clone();
-            if *rating == Rating::Unsatisfied {
+            if case.state == State::Merged {
+                // A merged duplicate's caller, called back once the request that answered
+                // for them is resolved: the rating is theirs; the case stays merged.
+            } else if *rating == Rating::Unsatisfied {
                 next.state = State::Resolved;
                 let reopened = reopen_values(&next);
                 extra.push(Event {
@@ -822,6 +829,25 @@ pub fn decide_merge(
             effects: Default::default(),
         },
     ))
+}
+
+/// Whether a merged duplicate's caller may be called back now: once the request they were
+/// merged into is resolved (or closed), and only once.
+pub fn merged_callback_due(child: &Case, parent: &Case) -> Result<(), Refusal> {
+    if child.state != State::Merged {
+        return Ok(());
+    }
+    if !matches!(parent.state, State::Resolved | State::Closed) {
+        return Err(Invalid::new(
+            "parent",
+            format!(
+                "the request this caller was merged into is {}: call back once it is resolved",
+                parent.state
+            ),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// A decision on two requests at once (`decide_merge`, `decide_repeat`).

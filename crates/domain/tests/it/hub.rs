@@ -1140,3 +1140,46 @@ fn the_targets_are_rules_with_their_bounds() {
     );
     assert!(Rules::default().with_targets(60, 60).is_ok());
 }
+
+#[test]
+fn a_merged_caller_is_called_back_once_their_request_is_resolved_and_counts_for_no_unit() {
+    use civicgrid_domain::request::Rating;
+    let world = World::new();
+    let at = beijing(2026, 10, 19, 9, 0);
+    let mut child = dispatched_at(&world, 10, at, false);
+    child.state = State::Merged;
+    child.parent = Some(civicgrid_domain::RequestId(1));
+    let mut parent = dispatched_at(&world, 10, at, false);
+    assert!(
+        lifecycle::merged_callback_due(&child, &parent).is_err(),
+        "not resolved yet"
+    );
+    parent.state = State::Resolved;
+    assert!(lifecycle::merged_callback_due(&child, &parent).is_ok());
+    parent.state = State::Closed;
+    assert!(lifecycle::merged_callback_due(&child, &parent).is_ok());
+    let open_case = dispatched_at(&world, 10, at, false);
+    assert!(
+        lifecycle::merged_callback_due(&open_case, &parent).is_ok(),
+        "not a merged caller"
+    );
+    let callback = Command::Callback {
+        rating: Rating::Unsatisfied,
+        resolved: false,
+        note: None,
+    };
+    let (called, _) = world.act(&child, &[], callback.clone(), at);
+    assert_eq!(
+        called.case.state,
+        State::Merged,
+        "no reopen: the parent answers for it"
+    );
+    assert_eq!(called.case.rating, Some(Rating::Unsatisfied));
+    assert!(
+        called.effects.facts.is_empty(),
+        "{:?}",
+        called.effects.facts
+    );
+    let again = lifecycle::decide(&called.case, &callback, &ctx_at(&world, at)).unwrap_err();
+    assert!(matches!(again, Refusal::Invalid(ref i) if i.field == "rating"));
+}

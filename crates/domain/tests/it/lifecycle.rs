@@ -100,7 +100,7 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
         "resolve",
         &[("accepted", "resolved"), ("in_progress", "resolved")],
     ),
-    ("callback", &[("resolved", "closed")]),
+    ("callback", &[("resolved", "closed"), ("merged", "merged")]),
     (
         "reopen",
         &[("resolved", "reopened"), ("closed", "reopened")],

@@ -79,6 +79,8 @@ pub(super) struct ConsolePage {
     history: Option<Vec<super::lists::Row>>,
     /// Resolved requests waiting for the hub's callback, soonest deadline first.
     callbacks: Vec<Row>,
+    /// Merged duplicates' callers to call back now that their request is resolved.
+    merged_callbacks: Vec<Row>,
     errors: FormErrors,
 }
 
@@ -118,8 +120,13 @@ async fn console_page(
     due.by_deadline = true;
     due.limit = 20;
     let callbacks = super::lists::page_of(state, &staff.principal, &due, 1, 20).await?;
+    let mut merged = filter(&[]);
+    merged.merged_callbacks = true;
+    merged.limit = 20;
+    let merged = super::lists::page_of(state, &staff.principal, &merged, 1, 20).await?;
     Ok(ConsolePage {
         callbacks: rows(state, &callbacks.items),
+        merged_callbacks: rows(state, &merged.items),
         ctx: Ctx::staff(browser, staff, state),
         form,
         channels: Channel::words(),

@@ -232,6 +232,11 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("common.sample", "样本", "Sample"),
     ("common.from", "起", "From"),
     (
+        "console.merged_callbacks",
+        "合并来电待回访(所并入的工单已办结)",
+        "Merged callers to call back (their request is resolved)",
+    ),
+    (
         "common.demand",
         "诉求人数(含合并的重复来电)",
         "Callers (merged duplicates included)",

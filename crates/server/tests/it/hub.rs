@@ -1161,3 +1161,51 @@ async fn a_designation_with_no_place_stays_the_requests_own() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_merged_caller_gets_a_callback_once_the_request_is_resolved() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        let parent = app.dispatched(&operator, &dispatcher).await;
+        let child = app.intake(&operator, complaint()).await;
+        let r = app
+            .act(&dispatcher, &child, "merge", json!({"parent": parent}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let callback = json!({"rating": "satisfied", "resolved": true});
+        let r = app
+            .act(&operator, &child, "callback", callback.clone())
+            .await;
+        assert_eq!(r.status, 422, "not before the parent resolves: {}", r.body);
+        assert!(r.body["error"]["fields"]["parent"].is_string());
+        for (action, body) in [
+            ("accept", json!({})),
+            ("resolve", json!({"outcome": "resolved", "reply": "已修复"})),
+        ] {
+            let r = app.act(&handler, &parent, action, body).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let mut console = Web::sign_in(&app, "operator").await;
+        let page = console.get("/console").await;
+        assert!(page.body.contains("merged-callbacks-due"), "{backend:?}");
+        assert!(page.body.contains(&child), "the merged caller is listed");
+        let r = app
+            .act(&operator, &child, "callback", callback.clone())
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["state"], "merged");
+        assert_eq!(r.body["rating"], "satisfied");
+        let r = app.act(&operator, &child, "callback", callback).await;
+        assert_eq!(r.status, 422, "once: {}", r.body);
+        let page = console.get("/console").await;
+        assert!(
+            !page
+                .body
+                .contains(&format!("/cases/{child}#action-callback")),
+            "done"
+        );
+    })
+    .await;
+}

@@ -102,6 +102,12 @@ fn filtered(sql: &mut Sql, filter: &ListFilter, visibility: &Visibility) {
             .push("r.state IN ")
             .list(filter.states.iter().map(|s| s.as_str()));
     }
+    if filter.merged_callbacks {
+        sql.and().push(
+            "r.state = 'merged' AND r.rating IS NULL AND EXISTS (SELECT 1 FROM requests p \
+             WHERE p.id = r.parent_id AND p.state IN ('resolved', 'closed'))",
+        );
+    }
     if filter.pending_appeal {
         sql.and().push("r.appeal_state = 'pending'");
     }

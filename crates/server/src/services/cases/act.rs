@@ -196,6 +196,15 @@ pub async fn act(
         },
     };
     let finding = matches!(command, Command::Designate { .. });
+    if let Command::Callback { .. } = &command {
+        // A merged caller is called back once the request that answered for them resolved.
+        if let Some(child) = state.store.get_request(&serial).await?
+            && let Some(parent) = child.row.case.parent
+            && let Some(parent) = state.store.get_request_by_id(parent).await?
+        {
+            lifecycle::merged_callback_due(&child.row.case, &parent.row.case)?;
+        }
+    }
     if let Command::Designate { rule, .. } = &mut command {
         // The designation becomes the rule for the request's category in its street.
         let current = state.store.get_request(&serial).await?;
