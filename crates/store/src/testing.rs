@@ -75,7 +75,8 @@ pub async fn backends() -> Vec<(Backend, String)> {
     out
 }
 
-/// A file of the shared real data beside the clone (`../shared/data/<relative>`), which
+/// A file of the shared real data beside the clone (`../shared/data/<relative>`, or under
+/// `$CIVICGRID_SHARED_DATA`), which
 /// is read in place and never copied into the repository. Where it is absent (a user's own
 /// clone) the caller's test prints a notice and skips, unless `CIVICGRID_REQUIRE_SHARED=1`
 /// (set by `.ci/run`) makes that a failure.
@@ -83,9 +84,14 @@ pub async fn backends() -> Vec<(Backend, String)> {
 /// # Panics
 /// When `CIVICGRID_REQUIRE_SHARED=1` and the file is missing.
 pub fn shared_data(relative: &str) -> Option<std::path::PathBuf> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(relative);
+    // `CIVICGRID_SHARED_DATA` names the folder absolutely; `.ci/run` and
+    // `scripts/mutants-diff` set it, because cargo-mutants runs the tests in a copy of the
+    // tree where the relative path leads nowhere.
+    let root = std::env::var_os("CIVICGRID_SHARED_DATA").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        std::path::PathBuf::from,
+    );
+    let path = root.join(relative);
     if path.exists() {
         return Some(path);
     }
