@@ -339,15 +339,8 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
                 }
                 seen.push(*helper);
             }
-            next.state = State::Dispatched;
-            next.lead = Some(*unit);
+            dispatched_to(&mut next, *unit, ctx.now);
             next.assisting = assisting.clone();
-            next.coordination.clear();
-            next.first_responder = case.first_responder.or(Some(*unit));
-            next.assigned_at = Some(ctx.now);
-            next.dispatch_count += 1;
-            next.returned_by = None;
-            next.returned_from = None;
             next.complex = case.complex || *complex;
             next.important = case.important || *important;
             detail.push(("unit".into(), unit.to_string()));
@@ -420,16 +413,9 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             rule,
         } => {
             known_unit(ctx, "unit", *unit)?;
-            next.state = State::Dispatched;
-            next.lead = Some(*unit);
+            dispatched_to(&mut next, *unit, ctx.now);
             next.assisting.clear();
-            next.coordination.clear();
-            next.first_responder = case.first_responder.or(Some(*unit));
-            next.assigned_at = Some(ctx.now);
-            next.dispatch_count += 1;
             next.designated = true;
-            next.returned_by = None;
-            next.returned_from = None;
             detail.push(("unit".into(), unit.to_string()));
             detail.push(("basis".into(), Basis::Designation.as_str().into()));
             if let Some((category, area)) = rule {
@@ -744,6 +730,21 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             ..Default::default()
         },
     })
+}
+
+/// What every dispatch by the hub (a plain one or a designation) does to the case: the
+/// unit leads from now (its return window counts from here), the first unit ever
+/// dispatched to stays the first responder, the count of dispatches goes up, and a pending
+/// return or coordination is over.
+fn dispatched_to(next: &mut Case, unit: UnitId, now: Instant) {
+    next.state = State::Dispatched;
+    next.lead = Some(unit);
+    next.coordination.clear();
+    next.first_responder = next.first_responder.or(Some(unit));
+    next.assigned_at = Some(now);
+    next.dispatch_count += 1;
+    next.returned_by = None;
+    next.returned_from = None;
 }
 
 /// The appeal awaiting the hub's decision, or a refusal.
