@@ -49,12 +49,31 @@ struct PoliciesPage {
     /// Every category, for the satisfaction exclusions.
     categories: Vec<Choice>,
     errors: FormErrors,
-    failed: Option<i64>,
+    failed: Option<Failed>,
+}
+
+/// Which of the page's forms came back with errors (shown open and marked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failed {
+    /// The edit of the policy in force with this id.
+    Policy(i64),
+    NewPolicy,
+    Rules,
+    Appraisal,
 }
 
 impl PoliciesPage {
     fn failed_is(&self, id: &i64) -> bool {
-        self.failed == Some(*id)
+        self.failed == Some(Failed::Policy(*id))
+    }
+
+    fn failed_form(&self, form: &str) -> bool {
+        matches!(
+            (self.failed, form),
+            (Some(Failed::NewPolicy), "new")
+                | (Some(Failed::Rules), "rules")
+                | (Some(Failed::Appraisal), "appraisal")
+        )
     }
 
     fn excluded(&self, category: &str) -> bool {
@@ -76,7 +95,7 @@ async fn policies_page(
     browser: &Browser,
     staff: &Staff,
     errors: FormErrors,
-    failed: Option<i64>,
+    failed: Option<Failed>,
     flash: Option<String>,
 ) -> Result<PoliciesPage, super::PageError> {
     let reference = state.reference();
@@ -234,10 +253,8 @@ async fn save_policy(
     match saved {
         Ok(p) => Ok(see_other("/admin/policies", Some(&p.name))),
         Err(error) => {
-            let errors = form_failure(error)?;
-            let failed = Some(id.unwrap_or(0));
-            let page = policies_page(state, browser, staff, errors, failed, None).await?;
-            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+            let failed = id.map_or(Failed::NewPolicy, Failed::Policy);
+            shown_again(state, browser, staff, error, failed).await
         }
     }
 }
@@ -294,11 +311,7 @@ async fn update_rules(
     };
     match saved {
         Ok(_) => Ok(see_other("/admin/policies", Some("rules"))),
-        Err(error) => {
-            let errors = form_failure(error)?;
-            let page = policies_page(&state, &browser, &staff, errors, Some(-1), None).await?;
-            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
-        }
+        Err(error) => shown_again(&state, &browser, &staff, error, Failed::Rules).await,
     }
 }
 
@@ -343,12 +356,21 @@ async fn update_appraisal(
     };
     match saved {
         Ok(_) => Ok(see_other("/admin/policies", Some("appraisal"))),
-        Err(error) => {
-            let errors = form_failure(error)?;
-            let page = policies_page(&state, &browser, &staff, errors, Some(-2), None).await?;
-            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
-        }
+        Err(error) => shown_again(&state, &browser, &staff, error, Failed::Appraisal).await,
     }
+}
+
+/// The page again with the failed form open, its fields' errors named (422).
+async fn shown_again(
+    state: &AppState,
+    browser: &Browser,
+    staff: &Staff,
+    error: ApiError,
+    failed: Failed,
+) -> PageResult {
+    let errors = form_failure(error)?;
+    let page = policies_page(state, browser, staff, errors, Some(failed), None).await?;
+    html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
 
 /// The five stages' limits as the forms write them, in stage order.

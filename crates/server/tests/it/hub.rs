@@ -348,6 +348,14 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
             )
             .await;
         assert_eq!(refused.status, 422);
+        assert!(
+            refused
+                .body
+                .contains(r#"action="/admin/rules" class="card form invalid""#),
+            "the rules form comes back marked, and only it"
+        );
+        assert!(!refused.body.contains(r#"action="/admin/policies/new" class="card form invalid""#));
+        assert!(refused.body.contains("return_window_days"), "the field is named");
     })
     .await;
 }
