@@ -28,6 +28,24 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(stats_targets))
 }
 
+/// The days and the units a stats query asks for.
+fn period_and_units(
+    state: &AppState,
+    query: &StatsQuery,
+) -> ApiResult<(
+    chrono::NaiveDate,
+    chrono::NaiveDate,
+    crate::services::stats::UnitFilter,
+)> {
+    let (from, to) = crate::wire::stats::period(
+        state.now(),
+        state.time_zone,
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
+    Ok((from, to, unit_filter(query)?))
+}
+
 /// The units a stats query asks for: of one kind, or of one tier.
 fn unit_filter(query: &StatsQuery) -> ApiResult<crate::services::stats::UnitFilter> {
     let kind = query
@@ -58,13 +76,8 @@ async fn stats_targets(
     Auth(_): Auth,
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<TargetsOut>> {
-    let (from, to) = crate::wire::stats::period(
-        state.now(),
-        state.time_zone,
-        query.from.as_deref(),
-        query.to.as_deref(),
-    )?;
-    let months = crate::services::stats::targets(&state, from, to, unit_filter(&query)?).await?;
+    let (from, to, only) = period_and_units(&state, &query)?;
+    let months = crate::services::stats::targets(&state, from, to, only).await?;
     Ok(Json(crate::wire::stats::targets_out(
         &state.reference(),
         from,
@@ -81,13 +94,7 @@ async fn unit_stats(
     Auth(_): Auth,
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<StatsOut>> {
-    let (from, to) = crate::wire::stats::period(
-        state.now(),
-        state.time_zone,
-        query.from.as_deref(),
-        query.to.as_deref(),
-    )?;
-    let only = unit_filter(&query)?;
+    let (from, to, only) = period_and_units(&state, &query)?;
     let standings = crate::services::stats::units(&state, from, to, only).await?;
     Ok(Json(crate::wire::stats::stats_out(
         &state.org(),
