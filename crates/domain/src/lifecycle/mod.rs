@@ -751,7 +751,14 @@ fn dispatched_to(next: &mut Case, unit: UnitId, now: Instant) {
 fn pending_appeal(case: &Case, action: Action) -> Result<(UnitId, AppealGround), Refusal> {
     match case.appeal {
         Some((unit, ground, AppealState::Pending)) => Ok((unit, ground)),
-        _ => Err(Invalid::new(action.as_str(), "no appeal is pending on this request").into()),
+        _ => Err(Invalid::new(
+            "appeal",
+            format!(
+                "no appeal is pending on this request to {}",
+                action.as_str().replace('_', " ")
+            ),
+        )
+        .into()),
     }
 }
 

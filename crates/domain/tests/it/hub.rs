@@ -850,7 +850,10 @@ fn an_approved_appeal_takes_the_case_out_of_the_units_rates_for_good() {
     resolved.state = State::Resolved;
     let appeal = |case: &Case, command| lifecycle::decide(case, &command, &ctx_at(&world, at));
     let refused = appeal(&resolved, Command::ApproveAppeal { note: None }).unwrap_err();
-    assert!(matches!(refused, Refusal::Invalid(ref i) if i.field == "approve_appeal"));
+    assert!(
+        matches!(refused, Refusal::Invalid(ref i) if i.field == "appeal" && i.message.ends_with("to approve appeal")),
+        "{refused:?}"
+    );
     let pending = appeal(
         &resolved,
         Command::Appeal {
