@@ -276,6 +276,8 @@ pub struct RequestOut {
     pub callback_attempts: u32,
     /// A unit's appeal against the request's count (核减), once made.
     pub appeal: Option<AppealOut>,
+    /// The latest coordination order (协调), for a request that has been coordinated.
+    pub coordination: Option<CoordinationOut>,
     /// Set on a merged duplicate: the parent case whose progress answers this caller too.
     pub parent: Option<ParentOut>,
     pub children: Vec<String>,
@@ -292,6 +294,41 @@ pub struct RequestOut {
     pub notices: Vec<NoticeOut>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A coordination order: the convenor's question, each participant's answer, and how the
+/// convenor concluded it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CoordinationOut {
+    /// The hub, or the street that leads the case.
+    pub convenor: Option<UnitRef>,
+    pub question: String,
+    pub opened_at: DateTime<Utc>,
+    pub participants: Vec<ParticipantOut>,
+    /// `agreed` (dispatched to the agreed lead) or `settled` (the convenor resolved it);
+    /// none while the order runs.
+    pub conclusion: Option<String>,
+    pub concluded_at: Option<DateTime<Utc>>,
+    /// The lead the meeting agreed on (`agreed`).
+    pub lead: Option<UnitRef>,
+    /// The unit found responsible (`settled`, 责任认定).
+    pub owner: Option<UnitRef>,
+    /// The record of the meeting.
+    pub minutes: Option<String>,
+    /// Whether the finding became a routing rule with the basis `agreement`.
+    pub rule: bool,
+}
+
+/// One unit taking part in a coordination, and its answer once given.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ParticipantOut {
+    pub unit: UnitRef,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Whether it says the matter is its own.
+    pub owns: Option<bool>,
+    pub opinion: Option<String>,
+    /// What it can do about it.
+    pub capacity: Option<String>,
 }
 
 /// A unit's appeal against a request's count in its rates (核减).
@@ -782,6 +819,25 @@ pub struct ActionBody {
     /// `appeal`: `malicious_caller`, `outside_duty` or `wrong_rating`.
     #[serde(default)]
     pub ground: Option<String>,
+    /// `answer_coordination`: the participant's opinion on the question.
+    #[serde(default)]
+    pub opinion: Option<String>,
+    /// `answer_coordination`: what the participant can do about it.
+    #[serde(default)]
+    pub capacity: Option<String>,
+    /// `answer_coordination`: whether the participant says the matter is its own.
+    #[serde(default)]
+    pub owns: Option<bool>,
+    /// `agree`, `settle`: the record of the coordination meeting.
+    #[serde(default)]
+    pub minutes: Option<String>,
+    /// `settle`: the unit the coordination found responsible (its id).
+    #[serde(default)]
+    pub owner: Option<i64>,
+    /// `agree`, `settle`: make the finding a routing rule (basis `agreement`) for the
+    /// request's category in its street.
+    #[serde(default)]
+    pub rule: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

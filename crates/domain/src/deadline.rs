@@ -21,8 +21,11 @@ word_enum! {
         Respond = "respond",
         Resolve = "resolve",
         Callback = "callback",
-        /// A hub-led coordination; always `COORDINATION_LIMIT`, never a policy's limit.
+        /// A coordination, against its convenor; always `COORDINATION_LIMIT`, never a
+        /// policy's limit.
         Coordinate = "coordinate",
+        /// One participant's answer to a coordination question, against that participant.
+        Answer = "answer",
     }
 }
 

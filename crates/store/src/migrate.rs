@@ -20,6 +20,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0009_case_marks",
     "0010_quality_verdicts",
     "0011_appeals",
+    "0012_coordination",
 ];
 
 const SQLITE: &[&str] = &[
@@ -34,6 +35,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0009_case_marks.sql"),
     include_str!("../migrations/sqlite/0010_quality_verdicts.sql"),
     include_str!("../migrations/sqlite/0011_appeals.sql"),
+    include_str!("../migrations/sqlite/0012_coordination.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -47,6 +49,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0009_case_marks.sql"),
     include_str!("../migrations/postgres/0010_quality_verdicts.sql"),
     include_str!("../migrations/postgres/0011_appeals.sql"),
+    include_str!("../migrations/postgres/0012_coordination.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -26,6 +26,7 @@ const ALL_STAGES: &[Stage] = &[
     Stage::Resolve,
     Stage::Callback,
     Stage::Coordinate,
+    Stage::Answer,
 ];
 
 impl Working<'_, '_> {
@@ -49,22 +50,36 @@ impl Working<'_, '_> {
     /// timeliness fact for the unit), otherwise the clock is closed without a verdict.
     fn stop(&mut self, stages: &[Stage], at: Instant, judge: bool) {
         for i in self.running(stages) {
-            let clock = &mut self.clocks[i];
-            clock.stop(at, judge);
-            self.changed[i] = true;
-            if let (Some(unit), Some(end)) = (clock.unit, clock.end)
-                && end != ClockEnd::Closed
-            {
-                let verdict = if end == ClockEnd::Met {
-                    "on_time"
-                } else {
-                    "late"
-                };
-                self.effects.facts.push(Fact {
-                    unit,
-                    metric: format!("{}_{verdict}", clock.stage),
-                    at,
-                });
+            self.stop_one(i, at, judge);
+        }
+    }
+
+    fn stop_one(&mut self, i: usize, at: Instant, judge: bool) {
+        let clock = &mut self.clocks[i];
+        clock.stop(at, judge);
+        self.changed[i] = true;
+        if let (Some(unit), Some(end)) = (clock.unit, clock.end)
+            && end != ClockEnd::Closed
+        {
+            let verdict = if end == ClockEnd::Met {
+                "on_time"
+            } else {
+                "late"
+            };
+            self.effects.facts.push(Fact {
+                unit,
+                metric: format!("{}_{verdict}", clock.stage),
+                at,
+            });
+        }
+    }
+
+    /// Stops one unit's running clock of a stage (a coordination participant's answer),
+    /// met or late; the other units' clocks of that stage run on.
+    fn stop_for(&mut self, stage: Stage, unit: Option<UnitId>, at: Instant) {
+        for i in self.running(&[stage]) {
+            if self.clocks[i].unit == unit {
+                self.stop_one(i, at, true);
             }
         }
     }
@@ -125,9 +140,13 @@ impl Working<'_, '_> {
         match event.kind {
             EventKind::Received => self.start(Stage::Dispatch, hub, at, false),
             EventKind::Act(Action::Answer) => self.stop(&[Stage::Dispatch], at, true),
-            EventKind::Act(Action::Dispatch) | EventKind::Act(Action::Designate) => {
-                // A returned case's paused clocks end with the return accepted.
+            EventKind::Act(Action::Dispatch)
+            | EventKind::Act(Action::Designate)
+            | EventKind::Act(Action::Agree) => {
+                // A returned case's paused clocks end with the return accepted; answers not
+                // given by the end of a coordination close without a verdict.
                 self.stop(UNIT_STAGES, at, false);
+                self.stop(&[Stage::Answer], at, false);
                 self.stop(&[Stage::Dispatch, Stage::Coordinate], at, true);
                 let lead = unit_in("unit").or(after.lead);
                 for stage in UNIT_STAGES {
@@ -182,7 +201,37 @@ impl Working<'_, '_> {
             EventKind::Act(Action::Coordinate) => {
                 self.stop(&[Stage::Dispatch], at, true);
                 self.stop(UNIT_STAGES, at, false);
-                self.start(Stage::Coordinate, hub, at, false);
+                self.stop(&[Stage::Coordinate, Stage::Answer], at, false);
+                self.start(Stage::Coordinate, unit_in("convenor").or(hub), at, false);
+                for unit in &after.coordination {
+                    self.start(Stage::Answer, Some(*unit), at, false);
+                    // Each participant is told, in its inbox, what it is asked to answer.
+                    // A notice, not a ladder step: nothing counts against the unit yet.
+                    self.effects.notices.push(super::Notice {
+                        kind: Step::Remind,
+                        unit: Some(*unit),
+                        stage: Some(Stage::Answer),
+                        at,
+                        due_at: at,
+                        by: event.actor.user,
+                        text: event.reason.clone(),
+                    });
+                }
+            }
+            EventKind::Act(Action::AnswerCoordination) => {
+                self.stop_for(Stage::Answer, unit_in("unit"), at);
+            }
+            EventKind::Act(Action::Settle) => {
+                // The convenor's own reply ends the coordination and goes to the callback.
+                let convenor = unit_in("unit").or(after.lead);
+                self.target_met(convenor, "target_response", |t| t.0, at);
+                if before.redo_count == 0 {
+                    self.target_met(convenor, "target_resolution", |t| t.1, at);
+                }
+                self.stop(&[Stage::Coordinate], at, true);
+                self.stop(&[Stage::Answer], at, false);
+                self.start(Stage::Callback, hub, at, false);
+                self.fact(convenor, "resolved", at);
             }
             EventKind::Act(Action::ApproveExtension) => {
                 let days = event

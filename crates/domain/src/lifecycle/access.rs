@@ -17,6 +17,9 @@ pub struct Scope {
     pub places: Vec<UnitId>,
     /// The business line of its category, if any.
     pub line: Option<String>,
+    /// The unit that convened a running coordination, and the units taking part in it.
+    pub convenor: Option<UnitId>,
+    pub participants: Vec<UnitId>,
 }
 
 /// What a principal wants to do: read a case, read its personal data, or act.
@@ -33,10 +36,13 @@ pub fn roles_for(action: Action) -> &'static [Role] {
     use Role as R;
     match action {
         A::Answer => &[R::Operator],
+        // The hub convenes, or a unit leading the case (a street convenes itself; any other
+        // unit's order is convened by the hub); participants answer; the convenor concludes.
+        A::Coordinate | A::Agree | A::Settle => &[R::Dispatcher, R::Handler],
+        A::AnswerCoordination => &[R::Handler],
         A::Dispatch
         | A::Designate
         | A::RejectReturn
-        | A::Coordinate
         | A::Transfer
         | A::ApproveExtension
         | A::RefuseExtension => &[R::Dispatcher],
@@ -75,6 +81,10 @@ fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Sco
         let assisting = scope.assisting.iter().any(within);
         return match want {
             Want::Act(Action::AssistReport) => assisting,
+            Want::Act(Action::AnswerCoordination) => scope.participants.iter().any(within),
+            Want::Act(Action::Agree | Action::Settle) => {
+                scope.convenor.as_ref().is_some_and(within)
+            }
             Want::Act(_) => lead,
             // Units that handled it before keep read access to their own work.
             Want::Read | Want::ReadPersonal => {

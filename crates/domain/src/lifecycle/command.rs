@@ -59,6 +59,31 @@ pub enum Command {
         units: Vec<UnitId>,
         reason: String,
     },
+    /// A participating unit answers the coordination question.
+    AnswerCoordination {
+        unit: UnitId,
+        opinion: String,
+        capacity: Option<String>,
+        owns: bool,
+    },
+    /// The convenor records the meeting and dispatches to the agreed lead with helpers.
+    /// With `make_rule`, `rule` is the routing key the agreement becomes a rule for (the
+    /// request's category and street, filled in by the services).
+    Agree {
+        unit: UnitId,
+        assisting: Vec<UnitId>,
+        minutes: String,
+        make_rule: bool,
+        rule: Option<(CategoryId, Option<UnitId>)>,
+    },
+    /// The convenor resolves the case itself and records the unit found responsible.
+    Settle {
+        reply: String,
+        owner: UnitId,
+        minutes: String,
+        make_rule: bool,
+        rule: Option<(CategoryId, Option<UnitId>)>,
+    },
     RequestExtension {
         working_days: u32,
         reason: String,
@@ -154,6 +179,9 @@ impl Command {
             Command::AssignDown { .. } => Action::AssignDown,
             Command::AssistReport { .. } => Action::AssistReport,
             Command::Coordinate { .. } => Action::Coordinate,
+            Command::AnswerCoordination { .. } => Action::AnswerCoordination,
+            Command::Agree { .. } => Action::Agree,
+            Command::Settle { .. } => Action::Settle,
             Command::RequestExtension { .. } => Action::RequestExtension,
             Command::ApproveExtension => Action::ApproveExtension,
             Command::RefuseExtension { .. } => Action::RefuseExtension,

@@ -8,6 +8,7 @@
 
 mod access;
 mod command;
+mod coordination;
 mod rules;
 mod words;
 
@@ -31,8 +32,12 @@ pub struct Case {
     /// The unit that must resolve it (lead unit in joint handling).
     pub lead: Option<UnitId>,
     pub assisting: Vec<UnitId>,
-    /// Units taking part in a hub-led coordination.
+    /// Units taking part in a running coordination.
     pub coordination: Vec<UnitId>,
+    /// The unit that convened it: the hub, or the street that leads the case.
+    pub convenor: Option<UnitId>,
+    /// Participants that have answered the coordination question.
+    pub answered: Vec<UnitId>,
     /// Working days asked for by a pending extension request.
     pub pending_extension: Option<u32>,
     /// Working days granted by approved extensions, in total.
@@ -96,6 +101,8 @@ impl Case {
             lead: None,
             assisting: Vec::new(),
             coordination: Vec::new(),
+            convenor: None,
+            answered: Vec::new(),
             pending_extension: None,
             extension_days: 0,
             suspended_from: None,
@@ -159,7 +166,12 @@ pub fn allowed_in(action: Action, state: State) -> bool {
             matches!(state, S::Received | S::Returned | S::Coordinating)
         }
         A::RejectReturn => state == S::Returned,
-        A::Coordinate => matches!(state, S::Received | S::Returned),
+        // The hub convenes on what waits with it; the unit leading a case asks for it.
+        A::Coordinate => matches!(
+            state,
+            S::Received | S::Returned | S::Dispatched | S::Accepted | S::InProgress
+        ),
+        A::AnswerCoordination | A::Agree | A::Settle => state == S::Coordinating,
         A::Cancel | A::TransferOut => matches!(state, S::Received | S::Returned),
         A::Merge => matches!(state, S::Received | S::Returned | S::Dispatched),
         A::Repeat => state == S::Received,
@@ -257,7 +269,7 @@ fn refuse(action: Action, state: State) -> Refusal {
     }
 }
 
-fn known_unit(ctx: &Ctx<'_>, field: &str, unit: UnitId) -> Result<(), Invalid> {
+pub(super) fn known_unit(ctx: &Ctx<'_>, field: &str, unit: UnitId) -> Result<(), Invalid> {
     if ctx.org.get(unit).is_some() {
         Ok(())
     } else {
@@ -468,18 +480,52 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             reason = Some(note.clone());
         }
         Command::Coordinate { units, reason: why } => {
-            if units.is_empty() {
-                return Err(Invalid::new("units", "name at least one unit to coordinate").into());
-            }
-            for (index, unit) in units.iter().enumerate() {
-                known_unit(ctx, &format!("units[{index}]"), *unit)?;
-            }
-            let list: Vec<String> = units.iter().map(|u| u.to_string()).collect();
-            detail.push(("units".into(), list.join(",")));
-            next.state = State::Coordinating;
-            next.lead = None;
-            next.coordination = units.clone();
-            reason = Some(why.clone());
+            let step = coordination::open(case, &mut next, units, why, ctx)?;
+            (detail, reason) = (step.detail, step.reason);
+        }
+        Command::AnswerCoordination {
+            unit,
+            opinion,
+            capacity,
+            owns,
+        } => {
+            let step =
+                coordination::answer(case, &mut next, *unit, opinion, capacity.as_ref(), *owns)?;
+            (detail, reason) = (step.detail, step.reason);
+        }
+        Command::Agree {
+            unit,
+            assisting,
+            minutes,
+            make_rule,
+            rule,
+        } => {
+            let args = coordination::Agreement {
+                unit: *unit,
+                assisting,
+                minutes,
+                make_rule: *make_rule,
+                rule: *rule,
+            };
+            let step = coordination::agree(&mut next, args, ctx)?;
+            (detail, finding) = (step.detail, step.finding);
+        }
+        Command::Settle {
+            reply,
+            owner,
+            minutes,
+            make_rule,
+            rule,
+        } => {
+            let args = coordination::Settlement {
+                reply,
+                owner: *owner,
+                minutes,
+                make_rule: *make_rule,
+                rule: *rule,
+            };
+            let step = coordination::settle(case, &mut next, args, ctx)?;
+            (detail, finding) = (step.detail, step.finding);
         }
         Command::RequestExtension {
             working_days,
@@ -736,10 +782,11 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
 /// unit leads from now (its return window counts from here), the first unit ever
 /// dispatched to stays the first responder, the count of dispatches goes up, and a pending
 /// return or coordination is over.
-fn dispatched_to(next: &mut Case, unit: UnitId, now: Instant) {
+pub(super) fn dispatched_to(next: &mut Case, unit: UnitId, now: Instant) {
     next.state = State::Dispatched;
     next.lead = Some(unit);
     next.coordination.clear();
+    next.answered.clear();
     next.first_responder = next.first_responder.or(Some(unit));
     next.assigned_at = Some(now);
     next.dispatch_count += 1;

@@ -18,7 +18,16 @@ word_enum! {
         Transfer = "transfer",
         AssignDown = "assign_down",
         AssistReport = "assist_report",
+        /// Opens a coordination order (协调): the hub, or a street leading the case, names the
+        /// question and the units taking part. A department leading it asks the hub to convene.
         Coordinate = "coordinate",
+        /// A participating unit's answer: its opinion, what it can do, whether it owns it.
+        AnswerCoordination = "answer_coordination",
+        /// The convenor records the meeting and dispatches to the agreed lead (商定).
+        Agree = "agree",
+        /// The convenor resolves the case itself and records who is responsible
+        /// ("solve first, assign later", 先行处置).
+        Settle = "settle",
         RequestExtension = "request_extension",
         ApproveExtension = "approve_extension",
         RefuseExtension = "refuse_extension",
@@ -143,6 +152,18 @@ word_enum! {
         Falsified = "falsified",
         /// What an appeal rests on (`malicious_caller`, `outside_duty`, `wrong_rating`).
         Ground = "ground",
+        /// A coordination participant's opinion on the question.
+        Opinion = "opinion",
+        /// What a coordination participant can do about it.
+        Capacity = "capacity",
+        /// Whether a coordination participant says the matter is its own.
+        Owns = "owns",
+        /// The record of a coordination meeting.
+        Minutes = "minutes",
+        /// The unit a coordination found responsible (责任认定).
+        Owner = "owner",
+        /// Make the finding a routing rule with the basis "agreement".
+        Rule = "rule",
     }
 }
 
@@ -191,6 +212,9 @@ impl Action {
             A::Transfer => &[G::Unit, G::Reason],
             A::AssistReport => &[G::Unit, G::Note],
             A::Coordinate => &[G::Units, G::Reason],
+            A::AnswerCoordination => &[G::Unit, G::Owns, G::Opinion, G::Capacity],
+            A::Agree => &[G::Unit, G::Assisting, G::Minutes, G::Rule],
+            A::Settle => &[G::Reply, G::Owner, G::Minutes, G::Rule],
             A::Contact => &[G::Note],
             A::Return => &[G::Reason, G::ProperOwner],
             A::RejectReturn

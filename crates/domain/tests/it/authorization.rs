@@ -28,6 +28,7 @@ fn scope(lead: Option<i64>, places: &[i64]) -> Scope {
         handlers,
         places: places.iter().copied().map(UnitId).collect(),
         line: Some("urban".into()),
+        ..Scope::default()
     }
 }
 
@@ -195,6 +196,7 @@ fn tied(how: &str, unit: i64) -> Scope {
         handlers: vec![],
         places: vec![],
         line: None,
+        ..Scope::default()
     };
     match how {
         "lead" => scope.lead = Some(unit),

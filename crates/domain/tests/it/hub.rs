@@ -30,7 +30,7 @@ fn policy(id: i64, matches: Match, limits: Vec<(Stage, Limit)>) -> Policy {
 
 /// The shipped defaults: web and other channels 2 working hours, the hotline 30 working
 /// minutes, emergencies 15 natural minutes.
-fn policies() -> Vec<Policy> {
+pub(crate) fn policies() -> Vec<Policy> {
     vec![
         policy(
             1,
@@ -41,6 +41,7 @@ fn policies() -> Vec<Policy> {
                 (Stage::Respond, limit(1, TimeUnit::WorkingDays)),
                 (Stage::Resolve, limit(5, TimeUnit::WorkingDays)),
                 (Stage::Callback, limit(1, TimeUnit::WorkingDays)),
+                (Stage::Answer, limit(2, TimeUnit::WorkingDays)),
             ],
         ),
         policy(
@@ -62,7 +63,7 @@ fn policies() -> Vec<Policy> {
     ]
 }
 
-struct World {
+pub(crate) struct World {
     calendars: Calendars,
     policies: Vec<Policy>,
     org: OrgTree,
@@ -73,7 +74,7 @@ struct World {
 }
 
 impl World {
-    fn new() -> World {
+    pub(crate) fn new() -> World {
         World {
             calendars: Calendars::new(Calendar::official()),
             policies: policies(),
@@ -103,7 +104,7 @@ impl World {
     }
 
     /// A request received at `now` on `channel`: its case and running clocks.
-    fn receive(
+    pub(crate) fn receive(
         &self,
         channel: Channel,
         urgency: Urgency,
@@ -120,21 +121,34 @@ impl World {
         (decision.case, clocks)
     }
 
-    fn act(
+    pub(crate) fn act(
         &self,
         case: &Case,
         running: &[Clock],
         command: Command,
         now: DateTime<Utc>,
     ) -> (Decision, Vec<Clock>) {
+        self.act_as(Actor::SYSTEM, case, running, command, now)
+            .unwrap()
+    }
+
+    /// A command issued by `actor`: its decision with the clocks after it, or the refusal.
+    pub(crate) fn act_as(
+        &self,
+        actor: Actor,
+        case: &Case,
+        running: &[Clock],
+        command: Command,
+        now: DateTime<Utc>,
+    ) -> Result<(Decision, Vec<Clock>), Refusal> {
         let ctx = Ctx {
             org: &self.org,
             calendars: crate::calendars(),
             rules: crate::rules(),
-            actor: Actor::SYSTEM,
+            actor,
             now,
         };
-        let mut decision = lifecycle::decide(case, &command, &ctx).unwrap();
+        let mut decision = lifecycle::decide(case, &command, &ctx)?;
         clocks::plan(
             case,
             &mut decision,
@@ -142,13 +156,13 @@ impl World {
             &self.env(Channel::Hotline, Urgency::Normal, &[]),
         );
         let all = stored(running, &decision);
-        (decision, all)
+        Ok((decision, all))
     }
 }
 
 /// Every clock after a decision (the ones given and the new), new ones given fresh ids as
 /// a store would.
-fn stored(before: &[Clock], decision: &Decision) -> Vec<Clock> {
+pub(crate) fn stored(before: &[Clock], decision: &Decision) -> Vec<Clock> {
     static NEXT_ID: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(100);
     let mut all = before.to_vec();
     for clock in &decision.effects.clocks {
@@ -163,11 +177,11 @@ fn stored(before: &[Clock], decision: &Decision) -> Vec<Clock> {
     all
 }
 
-fn running(clocks: &[Clock]) -> Vec<Clock> {
+pub(crate) fn running(clocks: &[Clock]) -> Vec<Clock> {
     clocks.iter().filter(|c| c.is_running()).cloned().collect()
 }
 
-fn dispatch_to(unit: i64) -> Command {
+pub(crate) fn dispatch_to(unit: i64) -> Command {
     Command::Dispatch {
         unit: UnitId(unit),
         assisting: vec![],

@@ -32,8 +32,17 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
     ("reject_return", &[("returned", "accepted")]),
     (
         "coordinate",
-        &[("received", "coordinating"), ("returned", "coordinating")],
+        &[
+            ("received", "coordinating"),
+            ("returned", "coordinating"),
+            ("dispatched", "coordinating"),
+            ("accepted", "coordinating"),
+            ("in_progress", "coordinating"),
+        ],
     ),
+    ("answer_coordination", &[("coordinating", "coordinating")]),
+    ("agree", &[("coordinating", "dispatched")]),
+    ("settle", &[("coordinating", "resolved")]),
     (
         "cancel",
         &[("received", "cancelled"), ("returned", "cancelled")],
@@ -204,6 +213,26 @@ fn command_for(action: Action) -> Command {
             units: vec![UnitId(10), UnitId(11)],
             reason: "权属不清".into(),
         },
+        Action::AnswerCoordination => Command::AnswerCoordination {
+            unit: UnitId(10),
+            opinion: "不属本局职责，可配合".into(),
+            capacity: None,
+            owns: false,
+        },
+        Action::Agree => Command::Agree {
+            unit: UnitId(10),
+            assisting: vec![UnitId(11)],
+            minutes: "会商纪要".into(),
+            make_rule: false,
+            rule: None,
+        },
+        Action::Settle => Command::Settle {
+            reply: "已先行处置".into(),
+            owner: UnitId(10),
+            minutes: "会商纪要".into(),
+            make_rule: false,
+            rule: None,
+        },
         Action::RequestExtension => Command::RequestExtension {
             working_days: 3,
             reason: "需等待材料".into(),
@@ -286,6 +315,9 @@ fn case_in(state: State, action: Action) -> Case {
             civicgrid_domain::lifecycle::AppealGround::OutsideDuty,
             civicgrid_domain::lifecycle::AppealState::Pending,
         ));
+    }
+    if action == Action::AnswerCoordination {
+        case.coordination = vec![UnitId(10), UnitId(11)];
     }
     if action == Action::RejectReturn {
         case.returned_by = Some(UnitId(2));

@@ -8,6 +8,7 @@ mod authorization;
 mod calendar;
 mod chain;
 mod clocks;
+mod coordination;
 mod deadline;
 mod hub;
 mod lifecycle;

@@ -306,6 +306,18 @@ pub(super) struct ActionForm {
     falsified: String,
     #[serde(default)]
     ground: String,
+    #[serde(default)]
+    opinion: String,
+    #[serde(default)]
+    capacity: String,
+    #[serde(default)]
+    owns: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    rule: String,
     /// Where to go after success (a list page), else the request's own page.
     #[serde(default)]
     back: String,
@@ -334,6 +346,12 @@ impl ActionForm {
             ("cause", self.cause.clone()),
             ("falsified", self.falsified.clone()),
             ("ground", self.ground.clone()),
+            ("opinion", self.opinion.clone()),
+            ("capacity", self.capacity.clone()),
+            ("owns", self.owns.clone()),
+            ("minutes", self.minutes.clone()),
+            ("owner", self.owner.clone()),
+            ("rule", self.rule.clone()),
         ])
     }
 
@@ -383,6 +401,16 @@ impl ActionForm {
             cause: opt(&self.cause),
             falsified: Some(self.falsified == "yes"),
             ground: opt(&self.ground),
+            opinion: opt(&self.opinion),
+            capacity: opt(&self.capacity),
+            owns: match self.owns.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+            minutes: opt(&self.minutes),
+            owner: int("owner", &self.owner)?,
+            rule: Some(self.rule == "yes"),
         })
     }
 }

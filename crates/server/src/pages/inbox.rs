@@ -43,6 +43,8 @@ pub(super) struct PageParams {
 }
 
 pub(super) const OPEN_STATES: &[RequestState] = &[
+    // A coordination the unit takes part in (or convened) waits for its answer.
+    RequestState::Coordinating,
     RequestState::Dispatched,
     RequestState::Accepted,
     RequestState::InProgress,

@@ -40,6 +40,10 @@ pub(crate) fn rating_args(body: &ActionBody) -> ApiResult<(Rating, bool, Option<
     ))
 }
 
+fn units_of(ids: Option<&Vec<i64>>) -> Vec<UnitId> {
+    ids.into_iter().flatten().copied().map(UnitId).collect()
+}
+
 pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
     Ok(Move::Command(match action {
         Action::Answer => Command::Answer {
@@ -47,13 +51,7 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
         },
         Action::Dispatch => Command::Dispatch {
             unit: UnitId(*need(&body.unit, "unit")?),
-            assisting: body
-                .assisting
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(UnitId)
-                .collect(),
+            assisting: units_of(body.assisting.as_ref()),
             basis: Basis::Manual,
             complex: body.complex.unwrap_or(false),
             important: body.important.unwrap_or(false),
@@ -93,6 +91,28 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
                 .map(UnitId)
                 .collect(),
             reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::AnswerCoordination => Command::AnswerCoordination {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            opinion: need_text(&body.opinion, "opinion", lifecycle::reason)?,
+            capacity: lifecycle::note("capacity", body.capacity.as_deref())?,
+            owns: *need(&body.owns, "owns")?,
+        },
+        // The routing key a finding becomes a rule for is the request's own
+        // (`services::cases::act`).
+        Action::Agree => Command::Agree {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            assisting: units_of(body.assisting.as_ref()),
+            minutes: need_text(&body.minutes, "minutes", lifecycle::reason)?,
+            make_rule: body.rule.unwrap_or(false),
+            rule: None,
+        },
+        Action::Settle => Command::Settle {
+            reply: need_text(&body.reply, "reply", lifecycle::reply)?,
+            owner: UnitId(*need(&body.owner, "owner")?),
+            minutes: need_text(&body.minutes, "minutes", lifecycle::reason)?,
+            make_rule: body.rule.unwrap_or(false),
+            rule: None,
         },
         Action::RequestExtension => Command::RequestExtension {
             working_days: *need(&body.working_days, "working_days")?,

@@ -175,6 +175,54 @@ pub fn attachment_out(a: &Attachment) -> AttachmentOut {
     }
 }
 
+fn coordination_out(
+    org: &OrgTree,
+    order: &crate::services::cases::Coordination,
+) -> civicgrid_api::CoordinationOut {
+    use crate::services::cases::Conclusion;
+    let (conclusion, concluded_at, lead, owner, minutes, rule) = match &order.concluded {
+        None => (None, None, None, None, None, false),
+        Some((at, Conclusion::Agreed { lead }, minutes, rule)) => (
+            Some("agreed"),
+            Some(*at),
+            Some(unit_ref(org, *lead)),
+            None,
+            Some(minutes.clone()),
+            *rule,
+        ),
+        Some((at, Conclusion::Settled { owner }, minutes, rule)) => (
+            Some("settled"),
+            Some(*at),
+            None,
+            Some(unit_ref(org, *owner)),
+            Some(minutes.clone()),
+            *rule,
+        ),
+    };
+    civicgrid_api::CoordinationOut {
+        convenor: order.convenor.map(|u| unit_ref(org, u)),
+        question: order.question.clone(),
+        opened_at: order.opened_at,
+        participants: order
+            .participants
+            .iter()
+            .map(|p| civicgrid_api::ParticipantOut {
+                unit: unit_ref(org, p.unit),
+                answered_at: p.answer.as_ref().map(|a| a.at),
+                owns: p.answer.as_ref().map(|a| a.owns),
+                opinion: p.answer.as_ref().map(|a| a.opinion.clone()),
+                capacity: p.answer.as_ref().and_then(|a| a.capacity.clone()),
+            })
+            .collect(),
+        conclusion: conclusion.map(str::to_owned),
+        concluded_at,
+        lead,
+        owner,
+        minutes: minutes.filter(|m| !m.is_empty()),
+        rule,
+    }
+}
+
 /// A request as its viewer sees it (`services::cases::view`), with its clocks' bands.
 pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
     let org = &reference.org;
@@ -241,6 +289,7 @@ pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
                 ground: ground.as_str().into(),
                 state: state.as_str().into(),
             }),
+        coordination: view.coordination.as_ref().map(|c| coordination_out(org, c)),
         parent: view.parent.as_ref().map(parent_out),
         children: view.children.clone(),
         proposal: view.proposal.as_ref().map(|p| proposal_out(org, p)),

@@ -174,6 +174,7 @@ impl TestApp {
                     user("handler", dept, &[Role::Handler]),
                     user("other_handler", other_dept, &[Role::Handler]),
                     user("street_dispatcher", other_street, &[Role::Dispatcher]),
+                    user("street_handler", street, &[Role::Handler]),
                     user("gridworker", grid, &[Role::GridWorker]),
                 ],
                 start_time(),

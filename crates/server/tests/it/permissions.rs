@@ -131,7 +131,7 @@ async fn roles_are_enforced_per_endpoint() {
     );
     assert_eq!(
         app.get(Some(&admin), "/api/v1/users").await.body["total"],
-        10
+        11
     );
     assert_eq!(
         app.post(

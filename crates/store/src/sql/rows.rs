@@ -72,7 +72,7 @@ pub(super) fn parse_detail(raw: &str) -> Result<Vec<(String, String)>> {
 
 pub(super) const REQUEST_COLUMNS: &str = "r.id, r.serial, r.verify_code, r.channel, r.kind, r.urgency, r.category_id, r.line, \
     r.content, r.address, r.lat, r.lng, r.caller_name, r.caller_phone, r.area_id, r.intake_unit_id, r.created_by, \
-    r.state, r.lead_unit_id, r.assisting, r.coordination, r.pending_extension, r.extension_days, r.suspended_from, \
+    r.state, r.lead_unit_id, r.assisting, r.coordination, r.convenor_id, r.answered, r.pending_extension, r.extension_days, r.suspended_from, \
     r.parent_id, r.outcome, r.reply, r.proper_owner, r.rating, r.citizen_resolved, r.demand, r.redo_count, \
     r.return_count, r.first_responder_id, r.assigned_at, r.dispatch_count, r.complex, r.important, \
     r.callback_attempts, r.last_callback_attempt_at, r.returned_by_id, r.returned_from, r.designated, \
@@ -91,6 +91,8 @@ pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
         lead: opt_i64("lead_unit_id")?.map(UnitId),
         assisting: split_ids(&text("assisting")?)?,
         coordination: split_ids(&text("coordination")?)?,
+        convenor: opt_i64("convenor_id")?.map(UnitId),
+        answered: split_ids(&text("answered")?)?,
         pending_extension: opt_i64("pending_extension")?.map(|d| d as u32),
         extension_days: row.try_get::<i64, _>("extension_days")? as u32,
         suspended_from: opt_text("suspended_from")?

@@ -158,6 +158,24 @@ async fn cancellation(state: &AppState, code: &str, note: Option<String>) -> Api
     Ok(Command::Cancel { reason })
 }
 
+/// The routing key a finding on this request becomes a rule for: its category in its
+/// street. With no street to scope it to, none: the finding stays this request's alone
+/// rather than becoming a district-wide rule for the category.
+async fn routing_key(
+    state: &AppState,
+    serial: &str,
+) -> ApiResult<Option<(CategoryId, Option<civicgrid_domain::UnitId>)>> {
+    let Some(current) = state.store.get_request(serial).await? else {
+        return Ok(None);
+    };
+    let org = state.org();
+    let street = current
+        .row
+        .area
+        .and_then(|a| org.enclosing(a, civicgrid_domain::org::UnitKind::Street));
+    Ok(current.row.category.zip(street).map(|(c, s)| (c, Some(s))))
+}
+
 /// Performs `wanted` on the request `serial` as `principal` and returns the request as
 /// stored after it. Authorisation and the state check both run inside the write
 /// transaction, on the values being changed.
@@ -195,7 +213,6 @@ pub async fn act(
             },
         },
     };
-    let finding = matches!(command, Command::Designate { .. });
     if let Command::Callback { .. } = &command {
         // A merged caller is called back once the request that answered for them resolved.
         if let Some(child) = state.store.get_request(&serial).await?
@@ -205,20 +222,29 @@ pub async fn act(
             lifecycle::merged_callback_due(&child.row.case, &parent.row.case)?;
         }
     }
-    if let Command::Designate { rule, .. } = &mut command {
-        // The designation becomes the rule for the request's category in its street.
-        let current = state.store.get_request(&serial).await?;
-        if let Some(current) = current {
-            let org = state.org();
-            let street = current
-                .row
-                .area
-                .and_then(|a| org.enclosing(a, civicgrid_domain::org::UnitKind::Street));
-            // With no street to scope it to, the designation stays this request's alone
-            // rather than becoming a district-wide rule for the category.
-            *rule = current.row.category.zip(street).map(|(c, s)| (c, Some(s)));
+    // A designation, and an agreement when the convenor asks for it, becomes the rule for
+    // the request's category in its street.
+    let finding = match &mut command {
+        Command::Designate { rule, .. } => Some(rule),
+        Command::Agree {
+            rule,
+            make_rule: true,
+            ..
         }
-    }
+        | Command::Settle {
+            rule,
+            make_rule: true,
+            ..
+        } => Some(rule),
+        _ => None,
+    };
+    let finding = match finding {
+        Some(rule) => {
+            *rule = routing_key(state, &serial).await?;
+            true
+        }
+        None => false,
+    };
     if let Command::Dispatch { unit, basis, .. } = &mut command {
         // Record whether the dispatcher followed the routing table or overrode it.
         let current = state.store.get_request(&serial).await?;

@@ -2,6 +2,7 @@
 //! public tracking. Callers use the functions re-exported here.
 
 mod act;
+mod coordination;
 mod intake;
 mod list;
 mod photos;
@@ -9,6 +10,7 @@ mod read;
 mod track;
 
 pub use act::*;
+pub use coordination::*;
 pub use intake::*;
 pub use list::*;
 pub use photos::*;

@@ -40,6 +40,11 @@ pub fn scope_of(loaded: &Loaded) -> Scope {
         handlers,
         places: row.area.into_iter().chain(row.intake_unit).collect(),
         line: row.line.clone(),
+        convenor: row
+            .case
+            .convenor
+            .filter(|_| !row.case.coordination.is_empty()),
+        participants: row.case.coordination.clone(),
     }
 }
 
@@ -86,6 +91,8 @@ pub struct CaseView {
     pub proposal: Option<Proposal>,
     /// Until when its unit may return it, while it may (dispatched or accepted).
     pub return_until: Option<Instant>,
+    /// The latest coordination order, for a request that has been coordinated.
+    pub coordination: Option<super::Coordination>,
     /// The instant the view was taken; bands are shown as of it.
     pub now: Instant,
 }
@@ -154,7 +161,13 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
         .flatten()
         .map(|(_, closes)| closes)
         .filter(|closes| *closes >= state.now());
+    let coordination = if row.case.convenor.is_some() {
+        super::coordination_of(&state.store.events(row.id).await?)
+    } else {
+        None
+    };
     Ok(CaseView {
+        coordination,
         return_until,
         caller,
         parent,
