@@ -4,7 +4,9 @@
 //! format is visible here and nowhere else.
 
 pub mod error;
+pub mod stats;
 pub mod types;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use stats::*;
 pub use types::*;

@@ -414,6 +414,15 @@ pub async fn build_district(
             &[Role::Handler],
         );
     }
+    // The first department has a unit head: its replies are signed before the hub checks.
+    if let Some(first) = departments.first() {
+        add(
+            "head01".into(),
+            format!("{}负责人", DEPARTMENTS[0]),
+            *first,
+            &[Role::UnitHead],
+        );
+    }
     for (i, (u, _)) in utilities.iter().enumerate() {
         add(
             format!("utility{:02}", i + 1),

@@ -8,9 +8,9 @@ use chrono::{Datelike, Duration};
 use civicgrid::error::ApiResult;
 
 use civicgrid_domain::calendar::{Calendar, Calendars};
-use civicgrid_domain::clocks::{self, Clock, Effects};
+use civicgrid_domain::clocks::{self, Effects};
 use civicgrid_domain::deadline::Subject;
-use civicgrid_domain::lifecycle::{self, Basis, Case, Command, Ctx, Decision, Event};
+use civicgrid_domain::lifecycle::{self, Basis, Command, Ctx};
 use civicgrid_domain::org::{Actor, OrgTree, Role};
 use civicgrid_domain::request::{Channel, Kind, Outcome, Platform, Rating, State, Urgency};
 use civicgrid_domain::{CategoryId, Instant, UnitId, UserId};
@@ -23,6 +23,7 @@ use crate::district::pick;
 use crate::names::CALLER_FAMILY;
 use crate::names::CALLER_GIVEN;
 use crate::names::ROADS;
+use crate::sim::{Sim, SimEnv};
 
 /// How many requests a day of the year sees, relative to the mean: fewer at weekends and
 /// during Spring Festival, more in summer and in the heating season.
@@ -40,166 +41,6 @@ pub(crate) fn day_factor(day: chrono::NaiveDate) -> f64 {
         _ => 1.0,
     };
     weekday * month
-}
-
-/// What every simulated case shares: the policies, calendar and organisation its clocks
-/// run under, and the supervisors' pool loads.
-pub(crate) struct SimEnv<'a> {
-    org: &'a OrgTree,
-    policies: &'a [civicgrid_store::Policy],
-    calendars: &'a Calendars,
-    supervisors: Vec<(UserId, i64)>,
-    sample_per_mille: u32,
-    sample_salt: String,
-}
-
-/// One case being lived through; it stops at `limit` (now), so nothing happens in the future.
-/// Its clocks run as they would live: before each move, the ladder steps that fell due are
-/// taken (dated when due), and each move's clock effects are planned by the same rules.
-pub(crate) struct Sim<'a, 'e> {
-    env: &'e mut SimEnv<'a>,
-    serial: String,
-    kind: Kind,
-    urgency: Urgency,
-    channel: Channel,
-    categories: Vec<CategoryId>,
-    case: Case,
-    events: Vec<Event>,
-    /// Every clock so far (running and stopped), with provisional ids for matching updates.
-    clocks: Vec<Clock>,
-    effects: Effects,
-    at: Instant,
-    limit: Instant,
-    stopped: bool,
-}
-
-impl Sim<'_, '_> {
-    /// Folds effects in: new clocks get provisional ids, changed ones replace theirs.
-    fn absorb(&mut self, mut effects: Effects) {
-        for clock in &mut effects.clocks {
-            if clock.id == 0 {
-                clock.id = self.clocks.len() as i64 + 1;
-                self.clocks.push(clock.clone());
-            } else if let Some(slot) = self.clocks.iter_mut().find(|c| c.id == clock.id) {
-                *slot = clock.clone();
-            }
-        }
-        self.effects.absorb(effects);
-    }
-
-    fn running(&self) -> Vec<Clock> {
-        self.clocks
-            .iter()
-            .filter(|c| c.is_running())
-            .cloned()
-            .collect()
-    }
-
-    /// Takes the ladder steps due by `until`, each dated when it fell due.
-    fn ladder(&mut self, until: Instant) {
-        let running = self.running();
-        let decision =
-            clocks::escalate(&self.case, &running, until, true, &mut self.env.supervisors);
-        if decision.events.is_empty() {
-            return;
-        }
-        let mut events = decision.events;
-        events.sort_by_key(|e| e.at);
-        self.events.extend(events);
-        self.absorb(decision.effects);
-    }
-
-    fn step(
-        &mut self,
-        rng: &mut StdRng,
-        actor: Actor,
-        minutes: std::ops::Range<i64>,
-        command: Command,
-    ) -> bool {
-        let at = self.at + Duration::minutes(rng.random_range(minutes));
-        if self.stopped || at > self.limit {
-            self.stopped = true;
-            return false;
-        }
-        self.ladder(at);
-        self.at = at;
-        let rules = lifecycle::Rules::default();
-        let ctx = Ctx {
-            org: self.env.org,
-            calendars: self.env.calendars,
-            rules: &rules,
-            actor,
-            now: self.at,
-        };
-        match lifecycle::decide(&self.case, &command, &ctx) {
-            Ok(mut decision) => {
-                self.plan(&mut decision, false);
-                self.case = decision.case;
-                self.events.extend(decision.events);
-                self.absorb(decision.effects);
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    /// Plans a decision's clock effects by the live rules (`intake`: the first events).
-    fn plan(&self, decision: &mut Decision, intake: bool) {
-        let env = clocks::Env {
-            policies: self.env.policies,
-            calendars: self.env.calendars,
-            org: self.env.org,
-            subject: Subject {
-                kind: self.kind,
-                categories: &self.categories,
-                urgency: self.urgency,
-                channel: self.channel,
-            },
-            sample_per_mille: self.env.sample_per_mille,
-            sample_salt: &self.env.sample_salt,
-            serial: &self.serial,
-            rated: true,
-            targets: self.events.first().map(|received| {
-                let official = &self.env.calendars.official;
-                let rules = lifecycle::Rules::default();
-                (
-                    official.add_working_days(received.at, rules.target_response_days),
-                    official.add_working_days(received.at, rules.target_resolution_days),
-                )
-            }),
-        };
-        if intake {
-            clocks::plan_intake(decision, &env);
-        } else {
-            clocks::plan(&self.case, decision, &self.running(), &env);
-        }
-    }
-
-    /// Records the intake event and starts the clocks it starts (the hub's dispatch clock).
-    fn receive(&mut self, received: Event) {
-        let mut decision = Decision {
-            case: self.case.clone(),
-            events: vec![received],
-            effects: Effects::default(),
-        };
-        self.plan(&mut decision, true);
-        self.events.extend(decision.events);
-        self.absorb(decision.effects);
-    }
-
-    /// Ends the simulation at `limit`: the steps due by now are taken, as the sweeper would.
-    /// A case whose appeal was approved keeps no fact for the unit that appealed.
-    fn finish(mut self) -> (Case, Vec<Event>, Effects) {
-        let limit = self.limit;
-        self.ladder(limit);
-        let mut effects = self.effects;
-        effects.clocks = self.clocks;
-        if let Some(exempt) = self.case.exempt_unit() {
-            effects.facts.retain(|f| f.unit != exempt);
-        }
-        effects.exempt = None;
-        (self.case, self.events, effects)
-    }
 }
 
 /// Generates `total` requests over the year before `now` and imports them.
@@ -263,6 +104,7 @@ pub async fn generate_history(
         supervisors,
         sample_per_mille: civicgrid_domain::appraisal::Config::default().sample_per_mille,
         sample_salt: civicgrid::state::ensure_sample_salt(store.as_ref()).await?,
+        headed: district.departments.first().copied(),
     };
     let mut written = 0;
     let mut batch = Vec::with_capacity(2000);
@@ -450,6 +292,103 @@ pub async fn generate_history(
                         reason: "权属不清，由中心牵头协调".into(),
                     },
                 );
+            } else if roll < 40 && lead != street {
+                // Ownership was unclear: the hub convened the unit and the street, both
+                // answered, and the meeting either agreed who leads or the hub resolved it
+                // first and found the owner (a few findings became agreement rules).
+                sim.step(
+                    &mut rng,
+                    actor(dispatcher),
+                    10..120,
+                    Command::Coordinate {
+                        units: vec![lead, street],
+                        reason: "权属不清，由中心牵头协调".into(),
+                    },
+                );
+                sim.step(
+                    &mut rng,
+                    unit_actor(lead),
+                    60..900,
+                    Command::AnswerCoordination {
+                        unit: lead,
+                        opinion: "经核实不属本单位职责，可配合提供资料".into(),
+                        capacity: Some("提供执法记录和现场照片".into()),
+                        owns: false,
+                    },
+                );
+                sim.step(
+                    &mut rng,
+                    unit_actor(street),
+                    60..900,
+                    Command::AnswerCoordination {
+                        unit: street,
+                        opinion: "属地管理，街道可牵头处置".into(),
+                        capacity: None,
+                        owns: true,
+                    },
+                );
+                if progress_limit > 4 && roll % 2 == 0 {
+                    sim.step(
+                        &mut rng,
+                        actor(dispatcher),
+                        240..1440,
+                        Command::Settle {
+                            reply: "经中心协调，已由属地街道先行处置完毕".into(),
+                            owner: street,
+                            minutes: "协调会认定：此类问题由属地街道负责".into(),
+                            make_rule: roll % 4 == 0,
+                            rule: Some((category.id, Some(street))),
+                        },
+                    );
+                    sim.step(
+                        &mut rng,
+                        actor(operator),
+                        60..1200,
+                        Command::Callback {
+                            rating: Rating::Satisfied,
+                            resolved: true,
+                            note: None,
+                        },
+                    );
+                } else if progress_limit > 4 {
+                    sim.step(
+                        &mut rng,
+                        actor(dispatcher),
+                        240..1440,
+                        Command::Agree {
+                            unit: street,
+                            assisting: vec![lead],
+                            minutes: "协调会商定：街道牵头，相关部门配合".into(),
+                            make_rule: false,
+                            rule: None,
+                        },
+                    );
+                    let holder = unit_actor(street);
+                    sim.step(&mut rng, holder, 10..100, Command::Accept);
+                    sim.step(
+                        &mut rng,
+                        holder,
+                        240..4000,
+                        Command::Resolve {
+                            outcome: Outcome::Resolved,
+                            reply: "街道牵头会同相关部门已处置完毕".into(),
+                            proper_owner: None,
+                            cites: None,
+                            unit_head: false,
+                        },
+                    );
+                    sim.reviewed(&mut rng, roll, actor(dispatcher), holder);
+                    sim.step(
+                        &mut rng,
+                        actor(operator),
+                        60..1200,
+                        Command::Callback {
+                            rating: Rating::Satisfied,
+                            resolved: true,
+                            note: None,
+                        },
+                    );
+                }
             } else if progress_limit > 0 {
                 let assisting = if roll % 17 == 0 { vec![street] } else { vec![] };
                 let assisting = assisting.into_iter().filter(|u| *u != lead).collect();
@@ -618,8 +557,12 @@ pub async fn generate_history(
                             outcome,
                             reply,
                             proper_owner: None,
+                            cites: None,
+                            unit_head: sim.case.lead == sim.env.headed,
                         },
                     );
+                    let holder = unit_actor(sim.case.lead.unwrap_or(lead));
+                    sim.reviewed(&mut rng, roll, actor(dispatcher), holder);
                 }
                 if progress_limit > 5 {
                     let rating = match rng.random_range(0..100) {
@@ -671,8 +614,11 @@ pub async fn generate_history(
                                 outcome: Outcome::Resolved,
                                 reply: "已重新办理，问题已解决。".into(),
                                 proper_owner: None,
+                                cites: None,
+                                unit_head: sim.case.lead == sim.env.headed,
                             },
                         );
+                        sim.reviewed(&mut rng, roll + 1, actor(dispatcher), handler);
                         if progress_limit > 7 {
                             sim.step(
                                 &mut rng,

@@ -11,6 +11,7 @@ pub mod district;
 mod history;
 mod names;
 mod seed;
+mod sim;
 
 pub use district::DEMO_PASSWORD;
 pub use seed::ensure_demo;

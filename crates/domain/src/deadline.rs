@@ -26,6 +26,9 @@ word_enum! {
         Coordinate = "coordinate",
         /// One participant's answer to a coordination question, against that participant.
         Answer = "answer",
+        /// A reply under review: against the unit head while it waits for the signature,
+        /// then against the hub while it waits for the check.
+        Review = "review",
     }
 }
 

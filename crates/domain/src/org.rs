@@ -91,6 +91,8 @@ word_enum! {
         Supervisor = "supervisor",
         GridWorker = "grid_worker",
         Leader = "leader",
+        /// Signs the unit's replies before the hub checks them (单位负责人审核).
+        UnitHead = "unit_head",
     }
 }
 
@@ -100,7 +102,12 @@ impl Role {
     pub fn sees_personal_data(self) -> bool {
         matches!(
             self,
-            Role::Admin | Role::Operator | Role::Dispatcher | Role::Handler | Role::Supervisor
+            Role::Admin
+                | Role::Operator
+                | Role::Dispatcher
+                | Role::Handler
+                | Role::Supervisor
+                | Role::UnitHead
         )
     }
 }

@@ -54,6 +54,8 @@ word_enum! {
         Accepted = "accepted",
         InProgress = "in_progress",
         Suspended = "suspended",
+        /// The unit's reply awaits its review: the unit head's signature, then the hub's check.
+        Reviewing = "reviewing",
         Resolved = "resolved",
         Reopened = "reopened",
         Closed = "closed",

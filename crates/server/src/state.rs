@@ -246,6 +246,7 @@ pub fn rules_from_setting(raw: Option<&str>) -> CaseRules {
                 c.designate_after,
             )
             .and_then(|r| r.with_targets(c.target_response_days, c.target_resolution_days))
+            .and_then(|r| r.with_reply_review(&c.reply_review))
             .ok()
         })
         .unwrap_or_default()
@@ -260,6 +261,7 @@ pub fn rules_record(rules: &CaseRules) -> civicgrid_api::RulesConfig {
         designate_after: i64::from(rules.designate_after),
         target_response_days: i64::from(rules.target_response_days),
         target_resolution_days: i64::from(rules.target_resolution_days),
+        reply_review: rules.reply_review.as_str().into(),
     }
 }
 

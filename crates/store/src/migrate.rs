@@ -21,6 +21,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0010_quality_verdicts",
     "0011_appeals",
     "0012_coordination",
+    "0013_reply_review",
 ];
 
 const SQLITE: &[&str] = &[
@@ -36,6 +37,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0010_quality_verdicts.sql"),
     include_str!("../migrations/sqlite/0011_appeals.sql"),
     include_str!("../migrations/sqlite/0012_coordination.sql"),
+    include_str!("../migrations/sqlite/0013_reply_review.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -50,6 +52,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0010_quality_verdicts.sql"),
     include_str!("../migrations/postgres/0011_appeals.sql"),
     include_str!("../migrations/postgres/0012_coordination.sql"),
+    include_str!("../migrations/postgres/0013_reply_review.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -60,6 +60,9 @@ pub trait OrgStore: Send + Sync {
     async fn find_user(&self, username: &str) -> Result<Option<UserRow>>;
     async fn get_user(&self, id: UserId) -> Result<Option<UserRow>>;
     async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)>;
+    /// Whether anyone holds `role` at exactly this unit (a unit with a unit head signs its
+    /// replies).
+    async fn unit_has_role(&self, unit: UnitId, role: civicgrid_domain::org::Role) -> Result<bool>;
     async fn count_admins(&self) -> Result<i64>;
     async fn create_session(
         &self,

@@ -4,9 +4,13 @@
 //! 1. an operator registers a call (keyboard only); a dispatcher dispatches it; a handler
 //!    accepts and resolves it; the citizen tracks it on the public portal and rates it; the
 //!    leader's dashboard counts it;
+//!    before the callback, the unit head signs the reply, the hub sends it back from its
+//!    board with a reason, the unit corrects it, the head signs again and the hub approves;
 //! 2. an administrator shortens the emergency policy's acceptance limit to one minute on
 //!    the policy page; an emergency is registered and dispatched, runs red, and appears in
-//!    the supervision pool, where a supervisor urges it; the unit's inbox shows the urging.
+//!    the supervision pool, where a supervisor urges it; the unit's inbox shows the urging;
+//! 3. a street convenes a coordination of two departments, each answers from its page, the
+//!    street resolves the case itself and its finding becomes an agreement routing rule.
 //!
 //! Every page visited passes an accessibility check (labels, landmarks, contrast) and the
 //! tests leave screenshots in `target/tmp/screenshots` (the README's come from a run
@@ -376,7 +380,12 @@ impl Stage {
 
     /// The unit of a demo account, by the API.
     async fn unit_of(&self, username: &str) -> i64 {
-        let r: Value = reqwest::Client::new()
+        let r = self.sign_in_api(username).await;
+        r["user"]["unit"].as_i64().unwrap()
+    }
+
+    async fn sign_in_api(&self, username: &str) -> Value {
+        reqwest::Client::new()
             .post(format!("{}/api/v1/auth/login", self.base))
             .json(&json!({"username": username, "password": PASSWORD}))
             .send()
@@ -384,8 +393,39 @@ impl Stage {
             .unwrap()
             .json()
             .await
-            .unwrap();
-        r["user"]["unit"].as_i64().unwrap()
+            .unwrap()
+    }
+
+    /// A GET or POST on the API as `username`.
+    async fn api(&self, username: &str, path: &str, body: Option<Value>) -> Value {
+        let token = self.sign_in_api(username).await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let client = reqwest::Client::new();
+        let url = format!("{}{path}", self.base);
+        let request = match body {
+            Some(body) => client.post(url).json(&body),
+            None => client.get(url),
+        };
+        request
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in, opens a request and takes one action on its page with `fill` done first.
+    async fn sign_reply_as(&self, username: &str, serial: &str) {
+        self.login(username, PASSWORD).await;
+        self.go(&format!("/cases/{serial}")).await;
+        self.click("#action-sign_reply summary").await;
+        self.submit("#do-sign_reply").await;
+        assert_eq!(self.text("#detail-review").await, "待中心审核");
+        self.logout().await;
     }
 
     /// Registers a call on the console with the keyboard alone and returns serial and code.
@@ -477,6 +517,124 @@ impl Stage {
             "dispatched requests leave the queue"
         );
     }
+}
+
+/// Story 3: a street convenes two departments; each answers from its page; the street
+/// resolves the case itself and its finding becomes an agreement routing rule.
+async fn coordination_story(s: &Stage) {
+    let street = s.unit_of("street1").await;
+    let (first, second) = (s.unit_of("dept01").await, s.unit_of("dept02").await);
+    // A request placed in the street: where one of its cases lies, in the same category.
+    let led = s
+        .api(
+            "dispatcher",
+            &format!("/api/v1/requests?unit={street}&page_size=50"),
+            None,
+        )
+        .await;
+    let mut placed = None;
+    for item in led["items"].as_array().unwrap() {
+        let serial = item["serial"].as_str().unwrap();
+        let r = s
+            .api("dispatcher", &format!("/api/v1/requests/{serial}"), None)
+            .await;
+        if r["location"].is_object() && r["category"].is_object() {
+            placed = Some((r["location"].clone(), r["category"]["id"].clone()));
+            break;
+        }
+    }
+    let (location, category) = placed.expect("a placed case of the street");
+    let created = s
+        .api(
+            "operator",
+            "/api/v1/requests",
+            Some(json!({
+                "channel": "hotline", "kind": "complaint", "category": category,
+                "content": "小区门口人行道被占道经营堵塞,绿化带也被踩坏。",
+                "address": "西岗区长江路 90 号", "location": location,
+                "caller": {"name": "王先生", "phone": "13700001111"}
+            })),
+        )
+        .await;
+    let serial = created["serial"].as_str().unwrap().to_owned();
+    let rules_before = s.api("dispatcher", "/api/v1/routing-rules", None).await;
+    s.login("dispatcher", PASSWORD).await;
+    s.dispatch_to(&serial, street).await;
+    s.logout().await;
+
+    // The street convenes the two departments from the case page.
+    s.login("street1", PASSWORD).await;
+    s.go(&format!("/cases/{serial}")).await;
+    s.click("#action-coordinate summary").await;
+    s.select("#coordinate-units", &first.to_string()).await;
+    s.select("#coordinate-units", &second.to_string()).await;
+    s.fill(
+        "#coordinate-reason",
+        "占道经营与绿化带损毁,职责交叉,请两部门答复",
+    )
+    .await;
+    s.submit("#do-coordinate").await;
+    assert_eq!(s.text("#detail-state").await, "协调中");
+    s.logout().await;
+    // Each department answers from its own page.
+    for (user, unit, owns, opinion) in [
+        ("dept01", first, "no", "不属本单位职责,可提供执法记录"),
+        ("dept02", second, "yes", "占道经营属本单位职责"),
+    ] {
+        s.login(user, PASSWORD).await;
+        s.go(&format!("/cases/{serial}")).await;
+        s.click("#action-answer_coordination summary").await;
+        s.select("#answer_coordination-unit", &unit.to_string())
+            .await;
+        s.click(&format!(
+            "#action-answer_coordination input[name=owns][value='{owns}']"
+        ))
+        .await;
+        s.fill("#answer_coordination-opinion", opinion).await;
+        s.submit("#do-answer_coordination").await;
+        assert!(s.text("#coordination-answers").await.contains(opinion));
+        s.logout().await;
+    }
+    // The street resolves it first and records who is responsible, as a rule.
+    s.login("street1", PASSWORD).await;
+    s.go(&format!("/cases/{serial}")).await;
+    s.click("#action-settle summary").await;
+    s.fill("#settle-reply", "街道已组织清理占道,绿化带已补种。")
+        .await;
+    s.select("#settle-owner", &second.to_string()).await;
+    s.fill("#settle-minutes", "会商认定:占道经营由该部门负责")
+        .await;
+    s.click("#settle-rule").await;
+    s.submit("#do-settle").await;
+    assert!(
+        s.text("#coordination-conclusion")
+            .await
+            .contains("先行处置")
+    );
+    s.shot("coordination").await;
+    s.logout().await;
+    let rules_after = s.api("dispatcher", "/api/v1/routing-rules", None).await;
+    let agreements = |rules: &Value| -> Vec<Value> {
+        rules
+            .as_array()
+            .or_else(|| rules["items"].as_array())
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["basis"] == "agreement" && r["unit"] == second && r["category"] == category
+            })
+            .cloned()
+            .collect()
+    };
+    let new: Vec<Value> = agreements(&rules_after)
+        .into_iter()
+        .filter(|r| !agreements(&rules_before).contains(r))
+        .collect();
+    assert_eq!(
+        new.len(),
+        1,
+        "the finding became an agreement rule: {new:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -576,8 +734,46 @@ async fn both_stories_in_chromium_against_the_binary() {
     s.fill("#resolve-reply", "已更换灯泡并检修线路,路灯恢复照明。")
         .await;
     s.submit("#do-resolve").await;
-    assert_eq!(s.text("#detail-state").await, "已办结待回访");
+    assert_eq!(s.text("#detail-state").await, "待审核");
+    assert_eq!(s.text("#detail-review").await, "待单位负责人签发");
     s.shot("detail").await;
+    s.logout().await;
+
+    // The unit head signs; the hub sends the reply back from its board with a reason.
+    s.sign_reply_as("head01", &serial).await;
+    s.login("dispatcher", PASSWORD).await;
+    s.go("/dispatch").await;
+    s.fill(
+        &format!("#send-back-{serial}"),
+        "请写明更换的部件和修复时间",
+    )
+    .await;
+    s.shot("dispatch-replies").await;
+    s.submit(&format!("#send-back-button-{serial}")).await;
+    s.logout().await;
+    // The unit reads why and corrects it; the head signs again and the hub approves.
+    s.login("dept01", PASSWORD).await;
+    s.go(&format!("/cases/{serial}")).await;
+    assert_eq!(
+        s.text("#detail-sent-back").await,
+        "请写明更换的部件和修复时间"
+    );
+    assert_eq!(s.text("#detail-state").await, "办理中");
+    s.click("#action-resolve summary").await;
+    s.select("#resolve-outcome", "resolved").await;
+    s.fill(
+        "#resolve-reply",
+        "已于当日更换灯泡和镇流器并检修线路,路灯恢复照明。",
+    )
+    .await;
+    s.submit("#do-resolve").await;
+    s.logout().await;
+    s.sign_reply_as("head01", &serial).await;
+    s.login("dispatcher", PASSWORD).await;
+    s.go("/dispatch").await;
+    s.submit(&format!("#approve-{serial}")).await;
+    s.go(&format!("/cases/{serial}")).await;
+    assert_eq!(s.text("#detail-state").await, "已办结待回访");
     s.logout().await;
 
     // The citizen tracks it on the portal and rates it.
@@ -609,7 +805,8 @@ async fn both_stories_in_chromium_against_the_binary() {
         s.figure("dash.closed").await,
     );
     assert_eq!(after.0, before.0 + 2, "two requests received today");
-    assert_eq!(after.1, before.1 + 1, "one resolved today");
+    // The figure counts replies given: the one sent back and the corrected one.
+    assert_eq!(after.1, before.1 + 2, "two replies given today");
     assert_eq!(after.2, before.2 + 1, "one closed today");
     // The map drills down from the district to a street.
     let street = s
@@ -626,6 +823,8 @@ async fn both_stories_in_chromium_against_the_binary() {
     s.go("/dashboard").await;
     s.shot("dashboard").await;
     s.logout().await;
+
+    coordination_story(&s).await;
 
     // Story 2, second half: the emergency runs red and enters the pool.
     s.login("supervisor", PASSWORD).await;

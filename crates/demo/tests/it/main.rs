@@ -159,6 +159,11 @@ async fn the_demo_district_is_complete_and_idempotent() {
             );
             assert_eq!(banded["items"][0]["band"], band);
         }
+        let (_, reviewing) = get_at(&base, &dispatcher, "/api/v1/requests?state=reviewing").await;
+        assert!(
+            reviewing["total"].as_i64().unwrap() > 0,
+            "recent replies wait for the hub's check"
+        );
         let (_, pool) = get_at(&base, &supervisor, "/api/v1/supervision/pool").await;
         assert!(pool["total"].as_i64().unwrap() > 0, "{pool}");
         assert_eq!(pool["items"][0]["owner"], "supervisor");

@@ -27,6 +27,7 @@ const ALL_STAGES: &[Stage] = &[
     Stage::Callback,
     Stage::Coordinate,
     Stage::Answer,
+    Stage::Review,
 ];
 
 impl Working<'_, '_> {
@@ -81,6 +82,19 @@ impl Working<'_, '_> {
             if self.clocks[i].unit == unit {
                 self.stop_one(i, at, true);
             }
+        }
+    }
+
+    /// Where a reply goes next: the unit head's signature or the hub's check (each on the
+    /// review clock of whoever must act), or the callback.
+    fn after_reply(&mut self, after: &Case, at: Instant) {
+        let hub = self.env.org.root();
+        match after.review {
+            Some(crate::lifecycle::ReviewStep::Sign) => {
+                self.start(Stage::Review, after.lead, at, false)
+            }
+            Some(crate::lifecycle::ReviewStep::Check) => self.start(Stage::Review, hub, at, false),
+            None => self.start(Stage::Callback, hub, at, false),
         }
     }
 
@@ -230,7 +244,7 @@ impl Working<'_, '_> {
                 }
                 self.stop(&[Stage::Coordinate], at, true);
                 self.stop(&[Stage::Answer], at, false);
-                self.start(Stage::Callback, hub, at, false);
+                self.after_reply(after, at);
                 self.fact(convenor, "resolved", at);
             }
             EventKind::Act(Action::ApproveExtension) => {
@@ -270,8 +284,18 @@ impl Working<'_, '_> {
                 // The reply to the citizen is also the first contact, if none came before.
                 self.stop(&[Stage::Respond, Stage::Resolve], at, true);
                 self.stop(&[Stage::Accept], at, false);
-                self.start(Stage::Callback, hub, at, false);
+                self.after_reply(after, at);
                 self.fact(after.lead, "resolved", at);
+            }
+            EventKind::Act(Action::SignReply) | EventKind::Act(Action::ApproveReply) => {
+                self.stop(&[Stage::Review], at, true);
+                self.after_reply(after, at);
+            }
+            EventKind::Act(Action::SendBack) => {
+                // The reviewer acted in time or late; the unit replies again on a new clock.
+                self.stop(&[Stage::Review], at, true);
+                self.start(Stage::Resolve, after.lead, at, false);
+                self.fact(after.lead, "reply_sent_back", at);
             }
             // A merged caller's callback counts for no unit: the parent's callback does.
             EventKind::Act(Action::Callback) if after.state == State::Merged => {}
@@ -373,7 +397,8 @@ impl Working<'_, '_> {
             | EventKind::ChildMerged
             | EventKind::RepeatLinked => {}
         }
-        let done = matches!(after.state, State::Resolved) || after.state.is_final();
+        let done =
+            matches!(after.state, State::Resolved | State::Reviewing) || after.state.is_final();
         if done && before.state != after.state {
             self.effects.pool.push(PoolChange::Leave { at });
         }

@@ -51,6 +51,9 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         A::Merge | A::Repeat | A::Cancel => &[R::Dispatcher, R::Operator],
         A::Accept | A::Contact | A::Return | A::AssignDown | A::AssistReport => &[R::Handler],
         A::RequestExtension | A::Resolve => &[R::Handler],
+        A::SignReply => &[R::UnitHead],
+        A::ApproveReply => &[R::Dispatcher, R::Supervisor],
+        A::SendBack => &[R::UnitHead, R::Dispatcher, R::Supervisor],
         A::Callback => &[R::Operator, R::Dispatcher, R::Supervisor],
         A::Reopen => &[R::Dispatcher, R::Supervisor],
         A::Appeal => &[R::Handler],
@@ -76,7 +79,8 @@ fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Sco
     if role == Role::Admin {
         return true;
     }
-    if role == Role::Handler {
+    // A unit head works on its own unit's cases as its handlers do.
+    if matches!(role, Role::Handler | Role::UnitHead) {
         let lead = scope.lead.as_ref().is_some_and(within);
         let assisting = scope.assisting.iter().any(within);
         return match want {
@@ -91,6 +95,11 @@ fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Sco
                 lead || assisting || scope.handlers.iter().any(within)
             }
         };
+    }
+    // The hub's check of a reply is the hub's: a street's dispatcher does not approve or
+    // send back its own street's replies.
+    if matches!(want, Want::Act(Action::ApproveReply | Action::SendBack)) {
+        return Some(grant_unit) == org.root();
     }
     scope.lead.as_ref().is_some_and(within)
         || scope.assisting.iter().any(within)

@@ -96,10 +96,23 @@ pub enum Command {
         reason: String,
     },
     Resume,
+    /// The unit's reply. `unit_head`: the lead unit has a unit head to sign it (filled in by
+    /// the services); `cites`: the policy document the reply rests on.
     Resolve {
         outcome: Outcome,
         reply: String,
         proper_owner: Option<String>,
+        cites: Option<String>,
+        unit_head: bool,
+    },
+    SignReply {
+        note: Option<String>,
+    },
+    ApproveReply {
+        note: Option<String>,
+    },
+    SendBack {
+        reason: String,
     },
     Callback {
         rating: Rating,
@@ -188,6 +201,9 @@ impl Command {
             Command::Suspend { .. } => Action::Suspend,
             Command::Resume => Action::Resume,
             Command::Resolve { .. } => Action::Resolve,
+            Command::SignReply { .. } => Action::SignReply,
+            Command::ApproveReply { .. } => Action::ApproveReply,
+            Command::SendBack { .. } => Action::SendBack,
             Command::Callback { .. } => Action::Callback,
             Command::CallbackFailed { .. } => Action::CallbackFailed,
             Command::CallbackImpossible { .. } => Action::CallbackImpossible,

@@ -162,6 +162,9 @@ pub(super) fn agree(next: &mut Case, args: Agreement<'_>, ctx: &Ctx<'_>) -> Resu
     if finding.is_some() {
         detail.push(("rule".into(), "true".into()));
     }
+    if let Some(step) = next.review {
+        detail.push(("review".into(), step.as_str().into()));
+    }
     Ok(Step {
         detail,
         reason: None,
@@ -186,7 +189,14 @@ pub(super) fn settle(
     known_unit(ctx, "owner", args.owner)?;
     let convenor = case.convenor.or(ctx.org.root());
     let finding = finding(args.make_rule, args.rule, args.owner)?;
-    next.state = State::Resolved;
+    // The hub checks a street's own reply like any unit's; its own it does not.
+    let checked = ctx.rules.reply_review == super::ReplyReview::All && convenor != ctx.org.root();
+    next.review = checked.then_some(super::ReviewStep::Check);
+    next.state = if checked {
+        State::Reviewing
+    } else {
+        State::Resolved
+    };
     next.lead = convenor;
     next.first_responder = case.first_responder.or(convenor);
     next.coordination.clear();

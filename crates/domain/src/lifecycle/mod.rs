@@ -9,13 +9,20 @@
 mod access;
 mod command;
 mod coordination;
+mod pairs;
+mod review;
 mod rules;
 mod words;
 
 pub use access::{Scope, Want, authorize, roles_for};
 pub use command::{Command, MAX_EXTENSION_DAYS, note, reason, reply};
+pub use pairs::{DecidePair, decide_merge, decide_repeat, merged_callback_due};
+pub use review::cites_unnamed_policy;
 pub use rules::Rules;
-pub use words::{Action, AppealGround, AppealState, Argument, Basis, EventKind, NoCallback};
+pub use words::{
+    Action, AppealGround, AppealState, Argument, Basis, EventKind, NoCallback, ReplyReview,
+    ReviewStep,
+};
 
 use crate::Instant;
 use crate::calendar::{Calendar, Calendars};
@@ -80,6 +87,10 @@ pub struct Case {
     pub appeal: Option<(UnitId, AppealGround, AppealState)>,
     /// Callers who brought this answered matter back with no new facts.
     pub repeats: u32,
+    /// Where the unit's reply waits while under review.
+    pub review: Option<ReviewStep>,
+    /// The policy document the reply rests on, when it cites one.
+    pub cites: Option<String>,
 }
 
 impl Case {
@@ -128,6 +139,8 @@ impl Case {
             designated: false,
             appeal: None,
             repeats: 0,
+            review: None,
+            cites: None,
         }
     }
 }
@@ -191,6 +204,7 @@ pub fn allowed_in(action: Action, state: State) -> bool {
             S::Dispatched | S::Accepted | S::InProgress | S::Reopened
         ),
         A::Resume => state == S::Suspended,
+        A::SignReply | A::ApproveReply | A::SendBack => state == S::Reviewing,
         A::Callback => matches!(state, S::Resolved | S::Merged),
         A::CallbackFailed | A::CallbackImpossible => state == S::Resolved,
         A::Close => false,
@@ -573,7 +587,18 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             outcome,
             reply,
             proper_owner,
+            cites,
+            unit_head,
         } => {
+            if cites_unnamed_policy(reply, cites.as_deref()) {
+                return Err(Invalid::new(
+                    "cites",
+                    "the reply rests on a rule or policy: name the document (《名称》 and its number)",
+                )
+                .into());
+            }
+            next.review = review::first_step(case, *unit_head, ctx.rules.reply_review)?;
+            next.cites = cites.clone();
             if *outcome == Outcome::NotOurDuty && proper_owner.is_none() {
                 return Err(Invalid::new(
                     "proper_owner",
@@ -581,16 +606,41 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
                 )
                 .into());
             }
-            next.state = State::Resolved;
+            next.state = review::state_for(next.review);
             next.outcome = Some(*outcome);
             next.reply = Some(reply.clone());
             next.proper_owner = proper_owner.clone();
             next.pending_extension = None;
             detail.push(("outcome".into(), outcome.as_str().into()));
             detail.push(("reply".into(), reply.clone()));
+            if let Some(cites) = cites {
+                detail.push(("cites".into(), cites.clone()));
+            }
+            if let Some(step) = next.review {
+                detail.push(("review".into(), step.as_str().into()));
+            }
             if let Some(owner) = proper_owner {
                 detail.push(("proper_owner".into(), owner.clone()));
             }
+        }
+        Command::SignReply { note } => {
+            review::sign(case, &mut next, ctx)?;
+            if let Some(step) = next.review {
+                detail.push(("review".into(), step.as_str().into()));
+            }
+            reason = note.clone();
+        }
+        Command::ApproveReply { note } => {
+            review::approve(case, &mut next)?;
+            reason = note.clone();
+        }
+        Command::SendBack { reason: why } => {
+            let (step, lead) = review::send_back(case, &mut next, ctx)?;
+            detail.push(("review".into(), step.as_str().into()));
+            if let Some(lead) = lead {
+                detail.push(("unit".into(), lead.to_string()));
+            }
+            reason = Some(why.clone());
         }
         Command::Callback {
             rating,
@@ -823,154 +873,4 @@ fn reopen_values(case: &Case) -> Case {
         State::Received
     };
     next
-}
-
-/// Merging a duplicate `child` into `parent`: both sides change, in one transaction.
-pub fn decide_merge(
-    child_id: RequestId,
-    child: &Case,
-    parent_id: RequestId,
-    parent: &Case,
-    ctx: &Ctx<'_>,
-) -> Result<(Decision, Decision), Refusal> {
-    if !allowed_in(Action::Merge, child.state) {
-        return Err(refuse(Action::Merge, child.state));
-    }
-    if child_id == parent_id {
-        return Err(Invalid::new("parent", "a request cannot be merged into itself").into());
-    }
-    if parent.state.is_final() || parent.state == State::Merged {
-        return Err(Invalid::new(
-            "parent",
-            format!("the parent is {} and cannot take duplicates", parent.state),
-        )
-        .into());
-    }
-    let mut child_next = child.clone();
-    child_next.state = State::Merged;
-    child_next.parent = Some(parent_id);
-    let mut parent_next = parent.clone();
-    parent_next.demand += child.demand;
-    let child_event = Event {
-        kind: EventKind::Act(Action::Merge),
-        at: ctx.now,
-        actor: ctx.actor,
-        from: Some(child.state),
-        to: State::Merged,
-        reason: None,
-        detail: vec![("parent".into(), parent_id.to_string())],
-    };
-    let parent_event = Event {
-        kind: EventKind::ChildMerged,
-        at: ctx.now,
-        actor: ctx.actor,
-        from: Some(parent.state),
-        to: parent.state,
-        reason: None,
-        detail: vec![
-            ("child".into(), child_id.to_string()),
-            ("demand".into(), parent_next.demand.to_string()),
-        ],
-    };
-    Ok((
-        Decision {
-            case: child_next,
-            events: vec![child_event],
-            effects: Default::default(),
-        },
-        Decision {
-            case: parent_next,
-            events: vec![parent_event],
-            effects: Default::default(),
-        },
-    ))
-}
-
-/// Whether a merged duplicate's caller may be called back now: once the request they were
-/// merged into is resolved (or closed), and only once.
-pub fn merged_callback_due(child: &Case, parent: &Case) -> Result<(), Refusal> {
-    if child.state != State::Merged {
-        return Ok(());
-    }
-    if !matches!(parent.state, State::Resolved | State::Closed) {
-        return Err(Invalid::new(
-            "parent",
-            format!(
-                "the request this caller was merged into is {}: call back once it is resolved",
-                parent.state
-            ),
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// A decision on two requests at once (`decide_merge`, `decide_repeat`).
-pub type DecidePair =
-    fn(RequestId, &Case, RequestId, &Case, &Ctx<'_>) -> Result<(Decision, Decision), Refusal>;
-
-/// A repeat demand: the request `child`, brought by a caller whose matter `parent` already
-/// answered, ends as a repeat with no new facts — linked to the earlier request and given
-/// its reply, not dispatched again and not counted against any unit. Both sides change in
-/// one transaction; the earlier request records the link.
-pub fn decide_repeat(
-    child_id: RequestId,
-    child: &Case,
-    parent_id: RequestId,
-    parent: &Case,
-    ctx: &Ctx<'_>,
-) -> Result<(Decision, Decision), Refusal> {
-    if !allowed_in(Action::Repeat, child.state) {
-        return Err(refuse(Action::Repeat, child.state));
-    }
-    if child_id == parent_id {
-        return Err(Invalid::new("parent", "a request cannot repeat itself").into());
-    }
-    if !matches!(parent.state, State::Resolved | State::Closed) || parent.reply.is_none() {
-        return Err(Invalid::new(
-            "parent",
-            format!(
-                "the earlier request is {} without an answer to repeat: merge into it while it is open",
-                parent.state
-            ),
-        )
-        .into());
-    }
-    let mut child_next = child.clone();
-    child_next.state = State::Closed;
-    child_next.outcome = Some(Outcome::Duplicate);
-    child_next.reply = parent.reply.clone();
-    child_next.parent = Some(parent_id);
-    let child_event = Event {
-        kind: EventKind::Act(Action::Repeat),
-        at: ctx.now,
-        actor: ctx.actor,
-        from: Some(child.state),
-        to: State::Closed,
-        reason: Some("重复诉求，无新情况".into()),
-        detail: vec![("parent".into(), parent_id.to_string())],
-    };
-    let mut parent_next = parent.clone();
-    parent_next.repeats += 1;
-    let parent_event = Event {
-        kind: EventKind::RepeatLinked,
-        at: ctx.now,
-        actor: ctx.actor,
-        from: Some(parent.state),
-        to: parent.state,
-        reason: None,
-        detail: vec![("child".into(), child_id.to_string())],
-    };
-    Ok((
-        Decision {
-            case: child_next,
-            events: vec![child_event],
-            effects: Default::default(),
-        },
-        Decision {
-            case: parent_next,
-            events: vec![parent_event],
-            effects: Default::default(),
-        },
-    ))
 }

@@ -17,6 +17,8 @@ pub struct Rules {
     /// days, and resolution within this many.
     pub target_response_days: u32,
     pub target_resolution_days: u32,
+    /// Which replies the hub checks before the callback.
+    pub reply_review: super::ReplyReview,
 }
 
 impl Default for Rules {
@@ -29,6 +31,7 @@ impl Default for Rules {
             designate_after: 3,
             target_response_days: 1,
             target_resolution_days: 5,
+            reply_review: super::ReplyReview::All,
         }
     }
 }
@@ -58,6 +61,7 @@ impl Rules {
             designate_after: days("designate_after", designate_after)?,
             target_response_days: 1,
             target_resolution_days: 5,
+            reply_review: super::ReplyReview::All,
         };
         if rules.return_window_days_complex < rules.return_window_days {
             return Err(Invalid::new(
@@ -66,6 +70,17 @@ impl Rules {
             ));
         }
         Ok(rules)
+    }
+
+    /// The same rules with the hub's reply check set (`all`, `signed` or `off`).
+    pub fn with_reply_review(mut self, word: &str) -> Result<Rules, Invalid> {
+        self.reply_review = super::ReplyReview::parse(word).ok_or_else(|| {
+            Invalid::new(
+                "reply_review",
+                format!("must be one of: {}", super::ReplyReview::words().join(", ")),
+            )
+        })?;
+        Ok(self)
     }
 
     /// The same rules with the 12345 targets set (1–60 working days each; resolution no

@@ -34,6 +34,12 @@ word_enum! {
         Suspend = "suspend",
         Resume = "resume",
         Resolve = "resolve",
+        /// The unit head signs the unit's reply (required for cases marked important).
+        SignReply = "sign_reply",
+        /// The hub approves the reply; the callback may be made.
+        ApproveReply = "approve_reply",
+        /// A reviewer (the unit head or the hub) sends the reply back with a reason.
+        SendBack = "send_back",
         Callback = "callback",
         /// A callback attempt that reached nobody (回访未接通).
         CallbackFailed = "callback_failed",
@@ -164,6 +170,8 @@ word_enum! {
         Owner = "owner",
         /// Make the finding a routing rule with the basis "agreement".
         Rule = "rule",
+        /// The policy document a reply cites (名称与文号).
+        Cites = "cites",
     }
 }
 
@@ -185,6 +193,26 @@ word_enum! {
         Pending = "pending",
         Approved = "approved",
         Refused = "refused",
+    }
+}
+
+word_enum! {
+    /// Where a reply under review waits: the unit head's signature, or the hub's check.
+    pub enum ReviewStep {
+        Sign = "sign",
+        Check = "check",
+    }
+}
+
+word_enum! {
+    /// Which replies the hub checks before the callback (办结审核).
+    pub enum ReplyReview {
+        /// Every reply.
+        All = "all",
+        /// Only replies a unit head signed (important cases, units with a unit head).
+        Signed = "signed",
+        /// None: signed replies go straight to the callback.
+        Off = "off",
     }
 }
 
@@ -226,7 +254,9 @@ impl Action {
             | A::Supervise
             | A::HoldAccountable => &[G::Reason],
             A::RequestExtension => &[G::WorkingDays, G::Reason],
-            A::Resolve => &[G::Outcome, G::Reply, G::ProperOwner],
+            A::Resolve => &[G::Outcome, G::Reply, G::Cites, G::ProperOwner],
+            A::SendBack => &[G::Reason],
+            A::SignReply | A::ApproveReply => &[G::Note],
             A::Callback => &[G::Rating, G::Resolved, G::Note],
             A::QualityCallback => &[G::Rating, G::Resolved, G::Falsified, G::Note],
             A::CallbackFailed => &[G::Note],

@@ -105,10 +105,16 @@ impl World {
         now: DateTime<Utc>,
         kind: Kind,
     ) -> (Decision, Vec<Clock>) {
+        // These stories follow the unit's clocks; with the hub checking no replies, a reply
+        // goes straight to the callback (`review.rs` follows the review clocks).
+        let rules = civicgrid_domain::lifecycle::Rules {
+            reply_review: civicgrid_domain::lifecycle::ReplyReview::Off,
+            ..Default::default()
+        };
         let ctx = Ctx {
             org: &self.org,
             calendars: crate::calendars(),
-            rules: crate::rules(),
+            rules: &rules,
             actor: self.actor,
             now,
         };
@@ -455,6 +461,8 @@ fn the_lifecycle_starts_and_stops_clocks_and_counts_facts_for_the_unit() {
             outcome: Outcome::Resolved,
             reply: "已修复".into(),
             proper_owner: None,
+            cites: None,
+            unit_head: false,
         },
         t(16, 0),
         &mut case,
@@ -970,6 +978,8 @@ fn the_case_leaves_the_pool_when_its_work_is_done_and_only_then() {
                     outcome: Outcome::Resolved,
                     reply: "已修复".into(),
                     proper_owner: None,
+                    cites: None,
+                    unit_head: false,
                 },
                 t(10, 0),
             ),
@@ -1024,6 +1034,8 @@ fn closing_draws_for_a_quality_callback_once() {
                     outcome: Outcome::Resolved,
                     reply: "已修复".into(),
                     proper_owner: None,
+                    cites: None,
+                    unit_head: false,
                 },
                 t(10, 0),
             ),

@@ -179,7 +179,11 @@ fn the_street_resolves_first_and_its_finding_becomes_an_agreement_rule() {
     let (settled, after) = world
         .act_as(by(2), &case, &running(&clocks), settle(true, key), at)
         .unwrap();
-    assert_eq!(settled.case.state, State::Resolved);
+    assert_eq!(
+        settled.case.state,
+        State::Reviewing,
+        "the hub checks a street's own reply like any unit's"
+    );
     assert_eq!(
         settled.case.lead,
         Some(UnitId(2)),
@@ -193,9 +197,9 @@ fn the_street_resolves_first_and_its_finding_becomes_an_agreement_rule() {
     );
     let live = running(&after);
     assert_eq!(
-        live.iter().map(|c| c.stage).collect::<Vec<_>>(),
-        vec![Stage::Callback],
-        "unanswered participants' clocks close; the callback's starts"
+        live.iter().map(|c| (c.stage, c.unit)).collect::<Vec<_>>(),
+        vec![(Stage::Review, Some(UnitId(1)))],
+        "unanswered participants' clocks close; the hub's review clock starts"
     );
     let coordinate = after.iter().find(|c| c.stage == Stage::Coordinate).unwrap();
     assert_eq!(

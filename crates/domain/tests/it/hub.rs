@@ -42,6 +42,7 @@ pub(crate) fn policies() -> Vec<Policy> {
                 (Stage::Resolve, limit(5, TimeUnit::WorkingDays)),
                 (Stage::Callback, limit(1, TimeUnit::WorkingDays)),
                 (Stage::Answer, limit(2, TimeUnit::WorkingDays)),
+                (Stage::Review, limit(1, TimeUnit::WorkingDays)),
             ],
         ),
         policy(
@@ -66,7 +67,7 @@ pub(crate) fn policies() -> Vec<Policy> {
 pub(crate) struct World {
     calendars: Calendars,
     policies: Vec<Policy>,
-    org: OrgTree,
+    pub(crate) org: OrgTree,
     /// Whether callbacks count in the satisfaction rate.
     rated: bool,
     /// The 12345 targets' instants, when a test sets them.
@@ -84,7 +85,12 @@ impl World {
         }
     }
 
-    fn env<'a>(&'a self, channel: Channel, urgency: Urgency, cats: &'a [CategoryId]) -> Env<'a> {
+    pub(crate) fn env<'a>(
+        &'a self,
+        channel: Channel,
+        urgency: Urgency,
+        cats: &'a [CategoryId],
+    ) -> Env<'a> {
         Env {
             policies: &self.policies,
             calendars: &self.calendars,
@@ -1089,6 +1095,8 @@ fn the_12345_targets_count_from_intake_once_per_request() {
             outcome: civicgrid_domain::request::Outcome::Resolved,
             reply: "已修复".into(),
             proper_owner: None,
+            cites: None,
+            unit_head: false,
         },
         beijing(2026, 10, 27, 9, 0),
     );
@@ -1105,6 +1113,8 @@ fn the_12345_targets_count_from_intake_once_per_request() {
             outcome: civicgrid_domain::request::Outcome::Resolved,
             reply: "已修复".into(),
             proper_owner: None,
+            cites: None,
+            unit_head: false,
         },
         beijing(2026, 10, 26, 17, 30),
     );
@@ -1124,6 +1134,8 @@ fn the_12345_targets_count_from_intake_once_per_request() {
             outcome: civicgrid_domain::request::Outcome::Resolved,
             reply: "重办完毕".into(),
             proper_owner: None,
+            cites: None,
+            unit_head: false,
         },
         beijing(2026, 10, 21, 9, 0),
     );

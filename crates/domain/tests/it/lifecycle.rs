@@ -105,10 +105,14 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("resume", &[("suspended", "accepted")]),
+    // Every reply is checked by the hub by default before the callback.
     (
         "resolve",
-        &[("accepted", "resolved"), ("in_progress", "resolved")],
+        &[("accepted", "reviewing"), ("in_progress", "reviewing")],
     ),
+    ("sign_reply", &[("reviewing", "reviewing")]),
+    ("approve_reply", &[("reviewing", "resolved")]),
+    ("send_back", &[("reviewing", "in_progress")]),
     ("callback", &[("resolved", "closed"), ("merged", "merged")]),
     (
         "reopen",
@@ -129,6 +133,7 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
             ("accepted", "accepted"),
             ("in_progress", "in_progress"),
             ("suspended", "suspended"),
+            ("reviewing", "reviewing"),
             ("resolved", "resolved"),
             ("reopened", "reopened"),
             ("closed", "closed"),
@@ -147,6 +152,7 @@ const APPEALABLE: &[(&str, &str)] = &[
     ("accepted", "accepted"),
     ("in_progress", "in_progress"),
     ("suspended", "suspended"),
+    ("reviewing", "reviewing"),
     ("resolved", "resolved"),
     ("reopened", "reopened"),
     ("closed", "closed"),
@@ -162,6 +168,7 @@ const SUPERVISED: &[(&str, &str)] = &[
     ("in_progress", "in_progress"),
     ("suspended", "suspended"),
     ("reopened", "reopened"),
+    ("reviewing", "reviewing"),
 ];
 
 fn command_for(action: Action) -> Command {
@@ -249,6 +256,13 @@ fn command_for(action: Action) -> Command {
             outcome: Outcome::Resolved,
             reply: "已修复".into(),
             proper_owner: None,
+            cites: None,
+            unit_head: false,
+        },
+        Action::SignReply => Command::SignReply { note: None },
+        Action::ApproveReply => Command::ApproveReply { note: None },
+        Action::SendBack => Command::SendBack {
+            reason: "答复未回应诉求".into(),
         },
         Action::Callback => Command::Callback {
             rating: Rating::Satisfied,
@@ -315,6 +329,12 @@ fn case_in(state: State, action: Action) -> Case {
             civicgrid_domain::lifecycle::AppealGround::OutsideDuty,
             civicgrid_domain::lifecycle::AppealState::Pending,
         ));
+    }
+    if action == Action::SignReply {
+        case.review = Some(civicgrid_domain::lifecycle::ReviewStep::Sign);
+    }
+    if matches!(action, Action::ApproveReply | Action::SendBack) {
+        case.review = Some(civicgrid_domain::lifecycle::ReviewStep::Check);
     }
     if action == Action::AnswerCoordination {
         case.coordination = vec![UnitId(10), UnitId(11)];
@@ -520,6 +540,8 @@ fn argument_checks_name_the_field() {
         outcome: Outcome::NotOurDuty,
         reply: "非本单位".into(),
         proper_owner: None,
+        cites: None,
+        unit_head: false,
     };
     assert_eq!(field_of(decide(&accepted, &not_ours, &ctx)), "proper_owner");
     assert_eq!(
@@ -659,7 +681,7 @@ fn every_action_is_an_event_word_and_the_only_other_words_are_received_child_mer
             .iter()
             .map(|a| a.as_str())
             .collect::<Vec<_>>(),
-        ["outcome", "reply", "proper_owner"]
+        ["outcome", "reply", "cites", "proper_owner"]
     );
 }
 

@@ -12,6 +12,7 @@ mod coordination;
 mod deadline;
 mod hub;
 mod lifecycle;
+mod review;
 mod routing;
 
 use civicgrid_domain::UnitId;

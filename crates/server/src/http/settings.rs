@@ -43,7 +43,8 @@ async fn put_rules(
         body.callback_attempts,
         body.designate_after,
     )?
-    .with_targets(body.target_response_days, body.target_resolution_days)?;
+    .with_targets(body.target_response_days, body.target_resolution_days)?
+    .with_reply_review(&body.reply_review)?;
     let stored = crate::services::admin::set_rules(&state, &principal, rules).await?;
     Ok(Json(crate::state::rules_record(&stored)))
 }

@@ -274,6 +274,8 @@ struct RulesForm {
     target_response_days: String,
     #[serde(default)]
     target_resolution_days: String,
+    #[serde(default)]
+    reply_review: String,
 }
 
 async fn update_rules(
@@ -302,7 +304,8 @@ async fn update_rules(
             .with_targets(
                 number("target_response_days", &form.target_response_days)?,
                 number("target_resolution_days", &form.target_resolution_days)?,
-            )?,
+            )?
+            .with_reply_review(&form.reply_review)?,
         )
     })();
     let saved = match parsed {

@@ -318,6 +318,8 @@ pub(super) struct ActionForm {
     owner: String,
     #[serde(default)]
     rule: String,
+    #[serde(default)]
+    cites: String,
     /// Where to go after success (a list page), else the request's own page.
     #[serde(default)]
     back: String,
@@ -352,6 +354,7 @@ impl ActionForm {
             ("minutes", self.minutes.clone()),
             ("owner", self.owner.clone()),
             ("rule", self.rule.clone()),
+            ("cites", self.cites.clone()),
         ])
     }
 
@@ -411,6 +414,7 @@ impl ActionForm {
             minutes: opt(&self.minutes),
             owner: int("owner", &self.owner)?,
             rule: Some(self.rule == "yes"),
+            cites: opt(&self.cites),
         })
     }
 }

@@ -43,12 +43,22 @@ pub struct QueueRow {
     pub must_designate: bool,
 }
 
+/// A reply under review, for the hub to approve or send back.
+pub(super) struct ReplyRow {
+    row: Row,
+    reply: String,
+    cites: Option<String>,
+    /// `sign` (still with the unit head) or `check` (the hub's to decide).
+    step: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "dispatch.html")]
 pub(super) struct DispatchPage {
     ctx: Ctx,
     queue: Vec<QueueRow>,
     returned: Vec<QueueRow>,
+    replies: Vec<ReplyRow>,
     coordinating: Vec<Row>,
     extensions: Vec<QueueRow>,
     units: Vec<Choice>,
@@ -141,6 +151,23 @@ async fn dispatch_board(
     let returned = super::lists::page_of(&state, p, &returned, 1, 100).await?;
     let coordinating =
         super::lists::page_of(&state, p, &filter(&[RequestState::Coordinating]), 1, 100).await?;
+    let mut reviewing = filter(&[RequestState::Reviewing]);
+    reviewing.by_deadline = true;
+    let reviewing = super::lists::page_of(&state, p, &reviewing, 1, 100).await?;
+    let mut replies = Vec::new();
+    for (row, item) in rows(&state, &reviewing.items)
+        .into_iter()
+        .zip(&reviewing.items)
+    {
+        let loaded = crate::services::cases::load_visible(&state, p, &item.serial).await?;
+        let case = &loaded.row.case;
+        replies.push(ReplyRow {
+            row,
+            reply: case.reply.clone().unwrap_or_default(),
+            cites: case.cites.clone(),
+            step: case.review.map_or("check", |s| s.as_str()),
+        });
+    }
     // Extensions are asked for while the work is under way (the state index narrows it).
     let mut ext = filter(&[RequestState::Accepted, RequestState::InProgress]);
     ext.pending_extension = true;
@@ -181,6 +208,7 @@ async fn dispatch_board(
         queue_total: queue.total,
         queue: queue_rows(&state, &staff, &queue.items, None).await?,
         returned: returned_rows,
+        replies,
         coordinating: rows(&state, &coordinating.items),
         extensions: extension_rows,
         units: unit_choices(&state),

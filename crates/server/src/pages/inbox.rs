@@ -50,6 +50,8 @@ pub(super) const OPEN_STATES: &[RequestState] = &[
     RequestState::InProgress,
     RequestState::Suspended,
     RequestState::Reopened,
+    // A reply awaiting its unit head's signature (or the hub's check).
+    RequestState::Reviewing,
 ];
 
 async fn inbox(
@@ -59,7 +61,7 @@ async fn inbox(
     PageQuery(params): PageQuery<PageParams>,
 ) -> PageResult {
     // The inbox is a unit's: administrators, who belong to no handling unit, have none.
-    if !crate::access::holds(&staff.principal, &[Role::Handler]) {
+    if !crate::access::holds(&staff.principal, &[Role::Handler, Role::UnitHead]) {
         return Err(ApiError::with_message(
             civicgrid_api::ErrorCode::Forbidden,
             "the inbox belongs to handling units",

@@ -421,7 +421,7 @@ pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
     if admin || crate::access::holds(principal, &[Role::Dispatcher]) {
         nav.push(("/dispatch", "nav.dispatch"));
     }
-    if crate::access::holds(principal, &[Role::Handler]) {
+    if crate::access::holds(principal, &[Role::Handler, Role::UnitHead]) {
         nav.push(("/inbox", "nav.inbox"));
     }
     nav.push(("/cases", "nav.cases"));

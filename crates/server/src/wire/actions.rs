@@ -135,6 +135,18 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
             )?,
             reply: need_text(&body.reply, "reply", lifecycle::reply)?,
             proper_owner: lifecycle::note("proper_owner", body.proper_owner.as_deref())?,
+            cites: lifecycle::note("cites", body.cites.as_deref())?,
+            // Whether the unit has a unit head to sign is the services' to look up.
+            unit_head: false,
+        },
+        Action::SignReply => Command::SignReply {
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
+        Action::ApproveReply => Command::ApproveReply {
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
+        Action::SendBack => Command::SendBack {
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
         },
         Action::Callback => {
             let (rating, resolved, note) = rating_args(body)?;

@@ -126,6 +126,9 @@ async fn a_street_convenes_departments_answer_and_its_finding_becomes_an_agreeme
         let r = app.act(&street, &serial, "settle", settle).await;
         assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
         let r = request(&app, &operator, &serial).await;
+        assert_eq!(r["state"], "reviewing", "the hub checks the street's reply");
+        app.approve_reply(&dispatcher, &serial).await;
+        let r = request(&app, &operator, &serial).await;
         assert_eq!(r["state"], "resolved");
         assert_eq!(r["lead_unit"]["id"], u.street.0);
         let order = &r["coordination"];

@@ -309,6 +309,14 @@ impl TestApp {
         assert_eq!(r.status, 200, "dispatch {serial}: {}", r.body);
     }
 
+    /// The hub approves the reply under its check, as a dispatcher.
+    pub async fn approve_reply(&self, dispatcher: &str, serial: &str) {
+        let r = self
+            .act(dispatcher, serial, "approve_reply", json!({}))
+            .await;
+        assert_eq!(r.status, 200, "approve_reply {serial}: {}", r.body);
+    }
+
     /// The verification code printed to the citizen (read from the store).
     pub async fn verify_code(&self, serial: &str) -> String {
         self.state

@@ -200,6 +200,7 @@ async fn a_resolved_case_closes_only_by_callback_or_when_none_is_possible() {
             let r = app.act(&handler, &serial, action, body).await;
             assert_eq!(r.status, 200, "{action}: {}", r.body);
         }
+        app.approve_reply(&dispatcher, &serial).await;
         // The old close is refused, for everybody.
         for token in [&dispatcher, &operator] {
             let r = app
@@ -283,9 +284,9 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
         let r = app.get(Some(&operator), "/api/v1/settings/rules").await;
         assert_eq!(
             r.body,
-            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3, "designate_after": 3, "target_response_days": 1, "target_resolution_days": 5})
+            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3, "designate_after": 3, "target_response_days": 1, "target_resolution_days": 5, "reply_review": "all"})
         );
-        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2, "designate_after": 4, "target_response_days": 2, "target_resolution_days": 10});
+        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2, "designate_after": 4, "target_response_days": 2, "target_resolution_days": 10, "reply_review": "signed"});
         let r = app
             .send(reqwest::Method::PUT, Some(&operator), "/api/v1/settings/rules", Some(wider.clone()))
             .await;
@@ -294,6 +295,7 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
             (json!({"return_window_days": 0, "return_window_days_complex": 2, "callback_attempts": 3}), "return_window_days"),
             (json!({"return_window_days": 3, "return_window_days_complex": 2, "callback_attempts": 3}), "return_window_days_complex"),
             (json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 99}), "callback_attempts"),
+            (json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3, "reply_review": "never"}), "reply_review"),
         ] {
             let r = app
                 .send(reqwest::Method::PUT, Some(&admin), "/api/v1/settings/rules", Some(body.clone()))
@@ -328,10 +330,11 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
                     ("designate_after", "3"),
                     ("target_response_days", "1"),
                     ("target_resolution_days", "5"),
+                    ("reply_review", "all"),
                 ],
             )
             .await;
-        assert_eq!(saved.status, 303);
+        assert_eq!(saved.status, 303, "{}", saved.body);
         let r = app.get(Some(&handler), "/api/v1/settings/rules").await;
         assert_eq!(r.body["return_window_days"], 2);
         let refused = page
@@ -590,6 +593,7 @@ async fn closed_and_drawn(app: &TestApp) -> String {
             "resolve",
             json!({"outcome": "resolved", "reply": "路灯已修复"}),
         ),
+        (&dispatcher, "approve_reply", json!({})),
         (
             &operator,
             "callback",
@@ -704,6 +708,7 @@ async fn an_approved_appeal_changes_the_units_rate_with_the_reason_on_record() {
                     "resolve",
                     json!({"outcome": "resolved", "reply": "已处理"}),
                 ),
+                (&dispatcher, "approve_reply", json!({})),
                 (
                     &operator,
                     "callback",
@@ -1195,6 +1200,15 @@ async fn every_merged_caller_gets_a_callback_once_the_request_is_resolved() {
             let r = app.act(&handler, &parent, action, body).await;
             assert_eq!(r.status, 200, "{}", r.body);
         }
+        let r = app
+            .act(&operator, &child, "callback", callback.clone())
+            .await;
+        assert_eq!(
+            r.status, 422,
+            "not while the hub checks the reply: {}",
+            r.body
+        );
+        app.approve_reply(&dispatcher, &parent).await;
         let mut console = Web::sign_in(&app, "operator").await;
         let page = console.get("/console").await;
         assert!(page.body.contains("merged-callbacks-due"), "{backend:?}");

@@ -38,8 +38,10 @@ async fn a_request_lives_from_intake_to_close() {
         let r = app.act(&handler, &serial, "accept", json!({})).await;
         assert_eq!((r.status, r.body["error"]["code"].as_str()), (409, Some("illegal_transition")));
         let r = app.act(&handler, &serial, "resolve", json!({"outcome": "resolved", "reply": "已更换灯泡"})).await;
-        assert_eq!(r.body["state"], "resolved");
+        assert_eq!(r.body["state"], "reviewing", "the hub checks the reply first");
         assert_eq!(r.body["outcome"], "resolved");
+        let r = app.act(&dispatcher, &serial, "approve_reply", json!({})).await;
+        assert_eq!(r.body["state"], "resolved", "{}", r.body);
         let r = app.act(&operator, &serial, "callback", json!({"rating": "satisfied", "resolved": true})).await;
         assert_eq!(r.body["state"], "closed");
 
@@ -48,7 +50,7 @@ async fn a_request_lives_from_intake_to_close() {
         let tracked = app.get(None, &format!("/api/v1/track?serial={serial}&code={code}")).await;
         assert_eq!((tracked.status, tracked.body["state"].as_str()), (200, Some("closed")));
         assert_eq!(tracked.body["reply"], "已更换灯泡");
-        assert_eq!(tracked.body["timeline"].as_array().unwrap().len(), 5);
+        assert_eq!(tracked.body["timeline"].as_array().unwrap().len(), 6);
         let text = tracked.body.to_string();
         for secret in ["13800138000", "张三丰", "handler", "operator", "actor"] {
             assert!(!text.contains(secret), "public tracking leaks `{secret}`: {text}");
@@ -61,7 +63,7 @@ async fn a_request_lives_from_intake_to_close() {
 
         let events = app.get(Some(&operator), &format!("/api/v1/requests/{serial}/events")).await;
         let kinds: Vec<&str> = events.body["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["received", "dispatch", "accept", "resolve", "callback"]);
+        assert_eq!(kinds, ["received", "dispatch", "accept", "resolve", "approve_reply", "callback"]);
         assert_eq!(events.body["items"][1]["detail"]["basis"], "statute", "dispatch followed the proposal");
         assert_eq!(events.body["items"][2]["actor"]["username"], "handler");
 
@@ -70,6 +72,7 @@ async fn a_request_lives_from_intake_to_close() {
         app.act(&dispatcher, &second, "dispatch", json!({"unit": app.units.dept.0})).await;
         app.act(&handler, &second, "accept", json!({})).await;
         app.act(&handler, &second, "resolve", json!({"outcome": "partly_resolved", "reply": "部分修复"})).await;
+        app.approve_reply(&dispatcher, &second).await;
         let r = app.act(&operator, &second, "callback", json!({"rating": "unsatisfied", "resolved": false})).await;
         assert_eq!(r.body["state"], "reopened");
         assert_eq!(r.body["redo_count"], 1);

@@ -15,5 +15,6 @@ mod openapi;
 mod pages;
 mod permissions;
 mod real_messages;
+mod review;
 mod supervision;
 mod tidy;

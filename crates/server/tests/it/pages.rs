@@ -565,6 +565,7 @@ async fn the_portal_registers_tracks_and_takes_the_citizens_rating() {
         )
         .await;
     assert_eq!(r.status, 200);
+    app.approve_reply(&dispatcher, &serial).await;
     let wrong = citizen
         .post(
             "/track/rate",
@@ -714,6 +715,7 @@ async fn boards_and_figures_read_storage_alike_on_every_backend() {
             )
             .await;
         assert_eq!(r.status, 200);
+        app.approve_reply(&dispatcher_token, &first).await;
         // The operators see it among the callbacks due.
         let mut operator_web = Web::sign_in(&app, "operator").await;
         let console = operator_web.get("/console").await;

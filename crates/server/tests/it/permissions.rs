@@ -269,6 +269,7 @@ async fn roles_are_enforced_per_endpoint() {
         json!({"outcome": "resolved", "reply": "好了"}),
     )
     .await;
+    app.approve_reply(&dispatcher, &serial).await;
     assert_eq!(
         app.act(
             &handler,

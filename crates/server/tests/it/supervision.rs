@@ -224,6 +224,7 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
             json!({"outcome": "resolved", "reply": "已修复"}),
         )
         .await;
+        // The reply under the hub's check is out of the unit's hands: out of the pool.
         let pool = app.get(Some(&supervisor), "/api/v1/supervision/pool").await;
         assert!(!page_serials(&pool.body).contains(&serial));
         let all = app
@@ -239,9 +240,10 @@ async fn a_request_runs_through_every_band_and_ladder_step_once_at_the_working_i
         let r = app
             .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
             .await;
-        assert_eq!(clock(&r.body, "callback")["unit"]["id"], app.units.hub.0);
+        // The hub's check runs on the hub's own round-the-clock calendar.
+        assert_eq!(clock(&r.body, "review")["unit"]["id"], app.units.hub.0);
         assert!(
-            clock(&r.body, "callback")["calendar"]
+            clock(&r.body, "review")["calendar"]
                 .as_str()
                 .unwrap()
                 .starts_with("round_the_clock@")
@@ -618,6 +620,7 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
                 .set(beijing(9, 22, 9, 0) + chrono::Duration::minutes(accept_after_minutes));
             let handler = app.login("handler").await;
             let operator = app.login("operator").await;
+            let dispatcher = app.login("dispatcher").await;
             app.act(&handler, &serial, "accept", json!({})).await;
             app.act(
                 &handler,
@@ -626,6 +629,7 @@ async fn sampled_callbacks_rates_rankings_and_their_cases() {
                 json!({"outcome": "resolved", "reply": "已处理"}),
             )
             .await;
+            app.approve_reply(&dispatcher, &serial).await;
             let rating = if i == 0 { "unsatisfied" } else { "satisfied" };
             app.act(
                 &operator,

@@ -181,6 +181,16 @@ impl OrgStore for SqlStore {
         Ok(self.user_rows(rows).await?.pop())
     }
 
+    async fn unit_has_role(&self, unit: UnitId, role: civicgrid_domain::org::Role) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM grants WHERE unit_id = $1 AND role = $2 LIMIT 1")
+                .bind(unit.0)
+                .bind(role.as_str())
+                .fetch_optional(&self.inner.read)
+                .await?;
+        Ok(found.is_some())
+    }
+
     async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)> {
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.inner.read)

@@ -8,7 +8,7 @@ use civicgrid_domain::clocks::Clock;
 use civicgrid_domain::clocks::{ClockEnd, Step};
 use civicgrid_domain::deadline::Policy;
 use civicgrid_domain::deadline::{Limit, Stage, TimeUnit};
-use civicgrid_domain::lifecycle::{AppealGround, AppealState, Case, Event, EventKind};
+use civicgrid_domain::lifecycle::{AppealGround, AppealState, Case, Event, EventKind, ReviewStep};
 use civicgrid_domain::org::{Actor, UnitKind};
 use civicgrid_domain::request::{Channel, Kind, Location, Outcome, Rating, State, Urgency};
 use civicgrid_domain::{CategoryId, Instant, RequestId, UnitId, UserId};
@@ -76,7 +76,7 @@ pub(super) const REQUEST_COLUMNS: &str = "r.id, r.serial, r.verify_code, r.chann
     r.parent_id, r.outcome, r.reply, r.proper_owner, r.rating, r.citizen_resolved, r.demand, r.redo_count, \
     r.return_count, r.first_responder_id, r.assigned_at, r.dispatch_count, r.complex, r.important, \
     r.callback_attempts, r.last_callback_attempt_at, r.returned_by_id, r.returned_from, r.designated, \
-    r.appeal_unit_id, r.appeal_ground, r.appeal_state, r.repeats, r.event_count, r.last_hash, r.created_at, r.updated_at";
+    r.appeal_unit_id, r.appeal_ground, r.appeal_state, r.repeats, r.review_step, r.cites, r.event_count, r.last_hash, r.created_at, r.updated_at";
 
 pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
     let opt_i64 = |name: &str| -> Result<Option<i64>> { Ok(row.try_get::<Option<i64>, _>(name)?) };
@@ -139,6 +139,10 @@ pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
             _ => None,
         },
         repeats: row.try_get::<i64, _>("repeats")? as u32,
+        review: opt_text("review_step")?
+            .map(|s| word("review_step", &s, ReviewStep::parse))
+            .transpose()?,
+        cites: opt_text("cites")?,
     };
     Ok(RequestRow {
         id: RequestId(row.try_get("id")?),

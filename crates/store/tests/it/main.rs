@@ -290,8 +290,21 @@ async fn story(backend: Backend, url: &str) {
         outcome: Outcome::Resolved,
         reply: "已修复路灯".into(),
         proper_owner: None,
+        cites: Some("《城市道路照明设施管理规定》".into()),
+        unit_head: false,
     };
-    assert_eq!(act(&w, first, 60, resolve).await.unwrap(), State::Resolved);
+    assert_eq!(act(&w, first, 60, resolve).await.unwrap(), State::Reviewing);
+    let reviewing = w.store.get_request(first).await.unwrap().unwrap();
+    assert_eq!(
+        reviewing.row.case.review,
+        Some(civicgrid_domain::lifecycle::ReviewStep::Check)
+    );
+    assert_eq!(
+        reviewing.row.case.cites.as_deref(),
+        Some("《城市道路照明设施管理规定》")
+    );
+    let approve = Command::ApproveReply { note: None };
+    assert_eq!(act(&w, first, 65, approve).await.unwrap(), State::Resolved);
     let unhappy = Command::Callback {
         rating: Rating::Unsatisfied,
         resolved: false,
@@ -303,7 +316,13 @@ async fn story(backend: Backend, url: &str) {
     assert_eq!(
         kinds,
         [
-            "received", "dispatch", "accept", "resolve", "callback", "reopen"
+            "received",
+            "dispatch",
+            "accept",
+            "resolve",
+            "approve_reply",
+            "callback",
+            "reopen"
         ]
     );
     assert_eq!(
@@ -312,7 +331,7 @@ async fn story(backend: Backend, url: &str) {
     );
     let reloaded = w.store.get_request(first).await.unwrap().unwrap();
     assert_eq!(reloaded.row.case.redo_count, 1);
-    assert_eq!(reloaded.row.event_count, 6);
+    assert_eq!(reloaded.row.event_count, 7);
     assert!(reloaded.handlers.contains(&w.dept) && reloaded.handlers.contains(&w.other_dept));
 
     // Transfer keeps the former handler linked (it can still read its own work).

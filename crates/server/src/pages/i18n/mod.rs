@@ -225,6 +225,8 @@ mod tests {
             ("action", lifecycle::Action::words()),
             ("action", lifecycle::EventKind::words()),
             ("mark", vec!["complex", "important"]),
+            ("review", lifecycle::ReviewStep::words()),
+            ("conclusion", vec!["agreed", "settled"]),
             ("tier", org::Tier::words()),
             ("ground", lifecycle::AppealGround::words()),
             ("appeal_state", lifecycle::AppealState::words()),

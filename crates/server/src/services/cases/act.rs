@@ -245,6 +245,16 @@ pub async fn act(
         }
         None => false,
     };
+    if let Command::Resolve { unit_head, .. } = &mut command
+        && let Some(current) = state.store.get_request(&serial).await?
+        && let Some(lead) = current.row.case.lead
+    {
+        // A unit with a unit head has every reply signed before the hub checks it.
+        *unit_head = state
+            .store
+            .unit_has_role(lead, civicgrid_domain::org::Role::UnitHead)
+            .await?;
+    }
     if let Command::Dispatch { unit, basis, .. } = &mut command {
         // Record whether the dispatcher followed the routing table or overrode it.
         let current = state.store.get_request(&serial).await?;

@@ -11,12 +11,16 @@ use civicgrid_store::{ListFilter, RequestRow, Visibility};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
+/// Roles that reach only the cases their unit handles (its handlers and its unit head).
+fn handles(role: Role) -> bool {
+    matches!(role, Role::Handler | Role::UnitHead)
+}
+
 /// Which requests `principal` may list; mirrors `authorize(Want::Read)`.
 pub fn visibility(principal: &Principal, org: &OrgTree) -> Visibility {
     let root = org.root();
     let unlimited = principal.grants.iter().any(|g| {
-        g.role == Role::Admin
-            || (g.role != Role::Handler && Some(g.unit) == root && g.lines.is_empty())
+        g.role == Role::Admin || (!handles(g.role) && Some(g.unit) == root && g.lines.is_empty())
     });
     if unlimited {
         return Visibility::All;
@@ -27,7 +31,7 @@ pub fn visibility(principal: &Principal, org: &OrgTree) -> Visibility {
     let mut unlimited_lines = false;
     for grant in &principal.grants {
         let subtree = org.subtree(grant.unit);
-        if grant.role == Role::Handler {
+        if handles(grant.role) {
             handling.extend(subtree);
         } else {
             any.extend(subtree);

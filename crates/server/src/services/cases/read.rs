@@ -91,6 +91,8 @@ pub struct CaseView {
     pub proposal: Option<Proposal>,
     /// Until when its unit may return it, while it may (dispatched or accepted).
     pub return_until: Option<Instant>,
+    /// Why the last reviewer sent the reply back, while the unit works on it again.
+    pub sent_back: Option<String>,
     /// The latest coordination order, for a request that has been coordinated.
     pub coordination: Option<super::Coordination>,
     /// The instant the view was taken; bands are shown as of it.
@@ -161,12 +163,27 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
         .flatten()
         .map(|(_, closes)| closes)
         .filter(|closes| *closes >= state.now());
-    let coordination = if row.case.convenor.is_some() {
-        super::coordination_of(&state.store.events(row.id).await?)
+    // The history is read only for what it alone tells: a coordination order, or the
+    // reason a reply under rework was sent back.
+    let rework = row.case.reply.is_some() && row.case.state.is_with_unit();
+    let history = if row.case.convenor.is_some() || rework {
+        state.store.events(row.id).await?
     } else {
-        None
+        Vec::new()
     };
+    let coordination = super::coordination_of(&history);
+    let sent_back = rework
+        .then(|| {
+            history
+                .iter()
+                .rev()
+                .take_while(|e| e.kind != Action::Resolve.as_str())
+                .find(|e| e.kind == Action::SendBack.as_str())
+                .and_then(|e| e.reason.clone())
+        })
+        .flatten();
     Ok(CaseView {
+        sent_back,
         coordination,
         return_until,
         caller,
@@ -214,6 +231,15 @@ pub fn available_actions(state: &AppState, principal: &Principal, loaded: &Loade
             }
             Action::RequestExtension => loaded.row.case.pending_extension.is_none(),
             Action::Appeal => loaded.row.case.appeal.is_none(),
+            Action::SignReply => loaded.row.case.review == Some(lifecycle::ReviewStep::Sign),
+            Action::ApproveReply => loaded.row.case.review == Some(lifecycle::ReviewStep::Check),
+            // A participant answers once.
+            Action::AnswerCoordination => loaded
+                .row
+                .case
+                .coordination
+                .iter()
+                .any(|u| !loaded.row.case.answered.contains(u)),
             Action::ApproveAppeal | Action::RefuseAppeal => matches!(
                 loaded.row.case.appeal,
                 Some((_, _, lifecycle::AppealState::Pending))
