@@ -84,7 +84,9 @@ pub struct AreaCountOut {
 pub struct OverviewOut {
     /// Today, district time.
     pub today: String,
-    /// `received`, `dispatched`, `resolved`, `closed` (left the open backlog).
+    /// `received`, `dispatched`, `resolved`, `closed` (left the open backlog), and the
+    /// demand beyond the matters themselves: `merged` (callers merged into an open request)
+    /// and `repeats` (callers who brought back an answered matter).
     pub figures: BTreeMap<String, FigureOut>,
     pub backlog: i64,
     /// Cases in the supervision pool now.
@@ -123,7 +125,8 @@ pub struct UnitStatsOut {
     /// Requests dispatched to the unit in the period: the sample size.
     pub sample: i64,
     /// Keyed by rate: `response`, `on_time_acceptance`, `on_time_resolution`, `resolution`,
-    /// `satisfaction`, `return`, `redo`.
+    /// `satisfaction`, `return`, `improper_return`, `redo`, `summons_arrival`,
+    /// `summons_rating`.
     pub rates: BTreeMap<String, RateOut>,
     /// Accountability records in the period.
     pub accountable: i64,

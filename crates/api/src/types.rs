@@ -282,6 +282,9 @@ pub struct RequestOut {
     pub cites: Option<String>,
     /// Why the last reviewer sent the reply back, while the unit works on it again.
     pub sent_back: Option<String>,
+    /// Departments the street summoned to the site (吹哨报到), with whether each reported
+    /// and whether the street has rated its response.
+    pub summons: Vec<SummonOut>,
     /// The latest coordination order (协调), for a request that has been coordinated.
     pub coordination: Option<CoordinationOut>,
     /// Set on a merged duplicate: the parent case whose progress answers this caller too.
@@ -323,6 +326,14 @@ pub struct CoordinationOut {
     pub minutes: Option<String>,
     /// Whether the finding became a routing rule with the basis `agreement`.
     pub rule: bool,
+}
+
+/// A department a street summoned to the site.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SummonOut {
+    pub unit: UnitRef,
+    pub reported: bool,
+    pub rated: bool,
 }
 
 /// One unit taking part in a coordination, and its answer once given.
@@ -725,6 +736,15 @@ pub struct PolicyLimits {
     pub resolve: Option<LimitIn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<LimitIn>,
+    /// A coordination participant's answer, against the participant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<LimitIn>,
+    /// A reply's review, against the unit head and then the hub.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<LimitIn>,
+    /// A summoned department's arrival on site, against the department.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<LimitIn>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq)]

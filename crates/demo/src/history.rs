@@ -504,6 +504,53 @@ pub async fn generate_history(
                         },
                     );
                 }
+                if sim.case.lead == Some(street) && roll % 3 == 0 && progress_limit > 2 {
+                    // The street cannot settle it alone: it summons two departments, who
+                    // report on site (one of them, now and then, late), and rates them.
+                    let n = district.departments.len();
+                    let called = [
+                        district.departments[roll as usize % n],
+                        district.departments[(roll as usize + 7) % n],
+                    ];
+                    sim.step(
+                        &mut rng,
+                        handler,
+                        20..240,
+                        Command::Summon {
+                            units: called.to_vec(),
+                            reason: "矛盾激化，需执法和职能部门到场联合处置".into(),
+                        },
+                    );
+                    for (i, unit) in called.iter().enumerate() {
+                        let late = i == 1 && roll % 2 == 0;
+                        sim.step(
+                            &mut rng,
+                            unit_actor(*unit),
+                            if late { 40..120 } else { 5..28 },
+                            Command::ReportOnSite {
+                                unit: *unit,
+                                note: "已到场".into(),
+                            },
+                        );
+                    }
+                    for (i, unit) in called.iter().enumerate() {
+                        let rating = if i == 1 && roll % 2 == 0 {
+                            Rating::Unsatisfied
+                        } else {
+                            Rating::Satisfied
+                        };
+                        sim.step(
+                            &mut rng,
+                            handler,
+                            30..240,
+                            Command::RateResponse {
+                                unit: *unit,
+                                rating,
+                                note: None,
+                            },
+                        );
+                    }
+                }
                 if age_days <= 10 && roll % 41 == 0 {
                     // Waiting for a court ruling: the clock is paused.
                     sim.step(

@@ -27,6 +27,9 @@ pub struct RateDef {
     pub base: Option<&'static str>,
     /// Whether a higher value is better (return and redo rates are better low).
     pub higher_is_better: bool,
+    /// The "basically satisfied" facts, counted in the denominator and credited in the
+    /// numerator at `Config::basically_satisfied_credit` (the satisfaction rates).
+    pub basically: Option<&'static str>,
 }
 
 /// Every rate, in display order.
@@ -37,6 +40,7 @@ pub const RATES: &[RateDef] = &[
         complements: &["respond_late", "respond_overdue"],
         base: None,
         higher_is_better: true,
+        basically: None,
     },
     RateDef {
         name: "on_time_acceptance",
@@ -44,6 +48,7 @@ pub const RATES: &[RateDef] = &[
         complements: &["accept_late", "accept_overdue"],
         base: None,
         higher_is_better: true,
+        basically: None,
     },
     RateDef {
         name: "on_time_resolution",
@@ -51,6 +56,7 @@ pub const RATES: &[RateDef] = &[
         complements: &["resolve_late", "resolve_overdue"],
         base: None,
         higher_is_better: true,
+        basically: None,
     },
     RateDef {
         name: "resolution",
@@ -58,6 +64,7 @@ pub const RATES: &[RateDef] = &[
         complements: &["citizen_unresolved"],
         base: None,
         higher_is_better: true,
+        basically: None,
     },
     RateDef {
         name: "satisfaction",
@@ -65,6 +72,7 @@ pub const RATES: &[RateDef] = &[
         complements: &["rated_unsatisfied"],
         base: None,
         higher_is_better: true,
+        basically: Some("rated_basically_satisfied"),
     },
     RateDef {
         name: "return",
@@ -72,6 +80,7 @@ pub const RATES: &[RateDef] = &[
         complements: &[],
         base: Some("dispatched"),
         higher_is_better: false,
+        basically: None,
     },
     RateDef {
         name: "improper_return",
@@ -79,6 +88,7 @@ pub const RATES: &[RateDef] = &[
         complements: &[],
         base: Some("returned"),
         higher_is_better: false,
+        basically: None,
     },
     RateDef {
         name: "redo",
@@ -86,6 +96,25 @@ pub const RATES: &[RateDef] = &[
         complements: &[],
         base: Some("resolved"),
         higher_is_better: false,
+        basically: None,
+    },
+    // A street's summons (吹哨报到): arriving on site in time, and the street's rating of
+    // the response.
+    RateDef {
+        name: "summons_arrival",
+        numerator: "report_on_time",
+        complements: &["report_late", "report_overdue"],
+        base: None,
+        higher_is_better: true,
+        basically: None,
+    },
+    RateDef {
+        name: "summons_rating",
+        numerator: "summons_satisfied",
+        complements: &["summons_unsatisfied"],
+        base: None,
+        higher_is_better: true,
+        basically: Some("summons_basically_satisfied"),
     },
 ];
 
@@ -119,6 +148,10 @@ impl Default for Config {
             ("return", 0.05),
             ("improper_return", 0.05),
             ("redo", 0.05),
+            // Weighs only for units a street has summoned (a rate with no facts adds
+            // nothing to the score).
+            ("summons_arrival", 0.05),
+            ("summons_rating", 0.05),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -265,10 +298,11 @@ pub fn score(
                 .iter()
                 .map(|def| {
                     let numerator = n(def.numerator);
-                    let (denominator, credited) = if def.name == "satisfaction" {
-                        let basically = n("rated_basically_satisfied");
+                    let (denominator, credited) = if let Some(basically) = def.basically {
+                        let basically = n(basically);
+                        let rest: i64 = def.complements.iter().map(|c| n(c)).sum();
                         (
-                            numerator + basically + n("rated_unsatisfied"),
+                            numerator + basically + rest,
                             numerator as f64 + basically as f64 * config.basically_satisfied_credit,
                         )
                     } else if !def.complements.is_empty() {

@@ -29,6 +29,8 @@ word_enum! {
         /// A reply under review: against the unit head while it waits for the signature,
         /// then against the hub while it waits for the check.
         Review = "review",
+        /// A summoned department's arrival on site, against that department.
+        Report = "report",
     }
 }
 

@@ -22,6 +22,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0011_appeals",
     "0012_coordination",
     "0013_reply_review",
+    "0014_summons",
 ];
 
 const SQLITE: &[&str] = &[
@@ -38,6 +39,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0011_appeals.sql"),
     include_str!("../migrations/sqlite/0012_coordination.sql"),
     include_str!("../migrations/sqlite/0013_reply_review.sql"),
+    include_str!("../migrations/sqlite/0014_summons.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -53,6 +55,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0011_appeals.sql"),
     include_str!("../migrations/postgres/0012_coordination.sql"),
     include_str!("../migrations/postgres/0013_reply_review.sql"),
+    include_str!("../migrations/postgres/0014_summons.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -28,6 +28,7 @@ const ALL_STAGES: &[Stage] = &[
     Stage::Coordinate,
     Stage::Answer,
     Stage::Review,
+    Stage::Report,
 ];
 
 impl Working<'_, '_> {
@@ -72,6 +73,15 @@ impl Working<'_, '_> {
                 metric: format!("{}_{verdict}", clock.stage),
                 at,
             });
+        }
+    }
+
+    /// Closes one unit's running clock of a stage without a verdict (summoned again).
+    fn stop_for_closed(&mut self, stage: Stage, unit: Option<UnitId>, at: Instant) {
+        for i in self.running(&[stage]) {
+            if self.clocks[i].unit == unit {
+                self.stop_one(i, at, false);
+            }
         }
     }
 
@@ -235,6 +245,30 @@ impl Working<'_, '_> {
             EventKind::Act(Action::AnswerCoordination) => {
                 self.stop_for(Stage::Answer, unit_in("unit"), at);
             }
+            EventKind::Act(Action::Summon) => {
+                let units = event.value("units").unwrap_or_default();
+                for unit in units.split(',').filter_map(|u| u.parse().ok()).map(UnitId) {
+                    self.stop_for_closed(Stage::Report, Some(unit), at);
+                    self.start(Stage::Report, Some(unit), at, false);
+                    self.effects.notices.push(super::Notice {
+                        kind: Step::Urge,
+                        unit: Some(unit),
+                        stage: Some(Stage::Report),
+                        at,
+                        due_at: at,
+                        by: event.actor.user,
+                        text: event.reason.clone(),
+                    });
+                }
+            }
+            EventKind::Act(Action::ReportOnSite) => {
+                self.stop_for(Stage::Report, unit_in("unit"), at);
+            }
+            EventKind::Act(Action::RateResponse) => {
+                if let Some(rating) = rating {
+                    self.fact(unit_in("unit"), &format!("summons_{rating}"), at);
+                }
+            }
             EventKind::Act(Action::Settle) => {
                 // The convenor's own reply ends the coordination and goes to the callback.
                 let convenor = unit_in("unit").or(after.lead);
@@ -282,8 +316,10 @@ impl Working<'_, '_> {
                     self.target_met(after.lead, "target_resolution", |t| t.1, at);
                 }
                 // The reply to the citizen is also the first contact, if none came before.
+                // A summoned department that never came is past helping now: its clock
+                // closes (the ladder has already counted its lateness).
                 self.stop(&[Stage::Respond, Stage::Resolve], at, true);
-                self.stop(&[Stage::Accept], at, false);
+                self.stop(&[Stage::Accept, Stage::Report], at, false);
                 self.after_reply(after, at);
                 self.fact(after.lead, "resolved", at);
             }

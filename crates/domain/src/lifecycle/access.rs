@@ -20,6 +20,8 @@ pub struct Scope {
     /// The unit that convened a running coordination, and the units taking part in it.
     pub convenor: Option<UnitId>,
     pub participants: Vec<UnitId>,
+    /// Departments a street summoned to the site.
+    pub summoned: Vec<UnitId>,
 }
 
 /// What a principal wants to do: read a case, read its personal data, or act.
@@ -39,7 +41,8 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         // The hub convenes, or a unit leading the case (a street convenes itself; any other
         // unit's order is convened by the hub); participants answer; the convenor concludes.
         A::Coordinate | A::Agree | A::Settle => &[R::Dispatcher, R::Handler],
-        A::AnswerCoordination => &[R::Handler],
+        A::AnswerCoordination | A::ReportOnSite => &[R::Handler],
+        A::Summon | A::RateResponse => &[R::Handler, R::Dispatcher],
         A::Dispatch
         | A::Designate
         | A::RejectReturn
@@ -86,6 +89,7 @@ fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Sco
         return match want {
             Want::Act(Action::AssistReport) => assisting,
             Want::Act(Action::AnswerCoordination) => scope.participants.iter().any(within),
+            Want::Act(Action::ReportOnSite) => scope.summoned.iter().any(within),
             Want::Act(Action::Agree | Action::Settle) => {
                 scope.convenor.as_ref().is_some_and(within)
             }

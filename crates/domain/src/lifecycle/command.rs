@@ -84,6 +84,20 @@ pub enum Command {
         make_rule: bool,
         rule: Option<(CategoryId, Option<UnitId>)>,
     },
+    /// The street leading the case summons departments to report on site (吹哨报到).
+    Summon {
+        units: Vec<UnitId>,
+        reason: String,
+    },
+    ReportOnSite {
+        unit: UnitId,
+        note: String,
+    },
+    RateResponse {
+        unit: UnitId,
+        rating: Rating,
+        note: Option<String>,
+    },
     RequestExtension {
         working_days: u32,
         reason: String,
@@ -195,6 +209,9 @@ impl Command {
             Command::AnswerCoordination { .. } => Action::AnswerCoordination,
             Command::Agree { .. } => Action::Agree,
             Command::Settle { .. } => Action::Settle,
+            Command::Summon { .. } => Action::Summon,
+            Command::ReportOnSite { .. } => Action::ReportOnSite,
+            Command::RateResponse { .. } => Action::RateResponse,
             Command::RequestExtension { .. } => Action::RequestExtension,
             Command::ApproveExtension => Action::ApproveExtension,
             Command::RefuseExtension { .. } => Action::RefuseExtension,

@@ -12,6 +12,7 @@ mod coordination;
 mod pairs;
 mod review;
 mod rules;
+mod summons;
 mod words;
 
 pub use access::{Scope, Want, authorize, roles_for};
@@ -91,6 +92,11 @@ pub struct Case {
     pub review: Option<ReviewStep>,
     /// The policy document the reply rests on, when it cites one.
     pub cites: Option<String>,
+    /// Departments the street summoned (吹哨), those that reported on site, and those whose
+    /// response the street has rated.
+    pub summoned: Vec<UnitId>,
+    pub reported: Vec<UnitId>,
+    pub rated_units: Vec<UnitId>,
 }
 
 impl Case {
@@ -141,6 +147,9 @@ impl Case {
             repeats: 0,
             review: None,
             cites: None,
+            summoned: Vec::new(),
+            reported: Vec::new(),
+            rated_units: Vec::new(),
         }
     }
 }
@@ -205,6 +214,11 @@ pub fn allowed_in(action: Action, state: State) -> bool {
         ),
         A::Resume => state == S::Suspended,
         A::SignReply | A::ApproveReply | A::SendBack => state == S::Reviewing,
+        A::Summon => matches!(state, S::Dispatched | S::Accepted | S::InProgress),
+        // A department may arrive, and be rated, until the case is closed.
+        A::ReportOnSite | A::RateResponse => {
+            state.is_with_unit() || matches!(state, S::Reviewing | S::Resolved)
+        }
         A::Callback => matches!(state, S::Resolved | S::Merged),
         A::CallbackFailed | A::CallbackImpossible => state == S::Resolved,
         A::Close => false,
@@ -540,6 +554,18 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
             };
             let step = coordination::settle(case, &mut next, args, ctx)?;
             (detail, finding) = (step.detail, step.finding);
+        }
+        Command::Summon { units, reason: why } => {
+            detail = summons::summon(case, &mut next, units, ctx)?;
+            reason = Some(why.clone());
+        }
+        Command::ReportOnSite { unit, note } => {
+            detail = summons::report(case, &mut next, *unit)?;
+            reason = Some(note.clone());
+        }
+        Command::RateResponse { unit, rating, note } => {
+            detail = summons::rate(case, &mut next, *unit, *rating)?;
+            reason = note.clone();
         }
         Command::RequestExtension {
             working_days,

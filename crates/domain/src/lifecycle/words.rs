@@ -28,6 +28,12 @@ word_enum! {
         /// The convenor resolves the case itself and records who is responsible
         /// ("solve first, assign later", 先行处置).
         Settle = "settle",
+        /// A street summons departments to the site (吹哨报到).
+        Summon = "summon",
+        /// A summoned department reports on site.
+        ReportOnSite = "report_on_site",
+        /// The street rates a summoned department's response.
+        RateResponse = "rate_response",
         RequestExtension = "request_extension",
         ApproveExtension = "approve_extension",
         RefuseExtension = "refuse_extension",
@@ -239,7 +245,9 @@ impl Action {
             A::AssignDown => &[G::Unit],
             A::Transfer => &[G::Unit, G::Reason],
             A::AssistReport => &[G::Unit, G::Note],
-            A::Coordinate => &[G::Units, G::Reason],
+            A::Coordinate | A::Summon => &[G::Units, G::Reason],
+            A::ReportOnSite => &[G::Unit, G::Note],
+            A::RateResponse => &[G::Unit, G::Rating, G::Note],
             A::AnswerCoordination => &[G::Unit, G::Owns, G::Opinion, G::Capacity],
             A::Agree => &[G::Unit, G::Assisting, G::Minutes, G::Rule],
             A::Settle => &[G::Reply, G::Owner, G::Minutes, G::Rule],

@@ -43,6 +43,7 @@ pub(crate) fn policies() -> Vec<Policy> {
                 (Stage::Callback, limit(1, TimeUnit::WorkingDays)),
                 (Stage::Answer, limit(2, TimeUnit::WorkingDays)),
                 (Stage::Review, limit(1, TimeUnit::WorkingDays)),
+                (Stage::Report, limit(30, TimeUnit::Minutes)),
             ],
         ),
         policy(

@@ -41,6 +41,16 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("answer_coordination", &[("coordinating", "coordinating")]),
+    (
+        "summon",
+        &[
+            ("dispatched", "dispatched"),
+            ("accepted", "accepted"),
+            ("in_progress", "in_progress"),
+        ],
+    ),
+    ("report_on_site", SUMMONS_OPEN),
+    ("rate_response", SUMMONS_OPEN),
     ("agree", &[("coordinating", "dispatched")]),
     ("settle", &[("coordinating", "resolved")]),
     (
@@ -158,6 +168,16 @@ const APPEALABLE: &[(&str, &str)] = &[
     ("closed", "closed"),
 ];
 
+/// A summoned department reports, and is rated, while the case is worked or answered.
+const SUMMONS_OPEN: &[(&str, &str)] = &[
+    ("dispatched", "dispatched"),
+    ("accepted", "accepted"),
+    ("in_progress", "in_progress"),
+    ("reviewing", "reviewing"),
+    ("resolved", "resolved"),
+    ("reopened", "reopened"),
+];
+
 /// Supervision acts on work still to be done, and changes no state.
 const SUPERVISED: &[(&str, &str)] = &[
     ("received", "received"),
@@ -259,6 +279,19 @@ fn command_for(action: Action) -> Command {
             cites: None,
             unit_head: false,
         },
+        Action::Summon => Command::Summon {
+            units: vec![UnitId(10), UnitId(11)],
+            reason: "联合执法,请城管与市场监管到场".into(),
+        },
+        Action::ReportOnSite => Command::ReportOnSite {
+            unit: UnitId(10),
+            note: "执法队员已到场".into(),
+        },
+        Action::RateResponse => Command::RateResponse {
+            unit: UnitId(10),
+            rating: Rating::Satisfied,
+            note: None,
+        },
         Action::SignReply => Command::SignReply { note: None },
         Action::ApproveReply => Command::ApproveReply { note: None },
         Action::SendBack => Command::SendBack {
@@ -329,6 +362,9 @@ fn case_in(state: State, action: Action) -> Case {
             civicgrid_domain::lifecycle::AppealGround::OutsideDuty,
             civicgrid_domain::lifecycle::AppealState::Pending,
         ));
+    }
+    if matches!(action, Action::ReportOnSite | Action::RateResponse) {
+        case.summoned = vec![UnitId(10)];
     }
     if action == Action::SignReply {
         case.review = Some(civicgrid_domain::lifecycle::ReviewStep::Sign);

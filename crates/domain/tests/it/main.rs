@@ -14,6 +14,7 @@ mod hub;
 mod lifecycle;
 mod review;
 mod routing;
+mod summons;
 
 use civicgrid_domain::UnitId;
 use civicgrid_domain::org::{OrgTree, Unit, UnitKind};

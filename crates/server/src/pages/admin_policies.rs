@@ -112,7 +112,10 @@ async fn policies_page(
         kinds: civicgrid_domain::request::Kind::words(),
         urgencies: civicgrid_domain::request::Urgency::words(),
         channels: civicgrid_domain::request::Channel::words(),
-        stages: ["dispatch", "accept", "respond", "resolve", "callback"].to_vec(),
+        stages: [
+            "dispatch", "accept", "respond", "resolve", "callback", "answer", "review", "report",
+        ]
+        .to_vec(),
         case_rules: crate::state::rules_record(&reference.case_rules),
         categories: reference
             .categories
@@ -163,6 +166,12 @@ struct PolicyForm {
     resolve: String,
     #[serde(default)]
     callback: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    review: String,
+    #[serde(default)]
+    report: String,
     #[serde(default)]
     yellow: String,
     #[serde(default)]
@@ -222,6 +231,9 @@ async fn update_policy(
                 &form.respond,
                 &form.resolve,
                 &form.callback,
+                &form.answer,
+                &form.review,
+                &form.report,
             ])?,
             bands: Some(civicgrid_api::BandsIn { yellow, orange }),
             accountable_after_working_days: int("accountable", &form.accountable)?,
@@ -377,14 +389,26 @@ async fn shown_again(
 }
 
 /// The five stages' limits as the forms write them, in stage order.
-fn limits_of(texts: [&str; 5]) -> Result<PolicyLimits, ApiError> {
-    let [dispatch, accept, respond, resolve, callback] = texts;
+fn limits_of(texts: [&str; 8]) -> Result<PolicyLimits, ApiError> {
+    let [
+        dispatch,
+        accept,
+        respond,
+        resolve,
+        callback,
+        answer,
+        review,
+        report,
+    ] = texts;
     Ok(PolicyLimits {
         dispatch: limit_of("limits.dispatch", dispatch)?,
         accept: limit_of("limits.accept", accept)?,
         respond: limit_of("limits.respond", respond)?,
         resolve: limit_of("limits.resolve", resolve)?,
         callback: limit_of("limits.callback", callback)?,
+        answer: limit_of("limits.answer", answer)?,
+        review: limit_of("limits.review", review)?,
+        report: limit_of("limits.report", report)?,
     })
 }
 
@@ -412,6 +436,12 @@ struct NewPolicyForm {
     resolve: String,
     #[serde(default)]
     callback: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    review: String,
+    #[serde(default)]
+    report: String,
 }
 
 async fn create_policy(
@@ -436,6 +466,9 @@ async fn create_policy(
                 &form.respond,
                 &form.resolve,
                 &form.callback,
+                &form.answer,
+                &form.review,
+                &form.report,
             ])?,
             bands: None,
             accountable_after_working_days: None,

@@ -102,6 +102,8 @@ async fn dashboard(
         ("dash.dispatched", "dispatched"),
         ("dash.resolved", "resolved"),
         ("dash.closed", "closed"),
+        ("dash.merged", "merged"),
+        ("dash.repeats", "repeats"),
     ]
     .into_iter()
     .map(|(key, name)| {

@@ -348,6 +348,10 @@ pub async fn overview(state: &AppState, principal: &Principal, days: i64) -> Api
         ("dispatched", "dispatch"),
         ("resolved", "resolve"),
         ("closed", "finish"),
+        // Demand: callers who joined a matter already open (merged duplicates) or brought
+        // back one already answered (repeats), beyond the matters themselves.
+        ("merged", "merge"),
+        ("repeats", "repeat"),
     ]
     .into_iter()
     .map(|(name, metric)| {

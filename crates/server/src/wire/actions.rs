@@ -114,6 +114,24 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
             make_rule: body.rule.unwrap_or(false),
             rule: None,
         },
+        Action::Summon => Command::Summon {
+            units: units_of(Some(need(&body.units, "units")?)),
+            reason: need_text(&body.reason, "reason", lifecycle::reason)?,
+        },
+        Action::ReportOnSite => Command::ReportOnSite {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            note: need_text(&body.note, "note", lifecycle::reason)?,
+        },
+        Action::RateResponse => Command::RateResponse {
+            unit: UnitId(*need(&body.unit, "unit")?),
+            rating: parse_word(
+                "rating",
+                need(&body.rating, "rating")?,
+                Rating::parse,
+                Rating::words,
+            )?,
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
         Action::RequestExtension => Command::RequestExtension {
             working_days: *need(&body.working_days, "working_days")?,
             reason: need_text(&body.reason, "reason", lifecycle::reason)?,

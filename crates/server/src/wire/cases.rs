@@ -289,6 +289,16 @@ pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
                 ground: ground.as_str().into(),
                 state: state.as_str().into(),
             }),
+        summons: row
+            .case
+            .summoned
+            .iter()
+            .map(|u| civicgrid_api::SummonOut {
+                unit: unit_ref(org, *u),
+                reported: row.case.reported.contains(u),
+                rated: row.case.rated_units.contains(u),
+            })
+            .collect(),
         review: row.case.review.map(|s| s.as_str().into()),
         cites: row.case.cites.clone(),
         sent_back: view.sent_back.clone(),

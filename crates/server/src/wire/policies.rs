@@ -38,6 +38,9 @@ pub(crate) fn policy_out(
             respond: limit(Stage::Respond),
             resolve: limit(Stage::Resolve),
             callback: limit(Stage::Callback),
+            answer: limit(Stage::Answer),
+            review: limit(Stage::Review),
+            report: limit(Stage::Report),
         },
         bands: BandsIn {
             yellow: policy.thresholds.yellow,
@@ -46,6 +49,9 @@ pub(crate) fn policy_out(
         accountable_after_working_days: policy.accountable_after,
     }
 }
+
+/// The stages a default policy sets (every stage but coordination, whose limit is fixed).
+const DEFAULT_STAGES: usize = 8;
 
 pub fn parse_policy(
     state: &AppState,
@@ -90,6 +96,9 @@ pub fn parse_policy(
         (Stage::Respond, &body.limits.respond),
         (Stage::Resolve, &body.limits.resolve),
         (Stage::Callback, &body.limits.callback),
+        (Stage::Answer, &body.limits.answer),
+        (Stage::Review, &body.limits.review),
+        (Stage::Report, &body.limits.report),
     ] {
         if let Some(limit) = limit {
             limits.push((
@@ -117,10 +126,10 @@ pub fn parse_policy(
         None => civicgrid_domain::deadline::DEFAULT_ACCOUNTABLE_AFTER,
     };
     // A policy that matches everything is the default the others fall back to.
-    if matches == Match::default() && limits.len() < 5 {
+    if matches == Match::default() && limits.len() < DEFAULT_STAGES {
         return Err(ApiError::field(
             "limits",
-            "a policy without `match` is the default and sets dispatch, accept, respond, resolve and callback",
+            "a policy without `match` is the default and sets every stage: dispatch, accept, respond, resolve, callback, answer, review and report",
         ));
     }
     let new = civicgrid_store::NewPolicy {

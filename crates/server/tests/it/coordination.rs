@@ -212,3 +212,89 @@ async fn a_department_asks_the_hub_which_convenes_and_dispatches_to_the_agreed_l
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_street_summons_departments_that_report_on_site_and_are_rated_in_their_appraisal() {
+    on_every_backend(|backend, app| async move {
+        let u = app.units;
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let street = app.login("street_handler").await;
+        let other = app.login("other_handler").await;
+        let serial = app.intake(&operator, complaint()).await;
+        let r = app
+            .act(&dispatcher, &serial, "dispatch", json!({"unit": u.street.0}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        // The street leading the case summons two departments to the site.
+        let r = app
+            .act(
+                &street,
+                &serial,
+                "summon",
+                json!({"units": [u.dept.0, u.other_dept.0], "reason": "路灯线路裸露,请城建和供电到场"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        let r = request(&app, &operator, &serial).await;
+        let mut reporting = running(&r, "report");
+        reporting.sort();
+        assert_eq!(reporting, vec![u.dept.0, u.other_dept.0]);
+        assert_eq!(r["summons"].as_array().unwrap().len(), 2);
+
+        // The department reports from its page within the half hour.
+        let mut dept_web = Web::sign_in(&app, "handler").await;
+        let inbox = dept_web.get("/inbox").await;
+        assert!(inbox.body.contains("路灯线路裸露"), "the summons is noticed");
+        let page = dept_web
+            .post(
+                &format!("/cases/{serial}/report_on_site"),
+                &[("unit", &u.dept.0.to_string()), ("note", "已到场处置")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        // The other comes an hour later: late, counted against it.
+        app.clock
+            .set(crate::helpers::start_time() + chrono::Duration::minutes(70));
+        let r = app
+            .act(&other, &serial, "report_on_site", json!({"unit": u.other_dept.0, "note": "到场"}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        // The street rates both; a handler of a summoned unit cannot.
+        let r = app
+            .act(&other, &serial, "rate_response", json!({"unit": u.other_dept.0, "rating": "satisfied"}))
+            .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let street = app.login("street_handler").await;
+        for (unit, rating) in [(u.dept.0, "satisfied"), (u.other_dept.0, "unsatisfied")] {
+            let r = app
+                .act(&street, &serial, "rate_response", json!({"unit": unit, "rating": rating}))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let r = request(&app, &operator, &serial).await;
+        assert!(
+            r["summons"].as_array().unwrap().iter().all(|m| m["reported"] == true && m["rated"] == true),
+            "{}",
+            r["summons"]
+        );
+        let stats = app
+            .get(Some(&operator), "/api/v1/stats/units?tier=department&from=2026-09-01&to=2026-10-31")
+            .await;
+        assert_eq!(stats.status, 200, "{}", stats.body);
+        let rate = |unit: i64, name: &str| {
+            stats.body["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["unit"]["id"] == unit)
+                .map(|s| s["rates"][name]["value"].clone())
+                .unwrap_or(Value::Null)
+        };
+        assert_eq!(rate(u.dept.0, "summons_arrival"), json!(1.0), "{backend:?}");
+        assert_eq!(rate(u.other_dept.0, "summons_arrival"), json!(0.0));
+        assert_eq!(rate(u.dept.0, "summons_rating"), json!(1.0));
+        assert_eq!(rate(u.other_dept.0, "summons_rating"), json!(0.0));
+    })
+    .await;
+}

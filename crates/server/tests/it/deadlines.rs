@@ -198,10 +198,20 @@ async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
             "name": "默认时限（修订）",
             "limits": {"dispatch": {"amount": 1, "unit": "working_hours"},
                        "accept": {"amount": 1, "unit": "working_hours"}, "respond": {"amount": 1, "unit": "working_days"},
-                       "resolve": {"amount": 7, "unit": "working_days"}, "callback": {"amount": 2, "unit": "working_days"}},
+                       "resolve": {"amount": 7, "unit": "working_days"}, "callback": {"amount": 2, "unit": "working_days"},
+                       "answer": {"amount": 2, "unit": "working_days"}, "review": {"amount": 1, "unit": "working_days"},
+                       "report": {"amount": 30, "unit": "minutes"}},
             "accountable_after_working_days": 5
         });
         let path = format!("/api/v1/policies/{default_id}");
+        // A default that leaves out a stage would leave its clocks with no limit: refused.
+        let mut partial = edited.clone();
+        partial["limits"].as_object_mut().unwrap().remove("review");
+        let r = app
+            .send(reqwest::Method::PUT, Some(&admin), &path, Some(partial))
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body["error"]["fields"]["limits"].is_string());
         let r = app
             .send(
                 reqwest::Method::PUT,

@@ -1187,6 +1187,13 @@ async fn every_merged_caller_gets_a_callback_once_the_request_is_resolved() {
             .act(&dispatcher, &child, "merge", json!({"parent": parent}))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
+        // The dashboard counts the merged caller as demand beyond the matter itself.
+        let overview = app.get(Some(&dispatcher), "/api/v1/stats/overview").await;
+        assert_eq!(
+            overview.body["figures"]["merged"]["today"], 1,
+            "{}",
+            overview.body
+        );
         let callback = json!({"rating": "satisfied", "resolved": true});
         let r = app
             .act(&operator, &child, "callback", callback.clone())

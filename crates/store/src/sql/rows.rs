@@ -76,7 +76,7 @@ pub(super) const REQUEST_COLUMNS: &str = "r.id, r.serial, r.verify_code, r.chann
     r.parent_id, r.outcome, r.reply, r.proper_owner, r.rating, r.citizen_resolved, r.demand, r.redo_count, \
     r.return_count, r.first_responder_id, r.assigned_at, r.dispatch_count, r.complex, r.important, \
     r.callback_attempts, r.last_callback_attempt_at, r.returned_by_id, r.returned_from, r.designated, \
-    r.appeal_unit_id, r.appeal_ground, r.appeal_state, r.repeats, r.review_step, r.cites, r.event_count, r.last_hash, r.created_at, r.updated_at";
+    r.appeal_unit_id, r.appeal_ground, r.appeal_state, r.repeats, r.review_step, r.cites, r.summoned, r.reported, r.rated_units, r.event_count, r.last_hash, r.created_at, r.updated_at";
 
 pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
     let opt_i64 = |name: &str| -> Result<Option<i64>> { Ok(row.try_get::<Option<i64>, _>(name)?) };
@@ -143,6 +143,9 @@ pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
             .map(|s| word("review_step", &s, ReviewStep::parse))
             .transpose()?,
         cites: opt_text("cites")?,
+        summoned: split_ids(&text("summoned")?)?,
+        reported: split_ids(&text("reported")?)?,
+        rated_units: split_ids(&text("rated_units")?)?,
     };
     Ok(RequestRow {
         id: RequestId(row.try_get("id")?),

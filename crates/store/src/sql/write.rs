@@ -869,6 +869,7 @@ pub(super) fn handler_links(case: &Case) -> Vec<(UnitId, &'static str)> {
         .iter()
         .chain(case.assisting.iter())
         .chain(case.coordination.iter())
+        .chain(case.summoned.iter())
         .map(|u| (*u, "handler"))
         .collect()
 }

@@ -45,6 +45,13 @@ pub fn scope_of(loaded: &Loaded) -> Scope {
             .convenor
             .filter(|_| !row.case.coordination.is_empty()),
         participants: row.case.coordination.clone(),
+        summoned: row
+            .case
+            .summoned
+            .iter()
+            .filter(|u| !row.case.reported.contains(u))
+            .copied()
+            .collect(),
     }
 }
 
@@ -233,6 +240,18 @@ pub fn available_actions(state: &AppState, principal: &Principal, loaded: &Loade
             Action::Appeal => loaded.row.case.appeal.is_none(),
             Action::SignReply => loaded.row.case.review == Some(lifecycle::ReviewStep::Sign),
             Action::ApproveReply => loaded.row.case.review == Some(lifecycle::ReviewStep::Check),
+            Action::ReportOnSite => loaded
+                .row
+                .case
+                .summoned
+                .iter()
+                .any(|u| !loaded.row.case.reported.contains(u)),
+            Action::RateResponse => loaded
+                .row
+                .case
+                .summoned
+                .iter()
+                .any(|u| !loaded.row.case.rated_units.contains(u)),
             // A participant answers once.
             Action::AnswerCoordination => loaded
                 .row
