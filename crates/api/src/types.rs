@@ -747,6 +747,15 @@ pub struct PolicyLimits {
     pub report: Option<LimitIn>,
 }
 
+/// What the preset installer needs to know of the district: its water, power, gas and
+/// heating outage categories (ids or codes), whose acceptance limit is 30 minutes.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstallPresets {
+    #[serde(default)]
+    pub outage_categories: Vec<serde_json::Value>,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BandsIn {

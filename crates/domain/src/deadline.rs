@@ -262,3 +262,73 @@ pub fn select_limit<'a>(
         .max_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))
         .map(|(_, _, _, p, limit)| (p, limit))
 }
+
+/// One preset policy: its name, what it matches and the limits it sets.
+pub type Preset = (&'static str, Match, Vec<(Stage, Limit)>);
+
+/// The national and local limits a district may install as editable policies (each a
+/// policy like any other once installed; docs/RULES.md gives the sources):
+/// - acceptance by the unit: risk to life or property (emergencies) 15 minutes and water,
+///   power, gas or heating outages (the `outages` categories) 30 minutes, natural time;
+///   every other request 1 working day (National);
+/// - resolution by kind: consultation 2, help and suggestion 10, complaint and report 15
+///   working days (Guangdong 2022).
+pub fn presets(outages: &[CategoryId]) -> Vec<Preset> {
+    let minutes = |amount| Limit {
+        amount,
+        unit: TimeUnit::Minutes,
+    };
+    let days = |amount| Limit {
+        amount,
+        unit: TimeUnit::WorkingDays,
+    };
+    let by_kind = |name, kind, resolve| {
+        (
+            name,
+            Match {
+                kind: Some(kind),
+                ..Match::default()
+            },
+            vec![(Stage::Accept, days(1)), (Stage::Resolve, days(resolve))],
+        )
+    };
+    let mut all = vec![
+        by_kind("咨询类办理时限", Kind::Consultation, 2),
+        by_kind("求助类办理时限", Kind::Help, 10),
+        by_kind("建议类办理时限", Kind::Suggestion, 10),
+        by_kind("投诉类办理时限", Kind::Complaint, 15),
+        by_kind("举报类办理时限", Kind::Report, 15),
+    ];
+    for category in outages {
+        all.push((
+            "水电气热中断签收时限",
+            Match {
+                category: Some(*category),
+                ..Match::default()
+            },
+            vec![(Stage::Accept, minutes(30))],
+        ));
+        // A category beats an urgency of equal specificity: an emergency outage (a gas
+        // leak) needs its own, more specific, 15 minutes.
+        all.push((
+            "水电气热中断紧急签收时限",
+            Match {
+                category: Some(*category),
+                urgency: Some(Urgency::Emergency),
+                ..Match::default()
+            },
+            vec![(Stage::Accept, minutes(15))],
+        ));
+    }
+    // Last, so that among equally specific policies (the newest wins) an emergency's 15
+    // minutes prevail over its kind's limits.
+    all.push((
+        "危及生命财产签收时限",
+        Match {
+            urgency: Some(Urgency::Emergency),
+            ..Match::default()
+        },
+        vec![(Stage::Accept, minutes(15))],
+    ));
+    all
+}

@@ -76,15 +76,6 @@ impl Working<'_, '_> {
         }
     }
 
-    /// Closes one unit's running clock of a stage without a verdict (summoned again).
-    fn stop_for_closed(&mut self, stage: Stage, unit: Option<UnitId>, at: Instant) {
-        for i in self.running(&[stage]) {
-            if self.clocks[i].unit == unit {
-                self.stop_one(i, at, false);
-            }
-        }
-    }
-
     /// Stops one unit's running clock of a stage (a coordination participant's answer),
     /// met or late; the other units' clocks of that stage run on.
     fn stop_for(&mut self, stage: Stage, unit: Option<UnitId>, at: Instant) {
@@ -247,8 +238,8 @@ impl Working<'_, '_> {
             }
             EventKind::Act(Action::Summon) => {
                 let units = event.value("units").unwrap_or_default();
+                // A unit is summoned again only once it reported: no clock of its runs.
                 for unit in units.split(',').filter_map(|u| u.parse().ok()).map(UnitId) {
-                    self.stop_for_closed(Stage::Report, Some(unit), at);
                     self.start(Stage::Report, Some(unit), at, false);
                     self.effects.notices.push(super::Notice {
                         kind: Step::Urge,

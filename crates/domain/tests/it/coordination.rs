@@ -239,6 +239,11 @@ fn the_convenor_dispatches_to_the_agreed_lead_with_helpers() {
     assert_eq!(agreed.case.assisting, vec![UnitId(11)]);
     assert!(agreed.case.coordination.is_empty());
     assert_eq!(agreed.events[0].value("basis"), Some("agreement"));
+    assert_eq!(agreed.events[0].value("assisting"), Some("11"));
+    let (alone, _) = world
+        .act_as(by(2), &case, &running(&clocks), agree(vec![]), at)
+        .unwrap();
+    assert_eq!(alone.events[0].value("assisting"), None);
     assert_eq!(
         agreed.effects.routing.clone().unwrap().basis,
         Basis::Agreement
@@ -319,5 +324,44 @@ fn participants_answer_and_only_the_convenor_concludes() {
     assert!(
         !may(2, A::AnswerCoordination),
         "the convenor does not answer itself"
+    );
+}
+
+#[test]
+fn a_settled_case_meets_the_targets_once_and_a_redo_is_not_counted_again() {
+    let mut world = World::new();
+    world.targets = Some((beijing(2026, 10, 13, 17, 30), beijing(2026, 10, 19, 17, 30)));
+    let (case, clocks) = convened_by_street(&world);
+    let settle = Command::Settle {
+        reply: "已先行处置".into(),
+        owner: UnitId(10),
+        minutes: "会商纪要".into(),
+        make_rule: false,
+        rule: None,
+    };
+    let at = beijing(2026, 10, 13, 15, 0);
+    let metrics = |case: &Case| {
+        world
+            .act_as(by(2), case, &running(&clocks), settle.clone(), at)
+            .unwrap()
+            .0
+            .effects
+            .facts
+            .iter()
+            .filter(|f| f.metric.starts_with("target_resolution"))
+            .map(|f| (f.unit, f.metric.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        metrics(&case),
+        vec![(UnitId(2), "target_resolution_met".to_owned())]
+    );
+    let redo = Case {
+        redo_count: 1,
+        ..case
+    };
+    assert!(
+        metrics(&redo).is_empty(),
+        "a redo's resolution is not counted again"
     );
 }

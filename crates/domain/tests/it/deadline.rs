@@ -351,3 +351,66 @@ fn a_channel_counts_as_a_match_field_and_a_stage_falls_back_on_its_own() {
     );
     assert!(Limit::parse("limits.dispatch", 120_000, "working_minutes").is_ok());
 }
+
+#[test]
+fn the_presets_set_acceptance_and_resolution_by_kind_urgency_and_outage() {
+    use civicgrid_domain::deadline::{presets, select_limit};
+    let outage = civicgrid_domain::CategoryId(42);
+    let installed: Vec<civicgrid_domain::deadline::Policy> = presets(&[outage])
+        .into_iter()
+        .enumerate()
+        .map(
+            |(i, (name, matches, limits))| civicgrid_domain::deadline::Policy {
+                id: 10 + i as i64,
+                name: name.into(),
+                matches,
+                limits,
+                thresholds: Default::default(),
+                accountable_after: 3,
+            },
+        )
+        .collect();
+    assert_eq!(installed.len(), 8);
+    let subject = |kind, urgency, categories: &'static [civicgrid_domain::CategoryId]| {
+        civicgrid_domain::deadline::Subject {
+            kind,
+            categories,
+            urgency,
+            channel: civicgrid_domain::request::Channel::Hotline,
+        }
+    };
+    use civicgrid_domain::deadline::{Limit, Stage, TimeUnit};
+    use civicgrid_domain::request::{Kind, Urgency};
+    let limit = |stage, s: &civicgrid_domain::deadline::Subject<'_>| {
+        select_limit(&installed, stage, s).map(|(_, l)| l)
+    };
+    let days = |amount| Limit {
+        amount,
+        unit: TimeUnit::WorkingDays,
+    };
+    let minutes = |amount| Limit {
+        amount,
+        unit: TimeUnit::Minutes,
+    };
+    for (kind, resolve) in [
+        (Kind::Consultation, 2),
+        (Kind::Help, 10),
+        (Kind::Suggestion, 10),
+        (Kind::Complaint, 15),
+        (Kind::Report, 15),
+    ] {
+        let s = subject(kind, Urgency::Normal, &[]);
+        assert_eq!(limit(Stage::Resolve, &s), Some(days(resolve)), "{kind}");
+        assert_eq!(limit(Stage::Accept, &s), Some(days(1)), "{kind}");
+    }
+    static OUTAGE: [civicgrid_domain::CategoryId; 1] = [civicgrid_domain::CategoryId(42)];
+    let s = subject(Kind::Complaint, Urgency::Normal, &OUTAGE);
+    assert_eq!(limit(Stage::Accept, &s), Some(minutes(30)), "an outage");
+    let s = subject(Kind::Complaint, Urgency::Emergency, &OUTAGE);
+    assert_eq!(
+        limit(Stage::Accept, &s),
+        Some(minutes(15)),
+        "an emergency prevails, installed last"
+    );
+    assert!(presets(&[]).iter().all(|(_, m, _)| m.category.is_none()));
+}

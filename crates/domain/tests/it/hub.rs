@@ -72,7 +72,7 @@ pub(crate) struct World {
     /// Whether callbacks count in the satisfaction rate.
     rated: bool,
     /// The 12345 targets' instants, when a test sets them.
-    targets: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub(crate) targets: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 impl World {

@@ -338,6 +338,18 @@ fn a_reply_that_cites_policy_names_the_document() {
         Some("大连市停车场管理办法 第十二条")
     ));
     assert!(!cites_unnamed_policy("路灯已修复", None));
+    assert!(
+        !cites_unnamed_policy("根据您反映的情况,已安排维修", None),
+        "根据 alone is not a citation"
+    );
+    assert!(
+        !cites_unnamed_policy("已按规定程序处理完毕", None),
+        "a policy word alone is not a citation"
+    );
+    assert!(
+        cites_unnamed_policy("根据《有关规定,不予办理", None),
+        "a name is enclosed in 《》"
+    );
     let world = World::new();
     let (case, clocks) = accepted(&world, false);
     let refused = act(

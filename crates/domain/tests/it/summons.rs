@@ -207,3 +207,71 @@ fn only_a_street_leading_the_case_summons() {
         .unwrap_err();
     assert_eq!(field(own), "units[0]");
 }
+
+#[test]
+fn a_department_is_summoned_again_only_once_it_reported_and_then_reports_anew() {
+    let world = World::new();
+    let (case, clocks) = led_by(&world, 2);
+    let at = beijing(2026, 10, 12, 10, 0);
+    let (summoned, clocks) = world
+        .act_as(by(2), &case, &running(&clocks), summon(), at)
+        .unwrap();
+    // Twice in one summons, or while still on its way: refused.
+    let twice = Command::Summon {
+        units: vec![UnitId(11), UnitId(11)],
+        reason: "x".into(),
+    };
+    let err = world
+        .act_as(by(2), &summoned.case, &running(&clocks), twice, at)
+        .unwrap_err();
+    assert_eq!(field(err), "units[1]");
+    let waiting = Command::Summon {
+        units: vec![UnitId(10)],
+        reason: "再次吹哨".into(),
+    };
+    let err = world
+        .act_as(
+            by(2),
+            &summoned.case,
+            &running(&clocks),
+            waiting.clone(),
+            at,
+        )
+        .unwrap_err();
+    assert_eq!(field(err), "units[0]");
+    // Once it reported and was rated, a new summons asks it to report (and is rated) anew;
+    // the other department's record is untouched.
+    let (reported, clocks) = world
+        .act_as(
+            by(10),
+            &summoned.case,
+            &running(&clocks),
+            Command::ReportOnSite {
+                unit: UnitId(10),
+                note: "到场".into(),
+            },
+            beijing(2026, 10, 12, 10, 10),
+        )
+        .unwrap();
+    let mut case = reported.case;
+    case.rated_units = vec![UnitId(10), UnitId(12)];
+    case.reported.push(UnitId(12));
+    let (again, clocks) = world
+        .act_as(
+            by(2),
+            &case,
+            &running(&clocks),
+            waiting,
+            beijing(2026, 10, 12, 14, 0),
+        )
+        .unwrap();
+    assert_eq!(again.case.reported, vec![UnitId(12)]);
+    assert_eq!(again.case.rated_units, vec![UnitId(12)]);
+    assert_eq!(again.case.summoned, vec![UnitId(10), UnitId(12)]);
+    assert!(
+        running(&clocks)
+            .iter()
+            .any(|c| c.stage == Stage::Report && c.unit == Some(UnitId(10))),
+        "a new report clock"
+    );
+}

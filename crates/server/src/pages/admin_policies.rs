@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/policies/new", post(create_policy))
         .route("/admin/rules", post(update_rules))
         .route("/admin/appraisal", post(update_appraisal))
+        .route("/admin/policies/presets", post(install_presets))
 }
 
 // ---------------------------------------------------------------- policies
@@ -60,6 +61,7 @@ enum Failed {
     NewPolicy,
     Rules,
     Appraisal,
+    Presets,
 }
 
 impl PoliciesPage {
@@ -73,6 +75,7 @@ impl PoliciesPage {
             (Some(Failed::NewPolicy), "new")
                 | (Some(Failed::Rules), "rules")
                 | (Some(Failed::Appraisal), "appraisal")
+                | (Some(Failed::Presets), "presets")
         )
     }
 
@@ -372,6 +375,46 @@ async fn update_appraisal(
     match saved {
         Ok(_) => Ok(see_other("/admin/policies", Some("appraisal"))),
         Err(error) => shown_again(&state, &browser, &staff, error, Failed::Appraisal).await,
+    }
+}
+
+/// The preset installer's form: the district's outage categories.
+#[derive(Deserialize)]
+struct PresetsForm {
+    #[serde(default)]
+    outages: Vec<String>,
+}
+
+async fn install_presets(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<PresetsForm>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    let reference = state.reference();
+    let outages: Result<Vec<_>, ApiError> = form
+        .outages
+        .iter()
+        .map(|id| {
+            id.parse::<i64>()
+                .ok()
+                .map(civicgrid_domain::CategoryId)
+                .filter(|c| reference.category(*c).is_some())
+                .ok_or_else(|| {
+                    ApiError::field("outage_categories", "choose categories from the list")
+                })
+        })
+        .collect();
+    let installed = match outages {
+        Ok(outages) => {
+            crate::services::admin::install_presets(&state, &staff.principal, &outages).await
+        }
+        Err(e) => Err(e),
+    };
+    match installed {
+        Ok(_) => Ok(see_other("/admin/policies", Some("presets"))),
+        Err(error) => shown_again(&state, &browser, &staff, error, Failed::Presets).await,
     }
 }
 

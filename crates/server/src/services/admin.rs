@@ -209,6 +209,38 @@ pub async fn create_policy(
     Ok(policy)
 }
 
+/// Installs the national and local preset policies (`deadline::presets`) that are not in
+/// force yet (by name and match), with `outages` as the water, power, gas and heating
+/// outage categories; returns the policies it added. Installing twice adds nothing.
+pub async fn install_presets(
+    state: &AppState,
+    principal: &Principal,
+    outages: &[civicgrid_domain::CategoryId],
+) -> ApiResult<Vec<Policy>> {
+    require_admin(principal)?;
+    let in_force = state.reference().policies.clone();
+    let mut added = Vec::new();
+    for (name, matches, limits) in civicgrid_domain::deadline::presets(outages) {
+        if in_force
+            .iter()
+            .any(|p| p.name == name && p.matches == matches)
+        {
+            continue;
+        }
+        let new = NewPolicy {
+            name: name.to_owned(),
+            matches,
+            limits,
+            thresholds: Default::default(),
+            accountable_after: civicgrid_domain::deadline::DEFAULT_ACCOUNTABLE_AFTER,
+            created_by: Some(principal.user),
+        };
+        added.push(state.store.create_policy(new, state.now()).await?);
+    }
+    state.reload().await?;
+    Ok(added)
+}
+
 /// Replaces the hub's rules (administrators only); returns them as stored.
 pub async fn set_rules(
     state: &AppState,

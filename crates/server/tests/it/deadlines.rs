@@ -1,8 +1,8 @@
 //! Deadline groundwork through the API: the district calendar and deadline policies.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, complaint, on_every_backend};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadlines_on_the_district_calendar() {
@@ -305,4 +305,87 @@ async fn editing_a_policy_makes_a_new_version_for_new_clocks_only() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_national_and_local_presets_install_once_as_editable_policies() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let body = json!({"outage_categories": ["urban.streetlight"]});
+        let r = app
+            .post(Some(&operator), "/api/v1/policies/presets", body.clone())
+            .await;
+        assert_eq!(r.status, 403);
+        let r = app
+            .post(
+                Some(&admin),
+                "/api/v1/policies/presets",
+                json!({"outage_categories": ["nope"]}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body["error"]["fields"]["outage_categories[0]"].is_string());
+        let r = app
+            .post(Some(&admin), "/api/v1/policies/presets", body.clone())
+            .await;
+        assert_eq!(r.status, 201, "{backend:?}: {}", r.body);
+        let names: Vec<&str> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 8, "{names:?}");
+        let again = app
+            .post(Some(&admin), "/api/v1/policies/presets", body)
+            .await;
+        assert_eq!(
+            again.body["items"],
+            json!([]),
+            "installing twice adds nothing"
+        );
+
+        // A consultation now has 2 working days to resolve; a street-light outage 30 minutes
+        // to accept; a complaint 15 working days.
+        let limit = |r: &Value, stage: &str| {
+            r["clocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["stage"] == stage)
+                .map(|c| c["limit"].clone())
+                .unwrap()
+        };
+        let serial = app.dispatched(&operator, &dispatcher).await;
+        let r = app
+            .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
+            .await;
+        assert_eq!(
+            limit(&r.body, "accept"),
+            json!({"amount": 30, "unit": "minutes"})
+        );
+        assert_eq!(
+            limit(&r.body, "resolve"),
+            json!({"amount": 15, "unit": "working_days"})
+        );
+        let mut consult = complaint();
+        consult["kind"] = json!("consultation");
+        consult["category"] = json!("urban");
+        let serial = app.intake(&operator, consult).await;
+        app.dispatch_to_dept(&dispatcher, &serial).await;
+        let r = app
+            .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
+            .await;
+        assert_eq!(
+            limit(&r.body, "resolve"),
+            json!({"amount": 2, "unit": "working_days"})
+        );
+        assert_eq!(
+            limit(&r.body, "accept"),
+            json!({"amount": 1, "unit": "working_days"})
+        );
+    })
+    .await;
 }

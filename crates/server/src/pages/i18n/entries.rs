@@ -685,6 +685,26 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "重复诉求(无新情况)",
         "Repeat callers, no new facts",
     ),
+    (
+        "admin.presets",
+        "国家及地方推荐时限",
+        "National and local preset limits",
+    ),
+    (
+        "admin.presets_hint",
+        "一键安装为可修改的时限政策:签收1个工作日(危及生命财产15分钟,水电气热中断30分钟);办结咨询2、求助建议10、投诉举报15个工作日。已安装的不会重复。",
+        "Installs editable policies: acceptance 1 working day (15 minutes for risk to life or property, 30 for utility outages); resolution 2 working days for consultations, 10 for help and suggestions, 15 for complaints and reports. Already installed ones are skipped.",
+    ),
+    (
+        "admin.outage_categories",
+        "水电气热中断类别",
+        "Water, power, gas and heating outage categories",
+    ),
+    (
+        "admin.install_presets",
+        "安装推荐时限",
+        "Install the presets",
+    ),
     ("conclusion.agreed", "商定派单", "Dispatched as agreed"),
     ("conclusion.settled", "先行处置", "Resolved by the convenor"),
     ("status.running", "计时中", "Running"),
