@@ -611,6 +611,13 @@ async fn coordination_story(s: &Stage) {
             .await
             .contains("先行处置")
     );
+    s.browser
+        .execute(
+            "document.getElementById('coordination').scrollIntoView(); return null",
+            vec![],
+        )
+        .await
+        .unwrap();
     s.shot("coordination").await;
     s.logout().await;
     let rules_after = s.api("dispatcher", "/api/v1/routing-rules", None).await;
