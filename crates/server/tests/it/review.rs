@@ -155,6 +155,15 @@ async fn a_reply_is_signed_sent_back_by_the_hub_corrected_and_approved_before_th
             kinds,
             ["resolve", "sign_reply", "send_back", "resolve", "sign_reply", "approve_reply"]
         );
+        // The review stays inside: the citizen's timeline shows neither it nor its reasons.
+        let code = app.verify_code(&serial).await;
+        let tracked = app
+            .get(None, &format!("/api/v1/track?serial={serial}&code={code}"))
+            .await;
+        let public = tracked.body.to_string();
+        for inside in ["sign_reply", "send_back", "approve_reply", "请写明修复日期"] {
+            assert!(!public.contains(inside), "{inside} on the public timeline: {public}");
+        }
     })
     .await;
 }

@@ -137,13 +137,22 @@ pub async fn track(state: &AppState, serial: &str, code: &str) -> ApiResult<Trac
     let loaded = tracked(state, serial, code).await?;
     let row = &loaded.row;
     // Supervision inside the government (reminders, urgings, accountability findings,
-    // quality checks) is not part of the citizen's timeline; the moves of the case are.
+    // quality checks), the review of a reply before it reaches the citizen, a unit's
+    // appeal against its count and a street's rating of a department are not part of the
+    // citizen's timeline; the moves of the case are.
     const INTERNAL: &[Action] = &[
         Action::Remind,
         Action::Urge,
         Action::Supervise,
         Action::HoldAccountable,
         Action::QualityCallback,
+        Action::SignReply,
+        Action::ApproveReply,
+        Action::SendBack,
+        Action::Appeal,
+        Action::ApproveAppeal,
+        Action::RefuseAppeal,
+        Action::RateResponse,
     ];
     let timeline = state
         .store
