@@ -149,7 +149,17 @@ pub struct CreateRoutingRule {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CancelReasonOut {
     pub code: String,
+    /// What the reason says (`name` repeats it, the spelling `POST` takes).
     pub label: String,
+    pub name: String,
+}
+
+/// A new non-acceptance (cancel) reason: a snake_case code and what it says.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCancelReason {
+    pub code: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq)]

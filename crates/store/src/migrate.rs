@@ -23,6 +23,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0012_coordination",
     "0013_reply_review",
     "0014_summons",
+    "0015_cancel_reasons",
 ];
 
 const SQLITE: &[&str] = &[
@@ -40,6 +41,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0012_coordination.sql"),
     include_str!("../migrations/sqlite/0013_reply_review.sql"),
     include_str!("../migrations/sqlite/0014_summons.sql"),
+    include_str!("../migrations/sqlite/0015_cancel_reasons.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -56,6 +58,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0012_coordination.sql"),
     include_str!("../migrations/postgres/0013_reply_review.sql"),
     include_str!("../migrations/postgres/0014_summons.sql"),
+    include_str!("../migrations/postgres/0015_cancel_reasons.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use civicgrid_domain::routing::RoutingRule;
-use civicgrid_domain::{CategoryId, UnitId};
+use civicgrid_domain::{CategoryId, Instant, UnitId};
 
 use crate::Result;
 
@@ -46,6 +46,13 @@ pub trait RoutingStore: Send + Sync {
     async fn list_categories(&self) -> Result<Vec<CategoryRow>>;
     async fn create_routing_rule(&self, rule: NewRoutingRule) -> Result<RoutingRule>;
     async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>>;
+    /// Replaces the whole list (imports, the demo, tests).
     async fn set_cancel_reasons(&self, reasons: Vec<CancelReason>) -> Result<()>;
+    /// The reasons offered now (retired ones left out), by code.
     async fn list_cancel_reasons(&self) -> Result<Vec<CancelReason>>;
+    /// Adds one; a code in use (retired included) is `Duplicate`.
+    async fn add_cancel_reason(&self, reason: CancelReason) -> Result<CancelReason>;
+    /// Retires one: no longer offered, still named by the history that cites it.
+    /// `NotFound` when no reason in use has the code.
+    async fn retire_cancel_reason(&self, code: &str, now: Instant) -> Result<()>;
 }

@@ -9,8 +9,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use civicgrid_api::{
-    CancelReasonOut, CategoryOut, CreateCategory, CreateRoutingRule, ErrorBody, Page,
-    RoutingRuleOut,
+    CancelReasonOut, CategoryOut, CreateCancelReason, CreateCategory, CreateRoutingRule, ErrorBody,
+    Page, RoutingRuleOut,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use super::{AppStateRef, whole_page};
 
 use crate::auth::Auth;
-use crate::error::{ApiJson, ApiResult};
+use crate::error::{ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 use crate::wire::org::category_out;
 use crate::wire::org::rule_out;
@@ -27,7 +27,8 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(list_categories, create_category))
         .routes(routes!(list_routing_rules, create_routing_rule))
-        .routes(routes!(list_cancel_reasons))
+        .routes(routes!(list_cancel_reasons, add_cancel_reason))
+        .routes(routes!(retire_cancel_reason))
 }
 
 #[utoipa::path(get, path = "/api/v1/categories", security(("bearer" = [])),
@@ -88,13 +89,38 @@ async fn list_cancel_reasons(
     Auth(_): Auth,
 ) -> ApiResult<Json<Vec<CancelReasonOut>>> {
     let reasons = state.store.list_cancel_reasons().await?;
-    Ok(Json(
-        reasons
-            .into_iter()
-            .map(|r| CancelReasonOut {
-                code: r.code,
-                label: r.label,
-            })
-            .collect(),
-    ))
+    Ok(Json(reasons.into_iter().map(reason_out).collect()))
+}
+
+fn reason_out(r: civicgrid_store::CancelReason) -> CancelReasonOut {
+    CancelReasonOut {
+        code: r.code,
+        name: r.label.clone(),
+        label: r.label,
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/cancel-reasons", request_body = CreateCancelReason, security(("bearer" = [])),
+    responses((status = 201, body = CancelReasonOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_cancel_reason(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CreateCancelReason>,
+) -> ApiResult<(StatusCode, Json<CancelReasonOut>)> {
+    let added =
+        crate::services::admin::add_cancel_reason(&state, &principal, &body.code, &body.name)
+            .await?;
+    Ok((StatusCode::CREATED, Json(reason_out(added))))
+}
+
+/// Retires a reason: no longer offered; the cancellations that cite it keep it.
+#[utoipa::path(delete, path = "/api/v1/cancel-reasons/{code}", params(("code" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn retire_cancel_reason(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    crate::services::admin::retire_cancel_reason(&state, &principal, &code).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -15,7 +15,8 @@ use civicgrid_api::{
 use civicgrid_domain::org::{Role, UnitKind};
 use serde::Deserialize;
 
-use super::lists::Pager;
+use super::PagePath;
+use super::lists::{NoFields, Pager};
 use super::portal::Choice;
 use super::{
     Browser, CsrfForm, Ctx, FormErrors, FormValues, PageResult, Staff, form_failure, html,
@@ -32,6 +33,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/categories", get(categories).post(create_category))
         .route("/admin/routing-rules", post(create_rule))
+        .route("/admin/cancel-reasons", post(add_cancel_reason))
+        .route(
+            "/admin/cancel-reasons/{code}/retire",
+            post(retire_cancel_reason),
+        )
         .route("/admin/calendar", get(calendar).post(add_days))
 }
 
@@ -367,6 +373,8 @@ struct CategoriesPage {
     units: Vec<Choice>,
     category_choices: Vec<Choice>,
     bases: Vec<&'static str>,
+    /// The non-acceptance reasons offered now: code and what it says.
+    reasons: Vec<(String, String)>,
     errors: FormErrors,
     values: FormValues,
 }
@@ -414,9 +422,66 @@ async fn categories_page(
         units: all_units(state),
         category_choices: super::portal::category_choices(state),
         bases: vec!["statute", "agreement", "designation"],
+        reasons: state
+            .store
+            .list_cancel_reasons()
+            .await?
+            .into_iter()
+            .map(|r| (r.code, r.label))
+            .collect(),
         errors,
         values,
     })
+}
+
+#[derive(Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn add_cancel_reason(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<ReasonForm>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    match crate::services::admin::add_cancel_reason(
+        &state,
+        &staff.principal,
+        &form.code,
+        &form.name,
+    )
+    .await
+    {
+        Ok(r) => Ok(see_other("/admin/categories", Some(&r.label))),
+        Err(mut error) => {
+            // The reason form's fields, apart from the category form's `code` and `name`.
+            error.fields = error
+                .fields
+                .into_iter()
+                .map(|(k, v)| (format!("reason_{k}"), v))
+                .collect();
+            let errors = form_failure(error)?;
+            let values = FormValues::of([("reason_code", form.code), ("reason_name", form.name)]);
+            let page = categories_page(&state, &browser, &staff, errors, values, None).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}
+
+async fn retire_cancel_reason(
+    State(state): AppStateRef,
+    staff: Staff,
+    PagePath(code): PagePath<String>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    crate::services::admin::retire_cancel_reason(&state, &staff.principal, &code).await?;
+    Ok(see_other("/admin/categories", Some(&code)))
 }
 
 async fn categories(

@@ -59,6 +59,63 @@ pub async fn create_category(
     Ok(row)
 }
 
+/// Adds a non-acceptance (cancel) reason (administrators only): a snake_case code of 2–40
+/// characters, unused so far (retired codes stay taken, so history keeps its meaning),
+/// and what it says.
+pub async fn add_cancel_reason(
+    state: &AppState,
+    principal: &Principal,
+    code: &str,
+    name: &str,
+) -> ApiResult<civicgrid_store::CancelReason> {
+    require_admin(principal)?;
+    let code = code.trim();
+    let valid = (2..=40).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(ApiError::field(
+            "code",
+            "2 to 40 characters: lowercase letters, digits and _, starting with a letter",
+        ));
+    }
+    let label = civicgrid_domain::request::parse_text("name", name, 60)?;
+    state
+        .store
+        .add_cancel_reason(civicgrid_store::CancelReason {
+            code: code.to_owned(),
+            label,
+        })
+        .await
+        .map_err(|e| match e {
+            civicgrid_store::StoreError::Duplicate(_) => {
+                ApiError::field("code", "this code is in use (or was, by a retired reason)")
+            }
+            other => other.into(),
+        })
+}
+
+/// Retires a non-acceptance reason: no longer offered; cancellations that cite it keep it.
+pub async fn retire_cancel_reason(
+    state: &AppState,
+    principal: &Principal,
+    code: &str,
+) -> ApiResult<()> {
+    require_admin(principal)?;
+    state
+        .store
+        .retire_cancel_reason(code, state.now())
+        .await
+        .map_err(|e| match e {
+            civicgrid_store::StoreError::NotFound(_) => {
+                ApiError::with_message(ErrorCode::NotFound, "no reason in use has this code")
+            }
+            other => other.into(),
+        })
+}
+
 /// Adds a rule of the routing table (a statute, an agreement or a designation; the
 /// territorial fallback and manual dispatch are not rules).
 pub async fn create_routing_rule(

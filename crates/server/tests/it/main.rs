@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
 
+mod administration;
 mod coordination;
 mod deadlines;
 mod edge;

@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use civicgrid_domain::lifecycle::Basis;
 use civicgrid_domain::routing::RoutingRule;
-use civicgrid_domain::{CategoryId, UnitId};
+use civicgrid_domain::{CategoryId, Instant, UnitId};
 use sqlx::{Any, Row, Transaction};
 
-use super::SqlStore;
 use super::dialect::{Cached, bump};
 use super::rows::{is_unique_violation, word};
+use super::{SqlStore, ms};
 
 use crate::{
     CancelReason, CategoryRow, NewCategory, NewRoutingRule, Result, RoutingStore, StoreError,
@@ -114,10 +114,52 @@ impl RoutingStore for SqlStore {
         Ok(())
     }
 
-    async fn list_cancel_reasons(&self) -> Result<Vec<CancelReason>> {
-        let rows = sqlx::query("SELECT code, label FROM cancel_reasons ORDER BY code")
-            .fetch_all(&self.inner.read)
+    async fn add_cancel_reason(&self, reason: CancelReason) -> Result<CancelReason> {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM cancel_reasons WHERE code = $1")
+            .bind(&reason.code)
+            .fetch_optional(&self.inner.write)
             .await?;
+        if taken.is_some() {
+            return Err(StoreError::Duplicate(format!(
+                "cancel reason {}",
+                reason.code
+            )));
+        }
+        sqlx::query("INSERT INTO cancel_reasons (code, label) VALUES ($1, $2)")
+            .bind(&reason.code)
+            .bind(&reason.label)
+            .execute(&self.inner.write)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate(format!("cancel reason {}", reason.code))
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(reason)
+    }
+
+    async fn retire_cancel_reason(&self, code: &str, now: Instant) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE cancel_reasons SET retired_at = $1 WHERE code = $2 AND retired_at IS NULL",
+        )
+        .bind(ms(now))
+        .bind(code)
+        .execute(&self.inner.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("cancel reason"));
+        }
+        Ok(())
+    }
+
+    async fn list_cancel_reasons(&self) -> Result<Vec<CancelReason>> {
+        let rows = sqlx::query(
+            "SELECT code, label FROM cancel_reasons WHERE retired_at IS NULL ORDER BY code",
+        )
+        .fetch_all(&self.inner.read)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(CancelReason {

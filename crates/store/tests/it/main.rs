@@ -13,8 +13,8 @@ use civicgrid_domain::org::{Actor, OrgTree, Unit, UnitKind};
 use civicgrid_domain::request::{Channel, Kind, Outcome, Rating, State, Urgency};
 use civicgrid_domain::{Refusal, UnitId};
 use civicgrid_store::{
-    AuditEntry, Backend, HistoricCase, ListFilter, NewCase, NewCategory, NewRoutingRule, NewUnit,
-    Store, StoreError, Visibility, testing,
+    AuditEntry, Backend, CancelReason, HistoricCase, ListFilter, NewCase, NewCategory,
+    NewRoutingRule, NewUnit, Store, StoreError, Visibility, testing,
 };
 
 fn at(minutes: i64) -> DateTime<Utc> {
@@ -581,6 +581,55 @@ async fn conformance_story_on_every_backend() {
     for (backend, url) in &backends {
         eprintln!("conformance story on {}", backend.name());
         story(*backend, url).await;
+    }
+}
+
+/// A fresh database ships the default non-acceptance reasons; a reason is added once
+/// (its code stays taken after it is retired) and a retired one is no longer offered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_reasons_ship_with_a_fresh_database_and_retire_on_every_backend() {
+    for (backend, url) in &testing::backends().await {
+        let store = civicgrid_store::open(
+            url,
+            at(0),
+            civicgrid_domain::calendar::china_standard_time(),
+        )
+        .await
+        .unwrap();
+        let codes = |reasons: Vec<CancelReason>| -> Vec<String> {
+            reasons.into_iter().map(|r| r.code).collect()
+        };
+        let shipped = codes(store.list_cancel_reasons().await.unwrap());
+        assert!(
+            shipped.contains(&"harassment".to_owned()) && shipped.len() >= 5,
+            "{}: {shipped:?}",
+            backend.name()
+        );
+        let reason = CancelReason {
+            code: "test_only".into(),
+            label: "测试".into(),
+        };
+        store.add_cancel_reason(reason.clone()).await.unwrap();
+        assert!(matches!(
+            store.add_cancel_reason(reason.clone()).await,
+            Err(StoreError::Duplicate(_))
+        ));
+        store
+            .retire_cancel_reason("test_only", at(1))
+            .await
+            .unwrap();
+        assert!(!codes(store.list_cancel_reasons().await.unwrap()).contains(&"test_only".into()));
+        assert!(
+            matches!(
+                store.add_cancel_reason(reason).await,
+                Err(StoreError::Duplicate(_))
+            ),
+            "a retired code stays taken"
+        );
+        assert!(matches!(
+            store.retire_cancel_reason("test_only", at(2)).await,
+            Err(StoreError::NotFound(_))
+        ));
     }
 }
 

@@ -705,6 +705,18 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "安装推荐时限",
         "Install the presets",
     ),
+    (
+        "admin.cancel_reasons",
+        "不予受理理由",
+        "Non-acceptance reasons",
+    ),
+    (
+        "admin.cancel_reasons_hint",
+        "撤销工单时须选择其一。停用的理由不再供选择,已引用它的工单记录保持不变。",
+        "Cancelling a request names one of these. A retired reason is no longer offered; requests that cite it keep it.",
+    ),
+    ("admin.new_cancel_reason", "新增理由", "New reason"),
+    ("admin.retire", "停用", "Retire"),
     ("conclusion.agreed", "商定派单", "Dispatched as agreed"),
     ("conclusion.settled", "先行处置", "Resolved by the convenor"),
     ("status.running", "计时中", "Running"),

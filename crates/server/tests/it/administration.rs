@@ -1,0 +1,122 @@
+//! Administration, on every backend: the non-acceptance (cancel) reasons an administrator
+//! adds and retires, through the API and the reference-data page.
+
+use serde_json::json;
+
+use crate::helpers::{complaint, on_every_backend};
+use crate::pages::Web;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_adds_and_retires_cancel_reasons_and_cancellations_follow() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let reason = json!({"code": "wrong_number", "name": "来电人拨错号码"});
+        let r = app
+            .post(Some(&operator), "/api/v1/cancel-reasons", reason.clone())
+            .await;
+        assert_eq!(r.status, 403);
+        let r = app
+            .post(
+                Some(&admin),
+                "/api/v1/cancel-reasons",
+                json!({"code": "Wrong Number", "name": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body["error"]["fields"]["code"].is_string());
+        let r = app
+            .post(Some(&admin), "/api/v1/cancel-reasons", reason.clone())
+            .await;
+        assert_eq!(r.status, 201, "{backend:?}: {}", r.body);
+        assert_eq!(
+            (r.body["code"].as_str(), r.body["name"].as_str()),
+            (Some("wrong_number"), Some("来电人拨错号码"))
+        );
+        let r = app
+            .post(Some(&admin), "/api/v1/cancel-reasons", reason)
+            .await;
+        assert_eq!(r.status, 422, "a code once");
+        let listed = app.get(Some(&operator), "/api/v1/cancel-reasons").await;
+        assert!(
+            listed
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["code"] == "wrong_number")
+        );
+
+        // Offered at once: a request is cancelled with it.
+        let first = app.intake(&operator, complaint()).await;
+        let r = app
+            .act(
+                &operator,
+                &first,
+                "cancel",
+                json!({"reason": "wrong_number"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+
+        // Retired: no longer offered, while the cancelled request keeps its reason.
+        let path = "/api/v1/cancel-reasons/wrong_number";
+        let r = app
+            .send(reqwest::Method::DELETE, Some(&operator), path, None)
+            .await;
+        assert_eq!(r.status, 403);
+        let r = app
+            .send(reqwest::Method::DELETE, Some(&admin), path, None)
+            .await;
+        assert_eq!(r.status, 204, "{}", r.body);
+        let r = app
+            .send(reqwest::Method::DELETE, Some(&admin), path, None)
+            .await;
+        assert_eq!(r.status, 404);
+        let second = app.intake(&operator, complaint()).await;
+        let r = app
+            .act(
+                &operator,
+                &second,
+                "cancel",
+                json!({"reason": "wrong_number"}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body["error"]["fields"]["reason"].is_string());
+        let events = app
+            .get(Some(&operator), &format!("/api/v1/requests/{first}/events"))
+            .await;
+        assert!(
+            events.body.to_string().contains("来电人拨错号码"),
+            "history keeps it"
+        );
+
+        // The page: listed, added with a field error shown, retired.
+        let mut page = Web::sign_in(&app, "admin").await;
+        let listed = page.get("/admin/categories").await;
+        assert!(listed.body.contains("reason-list") && listed.body.contains("harassment"));
+        let bad = page
+            .post("/admin/cancel-reasons", &[("code", "x"), ("name", "太短")])
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(
+            bad.body.contains("field-error"),
+            "the code's error is shown"
+        );
+        let added = page
+            .post(
+                "/admin/cancel-reasons",
+                &[("code", "withdrawn_by_caller"), ("name", "来电人撤回")],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let retired = page
+            .post("/admin/cancel-reasons/withdrawn_by_caller/retire", &[])
+            .await;
+        assert_eq!(retired.status, 303);
+        let listed = page.get("/admin/categories").await;
+        assert!(!listed.body.contains("withdrawn_by_caller"));
+    })
+    .await;
+}
