@@ -49,6 +49,17 @@ pub struct UserOut {
     pub unit: i64,
     pub roles: Vec<String>,
     pub grants: Vec<GrantOut>,
+    /// Disabled by an administrator: it cannot sign in.
+    pub disabled: bool,
+}
+
+/// A change to an account (administrators only); fields left out stay as they are.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// `true` stops the user signing in and ends its sessions at once; `false` restores it.
+    #[serde(default)]
+    pub disabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]

@@ -151,6 +151,13 @@ pub async fn sign_in(
             return Err(ApiError::new(ErrorCode::InvalidCredentials));
         }
     };
+    // Told only to whoever knows the password.
+    if user.disabled {
+        return Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "this account is disabled; ask an administrator",
+        ));
+    }
     let token = new_token();
     let expires = now + chrono::Duration::hours(state.session_hours);
     state

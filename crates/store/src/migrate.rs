@@ -24,6 +24,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0013_reply_review",
     "0014_summons",
     "0015_cancel_reasons",
+    "0016_user_disabled",
 ];
 
 const SQLITE: &[&str] = &[
@@ -42,6 +43,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0013_reply_review.sql"),
     include_str!("../migrations/sqlite/0014_summons.sql"),
     include_str!("../migrations/sqlite/0015_cancel_reasons.sql"),
+    include_str!("../migrations/sqlite/0016_user_disabled.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -59,6 +61,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0013_reply_review.sql"),
     include_str!("../migrations/postgres/0014_summons.sql"),
     include_str!("../migrations/postgres/0015_cancel_reasons.sql"),
+    include_str!("../migrations/postgres/0016_user_disabled.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -37,6 +37,8 @@ pub struct UserRow {
     pub password_hash: String,
     pub unit: UnitId,
     pub grants: Vec<Grant>,
+    /// An administrator disabled the account: it cannot sign in.
+    pub disabled: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +62,9 @@ pub trait OrgStore: Send + Sync {
     async fn find_user(&self, username: &str) -> Result<Option<UserRow>>;
     async fn get_user(&self, id: UserId) -> Result<Option<UserRow>>;
     async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)>;
+    /// Disables or enables an account; disabling ends every session it has, and both tell
+    /// every instance to forget its cached sessions. `NotFound` for an unknown user.
+    async fn set_user_disabled(&self, id: UserId, disabled: bool, now: Instant) -> Result<UserRow>;
     /// Whether anyone holds `role` at exactly this unit (a unit with a unit head signs its
     /// replies).
     async fn unit_has_role(&self, unit: UnitId, role: civicgrid_domain::org::Role) -> Result<bool>;

@@ -7,19 +7,21 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use civicgrid_api::{CreateUser, ErrorBody, Page, UserOut};
+use civicgrid_api::{CreateUser, ErrorBody, Page, UpdateUser, UserOut};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppStateRef;
 
 use crate::auth::Auth;
-use crate::error::{ApiJson, ApiQuery, ApiResult};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 use crate::wire::org::user_out;
 
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::new().routes(routes!(list_users, create_user))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -59,4 +61,27 @@ async fn create_user(
     let new = crate::wire::org::account_in(body)?;
     let user = crate::services::admin::create_user(&state, &principal, new).await?;
     Ok((StatusCode::CREATED, Json(user_out(&user))))
+}
+
+/// Changes an account: `{"disabled": true}` stops it signing in and ends its sessions at
+/// once (API and pages, every instance); `{"disabled": false}` restores it.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = i64, Path)), request_body = UpdateUser, security(("bearer" = [])),
+    responses((status = 200, body = UserOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_user(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> ApiResult<Json<UserOut>> {
+    crate::access::require_admin(&principal)?;
+    let id = civicgrid_domain::UserId(id);
+    let user = match body.disabled {
+        Some(disabled) => {
+            crate::services::admin::set_user_disabled(&state, &principal, id, disabled).await?
+        }
+        None => state.store.get_user(id).await?.ok_or_else(|| {
+            crate::error::ApiError::with_message(civicgrid_api::ErrorCode::NotFound, "no such user")
+        })?,
+    };
+    Ok(Json(user_out(&user)))
 }

@@ -31,6 +31,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin", get(|| async { see_other("/admin/units", None) }))
         .route("/admin/units", get(units).post(create_unit))
         .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/{id}/access", post(set_user_access))
         .route("/admin/categories", get(categories).post(create_category))
         .route("/admin/routing-rules", post(create_rule))
         .route("/admin/cancel-reasons", post(add_cancel_reason))
@@ -432,6 +433,35 @@ async fn categories_page(
         errors,
         values,
     })
+}
+
+#[derive(Deserialize)]
+struct AccessForm {
+    /// `disable` or `enable`.
+    #[serde(default)]
+    change: String,
+}
+
+async fn set_user_access(
+    State(state): AppStateRef,
+    staff: Staff,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(form): CsrfForm<AccessForm>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    let disabled = match form.change.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(ApiError::field("change", "`disable` or `enable`").into()),
+    };
+    let user = crate::services::admin::set_user_disabled(
+        &state,
+        &staff.principal,
+        civicgrid_domain::UserId(id),
+        disabled,
+    )
+    .await?;
+    Ok(see_other("/admin/users", Some(&user.username)))
 }
 
 #[derive(Deserialize)]

@@ -59,6 +59,37 @@ pub async fn create_category(
     Ok(row)
 }
 
+/// Disables or enables an account (administrators only, never their own): a disabled user
+/// cannot sign in, and its sessions end at once on every instance.
+pub async fn set_user_disabled(
+    state: &AppState,
+    principal: &Principal,
+    id: civicgrid_domain::UserId,
+    disabled: bool,
+) -> ApiResult<civicgrid_store::UserRow> {
+    require_admin(principal)?;
+    if disabled && id == principal.user {
+        return Err(ApiError::field(
+            "disabled",
+            "you cannot disable your own account",
+        ));
+    }
+    let user = state
+        .store
+        .set_user_disabled(id, disabled, state.now())
+        .await
+        .map_err(|e| match e {
+            civicgrid_store::StoreError::NotFound(_) => {
+                ApiError::with_message(ErrorCode::NotFound, "no such user")
+            }
+            other => other.into(),
+        })?;
+    // This instance forgets its cached sessions now; the others at their next coherence
+    // check (the sessions generation moved).
+    state.sessions.clear();
+    Ok(user)
+}
+
 /// Adds a non-acceptance (cancel) reason (administrators only): a snake_case code of 2–40
 /// characters, unused so far (retired codes stay taken, so history keeps its meaning),
 /// and what it says.

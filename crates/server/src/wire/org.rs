@@ -28,6 +28,7 @@ pub(crate) fn user_out(user: &UserRow) -> UserOut {
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         unit: user.unit.0,
+        disabled: user.disabled,
         roles,
         grants: user
             .grants

@@ -120,3 +120,96 @@ async fn an_administrator_adds_and_retires_cancel_reasons_and_cancellations_foll
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_user_stops_at_once_and_an_enabled_one_signs_in_again() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let handler = app.login("handler").await;
+        // A second instance on the same database has the handler's session cached.
+        let other = app.another_instance().await;
+        assert_eq!(other.get(Some(&handler), "/api/v1/me").await.status, 200);
+        let users = app.get(Some(&admin), "/api/v1/users?page_size=100").await;
+        let id_of = |name: &str| {
+            users.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["username"] == name)
+                .map(|u| u["id"].as_i64().unwrap())
+                .unwrap()
+        };
+        let (handler_id, admin_id) = (id_of("handler"), id_of("admin"));
+        let path = |id: i64| format!("/api/v1/users/{id}");
+        let off = json!({"disabled": true});
+        let r = app
+            .send(
+                reqwest::Method::PATCH,
+                Some(&handler),
+                &path(handler_id),
+                Some(off.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 403, "only administrators");
+        let r = app
+            .send(
+                reqwest::Method::PATCH,
+                Some(&admin),
+                &path(admin_id),
+                Some(off.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 422, "not oneself: {}", r.body);
+        let r = app
+            .send(
+                reqwest::Method::PATCH,
+                Some(&admin),
+                &path(handler_id),
+                Some(off),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        assert_eq!(r.body["disabled"], true);
+
+        // The live session stops at once, here and (PostgreSQL, several instances) there.
+        assert_eq!(app.get(Some(&handler), "/api/v1/me").await.status, 401);
+        if backend == civicgrid_store::Backend::Postgres {
+            assert_eq!(other.get(Some(&handler), "/api/v1/me").await.status, 401);
+        }
+        let r = app
+            .post(
+                None,
+                "/api/v1/auth/login",
+                json!({"username": "handler", "password": crate::helpers::PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let mut web = Web::new(&app);
+        web.get("/login").await;
+        let page = web
+            .post(
+                "/login",
+                &[
+                    ("username", "handler"),
+                    ("password", crate::helpers::PASSWORD),
+                ],
+            )
+            .await;
+        assert_ne!(page.status, 303, "the page refuses too");
+
+        // Enabled again from the users page.
+        let mut admin_web = Web::sign_in(&app, "admin").await;
+        let listed = admin_web.get("/admin/users").await;
+        assert!(listed.body.contains("enable-handler"), "shown as disabled");
+        let enabled = admin_web
+            .post(
+                &format!("/admin/users/{handler_id}/access"),
+                &[("change", "enable")],
+            )
+            .await;
+        assert_eq!(enabled.status, 303, "{}", enabled.body);
+        let handler = app.login("handler").await;
+        assert_eq!(app.get(Some(&handler), "/api/v1/me").await.status, 200);
+    })
+    .await;
+}

@@ -39,6 +39,7 @@ impl SqlStore {
                 password_hash: row.try_get("password_hash")?,
                 unit: UnitId(row.try_get("unit_id")?),
                 grants,
+                disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
             });
         }
         Ok(users)
@@ -150,6 +151,7 @@ impl OrgStore for SqlStore {
             password_hash: user.password_hash,
             unit: user.unit,
             grants: user.grants,
+            disabled: false,
         })
     }
 
@@ -164,7 +166,7 @@ impl OrgStore for SqlStore {
     }
 
     async fn find_user(&self, username: &str) -> Result<Option<UserRow>> {
-        let rows = sqlx::query("SELECT id, username, display_name, password_hash, unit_id FROM users WHERE username = $1")
+        let rows = sqlx::query("SELECT id, username, display_name, password_hash, unit_id, disabled_at FROM users WHERE username = $1")
             .bind(username)
             .fetch_all(&self.inner.read)
             .await?;
@@ -173,7 +175,7 @@ impl OrgStore for SqlStore {
 
     async fn get_user(&self, id: UserId) -> Result<Option<UserRow>> {
         let rows = sqlx::query(
-            "SELECT id, username, display_name, password_hash, unit_id FROM users WHERE id = $1",
+            "SELECT id, username, display_name, password_hash, unit_id, disabled_at FROM users WHERE id = $1",
         )
         .bind(id.0)
         .fetch_all(&self.inner.read)
@@ -191,12 +193,33 @@ impl OrgStore for SqlStore {
         Ok(found.is_some())
     }
 
+    async fn set_user_disabled(&self, id: UserId, disabled: bool, now: Instant) -> Result<UserRow> {
+        let mut tx = self.inner.write.begin().await?;
+        let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(disabled.then(|| ms(now)))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        bump(&mut tx, Cached::Sessions).await?;
+        tx.commit().await?;
+        self.get_user(id).await?.ok_or(StoreError::NotFound("user"))
+    }
+
     async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)> {
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.inner.read)
             .await?;
         let rows = sqlx::query(
-            "SELECT id, username, display_name, password_hash, unit_id FROM users ORDER BY id LIMIT $1 OFFSET $2",
+            "SELECT id, username, display_name, password_hash, unit_id, disabled_at FROM users ORDER BY id LIMIT $1 OFFSET $2",
         )
         .bind(limit)
         .bind(offset)
@@ -253,8 +276,8 @@ impl OrgStore for SqlStore {
         now: Instant,
     ) -> Result<Option<(UserRow, Instant)>> {
         let rows = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.password_hash, u.unit_id, s.expires_at FROM sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+            "SELECT u.id, u.username, u.display_name, u.password_hash, u.unit_id, u.disabled_at, s.expires_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(ms(now))
