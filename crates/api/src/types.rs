@@ -24,6 +24,16 @@ pub struct Page<T> {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// Required (and then set) when an administrator reset the password.
+    #[serde(default)]
+    pub new_password: Option<String>,
+}
+
+/// A temporary password an administrator sets; the user chooses a new one at sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    pub password: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

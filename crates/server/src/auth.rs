@@ -117,12 +117,15 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> ApiResult<Opt
 }
 
 /// Signs in with username and password, with the same throttling, timing and session
-/// length for the API and the pages. Returns the new session token and the user.
+/// length for the API and the pages. A user whose password an administrator reset must
+/// give `new_password` (checked against the policy) and signs in with it set. Returns the
+/// new session token and the user.
 pub async fn sign_in(
     state: &AppState,
     client: &str,
     username: &str,
     password: String,
+    new_password: Option<String>,
 ) -> ApiResult<(String, Instant, UserRow)> {
     use crate::throttle::{LOGIN_FAILURES_PER_USER, LOGIN_PER_CLIENT};
     let now = state.now();
@@ -157,6 +160,18 @@ pub async fn sign_in(
             ErrorCode::Forbidden,
             "this account is disabled; ask an administrator",
         ));
+    }
+    if user.must_change_password {
+        let chosen = new_password.filter(|p| !p.is_empty()).ok_or_else(|| {
+            ApiError::field(
+                "new_password",
+                "an administrator reset your password: choose a new one to sign in",
+            )
+        })?;
+        civicgrid_domain::org::check_password(&chosen)
+            .map_err(|e| ApiError::field("new_password", e.message))?;
+        let hash = hash_password_blocking(chosen).await?;
+        state.store.set_password(user.id, &hash, false).await?;
     }
     let token = new_token();
     let expires = now + chrono::Duration::hours(state.session_hours);

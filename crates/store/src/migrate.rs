@@ -25,6 +25,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0014_summons",
     "0015_cancel_reasons",
     "0016_user_disabled",
+    "0017_password_reset",
 ];
 
 const SQLITE: &[&str] = &[
@@ -44,6 +45,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0014_summons.sql"),
     include_str!("../migrations/sqlite/0015_cancel_reasons.sql"),
     include_str!("../migrations/sqlite/0016_user_disabled.sql"),
+    include_str!("../migrations/sqlite/0017_password_reset.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -62,6 +64,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0014_summons.sql"),
     include_str!("../migrations/postgres/0015_cancel_reasons.sql"),
     include_str!("../migrations/postgres/0016_user_disabled.sql"),
+    include_str!("../migrations/postgres/0017_password_reset.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -39,6 +39,8 @@ pub struct UserRow {
     pub grants: Vec<Grant>,
     /// An administrator disabled the account: it cannot sign in.
     pub disabled: bool,
+    /// An administrator reset the password: the next sign-in must choose a new one.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +67,10 @@ pub trait OrgStore: Send + Sync {
     /// Disables or enables an account; disabling ends every session it has, and both tell
     /// every instance to forget its cached sessions. `NotFound` for an unknown user.
     async fn set_user_disabled(&self, id: UserId, disabled: bool, now: Instant) -> Result<UserRow>;
+    /// Stores a new password hash. With `must_change` (an administrator's reset) the user's
+    /// sessions end and the next sign-in must choose a new password; without it (the user's
+    /// own choice) the flag clears. `NotFound` for an unknown user.
+    async fn set_password(&self, id: UserId, hash: &str, must_change: bool) -> Result<()>;
     /// Whether anyone holds `role` at exactly this unit (a unit with a unit head signs its
     /// replies).
     async fn unit_has_role(&self, unit: UnitId, role: civicgrid_domain::org::Role) -> Result<bool>;

@@ -31,8 +31,14 @@ async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let client = crate::throttle::client_key(&extensions);
-    let (token, expires, user) =
-        auth::sign_in(&state, &client, &body.username, body.password).await?;
+    let (token, expires, user) = auth::sign_in(
+        &state,
+        &client,
+        &body.username,
+        body.password,
+        body.new_password,
+    )
+    .await?;
     Ok(Json(LoginResponse {
         token,
         expires_at: expires,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use civicgrid_api::{CreateUser, ErrorBody, Page, UpdateUser, UserOut};
+use civicgrid_api::{CreateUser, ErrorBody, Page, ResetPassword, UpdateUser, UserOut};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
         .routes(routes!(update_user))
+        .routes(routes!(reset_password))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -84,4 +85,25 @@ async fn update_user(
         })?,
     };
     Ok(Json(user_out(&user)))
+}
+
+/// Resets a password to a temporary one: the user's sessions end, and the next sign-in
+/// (with the temporary password) must choose a new one (`new_password` on the login).
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", params(("id" = i64, Path)), request_body = ResetPassword, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reset_password(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ResetPassword>,
+) -> ApiResult<StatusCode> {
+    crate::access::require_admin(&principal)?;
+    crate::services::admin::reset_password(
+        &state,
+        &principal,
+        civicgrid_domain::UserId(id),
+        body.password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

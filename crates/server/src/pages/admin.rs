@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/units", get(units).post(create_unit))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{id}/access", post(set_user_access))
+        .route("/admin/users/{id}/password", post(reset_user_password))
         .route("/admin/categories", get(categories).post(create_category))
         .route("/admin/routing-rules", post(create_rule))
         .route("/admin/cancel-reasons", post(add_cancel_reason))
@@ -462,6 +463,29 @@ async fn set_user_access(
     )
     .await?;
     Ok(see_other("/admin/users", Some(&user.username)))
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn reset_user_password(
+    State(state): AppStateRef,
+    staff: Staff,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    crate::services::admin::reset_password(
+        &state,
+        &staff.principal,
+        civicgrid_domain::UserId(id),
+        form.password,
+    )
+    .await?;
+    Ok(see_other("/admin/users", Some("reset_password")))
 }
 
 #[derive(Deserialize)]

@@ -40,6 +40,8 @@ pub(super) struct LoginPage {
     username: String,
     next: String,
     failed: bool,
+    /// The password was reset: the form asks for a new one.
+    must_change: bool,
     message: Option<String>,
 }
 
@@ -59,6 +61,7 @@ async fn login_page(browser: Browser, PageQuery(params): PageQuery<LoginParams>)
         username: String::new(),
         next: safe_next(params.next.as_deref()),
         failed: false,
+        must_change: false,
         message: None,
     })
 }
@@ -67,6 +70,9 @@ async fn login_page(browser: Browser, PageQuery(params): PageQuery<LoginParams>)
 pub(super) struct LoginForm {
     username: String,
     password: String,
+    /// Asked for when an administrator reset the password.
+    #[serde(default)]
+    new_password: Option<String>,
     next: Option<String>,
 }
 
@@ -77,7 +83,8 @@ async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
     let client = crate::throttle::client_key(&extensions);
-    match crate::auth::sign_in(&state, &client, &form.username, form.password).await {
+    let new_password = form.new_password.filter(|p| !p.is_empty());
+    match crate::auth::sign_in(&state, &client, &form.username, form.password, new_password).await {
         Ok((token, _, user)) => {
             let mut response = see_other(&safe_next(form.next.as_deref()), None);
             let mut cookies = vec![set_cookie(
@@ -118,6 +125,7 @@ async fn login(
                     ctx: Ctx::public(&browser),
                     username: form.username,
                     next: safe_next(form.next.as_deref()),
+                    must_change: error.fields.contains_key("new_password"),
                     failed,
                     message: (!failed).then_some(error.message),
                 },

@@ -90,6 +90,31 @@ pub async fn set_user_disabled(
     Ok(user)
 }
 
+/// Resets a user's password (administrators only): the temporary password must meet the
+/// policy; the user's sessions end and the next sign-in must choose a new password.
+pub async fn reset_password(
+    state: &AppState,
+    principal: &Principal,
+    id: civicgrid_domain::UserId,
+    password: String,
+) -> ApiResult<()> {
+    require_admin(principal)?;
+    check_password(&password)?;
+    let hash = auth::hash_password_blocking(password).await?;
+    state
+        .store
+        .set_password(id, &hash, true)
+        .await
+        .map_err(|e| match e {
+            civicgrid_store::StoreError::NotFound(_) => {
+                ApiError::with_message(ErrorCode::NotFound, "no such user")
+            }
+            other => other.into(),
+        })?;
+    state.sessions.clear();
+    Ok(())
+}
+
 /// Adds a non-acceptance (cancel) reason (administrators only): a snake_case code of 2–40
 /// characters, unused so far (retired codes stay taken, so history keeps its meaning),
 /// and what it says.

@@ -213,3 +213,105 @@ async fn a_disabled_user_stops_at_once_and_an_enabled_one_signs_in_again() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_password_is_changed_at_the_next_sign_in() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let handler = app.login("handler").await;
+        let users = app.get(Some(&admin), "/api/v1/users?page_size=100").await;
+        let id = users.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "handler")
+            .map(|u| u["id"].as_i64().unwrap())
+            .unwrap();
+        let path = format!("/api/v1/users/{id}/password");
+        let r = app
+            .post(Some(&admin), &path, json!({"password": "short"}))
+            .await;
+        assert_eq!(
+            r.status, 422,
+            "the policy holds for a temporary password too"
+        );
+        let r = app
+            .post(Some(&handler), &path, json!({"password": "temporary-1"}))
+            .await;
+        assert_eq!(r.status, 403);
+        let r = app
+            .post(Some(&admin), &path, json!({"password": "temporary-1"}))
+            .await;
+        assert_eq!(r.status, 204, "{backend:?}: {}", r.body);
+        assert_eq!(
+            app.get(Some(&handler), "/api/v1/me").await.status,
+            401,
+            "sessions end"
+        );
+
+        // The old password no longer works; the temporary one asks for a new one.
+        let login = |password: &str, new: Option<&str>| {
+            let mut body = json!({"username": "handler", "password": password});
+            if let Some(new) = new {
+                body["new_password"] = json!(new);
+            }
+            body
+        };
+        let r = app
+            .post(
+                None,
+                "/api/v1/auth/login",
+                login(crate::helpers::PASSWORD, None),
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        let r = app
+            .post(None, "/api/v1/auth/login", login("temporary-1", None))
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body["error"]["fields"]["new_password"].is_string());
+        let r = app
+            .post(
+                None,
+                "/api/v1/auth/login",
+                login("temporary-1", Some("short")),
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        // On the page: the form asks for the new password and signs in with it.
+        let mut web = Web::new(&app);
+        web.get("/login").await;
+        let asked = web
+            .post(
+                "/login",
+                &[("username", "handler"), ("password", "temporary-1")],
+            )
+            .await;
+        assert_eq!(asked.status, 422);
+        assert!(
+            asked.body.contains(r#"id="new_password""#),
+            "the page asks for it"
+        );
+        let signed = web
+            .post(
+                "/login",
+                &[
+                    ("username", "handler"),
+                    ("password", "temporary-1"),
+                    ("new_password", "chosen-by-me-2"),
+                ],
+            )
+            .await;
+        assert_eq!(signed.status, 303, "{}", signed.body);
+        // From now on the chosen password signs in directly.
+        let r = app
+            .post(None, "/api/v1/auth/login", login("chosen-by-me-2", None))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = app
+            .post(None, "/api/v1/auth/login", login("temporary-1", None))
+            .await;
+        assert_eq!(r.status, 401, "the temporary password is gone");
+    })
+    .await;
+}

@@ -40,6 +40,7 @@ impl SqlStore {
                 unit: UnitId(row.try_get("unit_id")?),
                 grants,
                 disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
             });
         }
         Ok(users)
@@ -152,6 +153,7 @@ impl OrgStore for SqlStore {
             unit: user.unit,
             grants: user.grants,
             disabled: false,
+            must_change_password: false,
         })
     }
 
@@ -166,7 +168,7 @@ impl OrgStore for SqlStore {
     }
 
     async fn find_user(&self, username: &str) -> Result<Option<UserRow>> {
-        let rows = sqlx::query("SELECT id, username, display_name, password_hash, unit_id, disabled_at FROM users WHERE username = $1")
+        let rows = sqlx::query("SELECT id, username, display_name, password_hash, unit_id, disabled_at, must_change_password FROM users WHERE username = $1")
             .bind(username)
             .fetch_all(&self.inner.read)
             .await?;
@@ -175,7 +177,7 @@ impl OrgStore for SqlStore {
 
     async fn get_user(&self, id: UserId) -> Result<Option<UserRow>> {
         let rows = sqlx::query(
-            "SELECT id, username, display_name, password_hash, unit_id, disabled_at FROM users WHERE id = $1",
+            "SELECT id, username, display_name, password_hash, unit_id, disabled_at, must_change_password FROM users WHERE id = $1",
         )
         .bind(id.0)
         .fetch_all(&self.inner.read)
@@ -214,12 +216,36 @@ impl OrgStore for SqlStore {
         self.get_user(id).await?.ok_or(StoreError::NotFound("user"))
     }
 
+    async fn set_password(&self, id: UserId, hash: &str, must_change: bool) -> Result<()> {
+        let mut tx = self.inner.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3",
+        )
+        .bind(hash)
+        .bind(i64::from(must_change))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        if must_change {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        bump(&mut tx, Cached::Sessions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)> {
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.inner.read)
             .await?;
         let rows = sqlx::query(
-            "SELECT id, username, display_name, password_hash, unit_id, disabled_at FROM users ORDER BY id LIMIT $1 OFFSET $2",
+            "SELECT id, username, display_name, password_hash, unit_id, disabled_at, must_change_password FROM users ORDER BY id LIMIT $1 OFFSET $2",
         )
         .bind(limit)
         .bind(offset)
@@ -276,7 +302,7 @@ impl OrgStore for SqlStore {
         now: Instant,
     ) -> Result<Option<(UserRow, Instant)>> {
         let rows = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.password_hash, u.unit_id, u.disabled_at, s.expires_at FROM sessions s \
+            "SELECT u.id, u.username, u.display_name, u.password_hash, u.unit_id, u.disabled_at, u.must_change_password, s.expires_at FROM sessions s \
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(token_hash)

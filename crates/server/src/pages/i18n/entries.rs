@@ -721,6 +721,13 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("admin.disabled", "已停用", "Disabled"),
     ("admin.disable", "停用", "Disable"),
     ("admin.enable", "启用", "Enable"),
+    (
+        "login.new_password",
+        "新密码(管理员已重置您的密码)",
+        "New password (an administrator reset yours)",
+    ),
+    ("admin.reset_password", "重置密码", "Reset the password"),
+    ("admin.temporary_password", "临时密码", "Temporary password"),
     ("conclusion.agreed", "商定派单", "Dispatched as agreed"),
     ("conclusion.settled", "先行处置", "Resolved by the convenor"),
     ("status.running", "计时中", "Running"),
