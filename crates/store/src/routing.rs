@@ -46,6 +46,10 @@ pub trait RoutingStore: Send + Sync {
     async fn list_categories(&self) -> Result<Vec<CategoryRow>>;
     async fn create_routing_rule(&self, rule: NewRoutingRule) -> Result<RoutingRule>;
     async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>>;
+    /// Replaces a rule's values; `NotFound` for an unknown id.
+    async fn update_routing_rule(&self, id: i64, rule: NewRoutingRule) -> Result<RoutingRule>;
+    /// Removes a rule; `NotFound` for an unknown id.
+    async fn delete_routing_rule(&self, id: i64) -> Result<()>;
     /// Replaces the whole list (imports, the demo, tests).
     async fn set_cancel_reasons(&self, reasons: Vec<CancelReason>) -> Result<()>;
     /// The reasons offered now (retired ones left out), by code.

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(list_categories, create_category))
         .routes(routes!(list_routing_rules, create_routing_rule))
+        .routes(routes!(update_routing_rule, delete_routing_rule))
         .routes(routes!(list_cancel_reasons, add_cancel_reason))
         .routes(routes!(retire_cancel_reason))
 }
@@ -80,6 +81,33 @@ async fn create_routing_rule(
     let new = crate::wire::org::rule_in(&body)?;
     let rule = crate::services::admin::create_routing_rule(&state, &principal, new).await?;
     Ok((StatusCode::CREATED, Json(rule_out(&rule))))
+}
+
+/// Changes a rule (same body as a new one).
+#[utoipa::path(put, path = "/api/v1/routing-rules/{id}", params(("id" = i64, Path)), request_body = CreateRoutingRule, security(("bearer" = [])),
+    responses((status = 200, body = RoutingRuleOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_routing_rule(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<CreateRoutingRule>,
+) -> ApiResult<Json<RoutingRuleOut>> {
+    crate::access::require_admin(&principal)?;
+    let new = crate::wire::org::rule_in(&body)?;
+    let rule = crate::services::admin::update_routing_rule(&state, &principal, id, new).await?;
+    Ok(Json(rule_out(&rule)))
+}
+
+/// Removes a rule: new requests fall back to the next rule or the territory.
+#[utoipa::path(delete, path = "/api/v1/routing-rules/{id}", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_routing_rule(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    crate::services::admin::delete_routing_rule(&state, &principal, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/cancel-reasons", security(("bearer" = [])),

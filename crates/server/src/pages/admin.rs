@@ -35,6 +35,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/users/{id}/password", post(reset_user_password))
         .route("/admin/categories", get(categories).post(create_category))
         .route("/admin/routing-rules", post(create_rule))
+        .route("/admin/routing-rules/{id}/delete", post(delete_rule))
         .route("/admin/cancel-reasons", post(add_cancel_reason))
         .route(
             "/admin/cancel-reasons/{code}/retire",
@@ -463,6 +464,17 @@ async fn set_user_access(
     )
     .await?;
     Ok(see_other("/admin/users", Some(&user.username)))
+}
+
+async fn delete_rule(
+    State(state): AppStateRef,
+    staff: Staff,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> PageResult {
+    require(&staff, &[Role::Admin])?;
+    crate::services::admin::delete_routing_rule(&state, &staff.principal, id).await?;
+    Ok(see_other("/admin/categories", Some("delete_rule")))
 }
 
 #[derive(Deserialize)]

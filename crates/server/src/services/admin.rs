@@ -180,6 +180,57 @@ pub async fn create_routing_rule(
     new: NewRoutingRule,
 ) -> ApiResult<RoutingRule> {
     require_admin(principal)?;
+    check_rule(state, &new).await?;
+    let rule = state.store.create_routing_rule(new).await?;
+    state.reload().await?;
+    Ok(rule)
+}
+
+/// Changes a rule of the routing table (administrators only), checked like a new one.
+pub async fn update_routing_rule(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    new: NewRoutingRule,
+) -> ApiResult<RoutingRule> {
+    require_admin(principal)?;
+    check_rule(state, &new).await?;
+    let rule = state
+        .store
+        .update_routing_rule(id, new)
+        .await
+        .map_err(rule_not_found)?;
+    state.reload().await?;
+    Ok(rule)
+}
+
+/// Removes a rule of the routing table (administrators only); requests it routed keep
+/// their history, new ones fall back to the next rule or the territory.
+pub async fn delete_routing_rule(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> ApiResult<()> {
+    require_admin(principal)?;
+    state
+        .store
+        .delete_routing_rule(id)
+        .await
+        .map_err(rule_not_found)?;
+    state.reload().await?;
+    Ok(())
+}
+
+fn rule_not_found(e: civicgrid_store::StoreError) -> ApiError {
+    match e {
+        civicgrid_store::StoreError::NotFound(_) => {
+            ApiError::with_message(ErrorCode::NotFound, "no routing rule has this id")
+        }
+        other => other.into(),
+    }
+}
+
+async fn check_rule(state: &AppState, new: &NewRoutingRule) -> ApiResult<()> {
     if matches!(new.basis, Basis::Territorial | Basis::Manual) {
         return Err(ApiError::field(
             "basis",
@@ -199,9 +250,7 @@ pub async fn create_routing_rule(
             ));
         }
     }
-    let rule = state.store.create_routing_rule(new).await?;
-    state.reload().await?;
-    Ok(rule)
+    Ok(())
 }
 
 /// A new account as an administrator asks for it: the password in clear until hashed here.

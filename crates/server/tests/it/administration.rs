@@ -315,3 +315,73 @@ async fn a_reset_password_is_changed_at_the_next_sign_in() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_edits_and_deletes_routing_rules_and_proposals_follow() {
+    on_every_backend(|backend, app| async move {
+        let u = app.units;
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let rules = app.get(Some(&admin), "/api/v1/routing-rules").await;
+        let rule = rules.body["items"][0].clone();
+        let id = rule["id"].as_i64().unwrap();
+        let proposal = |serial: String| {
+            let app = &app;
+            let operator = operator.clone();
+            async move {
+                let r = app
+                    .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
+                    .await;
+                r.body["proposal"].clone()
+            }
+        };
+        let serial = app.intake(&operator, complaint()).await;
+        assert_eq!(proposal(serial).await["unit"]["id"], u.dept.0);
+
+        let path = format!("/api/v1/routing-rules/{id}");
+        let changed = json!({"category": rule["category"], "unit": u.other_dept.0, "basis": "agreement"});
+        let r = app
+            .send(reqwest::Method::PUT, Some(&operator), &path, Some(changed.clone()))
+            .await;
+        assert_eq!(r.status, 403);
+        let r = app
+            .send(reqwest::Method::PUT, Some(&admin), &path, Some(json!({"category": rule["category"], "unit": u.other_dept.0, "basis": "manual"})))
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        let r = app
+            .send(reqwest::Method::PUT, Some(&admin), &path, Some(changed))
+            .await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        let serial = app.intake(&operator, complaint()).await;
+        let p = proposal(serial).await;
+        assert_eq!((p["unit"]["id"].as_i64(), p["basis"].as_str()), (Some(u.other_dept.0), Some("agreement")));
+
+        let r = app.send(reqwest::Method::DELETE, Some(&admin), &path, None).await;
+        assert_eq!(r.status, 204);
+        let r = app.send(reqwest::Method::DELETE, Some(&admin), &path, None).await;
+        assert_eq!(r.status, 404);
+        let serial = app.intake(&operator, complaint()).await;
+        assert_eq!(
+            proposal(serial).await["basis"],
+            "territorial",
+            "with no rule, the street the request lies in"
+        );
+
+        // On the page: a rule's delete button.
+        let r = app
+            .post(Some(&admin), "/api/v1/routing-rules", json!({"category": rule["category"], "unit": u.dept.0, "basis": "statute"}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let new_id = r.body["id"].as_i64().unwrap();
+        let mut page = Web::sign_in(&app, "admin").await;
+        let listed = page.get("/admin/categories").await;
+        assert!(listed.body.contains(&format!("delete-rule-{new_id}")));
+        let deleted = page
+            .post(&format!("/admin/routing-rules/{new_id}/delete"), &[])
+            .await;
+        assert_eq!(deleted.status, 303);
+        let rules = app.get(Some(&admin), "/api/v1/routing-rules").await;
+        assert_eq!(rules.body["items"], json!([]));
+    })
+    .await;
+}

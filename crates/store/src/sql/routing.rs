@@ -78,6 +78,46 @@ impl RoutingStore for SqlStore {
         })
     }
 
+    async fn update_routing_rule(&self, id: i64, rule: NewRoutingRule) -> Result<RoutingRule> {
+        let mut tx = self.inner.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE routing_rules SET category_id = $1, area_id = $2, unit_id = $3, basis = $4 WHERE id = $5",
+        )
+        .bind(rule.category.0)
+        .bind(rule.area.map(|a| a.0))
+        .bind(rule.unit.0)
+        .bind(rule.basis.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("routing rule"));
+        }
+        bump(&mut tx, Cached::Reference).await?;
+        tx.commit().await?;
+        Ok(RoutingRule {
+            id,
+            category: rule.category,
+            area: rule.area,
+            unit: rule.unit,
+            basis: rule.basis,
+        })
+    }
+
+    async fn delete_routing_rule(&self, id: i64) -> Result<()> {
+        let mut tx = self.inner.write.begin().await?;
+        let done = sqlx::query("DELETE FROM routing_rules WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("routing rule"));
+        }
+        bump(&mut tx, Cached::Reference).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>> {
         let rows = sqlx::query(
             "SELECT id, category_id, area_id, unit_id, basis FROM routing_rules ORDER BY id",

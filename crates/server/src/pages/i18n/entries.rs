@@ -728,6 +728,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("admin.reset_password", "重置密码", "Reset the password"),
     ("admin.temporary_password", "临时密码", "Temporary password"),
+    ("admin.delete", "删除", "Delete"),
     ("conclusion.agreed", "商定派单", "Dispatched as agreed"),
     ("conclusion.settled", "先行处置", "Resolved by the convenor"),
     ("status.running", "计时中", "Running"),
