@@ -158,22 +158,42 @@ async fn cancellation(state: &AppState, code: &str, note: Option<String>) -> Api
     Ok(Command::Cancel { reason })
 }
 
-/// The routing key a finding on this request becomes a rule for: its category in its
-/// street. With no street to scope it to, none: the finding stays this request's alone
-/// rather than becoming a district-wide rule for the category.
-async fn routing_key(
-    state: &AppState,
-    serial: &str,
-) -> ApiResult<Option<(CategoryId, Option<civicgrid_domain::UnitId>)>> {
-    let Some(current) = state.store.get_request(serial).await? else {
-        return Ok(None);
+/// Fills in what a command takes from the request itself, as loaded inside the write
+/// transaction: the routing key a finding (a designation; an agreement when asked for)
+/// becomes a rule for — the request's category in its street, none without a street, so a
+/// finding never becomes a district-wide rule by accident — and whether a dispatch
+/// followed the routing table's proposal or overrode it.
+fn complete_from_request(command: &mut Command, loaded: &Loaded, reference: &Reference) {
+    let row = &loaded.row;
+    let key = || {
+        let street = row.area.and_then(|a| {
+            reference
+                .org
+                .enclosing(a, civicgrid_domain::org::UnitKind::Street)
+        });
+        row.category.zip(street).map(|(c, s)| (c, Some(s)))
     };
-    let org = state.org();
-    let street = current
-        .row
-        .area
-        .and_then(|a| org.enclosing(a, civicgrid_domain::org::UnitKind::Street));
-    Ok(current.row.category.zip(street).map(|(c, s)| (c, Some(s))))
+    match command {
+        Command::Designate { rule, .. }
+        | Command::Agree {
+            rule,
+            make_rule: true,
+            ..
+        }
+        | Command::Settle {
+            rule,
+            make_rule: true,
+            ..
+        } => *rule = key(),
+        Command::Dispatch { unit, basis, .. } => {
+            if let Some(p) = propose(reference, row.category, row.area)
+                && p.unit == *unit
+            {
+                *basis = p.basis;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Performs `wanted` on the request `serial` as `principal` and returns the request as
@@ -222,29 +242,6 @@ pub async fn act(
             lifecycle::merged_callback_due(&child.row.case, &parent.row.case)?;
         }
     }
-    // A designation, and an agreement when the convenor asks for it, becomes the rule for
-    // the request's category in its street.
-    let finding = match &mut command {
-        Command::Designate { rule, .. } => Some(rule),
-        Command::Agree {
-            rule,
-            make_rule: true,
-            ..
-        }
-        | Command::Settle {
-            rule,
-            make_rule: true,
-            ..
-        } => Some(rule),
-        _ => None,
-    };
-    let finding = match finding {
-        Some(rule) => {
-            *rule = routing_key(state, &serial).await?;
-            true
-        }
-        None => false,
-    };
     if let Command::Resolve { unit_head, .. } = &mut command
         && let Some(current) = state.store.get_request(&serial).await?
         && let Some(lead) = current.row.case.lead
@@ -255,22 +252,25 @@ pub async fn act(
             .unit_has_role(lead, civicgrid_domain::org::Role::UnitHead)
             .await?;
     }
-    if let Command::Dispatch { unit, basis, .. } = &mut command {
-        // Record whether the dispatcher followed the routing table or overrode it.
-        let current = state.store.get_request(&serial).await?;
-        if let Some(current) = current {
-            let reference = state.reference();
-            if let Some(p) = propose(&reference, current.row.category, current.row.area)
-                && p.unit == *unit
-            {
-                *basis = p.basis;
-            }
-        }
-    }
     let reference = state.reference();
     let now = state.now();
     let who = principal.clone();
+    // A finding may add a routing rule in the same transaction.
+    let finding = matches!(
+        command,
+        Command::Designate { .. }
+            | Command::Agree {
+                make_rule: true,
+                ..
+            }
+            | Command::Settle {
+                make_rule: true,
+                ..
+            }
+    );
     let decide: civicgrid_store::Decide = Box::new(move |loaded| {
+        let mut command = command;
+        complete_from_request(&mut command, loaded, &reference);
         let org = &reference.org;
         let scope = scope_of(loaded);
         lifecycle::authorize(&who, Want::Read, &scope, org)
