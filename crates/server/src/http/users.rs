@@ -80,9 +80,11 @@ async fn update_user(
         Some(disabled) => {
             crate::services::admin::set_user_disabled(&state, &principal, id, disabled).await?
         }
-        None => state.store.get_user(id).await?.ok_or_else(|| {
-            crate::error::ApiError::with_message(civicgrid_api::ErrorCode::NotFound, "no such user")
-        })?,
+        None => state
+            .store
+            .get_user(id)
+            .await?
+            .ok_or(civicgrid_store::StoreError::NotFound("user"))?,
     };
     Ok(Json(user_out(&user)))
 }

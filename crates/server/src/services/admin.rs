@@ -74,16 +74,11 @@ pub async fn set_user_disabled(
             "you cannot disable your own account",
         ));
     }
+    // An unknown id is "no such user" (404) through the store error's own conversion.
     let user = state
         .store
         .set_user_disabled(id, disabled, state.now())
-        .await
-        .map_err(|e| match e {
-            civicgrid_store::StoreError::NotFound(_) => {
-                ApiError::with_message(ErrorCode::NotFound, "no such user")
-            }
-            other => other.into(),
-        })?;
+        .await?;
     // This instance forgets its cached sessions now; the others at their next coherence
     // check (the sessions generation moved).
     state.sessions.clear();
@@ -101,16 +96,7 @@ pub async fn reset_password(
     require_admin(principal)?;
     check_password(&password)?;
     let hash = auth::hash_password_blocking(password).await?;
-    state
-        .store
-        .set_password(id, &hash, true)
-        .await
-        .map_err(|e| match e {
-            civicgrid_store::StoreError::NotFound(_) => {
-                ApiError::with_message(ErrorCode::NotFound, "no such user")
-            }
-            other => other.into(),
-        })?;
+    state.store.set_password(id, &hash, true).await?;
     state.sessions.clear();
     Ok(())
 }
@@ -160,16 +146,7 @@ pub async fn retire_cancel_reason(
     code: &str,
 ) -> ApiResult<()> {
     require_admin(principal)?;
-    state
-        .store
-        .retire_cancel_reason(code, state.now())
-        .await
-        .map_err(|e| match e {
-            civicgrid_store::StoreError::NotFound(_) => {
-                ApiError::with_message(ErrorCode::NotFound, "no reason in use has this code")
-            }
-            other => other.into(),
-        })
+    Ok(state.store.retire_cancel_reason(code, state.now()).await?)
 }
 
 /// Adds a rule of the routing table (a statute, an agreement or a designation; the
@@ -195,11 +172,7 @@ pub async fn update_routing_rule(
 ) -> ApiResult<RoutingRule> {
     require_admin(principal)?;
     check_rule(state, &new).await?;
-    let rule = state
-        .store
-        .update_routing_rule(id, new)
-        .await
-        .map_err(rule_not_found)?;
+    let rule = state.store.update_routing_rule(id, new).await?;
     state.reload().await?;
     Ok(rule)
 }
@@ -212,22 +185,9 @@ pub async fn delete_routing_rule(
     id: i64,
 ) -> ApiResult<()> {
     require_admin(principal)?;
-    state
-        .store
-        .delete_routing_rule(id)
-        .await
-        .map_err(rule_not_found)?;
+    state.store.delete_routing_rule(id).await?;
     state.reload().await?;
     Ok(())
-}
-
-fn rule_not_found(e: civicgrid_store::StoreError) -> ApiError {
-    match e {
-        civicgrid_store::StoreError::NotFound(_) => {
-            ApiError::with_message(ErrorCode::NotFound, "no routing rule has this id")
-        }
-        other => other.into(),
-    }
 }
 
 async fn check_rule(state: &AppState, new: &NewRoutingRule) -> ApiResult<()> {

@@ -164,6 +164,16 @@ async fn a_disabled_user_stops_at_once_and_an_enabled_one_signs_in_again() {
             .send(
                 reqwest::Method::PATCH,
                 Some(&admin),
+                &path(999_999),
+                Some(off.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 404, "{}", r.body);
+        assert_eq!(r.body["error"]["message"], "no such user");
+        let r = app
+            .send(
+                reqwest::Method::PATCH,
+                Some(&admin),
                 &path(handler_id),
                 Some(off),
             )

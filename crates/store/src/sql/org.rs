@@ -205,13 +205,7 @@ impl OrgStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
-        if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-        }
-        bump(&mut tx, Cached::Sessions).await?;
+        end_sessions(&mut tx, id, disabled).await?;
         tx.commit().await?;
         self.get_user(id).await?.ok_or(StoreError::NotFound("user"))
     }
@@ -229,13 +223,7 @@ impl OrgStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
-        if must_change {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-        }
-        bump(&mut tx, Cached::Sessions).await?;
+        end_sessions(&mut tx, id, must_change).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -323,4 +311,16 @@ impl OrgStore for SqlStore {
             .map(|u| Ok::<_, StoreError>((u, instant(expires)?)))
             .transpose()?)
     }
+}
+
+/// After a change to an account: ends its sessions when `end` (disabled, password reset),
+/// and in every case tells every instance to forget its cached sessions.
+async fn end_sessions(tx: &mut Transaction<'_, Any>, id: UserId, end: bool) -> Result<()> {
+    if end {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut **tx)
+            .await?;
+    }
+    bump(tx, Cached::Sessions).await
 }
