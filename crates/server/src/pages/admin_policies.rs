@@ -46,6 +46,8 @@ struct PoliciesPage {
     /// The stages a policy sets limits for (coordination's limit is fixed).
     stages: Vec<&'static str>,
     case_rules: civicgrid_api::RulesConfig,
+    /// The choices of which replies the hub checks.
+    reply_reviews: Vec<&'static str>,
     appraisal: civicgrid_api::AppraisalConfig,
     /// Every category, for the satisfaction exclusions.
     categories: Vec<Choice>,
@@ -120,6 +122,7 @@ async fn policies_page(
         ]
         .to_vec(),
         case_rules: crate::state::rules_record(&reference.case_rules),
+        reply_reviews: civicgrid_domain::lifecycle::ReplyReview::words(),
         categories: reference
             .categories
             .iter()

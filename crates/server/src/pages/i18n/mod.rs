@@ -226,6 +226,7 @@ mod tests {
             ("action", lifecycle::EventKind::words()),
             ("mark", vec!["complex", "important"]),
             ("review", lifecycle::ReviewStep::words()),
+            ("reply_review", lifecycle::ReplyReview::words()),
             ("conclusion", vec!["agreed", "settled"]),
             ("tier", org::Tier::words()),
             ("ground", lifecycle::AppealGround::words()),
