@@ -5,26 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, complaint, on_every_backend};
+use crate::helpers::{complaint, on_every_backend, request, running};
 use crate::pages::Web;
-
-async fn request(app: &TestApp, token: &str, serial: &str) -> Value {
-    let r = app
-        .get(Some(token), &format!("/api/v1/requests/{serial}"))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body
-}
-
-fn running(request: &Value, stage: &str) -> Vec<i64> {
-    request["clocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["stage"] == stage && c["status"] == "running")
-        .map(|c| c["unit"]["id"].as_i64().unwrap())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_street_convenes_departments_answer_and_its_finding_becomes_an_agreement_rule() {

@@ -330,6 +330,40 @@ impl TestApp {
     }
 }
 
+/// A request as `token` sees it through the API (which must answer 200).
+pub async fn request(app: &TestApp, token: &str, serial: &str) -> Value {
+    let r = app
+        .get(Some(token), &format!("/api/v1/requests/{serial}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+}
+
+/// The units whose clock of `stage` runs on a request (as `request` returns it).
+pub fn running(request: &Value, stage: &str) -> Vec<i64> {
+    running_all(request)
+        .into_iter()
+        .filter(|(s, _)| s == stage)
+        .map(|(_, unit)| unit)
+        .collect()
+}
+
+/// Every running clock of a request: its stage and unit.
+pub fn running_all(request: &Value) -> Vec<(String, i64)> {
+    request["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "running")
+        .map(|c| {
+            (
+                c["stage"].as_str().unwrap().to_owned(),
+                c["unit"]["id"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// The serials of a page of request summaries (or of items that carry `request`).
 pub fn page_serials(page: &Value) -> Vec<String> {
     page["items"]

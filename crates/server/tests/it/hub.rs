@@ -5,21 +5,13 @@ use chrono::Duration;
 use civicgrid::sweeper::sweep_once;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, complaint, on_every_backend};
+use crate::helpers::{TestApp, complaint, on_every_backend, request};
 use crate::pages::Web;
 
 fn web_request() -> Value {
     let mut body = complaint();
     body["channel"] = json!("web");
     body
-}
-
-async fn request(app: &TestApp, token: &str, serial: &str) -> Value {
-    let r = app
-        .get(Some(token), &format!("/api/v1/requests/{serial}"))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body
 }
 
 fn clocks_of<'a>(request: &'a Value, stage: &str) -> Vec<&'a Value> {

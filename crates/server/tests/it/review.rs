@@ -4,33 +4,10 @@
 //! reads, a reply citing policy names the document, and only an approved reply is called
 //! back.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, on_every_backend};
+use crate::helpers::{PASSWORD, on_every_backend, request, running_all};
 use crate::pages::Web;
-
-async fn request(app: &TestApp, token: &str, serial: &str) -> Value {
-    let r = app
-        .get(Some(token), &format!("/api/v1/requests/{serial}"))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body
-}
-
-fn running(request: &Value) -> Vec<(String, i64)> {
-    request["clocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["status"] == "running")
-        .map(|c| {
-            (
-                c["stage"].as_str().unwrap().to_owned(),
-                c["unit"]["id"].as_i64().unwrap(),
-            )
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_is_signed_sent_back_by_the_hub_corrected_and_approved_before_the_callback() {
@@ -79,7 +56,7 @@ async fn a_reply_is_signed_sent_back_by_the_hub_corrected_and_approved_before_th
         assert_eq!(r.status, 200, "{}", r.body);
         let r = request(&app, &operator, &serial).await;
         assert_eq!((r["state"].as_str(), r["review"].as_str()), (Some("reviewing"), Some("sign")));
-        assert_eq!(running(&r), vec![("review".to_owned(), u.dept.0)]);
+        assert_eq!(running_all(&r), vec![("review".to_owned(), u.dept.0)]);
         // The handler cannot sign; the hub cannot approve before the signature.
         let r = app.act(&handler, &serial, "sign_reply", json!({})).await;
         assert_eq!(r.status, 403, "{}", r.body);
@@ -108,7 +85,7 @@ async fn a_reply_is_signed_sent_back_by_the_hub_corrected_and_approved_before_th
         let r = request(&app, &handler, &serial).await;
         assert_eq!(r["state"], "in_progress");
         assert_eq!(r["sent_back"], "请写明修复日期和更换的部件");
-        assert!(running(&r).contains(&("resolve".to_owned(), u.dept.0)));
+        assert!(running_all(&r).contains(&("resolve".to_owned(), u.dept.0)));
         let mut unit_web = Web::sign_in(&app, "handler").await;
         let detail = unit_web.get(&format!("/cases/{serial}")).await;
         assert!(detail.body.contains("请写明修复日期和更换的部件"), "the unit reads why");
@@ -134,7 +111,7 @@ async fn a_reply_is_signed_sent_back_by_the_hub_corrected_and_approved_before_th
         assert_eq!(approved.status, 303, "{}", approved.body);
         let r = request(&app, &operator, &serial).await;
         assert_eq!(r["state"], "resolved");
-        assert_eq!(running(&r), vec![("callback".to_owned(), u.hub.0)]);
+        assert_eq!(running_all(&r), vec![("callback".to_owned(), u.hub.0)]);
         let r = app
             .act(&operator, &serial, "callback", json!({"rating": "satisfied", "resolved": true}))
             .await;
