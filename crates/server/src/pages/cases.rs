@@ -114,6 +114,9 @@ pub struct ActionView {
     pub fields: Vec<&'static str>,
     /// The form that just failed: shown open, with its errors and values.
     pub open: bool,
+    /// The unit the form's unit choice starts on: the user's own, for the moves a unit
+    /// makes for itself (answering a coordination, reporting on site, an assist report).
+    pub own_unit: Option<String>,
 }
 
 /// The fields each action's form asks for: the action's arguments (`Action::arguments`).
@@ -201,6 +204,11 @@ async fn detail_page(
             name: a.as_str(),
             fields: action_fields(a),
             open: Some(a) == failed_action,
+            own_unit: matches!(
+                a,
+                Action::AnswerCoordination | Action::ReportOnSite | Action::AssistReport
+            )
+            .then(|| staff.principal.unit.0.to_string()),
         })
         .collect();
     let view = crate::services::cases::view(state, &staff.principal, loaded).await?;

@@ -54,6 +54,17 @@ async fn a_street_convenes_departments_answer_and_its_finding_becomes_an_agreeme
         // It answers from the page; the other department through the API.
         let detail = dept_web.get(&format!("/cases/{serial}")).await;
         assert!(detail.body.contains("action-answer_coordination"));
+        // The unit choice starts on the department's own unit.
+        let form = detail
+            .body
+            .split(r#"id="answer_coordination-unit""#)
+            .nth(1)
+            .and_then(|rest| rest.split("</select>").next())
+            .unwrap();
+        assert!(
+            form.contains(&format!(r#"value="{}" selected"#, u.dept.0)),
+            "{form}"
+        );
         assert!(!detail.body.contains("action-settle"), "a participant does not conclude");
         let page = dept_web
             .post(
