@@ -392,7 +392,8 @@ pub struct AppealOut {
 /// One deadline clock: a stage of a request against its limit.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ClockOut {
-    /// `dispatch`, `accept`, `respond`, `resolve`, `callback` or `coordinate`.
+    /// `dispatch`, `accept`, `respond`, `resolve`, `review`, `callback`, `coordinate`,
+    /// `answer` (a coordination participant's) or `report` (a summoned department's).
     pub stage: String,
     pub unit: Option<UnitRef>,
     pub started_at: DateTime<Utc>,
