@@ -215,7 +215,13 @@ impl Working<'_, '_> {
             }
             EventKind::Act(Action::Coordinate) => {
                 self.stop(&[Stage::Dispatch], at, true);
-                self.stop(UNIT_STAGES, at, false);
+                // The unit that leaves a case to coordination is not judged on clocks that
+                // still had time; one already overdue counts late (asking for coordination
+                // is no way out of a missed deadline).
+                for i in self.running(UNIT_STAGES) {
+                    let overdue = self.clocks[i].deadline < at;
+                    self.stop_one(i, at, overdue);
+                }
                 self.stop(&[Stage::Coordinate, Stage::Answer], at, false);
                 self.start(Stage::Coordinate, unit_in("convenor").or(hub), at, false);
                 for unit in &after.coordination {

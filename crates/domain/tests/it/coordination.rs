@@ -365,3 +365,49 @@ fn a_settled_case_meets_the_targets_once_and_a_redo_is_not_counted_again() {
         "a redo's resolution is not counted again"
     );
 }
+
+#[test]
+fn a_unit_that_asks_for_coordination_past_its_deadline_is_late_not_excused() {
+    let world = World::new();
+    let at = beijing(2026, 10, 12, 9, 0);
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    let (dispatched, clocks) = world.act(&case, &running(&clocks), dispatch_to(10), at);
+    let ask = || Command::Coordinate {
+        units: vec![UnitId(11)],
+        reason: "需住建配合".into(),
+    };
+    let metrics = |decision: &civicgrid_domain::lifecycle::Decision| {
+        let mut m: Vec<String> = decision
+            .effects
+            .facts
+            .iter()
+            .filter(|f| f.unit == UnitId(10))
+            .map(|f| f.metric.clone())
+            .collect();
+        m.sort();
+        m
+    };
+    // Within the accept limit (2 working hours): nothing is judged.
+    let (early, _) = world
+        .act_as(
+            by(10),
+            &dispatched.case,
+            &running(&clocks),
+            ask(),
+            beijing(2026, 10, 12, 10, 0),
+        )
+        .unwrap();
+    assert!(metrics(&early).is_empty(), "{:?}", metrics(&early));
+    // Two days on: acceptance and the first response are overdue and count late; the
+    // resolution, still in time, is not judged.
+    let (late, _) = world
+        .act_as(
+            by(10),
+            &dispatched.case,
+            &running(&clocks),
+            ask(),
+            beijing(2026, 10, 14, 10, 0),
+        )
+        .unwrap();
+    assert_eq!(metrics(&late), vec!["accept_late", "respond_late"]);
+}
