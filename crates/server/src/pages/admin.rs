@@ -74,6 +74,17 @@ pub(super) struct Flash {
     year: Option<i32>,
 }
 
+impl Flash {
+    /// The line the page shows after a form, in the reader's language (as every page
+    /// words it: `lists::Done`).
+    pub(super) fn text(&self, lang: super::Lang) -> Option<String> {
+        super::lists::Done {
+            done: self.done.clone(),
+        }
+        .flash(lang)
+    }
+}
+
 // ---------------------------------------------------------------- units
 
 pub struct UnitRow {
@@ -185,7 +196,7 @@ async fn units(
             &staff,
             UnitForm::default(),
             FormErrors::default(),
-            flash.done,
+            flash.text(browser.lang),
         )
         .await,
     )
@@ -297,7 +308,7 @@ async fn users(
             flash.page,
             UserFormValues::default(),
             FormErrors::default(),
-            flash.done,
+            flash.text(browser.lang),
         )
         .await?,
     )
@@ -564,7 +575,7 @@ async fn categories(
             &staff,
             FormErrors::default(),
             Default::default(),
-            flash.done,
+            flash.text(browser.lang),
         )
         .await?,
     )
@@ -734,7 +745,7 @@ async fn calendar(
             flash.year,
             String::new(),
             FormErrors::default(),
-            flash.done,
+            flash.text(browser.lang),
         )
         .await?,
     )

@@ -151,7 +151,7 @@ async fn policies(
             &staff,
             FormErrors::default(),
             None,
-            flash.done,
+            flash.text(browser.lang),
         )
         .await?,
     )

@@ -139,8 +139,12 @@ impl Done {
     pub fn flash(&self, lang: super::Lang) -> Option<String> {
         self.done.as_deref().map(|d| {
             let tr = Tr::new(lang);
+            let saved = format!("flash.{d}");
             match Action::parse(d) {
                 Some(a) => format!("{} · {}", tr.w("action", a.as_str()), tr.s("common.done")),
+                // A form's own word (`rules`, `presets` …) reads as what was done.
+                None if super::i18n::has_key(&saved) => tr.s(&saved).to_owned(),
+                // Otherwise it names what was made (a unit's name, a username).
                 None => d.to_owned(),
             }
         })

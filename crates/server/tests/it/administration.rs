@@ -390,6 +390,8 @@ async fn an_administrator_edits_and_deletes_routing_rules_and_proposals_follow()
             .post(&format!("/admin/routing-rules/{new_id}/delete"), &[])
             .await;
         assert_eq!(deleted.status, 303);
+        let back = page.get(deleted.location.as_deref().unwrap()).await;
+        assert!(back.body.contains("派遣规则已删除"), "not the form's code word");
         let rules = app.get(Some(&admin), "/api/v1/routing-rules").await;
         assert_eq!(rules.body["items"], json!([]));
     })

@@ -327,6 +327,8 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
             )
             .await;
         assert_eq!(saved.status, 303, "{}", saved.body);
+        let back = page.get(saved.location.as_deref().unwrap()).await;
+        assert!(back.body.contains("中心规则已保存"), "the page says what was saved");
         let r = app.get(Some(&handler), "/api/v1/settings/rules").await;
         assert_eq!(r.body["return_window_days"], 2);
         let refused = page

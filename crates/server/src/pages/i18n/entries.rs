@@ -729,6 +729,27 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("admin.reset_password", "重置密码", "Reset the password"),
     ("admin.temporary_password", "临时密码", "Temporary password"),
     ("admin.delete", "删除", "Delete"),
+    ("flash.rules", "中心规则已保存", "The hub's rules are saved"),
+    (
+        "flash.appraisal",
+        "考评设置已保存",
+        "The appraisal settings are saved",
+    ),
+    (
+        "flash.presets",
+        "推荐时限已安装",
+        "The preset limits are installed",
+    ),
+    (
+        "flash.reset_password",
+        "密码已重置,该用户下次登录须设置新密码",
+        "Password reset: the user chooses a new one at the next sign-in",
+    ),
+    (
+        "flash.delete_rule",
+        "派遣规则已删除",
+        "The routing rule is deleted",
+    ),
     ("conclusion.agreed", "商定派单", "Dispatched as agreed"),
     ("conclusion.settled", "先行处置", "Resolved by the convenor"),
     ("status.running", "计时中", "Running"),
