@@ -144,6 +144,8 @@ pub async fn sign_in(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
+    // A new password after a reset must not be the temporary one.
+    let unchanged = new_password.as_deref() == Some(password.as_str());
     let ok = verify_password_blocking(password, hash).await;
     let user = match (ok, user) {
         (true, Some(user)) => user,
@@ -170,6 +172,12 @@ pub async fn sign_in(
         })?;
         civicgrid_domain::org::check_password(&chosen)
             .map_err(|e| ApiError::field("new_password", e.message))?;
+        if unchanged {
+            return Err(ApiError::field(
+                "new_password",
+                "must differ from the temporary password",
+            ));
+        }
         let hash = hash_password_blocking(chosen).await?;
         state.store.set_password(user.id, &hash, false).await?;
     }

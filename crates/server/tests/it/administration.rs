@@ -288,6 +288,18 @@ async fn a_reset_password_is_changed_at_the_next_sign_in() {
             )
             .await;
         assert_eq!(r.status, 422);
+        let r = app
+            .post(
+                None,
+                "/api/v1/auth/login",
+                login("temporary-1", Some("temporary-1")),
+            )
+            .await;
+        assert_eq!(
+            r.status, 422,
+            "the temporary password is not kept: {}",
+            r.body
+        );
         // On the page: the form asks for the new password and signs in with it.
         let mut web = Web::new(&app);
         web.get("/login").await;
