@@ -219,7 +219,7 @@ impl Working<'_, '_> {
                 // still had time; one already overdue counts late (asking for coordination
                 // is no way out of a missed deadline).
                 for i in self.running(UNIT_STAGES) {
-                    let overdue = self.clocks[i].deadline < at;
+                    let overdue = self.clocks[i].band(at) == crate::deadline::Band::Red;
                     self.stop_one(i, at, overdue);
                 }
                 self.stop(&[Stage::Coordinate, Stage::Answer], at, false);
