@@ -196,6 +196,10 @@ pub struct CallerIn {
     pub name: Option<String>,
     #[serde(default)]
     pub phone: Option<String>,
+    /// The caller asks to stay unknown to the units (保密): only the hub's operators and
+    /// supervisors then read name and phone in clear; the units call back through the hub.
+    #[serde(default)]
+    pub confidential: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -237,6 +241,8 @@ pub struct CallerOut {
     pub phone: Option<String>,
     /// `true` when name and phone are shown masked because of the reader's role.
     pub masked: bool,
+    /// The caller asked to stay unknown to the units.
+    pub confidential: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -321,6 +327,10 @@ pub struct RequestOut {
     /// Set on a merged duplicate: the parent case whose progress answers this caller too.
     pub parent: Option<ParentOut>,
     pub children: Vec<String>,
+    /// The raw intake record it was registered from (`GET /api/v1/intakes/{id}`).
+    pub intake: Option<i64>,
+    /// Other requests split from the same intake (one call, several problems).
+    pub siblings: Vec<String>,
     /// The routing table's proposal, for requests awaiting dispatch.
     pub proposal: Option<ProposalOut>,
     pub attachments: Vec<AttachmentOut>,
@@ -515,6 +525,65 @@ pub struct CreatedRequest {
     pub state: String,
     pub proposal: Option<ProposalOut>,
     pub created_at: DateTime<Utc>,
+}
+
+/// One call with several problems: the raw record as received and the requests it is
+/// split into, each with its own serial, routing and clocks. All are registered or none.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIntake {
+    /// The channel the intake came by; each request takes it unless it names its own.
+    pub channel: String,
+    /// The caller, shared by every request unless one names its own.
+    #[serde(default)]
+    pub caller: Option<CallerIn>,
+    /// The record as received: the call's transcript, the letter, the form.
+    pub raw: String,
+    pub requests: Vec<IntakeItem>,
+}
+
+/// One request of a split intake: the fields of a new request; `channel` and `caller`
+/// default to the intake's.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeItem {
+    #[serde(default)]
+    pub channel: Option<String>,
+    pub kind: String,
+    pub content: String,
+    #[serde(default)]
+    pub category: Option<serde_json::Value>,
+    #[serde(default)]
+    pub urgency: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub location: Option<LocationIn>,
+    #[serde(default)]
+    pub caller: Option<CallerIn>,
+    #[serde(default)]
+    pub answer: Option<AnswerIn>,
+}
+
+/// The answer to a split intake: the intake record's id and each request, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IntakeCreated {
+    pub intake: i64,
+    pub requests: Vec<CreatedRequest>,
+}
+
+/// A raw intake record, for roles that read personal data (each read is audited).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IntakeOut {
+    pub id: i64,
+    pub channel: String,
+    pub received_at: DateTime<Utc>,
+    /// The username of the staff member who registered it (none for the public portal).
+    pub received_by: Option<String>,
+    /// The record exactly as received.
+    pub raw: String,
+    /// The serials of the requests registered from it, in order.
+    pub requests: Vec<String>,
 }
 
 /// Short form for lists.
@@ -831,4 +900,33 @@ pub struct ServiceIndex {
     pub health: String,
     pub login: String,
     pub track: String,
+}
+
+/// Which personal-data reads to list; every parameter narrows.
+#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema, Default)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQueryIn {
+    /// A request's serial: the reads of its caller's data.
+    pub request: Option<String>,
+    /// A username: that user's reads.
+    pub user: Option<String>,
+    /// First day, `YYYY-MM-DD`, district time.
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day, included.
+    pub to: Option<chrono::NaiveDate>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+/// One read of personal data: who, when, what and from where.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditRecordOut {
+    pub at: DateTime<Utc>,
+    pub user: Option<i64>,
+    pub username: Option<String>,
+    pub action: String,
+    /// The request's serial (or, for a look-up by phone, the masked number).
+    pub target: String,
+    /// Where it was read: request detail, raw intake record, caller history, an export.
+    pub detail: String,
 }

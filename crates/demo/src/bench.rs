@@ -560,6 +560,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
             location: None,
             caller_name: None,
             caller_phone: None,
+            caller_confidential: false,
             area: None,
             intake_unit: Some(hub),
             created_by: None,

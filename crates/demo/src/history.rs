@@ -749,6 +749,8 @@ pub async fn generate_history(
                 location: Some(civicgrid_domain::request::Location { lat, lng }),
                 caller_name: Some(caller_name),
                 caller_phone: Some(caller_phone),
+                // Some complainants ask that the units not learn who they are.
+                caller_confidential: kind == Kind::Complaint && roll % 17 == 5,
                 area: Some(grid),
                 intake_unit: Some(district.hub),
                 created_by: operator.map(|o| o.0),
@@ -763,7 +765,7 @@ pub async fn generate_history(
             let raw = serde_json::json!({
                 "channel": channel.as_str(), "kind": kind.as_str(), "content": new.content, "category": category.id.0,
                 "address": new.address, "location": {"lat": lat, "lng": lng},
-                "caller": {"name": new.caller_name, "phone": new.caller_phone},
+                "caller": {"name": new.caller_name, "phone": new.caller_phone, "confidential": new.caller_confidential},
             });
             let new = NewCase {
                 raw_intake: raw.to_string(),

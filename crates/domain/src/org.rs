@@ -93,6 +93,8 @@ word_enum! {
         Leader = "leader",
         /// Signs the unit's replies before the hub checks them (单位负责人审核).
         UnitHead = "unit_head",
+        /// Reads the personal-data audit (who read which caller's data) and nothing else.
+        DataProtection = "data_protection",
     }
 }
 

@@ -197,10 +197,17 @@ pub fn mask_name(name: &str) -> String {
 pub struct Caller {
     pub name: Option<String>,
     pub phone: Option<Phone>,
+    /// The caller asked that the units not learn who they are (保密): name and phone are
+    /// read in clear only by the hub's operators and supervisors.
+    pub confidential: bool,
 }
 
 impl Caller {
-    pub fn parse(name: Option<&str>, phone: Option<&str>) -> Result<Self, Invalid> {
+    pub fn parse(
+        name: Option<&str>,
+        phone: Option<&str>,
+        confidential: bool,
+    ) -> Result<Self, Invalid> {
         let name = match name.map(str::trim) {
             None | Some("") => None,
             Some(n) if n.chars().count() > 50 => {
@@ -212,7 +219,11 @@ impl Caller {
             None | Some("") => None,
             Some(p) => Some(Phone::parse(p)?),
         };
-        Ok(Caller { name, phone })
+        Ok(Caller {
+            name,
+            phone,
+            confidential,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -288,6 +299,7 @@ pub struct RawIntake<'a> {
     pub location: Option<(f64, f64)>,
     pub caller_name: Option<&'a str>,
     pub caller_phone: Option<&'a str>,
+    pub caller_confidential: bool,
 }
 
 impl NewRequest {
@@ -305,7 +317,7 @@ impl NewRequest {
             .location
             .map(|(lat, lng)| Location::parse(lat, lng))
             .transpose()?;
-        let caller = Caller::parse(raw.caller_name, raw.caller_phone)?;
+        let caller = Caller::parse(raw.caller_name, raw.caller_phone, raw.caller_confidential)?;
         Ok(NewRequest {
             channel,
             kind,

@@ -49,6 +49,20 @@ impl ApiError {
         }
     }
 
+    /// The same error with every field named under `prefix` (`requests[1].content`), for
+    /// a value that sits inside a list of the body.
+    pub fn under(mut self, prefix: &str) -> Self {
+        if self.fields.is_empty() {
+            return self;
+        }
+        self.fields = std::mem::take(&mut self.fields)
+            .into_iter()
+            .map(|(field, message)| (format!("{prefix}.{field}"), message))
+            .collect();
+        self.message = format!("{prefix}.{}", self.message);
+        self
+    }
+
     pub fn query(field: impl Into<String>, message: impl Into<String>) -> Self {
         let mut error = ApiError::field(field, message);
         error.code = ErrorCode::InvalidQuery;
@@ -306,30 +320,38 @@ where
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            if let Some(c) = control_character(&value).or_else(|| control_character(&name)) {
-                return Err(ApiError::query(name.into_owned(), control_message(c)));
-            }
-        }
+        check_query(query)?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        match serde_path_to_error::deserialize::<_, T>(de) {
-            Ok(value) => Ok(ApiQuery(value)),
-            Err(error) => {
-                let path = error.path().to_string();
-                let message = error.into_inner().to_string();
-                let missing = message
-                    .starts_with("missing field")
-                    .then(|| extract_quoted(&message))
-                    .flatten();
-                let field = match (path.as_str(), missing) {
-                    (_, Some(name)) => name,
-                    (".", None) => "query".into(),
-                    (_, None) => path,
-                };
-                Err(ApiError::query(field, message))
-            }
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(ApiQuery)
+            .map_err(query_error)
+    }
+}
+
+/// Refuses control characters in a query's names and values.
+pub(crate) fn check_query(query: &str) -> Result<(), ApiError> {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if let Some(c) = control_character(&value).or_else(|| control_character(&name)) {
+            return Err(ApiError::query(name.into_owned(), control_message(c)));
         }
     }
+    Ok(())
+}
+
+/// A query that did not deserialize, as `invalid_query` naming the parameter.
+pub(crate) fn query_error<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> ApiError {
+    let path = error.path().to_string();
+    let message = error.into_inner().to_string();
+    let missing = message
+        .starts_with("missing field")
+        .then(|| extract_quoted(&message))
+        .flatten();
+    let field = match (path.as_str(), missing) {
+        (_, Some(name)) => name,
+        (".", None) => "query".into(),
+        (_, None) => path,
+    };
+    ApiError::query(field, message)
 }
 
 /// Path parameters whose rejection is the JSON error: a segment that cannot be what the

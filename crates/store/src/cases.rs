@@ -28,6 +28,10 @@ pub struct RequestRow {
     pub location: Option<Location>,
     pub caller_name: Option<String>,
     pub caller_phone: Option<String>,
+    /// The caller asked to stay unknown to the units.
+    pub caller_confidential: bool,
+    /// The raw intake record it came from (shared by requests split from one call).
+    pub intake: Option<i64>,
     pub area: Option<UnitId>,
     pub intake_unit: Option<UnitId>,
     pub created_by: Option<UserId>,
@@ -68,6 +72,7 @@ pub struct NewCase {
     pub location: Option<Location>,
     pub caller_name: Option<String>,
     pub caller_phone: Option<String>,
+    pub caller_confidential: bool,
     pub area: Option<UnitId>,
     pub intake_unit: Option<UnitId>,
     pub created_by: Option<UserId>,
@@ -181,6 +186,20 @@ pub struct HistoricCase {
     pub updated_at: Instant,
 }
 
+/// The raw record of one intake (a call, a form, a letter) as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeRow {
+    pub id: i64,
+    pub channel: Channel,
+    pub received_at: Instant,
+    /// The username of the staff member who registered it (none for the public portal).
+    pub received_by: Option<String>,
+    /// The record exactly as received: the API body, the form, the transcript.
+    pub raw: String,
+    /// The serials of the requests registered from it, in order.
+    pub requests: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChainCheck {
     pub requests: i64,
@@ -194,6 +213,9 @@ pub trait CaseStore: Send + Sync {
     /// Registers a request. Concurrent calls share commits (group commit); each returns
     /// only after the commit holding its request is durable.
     async fn create_request(&self, case: NewCase) -> Result<Created>;
+    /// Registers the requests one intake was split into, sharing one raw intake record (the
+    /// first case's `raw_intake`), in one commit: all of them or none. Serials in order.
+    async fn create_intake(&self, cases: Vec<NewCase>) -> Result<Vec<Created>>;
     async fn get_request(&self, serial: &str) -> Result<Option<Loaded>>;
     async fn get_request_by_id(&self, id: RequestId) -> Result<Option<Loaded>>;
     async fn list_requests(
@@ -203,6 +225,8 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<(Vec<RequestRow>, i64)>;
     async fn events(&self, id: RequestId) -> Result<Vec<EventRow>>;
     async fn children(&self, id: RequestId) -> Result<Vec<String>>;
+    /// A raw intake record and the serials of the requests it was split into, in order.
+    async fn get_intake(&self, id: i64) -> Result<Option<IntakeRow>>;
     /// Runs `decide` on the current stored values inside a write transaction and commits the
     /// new values, the events, the unit links and the counters together.
     async fn apply(&self, serial: &str, now: Instant, decide: Decide) -> Result<Loaded>;

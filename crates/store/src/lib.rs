@@ -27,7 +27,7 @@ use civicgrid_domain::{Instant, Refusal};
 pub use calendar::{CalendarStore, NewPolicy, OfficialDayRow};
 pub use cases::{
     Attachment, CaseStore, ChainCheck, Created, Decide, DecideMerge, EventRow, HistoricCase,
-    ListFilter, Loaded, NewCase, RequestRow, Visibility,
+    IntakeRow, ListFilter, Loaded, NewCase, RequestRow, Visibility,
 };
 pub use civicgrid_domain::clocks::{Clock, Effects};
 pub use civicgrid_domain::deadline::Policy;
@@ -38,7 +38,7 @@ pub use clocks::{
 pub use migrate::MIGRATION_NAMES;
 pub use org::{NewUnit, NewUser, OrgStore, UnitRow, UserRow};
 pub use routing::{CancelReason, CategoryRow, NewCategory, NewRoutingRule, RoutingStore};
-pub use settings::{AuditEntry, Generations, SettingsStore};
+pub use settings::{AuditEntry, AuditFilter, AuditRow, Generations, SettingsStore};
 pub use stats::{DailyCount, StatsStore};
 
 /// Which database a store speaks to.

@@ -26,6 +26,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0015_cancel_reasons",
     "0016_user_disabled",
     "0017_password_reset",
+    "0018_confidential_callers",
 ];
 
 const SQLITE: &[&str] = &[
@@ -46,6 +47,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0015_cancel_reasons.sql"),
     include_str!("../migrations/sqlite/0016_user_disabled.sql"),
     include_str!("../migrations/sqlite/0017_password_reset.sql"),
+    include_str!("../migrations/sqlite/0018_confidential_callers.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -65,6 +67,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0015_cancel_reasons.sql"),
     include_str!("../migrations/postgres/0016_user_disabled.sql"),
     include_str!("../migrations/postgres/0017_password_reset.sql"),
+    include_str!("../migrations/postgres/0018_confidential_callers.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

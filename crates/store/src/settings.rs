@@ -18,6 +18,26 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Which audit records to list (every field narrows; none lists all), newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    /// The request's serial (or another target) exactly.
+    pub target: Option<String>,
+    pub user: Option<UserId>,
+    pub from: Option<Instant>,
+    pub until: Option<Instant>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A stored audit record with the username of who acted.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub entry: AuditEntry,
+    pub username: Option<String>,
+}
+
 /// The change counters of what server instances keep in memory: an instance whose copy was
 /// loaded at other counters reloads it before it answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,4 +60,6 @@ pub trait SettingsStore: Send + Sync {
     /// Records personal-data reads; durable before it returns (shares commits with intake).
     async fn audit(&self, entries: Vec<AuditEntry>) -> Result<()>;
     async fn audit_log(&self, offset: i64, limit: i64) -> Result<(Vec<AuditEntry>, i64)>;
+    /// The audit records matching `filter`, newest first, with the number of matches.
+    async fn audit_search(&self, filter: &AuditFilter) -> Result<(Vec<AuditRow>, i64)>;
 }

@@ -23,12 +23,14 @@ pub(crate) trait Commit: Send + Sync + 'static {
 const MAX_BATCH: usize = 512;
 
 pub(crate) enum Job {
-    Intake(Box<NewCase>, oneshot::Sender<Result<Created>>),
+    /// One intake: a single request, or the several requests one call was split into
+    /// (committed together or not at all).
+    Intake(Vec<NewCase>, oneshot::Sender<Result<Vec<Created>>>),
     Audit(Vec<AuditEntry>, oneshot::Sender<Result<()>>),
 }
 
 pub(crate) enum Done {
-    Intake(Created),
+    Intake(Vec<Created>),
     Audit,
 }
 

@@ -445,6 +445,12 @@ impl Stage {
         );
         active().await.send_keys("13912345678").await.unwrap();
         active().await.send_keys(TAB).await.unwrap();
+        // The caller's own request to stay unknown comes with the caller's fields.
+        assert_eq!(
+            active().await.attr("id").await.unwrap().as_deref(),
+            Some("caller_confidential")
+        );
+        active().await.send_keys(TAB).await.unwrap();
         assert_eq!(
             active().await.attr("id").await.unwrap().as_deref(),
             Some("category-filter")

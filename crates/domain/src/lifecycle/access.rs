@@ -22,6 +22,9 @@ pub struct Scope {
     pub participants: Vec<UnitId>,
     /// Departments a street summoned to the site.
     pub summoned: Vec<UnitId>,
+    /// The caller asked to stay unknown to the units (GB/T 33358 confidentiality): only the
+    /// hub's operators and supervisors read the caller's name and phone.
+    pub confidential: bool,
 }
 
 /// What a principal wants to do: read a case, read its personal data, or act.
@@ -111,6 +114,20 @@ fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Sco
         || scope.places.iter().any(within)
 }
 
+/// Whether one grant reads a confidential caller: the hub's operators and supervisors only.
+fn reads_confidential_by(grant: &crate::org::Grant, org: &OrgTree) -> bool {
+    matches!(grant.role, Role::Operator | Role::Supervisor) && Some(grant.unit) == org.root()
+}
+
+/// Whether `principal` reads confidential callers at all (for searches by phone, where a
+/// match alone would tell who complained).
+pub fn reads_confidential(principal: &Principal, org: &OrgTree) -> bool {
+    principal
+        .grants
+        .iter()
+        .any(|g| reads_confidential_by(g, org))
+}
+
 /// Decides whether `principal` may do `want` on a case with this scope.
 pub fn authorize(
     principal: &Principal,
@@ -125,7 +142,9 @@ pub fn authorize(
     };
     let allowed = principal.grants.iter().any(|grant| {
         let role_ok = match want {
-            Want::Read => true,
+            // The data-protection officer reads the audit, not the cases.
+            Want::Read => grant.role != Role::DataProtection,
+            Want::ReadPersonal if scope.confidential => reads_confidential_by(grant, org),
             Want::ReadPersonal => grant.role.sees_personal_data(),
             Want::Act(action) => {
                 grant.role == Role::Admin || roles_for(action).contains(&grant.role)

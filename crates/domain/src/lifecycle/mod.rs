@@ -15,7 +15,7 @@ mod rules;
 mod summons;
 mod words;
 
-pub use access::{Scope, Want, authorize, roles_for};
+pub use access::{Scope, Want, authorize, reads_confidential, roles_for};
 pub use command::{Command, MAX_EXTENSION_DAYS, note, reason, reply};
 pub use pairs::{DecidePair, decide_merge, decide_repeat, merged_callback_due};
 pub use review::cites_unnamed_policy;
@@ -675,6 +675,13 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
         } => {
             if case.state == State::Merged && case.rating.is_some() {
                 return Err(Invalid::new("rating", "this caller was called back already").into());
+            }
+            if !case.contact {
+                return Err(Invalid::new(
+                    "rating",
+                    "the caller left no contact: record `callback_impossible` with cause `no_contact`",
+                )
+                .into());
             }
             next.rating = Some(*rating);
             next.citizen_says_resolved = Some(*resolved);

@@ -162,6 +162,46 @@ fn personal_data_needs_a_role_with_the_right() {
 }
 
 #[test]
+fn a_confidential_caller_is_read_only_by_the_hubs_operators_and_supervisors() {
+    let org = org();
+    let s = Scope {
+        confidential: true,
+        ..scope(Some(10), &[4])
+    };
+    let reads =
+        |role, unit| authorize(&user(role, unit, &[]), Want::ReadPersonal, &s, &org).is_ok();
+    assert!(reads(Role::Operator, 1));
+    assert!(reads(Role::Supervisor, 1));
+    // Everyone else who could read an ordinary caller: the handling unit, the hub's
+    // dispatchers, administrators, an operator or supervisor outside the hub.
+    assert!(!reads(Role::Handler, 10));
+    assert!(!reads(Role::UnitHead, 10));
+    assert!(!reads(Role::Dispatcher, 1));
+    assert!(!reads(Role::Admin, 1));
+    assert!(!reads(Role::Operator, 2));
+    assert!(!reads(Role::Supervisor, 2));
+    // Reading the case itself is unchanged.
+    assert!(authorize(&user(Role::Handler, 10, &[]), Want::Read, &s, &org).is_ok());
+    assert!(civicgrid_domain::lifecycle::reads_confidential(
+        &user(Role::Operator, 1, &[]),
+        &org
+    ));
+    assert!(!civicgrid_domain::lifecycle::reads_confidential(
+        &user(Role::Operator, 2, &[]),
+        &org
+    ));
+}
+
+#[test]
+fn the_data_protection_role_reads_no_case() {
+    let org = org();
+    let s = scope(Some(10), &[4]);
+    let dpo = user(Role::DataProtection, 1, &[]);
+    assert!(authorize(&dpo, Want::Read, &s, &org).is_err());
+    assert!(authorize(&dpo, Want::ReadPersonal, &s, &org).is_err());
+}
+
+#[test]
 fn business_lines_narrow_a_grant() {
     let org = org();
     let s = scope(Some(10), &[4]);

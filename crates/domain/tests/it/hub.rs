@@ -563,6 +563,20 @@ fn a_resolved_case_closes_only_through_a_callback_or_when_no_callback_is_possibl
     // No contact at all: closed at once.
     let mut anonymous = case.clone();
     anonymous.contact = false;
+    // … and nobody to call back: a callback is refused, naming the way out.
+    let called = lifecycle::decide(
+        &anonymous,
+        &Command::Callback {
+            rating: civicgrid_domain::request::Rating::Satisfied,
+            resolved: true,
+            note: None,
+        },
+        &ctx_at(&world, beijing(2026, 10, 23, 9, 0)),
+    );
+    assert!(
+        matches!(called, Err(Refusal::Invalid(ref i)) if i.message.contains("callback_impossible")),
+        "{called:?}"
+    );
     assert_eq!(
         impossible(&anonymous, NoCallback::NoContact)
             .unwrap()

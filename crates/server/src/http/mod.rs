@@ -6,8 +6,10 @@
 //! Handlers translate between the wire and the services: no SQL and no rules here. Must
 //! not know the web pages (the app builder merges the two routers).
 
+mod audit;
 mod auth;
 mod calendar;
+mod intakes;
 mod notices;
 mod ops;
 mod policies;
@@ -61,6 +63,8 @@ fn resources() -> OpenApiRouter<Arc<AppState>> {
         .merge(users::router())
         .merge(routing::router())
         .merge(requests::router())
+        .merge(intakes::router())
+        .merge(audit::router())
         .merge(track::router())
         .merge(calendar::router())
         .merge(policies::router())

@@ -31,6 +31,39 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{serial}", get(detail))
         .route("/cases/{serial}/attachments/{id}", get(attachment))
         .route("/cases/{serial}/{action}", post(act))
+        .route("/intakes/{id}", get(intake))
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    ctx: Ctx,
+    intake: civicgrid_api::IntakeOut,
+    /// Who opened it and when, printed across the record so a leaked screenshot names
+    /// its source.
+    watermark: String,
+}
+
+/// The raw record of one intake (the call as received, its caller included), for roles
+/// that read personal data; each view is audited against every request it produced.
+async fn intake(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    PagePath(id): PagePath<i64>,
+) -> PageResult {
+    let intake = crate::services::cases::read_intake(&state, &staff.principal, id).await?;
+    let ctx = Ctx::staff(&browser, &staff, &state);
+    let watermark = format!(
+        "{} · {}",
+        staff.principal.username,
+        ctx.t.time(&state.now())
+    );
+    html(IntakePage {
+        ctx,
+        intake: crate::wire::cases::intake_out(&intake),
+        watermark,
+    })
 }
 
 #[derive(Deserialize)]
@@ -129,6 +162,8 @@ pub(super) fn action_fields(action: Action) -> Vec<&'static str> {
 pub(super) struct DetailPage {
     ctx: Ctx,
     r: RequestOut,
+    /// Whether the reader may open the raw intake record (it holds personal data).
+    reads_intake: bool,
     events: Vec<civicgrid_api::EventOut>,
     actions: Vec<ActionView>,
     units: Vec<Choice>,
@@ -213,6 +248,7 @@ async fn detail_page(
         .collect();
     let view = crate::services::cases::view(state, &staff.principal, loaded).await?;
     let r = crate::wire::cases::request_out(&state.reference(), &view);
+    let reads_intake = view.reads_personal && r.intake.is_some();
     let events = crate::services::cases::history(state, &view.loaded)
         .await?
         .into_iter()
@@ -227,6 +263,7 @@ async fn detail_page(
         })
         .collect();
     Ok(DetailPage {
+        reads_intake,
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
         r,
         events,

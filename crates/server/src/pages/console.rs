@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use civicgrid_api::{AnswerIn, CallerIn, CreateRequest, LocationIn};
+use civicgrid_api::{AnswerIn, CallerIn, CreateIntake, CreatedRequest, IntakeItem, LocationIn};
 use civicgrid_domain::org::Role;
 use civicgrid_domain::request::State as RequestState;
 use civicgrid_domain::request::{Channel, Kind, Urgency};
@@ -54,6 +54,9 @@ pub(super) struct ConsoleForm {
     caller_name: String,
     #[serde(default)]
     caller_phone: String,
+    /// The caller asks to stay unknown to the units.
+    #[serde(default)]
+    caller_confidential: Option<String>,
     #[serde(default)]
     answered: Option<String>,
     #[serde(default)]
@@ -65,6 +68,62 @@ pub(super) struct ConsoleForm {
     code: Option<String>,
     #[serde(default)]
     proposal: Option<String>,
+    // The other problems of the same call (one intake split into several requests).
+    #[serde(default)]
+    extra_kind: Vec<String>,
+    #[serde(default)]
+    extra_category: Vec<String>,
+    #[serde(default)]
+    extra_address: Vec<String>,
+    #[serde(default)]
+    extra_content: Vec<String>,
+    // After a split registration: the other requests' serials and codes.
+    #[serde(default)]
+    more_serial: Vec<String>,
+    #[serde(default)]
+    more_code: Vec<String>,
+}
+
+/// How many other problems of one call the console offers to register with it.
+const EXTRA_SLOTS: usize = 2;
+
+/// A caller with this many requests or more in `FREQUENT_DAYS` days is flagged as a
+/// frequent caller on the console (the operator may then check the history before
+/// registering another).
+pub(super) const FREQUENT_CALLS: usize = 5;
+pub(super) const FREQUENT_DAYS: i64 = 30;
+
+/// One other problem of the same call, as the console shows it.
+pub(super) struct Extra {
+    kind: String,
+    category: String,
+    address: String,
+    content: String,
+}
+
+impl ConsoleForm {
+    fn extras(&self) -> Vec<Extra> {
+        let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
+        (0..EXTRA_SLOTS.max(self.extra_content.len()))
+            .map(|i| Extra {
+                kind: {
+                    let k = at(&self.extra_kind, i);
+                    if k.is_empty() { "complaint".into() } else { k }
+                },
+                category: at(&self.extra_category, i),
+                address: at(&self.extra_address, i),
+                content: at(&self.extra_content, i),
+            })
+            .collect()
+    }
+
+    /// The other problems the operator filled in (a slot without content is unused).
+    fn filled_extras(&self) -> Vec<Extra> {
+        self.extras()
+            .into_iter()
+            .filter(|e| !e.content.trim().is_empty())
+            .collect()
+    }
 }
 
 #[derive(Template)]
@@ -77,6 +136,14 @@ pub(super) struct ConsolePage {
     urgencies: Vec<&'static str>,
     categories: Vec<Choice>,
     history: Option<Vec<super::lists::Row>>,
+    /// Requests from this caller in the last `FREQUENT_DAYS` days, when at least
+    /// `FREQUENT_CALLS`.
+    frequent: Option<usize>,
+    extras: Vec<Extra>,
+    /// Whether the other problems' section starts open (one was filled in).
+    split_open: bool,
+    /// The other requests of a split registration: serial and code.
+    more: Vec<(String, String)>,
     /// Resolved requests waiting for the hub's callback, soonest deadline first.
     callbacks: Vec<Row>,
     /// Merged duplicates' callers to call back now that their request is resolved.
@@ -116,6 +183,11 @@ async fn console_page(
         }
         None => None,
     };
+    let since = state.now() - chrono::Duration::days(FREQUENT_DAYS);
+    let frequent = history
+        .as_ref()
+        .map(|rows| rows.iter().filter(|r| r.created_at >= since).count())
+        .filter(|n| *n >= FREQUENT_CALLS);
     let mut due = filter(&[RequestState::Resolved]);
     due.by_deadline = true;
     due.limit = 20;
@@ -128,12 +200,21 @@ async fn console_page(
         callbacks: rows(state, &callbacks.items),
         merged_callbacks: rows(state, &merged.items),
         ctx: Ctx::staff(browser, staff, state),
-        form,
         channels: Channel::words(),
         kinds: Kind::words(),
         urgencies: Urgency::words(),
         categories: category_choices(state),
         history,
+        frequent,
+        extras: form.extras(),
+        split_open: !form.filled_extras().is_empty(),
+        more: form
+            .more_serial
+            .iter()
+            .cloned()
+            .zip(form.more_code.iter().cloned())
+            .collect(),
+        form,
         errors,
     })
 }
@@ -171,47 +252,49 @@ async fn register(
         (Err(e), _) | (_, Err(e)) => Err(e),
         _ => Err(ApiError::field("lat", "give both latitude and longitude")),
     };
+    let caller =
+        (opt(&form.caller_name).is_some() || opt(&form.caller_phone).is_some()).then(|| CallerIn {
+            name: opt(&form.caller_name),
+            phone: opt(&form.caller_phone),
+            confidential: Some(form.caller_confidential.is_some()),
+        });
+    let extras = form.filled_extras();
     let result = match location {
         Err(e) => Err(e),
         Ok(location) => {
-            let body = CreateRequest {
-                channel: form.channel.clone(),
+            let main = IntakeItem {
+                channel: None,
                 kind: form.kind.clone(),
                 content: form.content.clone(),
-                category: opt(&form.category).map(|c| match c.parse::<i64>() {
-                    Ok(id) => serde_json::Value::from(id),
-                    Err(_) => serde_json::Value::String(c),
-                }),
+                category: category_value(&form.category),
                 urgency: opt(&form.urgency),
                 address: opt(&form.address),
                 location,
-                caller: (opt(&form.caller_name).is_some() || opt(&form.caller_phone).is_some())
-                    .then(|| CallerIn {
-                        name: opt(&form.caller_name),
-                        phone: opt(&form.caller_phone),
-                    }),
+                caller: None,
                 answer: form.answered.is_some().then(|| AnswerIn {
                     reply: form.answer_reply.clone(),
                 }),
             };
-            let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
-            match crate::wire::cases::submission(&state.reference(), &body, raw) {
-                Ok(submission) => {
-                    crate::services::cases::intake(&state, &staff.principal, submission)
-                        .await
-                        .map(|r| crate::wire::cases::created_out(&state.org(), &r))
-                }
-                Err(error) => Err(error),
+            if extras.is_empty() {
+                register_one(&state, &staff, main, &form.channel, caller).await
+            } else {
+                register_split(&state, &staff, main, &extras, &form.channel, caller).await
             }
         }
     };
     match result {
         Ok(created) => {
             let mut q = form_urlencoded::Serializer::new(String::new());
-            q.append_pair("serial", &created.serial)
-                .append_pair("code", &created.verification_code);
-            if let Some(p) = &created.proposal {
-                q.append_pair("proposal", &p.unit.name);
+            if let Some(first) = created.first() {
+                q.append_pair("serial", &first.serial)
+                    .append_pair("code", &first.verification_code);
+                if let Some(p) = &first.proposal {
+                    q.append_pair("proposal", &p.unit.name);
+                }
+            }
+            for other in created.iter().skip(1) {
+                q.append_pair("more_serial", &other.serial)
+                    .append_pair("more_code", &other.verification_code);
             }
             Ok(see_other(&format!("/console?{}", q.finish()), None))
         }
@@ -221,4 +304,72 @@ async fn register(
             html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
     }
+}
+
+/// One call, one problem: a request of its own.
+async fn register_one(
+    state: &AppState,
+    staff: &Staff,
+    item: IntakeItem,
+    channel: &str,
+    caller: Option<CallerIn>,
+) -> Result<Vec<CreatedRequest>, ApiError> {
+    let body = crate::wire::cases::item_request(item, channel, caller.as_ref());
+    let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let submission = crate::wire::cases::submission(&state.reference(), &body, raw)?;
+    let registered = crate::services::cases::intake(state, &staff.principal, submission).await?;
+    Ok(vec![crate::wire::cases::created_out(
+        &state.org(),
+        &registered,
+    )])
+}
+
+/// One call, several problems: one intake record, one request per problem.
+async fn register_split(
+    state: &AppState,
+    staff: &Staff,
+    main: IntakeItem,
+    extras: &[Extra],
+    channel: &str,
+    caller: Option<CallerIn>,
+) -> Result<Vec<CreatedRequest>, ApiError> {
+    let transcript = std::iter::once(main.content.trim())
+        .chain(extras.iter().map(|e| e.content.trim()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut requests = vec![main];
+    requests.extend(extras.iter().map(|e| IntakeItem {
+        channel: None,
+        kind: e.kind.clone(),
+        content: e.content.clone(),
+        category: category_value(&e.category),
+        urgency: None,
+        address: opt(&e.address),
+        location: None,
+        caller: None,
+        answer: None,
+    }));
+    let body = CreateIntake {
+        channel: channel.to_owned(),
+        caller,
+        raw: transcript,
+        requests,
+    };
+    let raw = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let submissions = crate::wire::cases::intake_submissions(&state.reference(), &body)?;
+    let registered =
+        crate::services::cases::intake_split(state, &staff.principal, submissions, raw).await?;
+    let org = state.org();
+    Ok(registered
+        .iter()
+        .map(|r| crate::wire::cases::created_out(&org, r))
+        .collect())
+}
+
+/// A category picked on the form: its id, or a code typed by hand.
+fn category_value(picked: &str) -> Option<serde_json::Value> {
+    opt(picked).map(|c| match c.parse::<i64>() {
+        Ok(id) => serde_json::Value::from(id),
+        Err(_) => serde_json::Value::String(c),
+    })
 }

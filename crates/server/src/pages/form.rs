@@ -13,7 +13,7 @@ use civicgrid_api::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use super::{Browser, PageError};
-use crate::error::{ApiError, ApiPath, ApiQuery, RawBody, control_character, control_message};
+use crate::error::{ApiError, ApiPath, RawBody, control_character, control_message};
 
 /// The hidden field every form carries.
 pub const CSRF_FIELD: &str = "_csrf";
@@ -154,7 +154,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PagePat
 }
 
 /// A page's query parameters; a bad one is an error page naming it (as `ApiQuery` names it
-/// to the API), never axum's plain-text 400.
+/// to the API), never axum's plain-text 400. Repeated names fill a `Vec` field.
 pub struct PageQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PageQuery<T> {
@@ -162,10 +162,16 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PageQue
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &S,
+        _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        let ApiQuery(value) = ApiQuery::<T>::from_request_parts(parts, state).await?;
-        Ok(PageQuery(value))
+        // Like the API's query, but repeated names fill a `Vec` field (a page's links carry
+        // lists, as its forms do).
+        let query = parts.uri.query().unwrap_or_default();
+        crate::error::check_query(query)?;
+        let de = serde_html_form::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(PageQuery)
+            .map_err(|e| PageError::Api(crate::error::query_error(e)))
     }
 }
 

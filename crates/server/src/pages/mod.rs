@@ -10,6 +10,7 @@
 
 mod admin;
 mod admin_policies;
+mod audit;
 mod cases;
 mod console;
 mod dashboard;
@@ -79,6 +80,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(dashboard::routes())
         .merge(admin::routes())
         .merge(admin_policies::routes())
+        .merge(audit::routes())
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
         .layer(axum::middleware::from_fn_with_state(state, browser))
@@ -424,7 +426,13 @@ pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
     if crate::access::holds(principal, &[Role::Handler, Role::UnitHead]) {
         nav.push(("/inbox", "nav.inbox"));
     }
-    nav.push(("/cases", "nav.cases"));
+    let reads_cases = principal
+        .grants
+        .iter()
+        .any(|g| g.role != Role::DataProtection);
+    if reads_cases {
+        nav.push(("/cases", "nav.cases"));
+    }
     if admin
         || crate::access::holds(
             principal,
@@ -440,6 +448,9 @@ pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
         )
     {
         nav.push(("/dashboard", "nav.dashboard"));
+    }
+    if admin || crate::access::holds(principal, &[Role::DataProtection]) {
+        nav.push(("/audit", "nav.audit"));
     }
     if admin {
         nav.push(("/admin/units", "nav.admin"));

@@ -38,6 +38,8 @@ pub struct PortalForm {
     pub address: String,
     pub name: String,
     pub phone: String,
+    /// The citizen asks to stay unknown to the units handling the request.
+    pub confidential: bool,
 }
 
 /// A category choice for a picker: id, indented name.
@@ -117,6 +119,7 @@ async fn submit(
         address: posted.text("address"),
         name: posted.text("name"),
         phone: posted.text("phone"),
+        confidential: !posted.text("confidential").is_empty(),
     };
     let photo = posted
         .files
@@ -144,6 +147,7 @@ async fn submit(
         caller: (opt(&form.name).is_some() || opt(&form.phone).is_some()).then(|| CallerIn {
             name: opt(&form.name),
             phone: opt(&form.phone),
+            confidential: Some(form.confidential),
         }),
         answer: None,
     };

@@ -3,6 +3,7 @@
 //! parse into domain values, run the rules and go to the store; they know nothing of HTTP.
 
 pub mod admin;
+pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod stats;

@@ -3,7 +3,7 @@
 //! fact), and the drill-down to the requests behind each number from the `facts` rows.
 //! Both are written in the same transaction as the events they count.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::FixedOffset;
 use chrono::{Duration, NaiveDate, TimeZone};
@@ -284,6 +284,75 @@ pub async fn cases(
     })
 }
 
+/// Whose requests the overview counts: the district's (hub-wide readers); the requests
+/// lying in a territorial reader's places (a street sees its communities and grids); or
+/// the requests a department's units lead (received there means dispatched to them).
+enum FigureScope {
+    All,
+    Places(BTreeSet<i64>),
+    Units(BTreeSet<i64>),
+}
+
+impl FigureScope {
+    fn of(visibility: &Visibility, org: &civicgrid_domain::org::OrgTree) -> FigureScope {
+        let Visibility::Units { any, handling, .. } = visibility else {
+            return FigureScope::All;
+        };
+        let units: BTreeSet<i64> = any.iter().chain(handling).map(|u| u.0).collect();
+        let places: BTreeSet<i64> = units
+            .iter()
+            .copied()
+            .filter(|u| {
+                org.get(UnitId(*u))
+                    .is_some_and(|found| found.kind.is_territorial())
+            })
+            .collect();
+        if places.is_empty() {
+            FigureScope::Units(units)
+        } else {
+            FigureScope::Places(places)
+        }
+    }
+
+    /// The rollup dimension the figures come from.
+    fn dim(&self) -> &'static str {
+        match self {
+            FigureScope::All => "all",
+            FigureScope::Places(_) => "area",
+            FigureScope::Units(_) => "unit",
+        }
+    }
+
+    /// Whether a counter of the dimension belongs to the reader.
+    fn counts(&self, key: i64) -> bool {
+        match self {
+            FigureScope::All => true,
+            FigureScope::Places(set) | FigureScope::Units(set) => set.contains(&key),
+        }
+    }
+
+    /// Whether the map shows a place.
+    fn shows_place(&self, key: i64) -> bool {
+        match self {
+            FigureScope::All => true,
+            FigureScope::Places(set) => set.contains(&key),
+            FigureScope::Units(_) => false,
+        }
+    }
+
+    /// A unit's requests arrive by dispatch: that is what it received.
+    fn renamed(&self, mut count: civicgrid_store::DailyCount) -> civicgrid_store::DailyCount {
+        if matches!(self, FigureScope::Units(_)) {
+            if count.metric == "received" {
+                count.metric = "received_there".into();
+            } else if count.metric == "dispatch" {
+                count.metric = "received".into();
+            }
+        }
+        count
+    }
+}
+
 /// The district at a glance for `principal`, from the daily rollups: today's and this
 /// month's figures, the open backlog, the pool's size, the last `days` days of intake,
 /// resolutions and backlog, and requests per area over those days. Independent reads run
@@ -304,18 +373,33 @@ pub async fn overview(state: &AppState, principal: &Principal, days: i64) -> Api
         limit: 1,
         ..Default::default()
     };
-    let visibility = crate::services::cases::visibility(principal, &state.org());
+    let org = state.org();
+    let visibility = crate::services::cases::visibility(principal, &org);
+    let scope = FigureScope::of(&visibility, &org);
+    let dim = scope.dim();
     let (from_window, to_day) = (key(window_start), key(today));
     let (from_epoch, before_window) = (key(epoch), key(window_start - Duration::days(1)));
     let from_areas = key(first);
     let (daily, before, areas, (_, in_pool)) = tokio::try_join!(
-        state.store.daily_counts("all", &from_window, &to_day),
-        state
-            .store
-            .period_counts("all", &from_epoch, &before_window),
+        state.store.daily_counts(dim, &from_window, &to_day),
+        state.store.period_counts(dim, &from_epoch, &before_window),
         state.store.period_counts("area", &from_areas, &to_day),
         state.store.supervision_pool(&pool_filter, &visibility),
     )?;
+    let daily: Vec<_> = daily
+        .into_iter()
+        .filter(|c| scope.counts(c.key))
+        .map(|c| scope.renamed(c))
+        .collect();
+    let before: Vec<_> = before
+        .into_iter()
+        .filter(|c| scope.counts(c.key))
+        .map(|c| scope.renamed(c))
+        .collect();
+    let areas: Vec<_> = areas
+        .into_iter()
+        .filter(|c| c.metric == "received" && scope.shows_place(c.key))
+        .collect();
     // metric → day → count
     let mut by_day: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
     for c in &daily {

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use civicgrid_api::{
-    ActorOut, AttachmentOut, CallerOut, ClockOut, CreateRequest, CreatedRequest, EventOut,
-    LocationIn, NoticeOut, Page, ParentOut, ProposalOut, RequestOut, RequestQuery, RequestSummary,
-    SupervisionOut, TrackOut, TrackStep, UnitRef,
+    ActorOut, AttachmentOut, CallerIn, CallerOut, ClockOut, CreateIntake, CreateRequest,
+    CreatedRequest, EventOut, IntakeItem, IntakeOut, LocationIn, NoticeOut, Page, ParentOut,
+    ProposalOut, RequestOut, RequestQuery, RequestSummary, SupervisionOut, TrackOut, TrackStep,
+    UnitRef,
 };
 use civicgrid_domain::clocks::{self, Clock};
 use civicgrid_domain::deadline::Band;
@@ -16,7 +17,7 @@ use civicgrid_domain::request::{Kind, State, parse_word};
 use civicgrid_domain::request::{NewRequest, RawIntake};
 use civicgrid_domain::routing::Proposal;
 use civicgrid_domain::{CategoryId, Instant, UnitId};
-use civicgrid_store::{Attachment, EventRow, ListFilter, Loaded};
+use civicgrid_store::{Attachment, EventRow, IntakeRow, ListFilter, Loaded};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::cases::{CaseView, Listed, Listing, Tracked};
@@ -134,6 +135,7 @@ pub fn submission(
         location: body.location.map(|l| (l.lat, l.lng)),
         caller_name: caller.name.as_deref(),
         caller_phone: caller.phone.as_deref(),
+        caller_confidential: caller.confidential.unwrap_or(false),
     })?;
     let category = crate::wire::org::resolve_category(reference, body.category.as_ref())?;
     Ok(Submission {
@@ -142,6 +144,55 @@ pub fn submission(
         answer: body.answer.as_ref().map(|a| a.reply.clone()),
         raw,
     })
+}
+
+/// A split intake's body, parsed into one submission per request (each bad field named
+/// under its place in the list, `requests[1].content`). The raw record is the caller's.
+pub fn intake_submissions(
+    reference: &Reference,
+    body: &CreateIntake,
+) -> ApiResult<Vec<Submission>> {
+    civicgrid_domain::request::parse_text("raw", &body.raw, MAX_RAW_CHARS)?;
+    body.requests
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let request = item_request(item.clone(), &body.channel, body.caller.as_ref());
+            submission(reference, &request, String::new())
+                .map_err(|e| e.under(&format!("requests[{index}]")))
+        })
+        .collect()
+}
+
+/// One request of an intake as a request of its own: channel and caller default to the
+/// intake's.
+pub fn item_request(item: IntakeItem, channel: &str, caller: Option<&CallerIn>) -> CreateRequest {
+    CreateRequest {
+        channel: item.channel.unwrap_or_else(|| channel.to_owned()),
+        kind: item.kind,
+        content: item.content,
+        category: item.category,
+        urgency: item.urgency,
+        address: item.address,
+        location: item.location,
+        caller: item.caller.or_else(|| caller.cloned()),
+        answer: item.answer,
+    }
+}
+
+/// The longest raw intake record (a long call's transcript).
+pub const MAX_RAW_CHARS: usize = 20_000;
+
+/// A raw intake record as the API shows it.
+pub fn intake_out(intake: &IntakeRow) -> IntakeOut {
+    IntakeOut {
+        id: intake.id,
+        channel: intake.channel.as_str().into(),
+        received_at: intake.received_at,
+        received_by: intake.received_by.clone(),
+        raw: intake.raw.clone(),
+        requests: intake.requests.clone(),
+    }
 }
 
 /// What intake registered, as the API answers it.
@@ -249,6 +300,7 @@ pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
             name: c.name.clone(),
             phone: c.phone.clone(),
             masked: c.masked,
+            confidential: c.confidential,
         }),
         area: row.area.map(|a| unit_ref(org, a)),
         lead_unit: row.case.lead.map(|u| unit_ref(org, u)),
@@ -305,6 +357,8 @@ pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
         coordination: view.coordination.as_ref().map(|c| coordination_out(org, c)),
         parent: view.parent.as_ref().map(parent_out),
         children: view.children.clone(),
+        intake: view.loaded.row.intake,
+        siblings: view.siblings.clone(),
         proposal: view.proposal.as_ref().map(|p| proposal_out(org, p)),
         attachments: view.attachments.iter().map(attachment_out).collect(),
         clocks: all_clocks

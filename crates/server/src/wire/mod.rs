@@ -2,6 +2,7 @@
 //! `civicgrid-api` types, in both directions (query paging here; one module per resource).
 
 pub mod actions;
+pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod org;

@@ -14,6 +14,7 @@ mod instances;
 mod lifecycle;
 mod openapi;
 mod pages;
+mod people;
 mod permissions;
 mod real_messages;
 mod review;

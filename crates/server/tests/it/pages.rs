@@ -777,7 +777,7 @@ async fn boards_and_figures_read_storage_alike_on_every_backend() {
             "nothing open the day before"
         );
         assert_eq!(r.body["areas"][0]["unit"], app.units.grid.0);
-        assert_eq!(r.body["areas"][0]["received"], 3);
+        assert_eq!(r.body["areas"][0]["received"], 3, "{}", r.body["areas"]);
         let r = app.get(Some(&handler), "/api/v1/stats/overview").await;
         assert_eq!(r.status, 403, "handlers have no overview");
         let r = app

@@ -12,13 +12,13 @@ use tokio::sync::oneshot;
 
 use super::SqlStore;
 use super::dialect::Sql;
-use super::rows::{REQUEST_COLUMNS, event_from_row, event_of_row, ms, request_from_row};
+use super::rows::{REQUEST_COLUMNS, event_from_row, event_of_row, instant, ms, request_from_row};
 use super::write::{CaseRows, clocks_of, handlers_of};
 
 use crate::writer::Job;
 use crate::{
     Attachment, CaseStore, ChainCheck, Created, Decide, DecideMerge, EventRow, HistoricCase,
-    ListFilter, Loaded, NewCase, RequestRow, Result, StoreError, Visibility,
+    IntakeRow, ListFilter, Loaded, NewCase, RequestRow, Result, StoreError, Visibility,
 };
 
 /// Adds the condition "the reader may see request `r`" (mirrors `domain::lifecycle::authorize`
@@ -135,9 +135,16 @@ fn filtered(sql: &mut Sql, filter: &ListFilter, visibility: &Visibility) {
 #[async_trait]
 impl CaseStore for SqlStore {
     async fn create_request(&self, case: NewCase) -> Result<Created> {
+        self.create_intake(vec![case])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("an intake without its request".into()))
+    }
+
+    async fn create_intake(&self, cases: Vec<NewCase>) -> Result<Vec<Created>> {
         let (tx, rx) = oneshot::channel();
         self.writer
-            .send(Job::Intake(Box::new(case), tx))
+            .send(Job::Intake(cases, tx))
             .await
             .map_err(|_| StoreError::WriterGone)?;
         rx.await.map_err(|_| StoreError::WriterGone)?
@@ -236,6 +243,35 @@ impl CaseStore for SqlStore {
                 .fetch_all(&self.inner.read)
                 .await?,
         )
+    }
+
+    async fn get_intake(&self, id: i64) -> Result<Option<IntakeRow>> {
+        let read = &self.inner.read;
+        let Some(row) = sqlx::query(
+            "SELECT i.id, i.channel, i.received_at, u.username, i.raw \
+             FROM intakes i LEFT JOIN users u ON u.id = i.received_by WHERE i.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(read)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let requests: Vec<String> =
+            sqlx::query_scalar("SELECT serial FROM requests WHERE intake_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(read)
+                .await?;
+        let channel: String = row.try_get("channel")?;
+        Ok(Some(IntakeRow {
+            id: row.try_get("id")?,
+            channel: civicgrid_domain::request::Channel::parse(&channel)
+                .ok_or_else(|| StoreError::Corrupt(format!("intake channel {channel}")))?,
+            received_at: instant(row.try_get("received_at")?)?,
+            received_by: row.try_get("username")?,
+            raw: row.try_get("raw")?,
+            requests,
+        }))
     }
 
     async fn apply(&self, serial: &str, now: Instant, decide: Decide) -> Result<Loaded> {
@@ -367,6 +403,7 @@ impl CaseStore for SqlStore {
             .map(|h| CaseRows {
                 new: &h.new,
                 serial: &h.serial,
+                head: &h.serial,
                 case: &h.case,
                 events: &h.events,
                 effects: Some(&h.effects),

@@ -225,19 +225,37 @@ impl Counts {
             .or_default() -= 1;
     }
 
-    /// What an event adds: every event per day, and per day and handling unit; and when a
-    /// request leaves the open backlog (`finish`: closed, cancelled, merged or transferred out) or comes back to it
-    /// (`unfinish`), so the backlog of any past day is a sum over the rollup.
-    pub(super) fn event(&mut self, day: &str, event: &Event, lead: Option<UnitId>) {
-        self.add(day, "all", 0, event.kind.as_str());
+    /// What an event adds: every event per day, per day and place (`area`: the grid or
+    /// community the request lies in, 0 for none) and per day and handling unit; and when a
+    /// request leaves the open backlog (`finish`: closed, cancelled, merged or transferred
+    /// out) or comes back to it (`unfinish`), district-wide, per place and per lead unit, so
+    /// the backlog of any past day, of the district or of a street, is a sum over the rollup.
+    pub(super) fn event(
+        &mut self,
+        day: &str,
+        event: &Event,
+        lead: Option<UnitId>,
+        area: Option<UnitId>,
+    ) {
+        let area = area.map_or(0, |u| u.0);
+        let kind = event.kind.as_str();
+        self.add(day, "all", 0, kind);
+        self.add(day, "area", area, kind);
         let done = |s: State| s.is_final();
-        match (event.from.map(done), done(event.to)) {
-            (Some(false) | None, true) => self.add(day, "all", 0, "finish"),
-            (Some(true), false) => self.add(day, "all", 0, "unfinish"),
-            _ => {}
+        let flow = match (event.from.map(done), done(event.to)) {
+            (Some(false) | None, true) => Some("finish"),
+            (Some(true), false) => Some("unfinish"),
+            _ => None,
+        };
+        if let Some(flow) = flow {
+            self.add(day, "all", 0, flow);
+            self.add(day, "area", area, flow);
         }
         if let Some(unit) = lead.or(event.actor.unit) {
-            self.add(day, "unit", unit.0, event.kind.as_str());
+            self.add(day, "unit", unit.0, kind);
+            if let Some(flow) = flow {
+                self.add(day, "unit", unit.0, flow);
+            }
         }
     }
 }

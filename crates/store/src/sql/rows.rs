@@ -71,7 +71,7 @@ pub(super) fn parse_detail(raw: &str) -> Result<Vec<(String, String)>> {
 }
 
 pub(super) const REQUEST_COLUMNS: &str = "r.id, r.serial, r.verify_code, r.channel, r.kind, r.urgency, r.category_id, r.line, \
-    r.content, r.address, r.lat, r.lng, r.caller_name, r.caller_phone, r.area_id, r.intake_unit_id, r.created_by, \
+    r.content, r.address, r.lat, r.lng, r.caller_name, r.caller_phone, r.caller_confidential, r.intake_id, r.area_id, r.intake_unit_id, r.created_by, \
     r.state, r.lead_unit_id, r.assisting, r.coordination, r.convenor_id, r.answered, r.pending_extension, r.extension_days, r.suspended_from, \
     r.parent_id, r.outcome, r.reply, r.proper_owner, r.rating, r.citizen_resolved, r.demand, r.redo_count, \
     r.return_count, r.first_responder_id, r.assigned_at, r.dispatch_count, r.complex, r.important, \
@@ -164,6 +164,8 @@ pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
         },
         caller_name: opt_text("caller_name")?,
         caller_phone: opt_text("caller_phone")?,
+        caller_confidential: row.try_get::<i64, _>("caller_confidential")? != 0,
+        intake: opt_i64("intake_id")?,
         area: opt_i64("area_id")?.map(UnitId),
         intake_unit: opt_i64("intake_unit_id")?.map(UnitId),
         created_by: opt_i64("created_by")?.map(UserId),

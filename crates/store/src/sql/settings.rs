@@ -6,11 +6,11 @@ use sqlx::Row;
 use tokio::sync::oneshot;
 
 use super::SqlStore;
-use super::dialect::{Cached, bump};
-use super::rows::instant;
+use super::dialect::{Cached, Sql, bump};
+use super::rows::{instant, ms};
 
 use crate::writer::Job;
-use crate::{AuditEntry, Generations, Result, SettingsStore, StoreError};
+use crate::{AuditEntry, AuditFilter, AuditRow, Generations, Result, SettingsStore, StoreError};
 
 #[async_trait]
 impl SettingsStore for SqlStore {
@@ -102,5 +102,64 @@ impl SettingsStore for SqlStore {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((entries, total))
+    }
+
+    async fn audit_search(&self, filter: &AuditFilter) -> Result<(Vec<AuditRow>, i64)> {
+        let backend = self.inner.backend;
+        let narrow = |sql: &mut Sql| {
+            if let Some(action) = &filter.action {
+                sql.and().push("a.action = ").value(action.clone());
+            }
+            if let Some(target) = &filter.target {
+                sql.and().push("a.target = ").value(target.clone());
+            }
+            if let Some(user) = filter.user {
+                sql.and().push("a.user_id = ").value(user.0);
+            }
+            if let Some(from) = filter.from {
+                sql.and().push("a.at >= ").value(ms(from));
+            }
+            if let Some(until) = filter.until {
+                sql.and().push("a.at < ").value(ms(until));
+            }
+        };
+        let mut count = Sql::new(backend, "SELECT COUNT(*) FROM audit_log a");
+        narrow(&mut count);
+        let mut list = Sql::new(
+            backend,
+            "SELECT a.at, a.user_id, u.username, a.action, a.target, a.detail \
+             FROM audit_log a LEFT JOIN users u ON u.id = a.user_id",
+        );
+        narrow(&mut list);
+        list.push(" ORDER BY a.id DESC LIMIT ")
+            .value(filter.limit)
+            .push(" OFFSET ")
+            .value(filter.offset);
+        let total = count
+            .scalar::<i64>()
+            .persistent(false)
+            .fetch_one(&self.inner.read)
+            .await?;
+        let rows = list
+            .query()
+            .persistent(false)
+            .fetch_all(&self.inner.read)
+            .await?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    entry: AuditEntry {
+                        at: instant(r.try_get("at")?)?,
+                        user: r.try_get::<Option<i64>, _>("user_id")?.map(UserId),
+                        action: r.try_get("action")?,
+                        target: r.try_get("target")?,
+                        detail: r.try_get("detail")?,
+                    },
+                    username: r.try_get("username")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((rows, total))
     }
 }

@@ -96,10 +96,12 @@ impl Inner {
         let mut tx = self.write.begin().await?;
         let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
         for job in jobs {
-            if let Job::Intake(new, _) = job {
-                *per_day
-                    .entry(new.local_date.format("%Y%m%d").to_string())
-                    .or_default() += 1;
+            if let Job::Intake(news, _) = job {
+                for new in news {
+                    *per_day
+                        .entry(new.local_date.format("%Y%m%d").to_string())
+                        .or_default() += 1;
+                }
             }
         }
         let mut next_serial: HashMap<String, i64> = HashMap::new();
@@ -107,20 +109,26 @@ impl Inner {
             let first = self.take_serials(&mut tx, day, *n).await?;
             next_serial.insert(day.clone(), first);
         }
-        let mut serials: Vec<Option<String>> = Vec::with_capacity(jobs.len());
-        let mut intakes: Vec<(&NewCase, String)> = Vec::new();
+        // Per job: the serials it was given (none for an audit).
+        let mut serials: Vec<Option<Vec<String>>> = Vec::with_capacity(jobs.len());
+        let mut intakes: Vec<(&NewCase, String, usize)> = Vec::new();
         let mut audits = Vec::new();
         for job in jobs {
             match job {
-                Job::Intake(new, _) => {
-                    let day = new.local_date.format("%Y%m%d").to_string();
-                    let seq = next_serial
-                        .get_mut(&day)
-                        .ok_or_else(|| StoreError::Corrupt("serial day".into()))?;
-                    let serial = civicgrid_domain::serial::format(new.local_date, *seq as u32);
-                    *seq += 1;
-                    serials.push(Some(serial.clone()));
-                    intakes.push((new, serial));
+                Job::Intake(news, _) => {
+                    let mut given = Vec::with_capacity(news.len());
+                    let head = intakes.len();
+                    for new in news {
+                        let day = new.local_date.format("%Y%m%d").to_string();
+                        let seq = next_serial
+                            .get_mut(&day)
+                            .ok_or_else(|| StoreError::Corrupt("serial day".into()))?;
+                        let serial = civicgrid_domain::serial::format(new.local_date, *seq as u32);
+                        *seq += 1;
+                        given.push(serial.clone());
+                        intakes.push((new, serial, head));
+                    }
+                    serials.push(Some(given));
                 }
                 Job::Audit(entries, _) => {
                     serials.push(None);
@@ -141,9 +149,10 @@ impl Inner {
         } else {
             let cases: Vec<CaseRows<'_>> = intakes
                 .iter()
-                .map(|(new, serial)| CaseRows {
+                .map(|(new, serial, head)| CaseRows {
                     new,
                     serial,
+                    head: &intakes[*head].1,
                     case: &new.case,
                     events: &new.events,
                     effects: Some(&new.effects),
@@ -166,17 +175,21 @@ impl Inner {
         tx.commit().await?;
         serials
             .into_iter()
-            .map(|serial| match serial {
-                Some(serial) => {
-                    let id = ids
-                        .get(&serial)
-                        .copied()
-                        .ok_or_else(|| StoreError::Corrupt(format!("no id for {serial}")))?;
-                    Ok(Done::Intake(Created {
-                        id: RequestId(id),
-                        serial,
-                    }))
-                }
+            .map(|given| match given {
+                Some(given) => given
+                    .into_iter()
+                    .map(|serial| {
+                        let id = ids
+                            .get(&serial)
+                            .copied()
+                            .ok_or_else(|| StoreError::Corrupt(format!("no id for {serial}")))?;
+                        Ok(Created {
+                            id: RequestId(id),
+                            serial,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()
+                    .map(Done::Intake),
                 None => Ok(Done::Audit),
             })
             .collect()
@@ -192,8 +205,9 @@ impl Inner {
         first_id: Option<(i64, i64)>,
     ) -> Result<HashMap<String, i64>> {
         let backend = self.backend;
+        // One intake row per intake: a request split from a call shares its head's row.
         let mut intake_rows = Vec::with_capacity(cases.len());
-        for (index, c) in cases.iter().enumerate() {
+        for c in cases.iter().filter(|c| c.serial == c.head) {
             let mut row = vec![
                 Val::S(Some(c.new.channel.as_str().into())),
                 Val::I(Some(ms(c.new.now))),
@@ -202,7 +216,7 @@ impl Inner {
                 Val::S(Some(c.serial.to_owned())),
             ];
             if let Some((_, first_intake)) = first_id {
-                row.insert(0, Val::I(Some(first_intake + index as i64)));
+                row.insert(0, Val::I(Some(first_intake + intake_rows.len() as i64)));
             }
             intake_rows.push(row);
         }
@@ -242,7 +256,7 @@ impl Inner {
         let mut counts = Counts::default();
         let mut chains = Vec::with_capacity(cases.len());
         for (index, c) in cases.iter().enumerate() {
-            let intake_id = intake_ids.get(c.serial).copied();
+            let intake_id = intake_ids.get(c.head).copied();
             let (events, last_hash) = chain_rows(c.serial, 0, String::new(), c.events);
             let mut row = request_values(c, intake_id, c.events.len() as i64, &last_hash);
             if let Some((first_request, _)) = first_id {
@@ -257,9 +271,9 @@ impl Inner {
                 c.new.category.map_or(0, |x| x.0),
                 "received",
             );
-            counts.add(&day, "area", c.new.area.map_or(0, |u| u.0), "received");
+            // The `received` event counts the request per place (dimension `area`).
             for event in c.events {
-                counts.event(&self.day(event.at), event, c.case.lead);
+                counts.event(&self.day(event.at), event, c.case.lead, c.new.area);
             }
         }
         let mut columns: Vec<&str> =
@@ -419,6 +433,7 @@ impl Inner {
                     &self.day(event.at),
                     event,
                     decision.case.lead.or(row.case.lead),
+                    row.area,
                 );
             }
             rows.add_inserts(row.id.0, &decision.effects, false, &mut counts, &|at| {
@@ -734,13 +749,14 @@ impl Inner {
 pub(super) struct CaseRows<'a> {
     pub(super) new: &'a NewCase,
     pub(super) serial: &'a str,
+    /// The serial of the first request of its intake (its own, unless split from a call).
+    pub(super) head: &'a str,
     pub(super) case: &'a Case,
     pub(super) events: &'a [Event],
     pub(super) effects: Option<&'a Effects>,
     pub(super) updated_at: Instant,
 }
 
-/// The columns of a new `requests` row (the id comes from the database or the import).
 /// The intake columns of a new `requests` row (the id comes from the database or the
 /// import); the lifecycle columns that follow are `CASE_COLUMNS`.
 pub(super) const INTAKE_COLUMNS: &[&str] = &[
@@ -758,6 +774,7 @@ pub(super) const INTAKE_COLUMNS: &[&str] = &[
     "lng",
     "caller_name",
     "caller_phone",
+    "caller_confidential",
     "area_id",
     "intake_unit_id",
     "created_by",
@@ -800,6 +817,7 @@ pub(super) fn request_values(
         Val::F(new.location.map(|l| l.lng)),
         Val::S(new.caller_name.clone()),
         Val::S(new.caller_phone.clone()),
+        Val::I(Some(i64::from(new.caller_confidential))),
         Val::I(new.area.map(|u| u.0)),
         Val::I(new.intake_unit.map(|u| u.0)),
         Val::I(new.created_by.map(|u| u.0)),

@@ -138,6 +138,7 @@ fn new_case(content: &str, area: Option<UnitId>, minute: i64) -> NewCase {
         location: None,
         caller_name: Some("王小明".into()),
         caller_phone: Some("13800138000".into()),
+        caller_confidential: false,
         area,
         intake_unit: None,
         created_by: None,
@@ -630,6 +631,66 @@ async fn cancel_reasons_ship_with_a_fresh_database_and_retire_on_every_backend()
             store.retire_cancel_reason("test_only", at(2)).await,
             Err(StoreError::NotFound(_))
         ));
+    }
+}
+
+/// One call split into several requests: each has its own serial, all share one raw
+/// intake record, and the confidential flag is stored with its request. A split with one
+/// bad request writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_intake_shares_one_record_on_every_backend() {
+    for (backend, url) in &testing::backends().await {
+        let w = world(url).await;
+        let mut first = new_case("路灯不亮", None, 5);
+        first.raw_intake = "来电:路灯不亮,另外小区门口垃圾没人清".into();
+        let mut second = new_case("小区门口垃圾没人清", None, 5);
+        second.caller_confidential = true;
+        second.raw_intake = "ignored: the first case's record is the intake's".into();
+        let created = w.store.create_intake(vec![first, second]).await.unwrap();
+        assert_eq!(created.len(), 2, "{}", backend.name());
+        assert_ne!(created[0].serial, created[1].serial);
+        let a = w
+            .store
+            .get_request(&created[0].serial)
+            .await
+            .unwrap()
+            .unwrap();
+        let b = w
+            .store
+            .get_request(&created[1].serial)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!a.row.caller_confidential && b.row.caller_confidential);
+        let intake = a.row.intake.expect("an intake id");
+        assert_eq!(b.row.intake, Some(intake), "{}", backend.name());
+        let record = w.store.get_intake(intake).await.unwrap().unwrap();
+        assert_eq!(record.raw, "来电:路灯不亮,另外小区门口垃圾没人清");
+        assert_eq!(
+            record.requests,
+            vec![created[0].serial.clone(), created[1].serial.clone()]
+        );
+        // A lone request keeps its own record.
+        let lone = w
+            .store
+            .create_request(new_case("噪音扰民", None, 6))
+            .await
+            .unwrap();
+        let lone = w.store.get_request(&lone.serial).await.unwrap().unwrap();
+        assert_ne!(lone.row.intake, Some(intake));
+        assert!(w.store.get_intake(intake + 1_000).await.unwrap().is_none());
+        // All or nothing: a split whose second request cannot be stored leaves no trace.
+        let before = w.store.count_requests().await.unwrap();
+        let good = new_case("井盖缺失", None, 7);
+        let mut bad = new_case("井盖缺失二", None, 7);
+        bad.area = Some(UnitId(987_654));
+        assert!(w.store.create_intake(vec![good, bad]).await.is_err());
+        assert_eq!(
+            w.store.count_requests().await.unwrap(),
+            before,
+            "{}",
+            backend.name()
+        );
     }
 }
 

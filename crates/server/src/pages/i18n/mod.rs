@@ -1,4 +1,5 @@
-//! The pages' two languages: Chinese (default) and English. One table of keys; templates
+//! The pages' two languages: Chinese (default) and English. One table of keys (interface
+//! text in `entries`, the domain's words in `words`); templates
 //! ask `t.s("key")` for interface text and `t.w("state", value)` for the words of the
 //! domain (states, kinds, bands …). A test checks that every key a template uses is here.
 //!
@@ -7,11 +8,13 @@
 //! is caught by a test instead of at run time.
 
 mod entries;
+mod words;
 
 use std::collections::HashMap;
 
 use entries::ENTRIES;
 use std::sync::OnceLock;
+use words::WORDS;
 
 use chrono::FixedOffset;
 use chrono::{DateTime, Utc};
@@ -158,7 +161,13 @@ type Table = HashMap<&'static str, (&'static str, &'static str)>;
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| ENTRIES.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect())
+    TABLE.get_or_init(|| {
+        ENTRIES
+            .iter()
+            .chain(WORDS)
+            .map(|(k, zh, en)| (*k, (*zh, *en)))
+            .collect()
+    })
 }
 
 /// Whether `key` has a translation (the tidy test checks the templates' keys with it).

@@ -118,6 +118,77 @@ pub(crate) async fn register(
     registrar: &Registrar,
     submission: Submission,
 ) -> ApiResult<Registered> {
+    let (new, mut registered) = prepare(state, registrar, submission)?;
+    let channel = new.channel;
+    let created = state.store.create_request(new).await?;
+    metrics::counter!("civicgrid_requests_registered_total", "channel" => channel.as_str())
+        .increment(1);
+    registered.serial = created.serial;
+    Ok(registered)
+}
+
+/// One call with several problems: the operator registers one intake — the raw record as
+/// received — and splits it into requests, each with its own serial, routing and clocks,
+/// committed together (all or none). `raw` is the record kept for the whole intake.
+pub async fn intake_split(
+    state: &AppState,
+    principal: &Principal,
+    submissions: Vec<Submission>,
+    raw: String,
+) -> ApiResult<Vec<Registered>> {
+    crate::access::require_register(principal)?;
+    if crate::access::registers_only_grid_reports(principal) {
+        return Err(ApiError::with_message(
+            ErrorCode::Forbidden,
+            "operators split intakes; grid workers register through `grid_report`",
+        ));
+    }
+    if submissions.is_empty() {
+        return Err(ApiError::field(
+            "requests",
+            "must hold at least one request",
+        ));
+    }
+    if submissions.len() > MAX_SPLIT {
+        return Err(ApiError::field(
+            "requests",
+            format!("must hold at most {MAX_SPLIT} requests"),
+        ));
+    }
+    let registrar = Registrar {
+        actor: principal.actor(),
+        unit: Some(principal.unit),
+        own_grid: Some(principal.unit),
+        may_answer: true,
+    };
+    let mut news = Vec::with_capacity(submissions.len());
+    let mut registered = Vec::with_capacity(submissions.len());
+    for mut submission in submissions {
+        submission.raw = raw.clone();
+        let (new, done) = prepare(state, &registrar, submission)?;
+        news.push(new);
+        registered.push(done);
+    }
+    let channels: Vec<Channel> = news.iter().map(|n| n.channel).collect();
+    let created = state.store.create_intake(news).await?;
+    for ((done, created), channel) in registered.iter_mut().zip(created).zip(channels) {
+        metrics::counter!("civicgrid_requests_registered_total", "channel" => channel.as_str())
+            .increment(1);
+        done.serial = created.serial;
+    }
+    Ok(registered)
+}
+
+/// The most requests one intake is split into.
+pub const MAX_SPLIT: usize = 10;
+
+/// Everything intake decides before the store draws the serial: the area, the first events
+/// (an answer on the spot included), the dispatch clock and the routing proposal.
+fn prepare(
+    state: &AppState,
+    registrar: &Registrar,
+    submission: Submission,
+) -> ApiResult<(NewCase, Registered)> {
     let Submission {
         request: parsed,
         category,
@@ -187,6 +258,7 @@ pub(crate) async fn register(
         location: parsed.location,
         caller_name: parsed.caller.name.clone(),
         caller_phone: parsed.caller.phone.as_ref().map(|p| p.as_str().to_owned()),
+        caller_confidential: parsed.caller.confidential,
         area,
         intake_unit: registrar.unit,
         created_by: registrar.actor.user,
@@ -198,19 +270,17 @@ pub(crate) async fn register(
         events: first.events,
         effects: first.effects,
     };
-    let created = state.store.create_request(new).await?;
-    metrics::counter!("civicgrid_requests_registered_total", "channel" => parsed.channel.as_str())
-        .increment(1);
     let proposal = if case.state == State::Received {
         propose(&reference, category, area)
     } else {
         None
     };
-    Ok(Registered {
-        serial: created.serial,
+    let registered = Registered {
+        serial: String::new(),
         verification_code: verify_code,
         state: case.state,
         proposal,
         created_at: now,
-    })
+    };
+    Ok((new, registered))
 }

@@ -20,7 +20,11 @@ fn handles(role: Role) -> bool {
 pub fn visibility(principal: &Principal, org: &OrgTree) -> Visibility {
     let root = org.root();
     let unlimited = principal.grants.iter().any(|g| {
-        g.role == Role::Admin || (!handles(g.role) && Some(g.unit) == root && g.lines.is_empty())
+        g.role == Role::Admin
+            || (!handles(g.role)
+                && g.role != Role::DataProtection
+                && Some(g.unit) == root
+                && g.lines.is_empty())
     });
     if unlimited {
         return Visibility::All;
@@ -29,7 +33,11 @@ pub fn visibility(principal: &Principal, org: &OrgTree) -> Visibility {
     let mut handling = Vec::new();
     let mut lines = Vec::new();
     let mut unlimited_lines = false;
-    for grant in &principal.grants {
+    for grant in principal
+        .grants
+        .iter()
+        .filter(|g| g.role != Role::DataProtection)
+    {
         let subtree = org.subtree(grant.unit);
         if handles(grant.role) {
             handling.extend(subtree);

@@ -52,6 +52,7 @@ pub fn scope_of(loaded: &Loaded) -> Scope {
             .filter(|u| !row.case.reported.contains(u))
             .copied()
             .collect(),
+        confidential: row.caller_confidential,
     }
 }
 
@@ -80,6 +81,7 @@ pub struct CallerSeen {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub masked: bool,
+    pub confidential: bool,
 }
 
 /// A request as one person may see it: the stored request, what they see of its caller,
@@ -89,8 +91,12 @@ pub struct CallerSeen {
 pub struct CaseView {
     pub loaded: Loaded,
     pub caller: Option<CallerSeen>,
+    /// Whether the reader may read this request's personal data (and its raw intake).
+    pub reads_personal: bool,
     pub parent: Option<Loaded>,
     pub children: Vec<String>,
+    /// Other requests split from the same intake.
+    pub siblings: Vec<String>,
     pub attachments: Vec<Attachment>,
     pub supervision: Option<PoolRow>,
     pub notices: Vec<NoticeRow>,
@@ -115,12 +121,23 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
     let clear =
         lifecycle::authorize(principal, Want::ReadPersonal, &scope_of(&loaded), org).is_ok();
     let has_personal = row.caller_name.is_some() || row.caller_phone.is_some();
+    let confidential = row.caller_confidential;
     let caller = has_personal.then(|| {
         if clear {
             CallerSeen {
                 name: row.caller_name.clone(),
                 phone: row.caller_phone.clone(),
                 masked: false,
+                confidential,
+            }
+        } else if confidential {
+            // Not even the masked head and tail: a family name and seven digits are enough
+            // to find the person a complaint is about to find its author.
+            CallerSeen {
+                name: None,
+                phone: None,
+                masked: true,
+                confidential,
             }
         } else {
             CallerSeen {
@@ -131,6 +148,7 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
                     .and_then(|p| civicgrid_domain::request::Phone::parse(p).ok())
                     .map(|p| p.masked()),
                 masked: true,
+                confidential,
             }
         }
     });
@@ -156,11 +174,24 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
         ..Default::default()
     };
     // Independent reads: the reader pool answers them side by side.
-    let (attachments, pool, notices) = tokio::try_join!(
+    let intake = async {
+        match row.intake {
+            Some(id) => state.store.get_intake(id).await,
+            None => Ok(None),
+        }
+    };
+    let (attachments, pool, notices, intake) = tokio::try_join!(
         state.store.attachments(row.id),
         state.store.supervision_pool(&pool_filter, &Visibility::All),
         state.store.notices_of(row.id),
+        intake,
     )?;
+    let siblings = intake
+        .map(|i| i.requests)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| *s != row.serial)
+        .collect();
     let awaiting_dispatch = matches!(row.case.state, State::Received | State::Returned);
     let proposal = awaiting_dispatch
         .then(|| propose(&reference, row.category, row.area))
@@ -194,8 +225,10 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
         coordination,
         return_until,
         caller,
+        reads_personal: clear,
         parent,
         children,
+        siblings,
         attachments,
         supervision: pool.0.into_iter().next(),
         notices,
@@ -287,6 +320,50 @@ pub(crate) fn case_ctx<'a>(
     }
 }
 
+/// A raw intake record (the call as received, with its caller), for a reader who may read
+/// the personal data of every request registered from it. Each read is audited, once per
+/// request, so the personal-data audit of any of them shows it.
+pub async fn read_intake(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> ApiResult<civicgrid_store::IntakeRow> {
+    let not_found = || ApiError::with_message(ErrorCode::NotFound, "no such intake");
+    let intake = state.store.get_intake(id).await?.ok_or_else(not_found)?;
+    let org = state.org();
+    for serial in &intake.requests {
+        let loaded = state
+            .store
+            .get_request(serial)
+            .await?
+            .ok_or_else(not_found)?;
+        let scope = scope_of(&loaded);
+        if lifecycle::authorize(principal, Want::Read, &scope, &org).is_err() {
+            return Err(not_found());
+        }
+        lifecycle::authorize(principal, Want::ReadPersonal, &scope, &org).map_err(|_| {
+            ApiError::with_message(
+                ErrorCode::Forbidden,
+                "the raw intake holds the caller's personal data, which your roles do not read",
+            )
+        })?;
+    }
+    let now = state.now();
+    let entries = intake
+        .requests
+        .iter()
+        .map(|serial| AuditEntry {
+            at: now,
+            user: Some(principal.user),
+            action: "read_personal_data".into(),
+            target: serial.clone(),
+            detail: format!("raw intake record {id}"),
+        })
+        .collect();
+    state.store.audit(entries).await?;
+    Ok(intake)
+}
+
 /// A caller's earlier requests by phone number, newest first, for the operator who has
 /// them on the line. Only roles that see personal data may look; each look is audited.
 pub async fn caller_history(
@@ -305,10 +382,15 @@ pub async fn caller_history(
         ..Default::default()
     };
     let now = state.now();
-    let (rows, _) = state
+    let org = state.org();
+    let (mut rows, _) = state
         .store
-        .list_requests(&filter, &visibility(principal, &state.org()))
+        .list_requests(&filter, &visibility(principal, &org))
         .await?;
+    // That a number made a confidential complaint is itself what the caller asked to keep.
+    if !lifecycle::reads_confidential(principal, &org) {
+        rows.retain(|r| !r.caller_confidential);
+    }
     state
         .store
         .audit(vec![AuditEntry {

@@ -1,0 +1,41 @@
+//! The personal-data audit (`/api/v1/audit/personal-data`): for administrators and the
+//! data-protection role.
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use civicgrid_api::{AuditQueryIn, AuditRecordOut, ErrorBody, Page};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppStateRef;
+
+use crate::auth::Auth;
+use crate::error::{ApiQuery, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(personal_data))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/personal-data", params(AuditQueryIn), security(("bearer" = [])),
+    responses((status = 200, body = Page<AuditRecordOut>), (status = 403, body = ErrorBody)))]
+async fn personal_data(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiQuery(query): ApiQuery<AuditQueryIn>,
+) -> ApiResult<Json<Page<AuditRecordOut>>> {
+    let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
+    let query = crate::wire::audit::query(&query, offset, limit);
+    let (rows, total) = crate::services::audit::personal_data(&state, &principal, &query).await?;
+    Ok(Json(Page {
+        items: rows.iter().map(crate::wire::audit::record_out).collect(),
+        total,
+        total_exact: true,
+        page,
+        page_size,
+    }))
+}
