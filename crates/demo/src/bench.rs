@@ -582,6 +582,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
                 ..Effects::default()
             },
             updated_at: start,
+            intake_of: None,
         });
         if batch.len() == 5000 {
             store.import_history(std::mem::take(&mut batch)).await?;

@@ -382,12 +382,28 @@ pub async fn build_district(
         hub,
         &[Role::Leader],
     );
+    // Who reads the personal-data audit, and nothing else.
+    add(
+        "privacy".into(),
+        "个人信息保护员 郑洁".into(),
+        hub,
+        &[Role::DataProtection],
+    );
     for (i, s) in streets.iter().enumerate() {
         add(
             format!("street{}", i + 1),
             format!("{}分中心", STREETS[i]),
             *s,
             &[Role::Dispatcher, Role::Handler],
+        );
+    }
+    // A street's leader: the dashboard shows that street alone.
+    if let Some(first) = streets.first() {
+        add(
+            "street1_leader".into(),
+            format!("{}主任", STREETS[0]),
+            *first,
+            &[Role::Leader],
         );
     }
     for (i, (c, _)) in communities.iter().enumerate() {

@@ -107,7 +107,7 @@ pub async fn generate_history(
         headed: district.departments.first().copied(),
     };
     let mut written = 0;
-    let mut batch = Vec::with_capacity(2000);
+    let mut batch: Vec<HistoricCase> = Vec::with_capacity(2000);
     for (day_index, day) in days.iter().enumerate() {
         let expected = total as f64 * weights[day_index] / weight_sum;
         let count = (expected * rng.random_range(0.9..1.1)).round() as usize;
@@ -767,10 +767,33 @@ pub async fn generate_history(
                 "address": new.address, "location": {"lat": lat, "lng": lng},
                 "caller": {"name": new.caller_name, "phone": new.caller_phone, "confidential": new.caller_confidential},
             });
-            let new = NewCase {
+            let mut new = NewCase {
                 raw_intake: raw.to_string(),
                 ..new
             };
+            // Now and then a caller raises a second problem in the same call: it is split
+            // from that call's intake and shares its caller and raw record.
+            let mut intake_of = None;
+            if let Some(head) = batch.last_mut().filter(|h| {
+                roll % 31 == 7
+                    && h.intake_of.is_none()
+                    && h.new.channel == Channel::Hotline
+                    && channel == Channel::Hotline
+                    && h.new.local_date == local_date
+            }) {
+                new.caller_name = head.new.caller_name.clone();
+                new.caller_phone = head.new.caller_phone.clone();
+                new.caller_confidential = head.new.caller_confidential;
+                head.new.raw_intake = serde_json::json!({
+                    "channel": "hotline",
+                    "caller": {"name": head.new.caller_name, "phone": head.new.caller_phone,
+                               "confidential": head.new.caller_confidential},
+                    "raw": format!("{}\n{}", head.new.content, new.content),
+                    "requests": [{"content": head.new.content}, {"content": new.content}],
+                })
+                .to_string();
+                intake_of = Some(head.serial.clone());
+            }
             batch.push(HistoricCase {
                 new,
                 serial,
@@ -778,6 +801,7 @@ pub async fn generate_history(
                 events,
                 effects,
                 updated_at,
+                intake_of,
             });
             if batch.len() >= 2000 {
                 written += store.import_history(std::mem::take(&mut batch)).await?;

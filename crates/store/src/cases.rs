@@ -184,6 +184,9 @@ pub struct HistoricCase {
     /// Every clock of its history (final values) and the records its ladder produced.
     pub effects: Effects,
     pub updated_at: Instant,
+    /// The serial of the first request of the same call, for a request split from one
+    /// intake; that request must come earlier in the same import.
+    pub intake_of: Option<String>,
 }
 
 /// The raw record of one intake (a call, a form, a letter) as received.

@@ -96,6 +96,26 @@ async fn the_demo_district_is_complete_and_idempotent() {
                 "the demo refreshes planner statistics after its bulk import ({tuples})"
             );
         }
+        {
+            // Confidential callers and calls split into several requests are in the history.
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+                .await
+                .unwrap();
+            let confidential: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM requests WHERE caller_confidential = 1")
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+            let split: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT intake_id FROM requests GROUP BY intake_id \
+                 HAVING COUNT(*) > 1) s",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert!(confidential > 10, "confidential callers: {confidential}");
+            assert!(split > 5, "split intakes: {split}");
+        }
         let check = store.verify_chains().await.unwrap();
         assert_eq!((check.requests, check.broken.len()), (total, 0));
         // History is spread over the past year and most of it is closed.
@@ -150,6 +170,21 @@ async fn the_demo_district_is_complete_and_idempotent() {
         // The history ran its clocks: bands of every colour, a populated supervision pool
         // with an owner, accountability records, and a ranking of units.
         let supervisor = login_at(&base, "supervisor", password).await;
+        // A street's leader sees that street's figures; the privacy officer the audit only.
+        let leader = login_at(&base, "leader", password).await;
+        let street_leader = login_at(&base, "street1_leader", password).await;
+        let (_, district) = get_at(&base, &leader, "/api/v1/stats/overview?days=30").await;
+        let (_, street) = get_at(&base, &street_leader, "/api/v1/stats/overview?days=30").await;
+        let received = |o: &serde_json::Value| o["figures"]["received"]["month"].as_i64().unwrap();
+        assert!(
+            received(&street) > 0 && received(&street) < received(&district),
+            "street {street} of district {district}"
+        );
+        let privacy = login_at(&base, "privacy", password).await;
+        let (status, _) = get_at(&base, &privacy, "/api/v1/audit/personal-data").await;
+        assert_eq!(status, 200);
+        let (_, none) = get_at(&base, &privacy, "/api/v1/requests").await;
+        assert_eq!(none["total"], 0);
         for band in ["blue", "red"] {
             let (_, banded) =
                 get_at(&base, &dispatcher, &format!("/api/v1/requests?band={band}")).await;

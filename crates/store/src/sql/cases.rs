@@ -403,7 +403,7 @@ impl CaseStore for SqlStore {
             .map(|h| CaseRows {
                 new: &h.new,
                 serial: &h.serial,
-                head: &h.serial,
+                head: h.intake_of.as_deref().unwrap_or(&h.serial),
                 case: &h.case,
                 events: &h.events,
                 effects: Some(&h.effects),

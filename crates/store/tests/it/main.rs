@@ -542,11 +542,43 @@ async fn story(backend: Backend, url: &str) {
             events,
             effects: Default::default(),
             updated_at: at(200),
+            // The fifth was the second problem of the fourth's call.
+            intake_of: (i == 4).then(|| {
+                civicgrid_domain::serial::format(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), 4)
+            }),
         });
     }
     let mut today = new_case("今天又一个", None, 300);
     today.local_date = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
     assert_eq!(w.store.import_history(history).await.unwrap(), 5);
+    let fourth = w
+        .store
+        .get_request("20260301000004")
+        .await
+        .unwrap()
+        .unwrap();
+    let fifth = w
+        .store
+        .get_request("20260301000005")
+        .await
+        .unwrap()
+        .unwrap();
+    let third = w
+        .store
+        .get_request("20260301000003")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(fourth.row.intake.is_some());
+    assert_eq!(fourth.row.intake, fifth.row.intake, "{}", backend.name());
+    assert_ne!(fourth.row.intake, third.row.intake);
+    let record = w
+        .store
+        .get_intake(fourth.row.intake.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.requests, vec!["20260301000004", "20260301000005"]);
     let created = w.store.create_request(today).await.unwrap();
     assert_eq!(created.serial, "20260301000006");
     assert!(
