@@ -930,3 +930,35 @@ pub struct AuditRecordOut {
     /// Where it was read: request detail, raw intake record, caller history, an export.
     pub detail: String,
 }
+
+/// Which administrative changes to list; every parameter narrows.
+#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema, Default)]
+#[into_params(parameter_in = Query)]
+pub struct AdminAuditQueryIn {
+    /// A username: that administrator's changes.
+    pub user: Option<String>,
+    /// First day, `YYYY-MM-DD`, district time.
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day, included.
+    pub to: Option<chrono::NaiveDate>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+/// One administrative change: who, when, what, and the values before and after.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AdminChangeOut {
+    pub at: DateTime<Utc>,
+    pub user: Option<i64>,
+    pub username: Option<String>,
+    /// `create_unit`, `create_user`, `disable_user`, `enable_user`, `reset_password`,
+    /// `create_category`, `add_cancel_reason`, `retire_cancel_reason`,
+    /// `create_routing_rule`, `update_routing_rule`, `delete_routing_rule`,
+    /// `create_policy`, `update_policy`, `install_preset`, `set_rules`, `set_appraisal`,
+    /// `add_official_days`.
+    pub change: String,
+    /// What changed: `user:NAME`, `unit:ID`, `routing_rule:ID`, `policy:ID` …
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}

@@ -22,6 +22,8 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub action: Option<String>,
+    /// Actions starting with this text (`admin.`: every administrative change).
+    pub action_prefix: Option<String>,
     /// The request's serial (or another target) exactly.
     pub target: Option<String>,
     pub user: Option<UserId>,

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use civicgrid_api::{AuditQueryIn, AuditRecordOut};
+use civicgrid_api::{AdminAuditQueryIn, AuditQueryIn, AuditRecordOut};
 
 use super::lists::{AppStateRef, Pager};
 use super::{Browser, Ctx, PageError, PageResult, Staff, html};
@@ -22,6 +22,50 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/audit", get(audit))
         .route("/audit.csv", get(export))
+        .route("/admin/audit", get(admin_audit))
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AdminAuditPage {
+    ctx: Ctx,
+    query: AdminAuditQueryIn,
+    changes: Vec<civicgrid_api::AdminChangeOut>,
+    pager: Pager,
+}
+
+/// Every administrative change: who, when, what, before and after.
+async fn admin_audit(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    PageQuery(query): PageQuery<AdminAuditQueryIn>,
+) -> PageResult {
+    let (page, page_size, offset, limit) =
+        crate::wire::paging(query.page, Some(query.page_size.unwrap_or(PAGE_SIZE)))?;
+    let wanted = crate::wire::audit::admin_query(&query, offset, limit);
+    let (rows, total) =
+        crate::services::audit::admin_changes(&state, &staff.principal, &wanted).await?;
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if let Some(user) = query.user.as_deref().filter(|u| !u.trim().is_empty()) {
+        q.append_pair("user", user);
+    }
+    for (name, day) in [("from", query.from), ("to", query.to)] {
+        if let Some(day) = day {
+            q.append_pair(name, &day.to_string());
+        }
+    }
+    html(AdminAuditPage {
+        ctx: Ctx::staff(&browser, &staff, &state),
+        changes: rows.iter().map(crate::wire::audit::change_out).collect(),
+        pager: Pager::new(
+            page,
+            page_size,
+            total,
+            format!("/admin/audit?{}", q.finish()),
+        ),
+        query,
+    })
 }
 
 /// The most rows one CSV export carries.

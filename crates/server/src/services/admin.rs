@@ -32,6 +32,22 @@ pub async fn create_unit(
     state.org().check_new_unit(new.kind, new.parent)?;
     let row = state.store.create_unit(new, state.now()).await?;
     state.reload().await?;
+    let after = format!(
+        "{} ({}) under {}",
+        row.name,
+        row.kind.as_str(),
+        row.parent
+            .map_or_else(|| "—".into(), |p| unit_name(state, p))
+    );
+    change(
+        state,
+        principal,
+        "create_unit",
+        unit_target(&row),
+        None,
+        Some(after),
+    )
+    .await?;
     Ok(row)
 }
 
@@ -56,6 +72,17 @@ pub async fn create_category(
     }
     let row = state.store.create_category(new).await?;
     state.reload().await?;
+    let after = format!("{} {}", row.code, row.name);
+    let target = format!("category:{}", row.id.0);
+    change(
+        state,
+        principal,
+        "create_category",
+        target,
+        None,
+        Some(after),
+    )
+    .await?;
     Ok(row)
 }
 
@@ -74,6 +101,7 @@ pub async fn set_user_disabled(
             "you cannot disable your own account",
         ));
     }
+    let before = state.store.get_user(id).await?.map(|u| u.disabled);
     // An unknown id is "no such user" (404) through the store error's own conversion.
     let user = state
         .store
@@ -82,6 +110,22 @@ pub async fn set_user_disabled(
     // This instance forgets its cached sessions now; the others at their next coherence
     // check (the sessions generation moved).
     state.sessions.clear();
+    let word = |disabled: bool| if disabled { "disabled" } else { "enabled" }.to_owned();
+    let what = if disabled {
+        "disable_user"
+    } else {
+        "enable_user"
+    };
+    let target = format!("user:{}", user.username);
+    change(
+        state,
+        principal,
+        what,
+        target,
+        before.map(word),
+        Some(word(disabled)),
+    )
+    .await?;
     Ok(user)
 }
 
@@ -98,6 +142,18 @@ pub async fn reset_password(
     let hash = auth::hash_password_blocking(password).await?;
     state.store.set_password(id, &hash, true).await?;
     state.sessions.clear();
+    let username = state.store.get_user(id).await?.map(|u| u.username);
+    let target = format!("user:{}", username.unwrap_or_else(|| id.0.to_string()));
+    let after = "temporary password; a new one at the next sign-in".to_owned();
+    change(
+        state,
+        principal,
+        "reset_password",
+        target,
+        None,
+        Some(after),
+    )
+    .await?;
     Ok(())
 }
 
@@ -124,7 +180,7 @@ pub async fn add_cancel_reason(
         ));
     }
     let label = civicgrid_domain::request::parse_text("name", name, 60)?;
-    state
+    let added = state
         .store
         .add_cancel_reason(civicgrid_store::CancelReason {
             code: code.to_owned(),
@@ -136,7 +192,11 @@ pub async fn add_cancel_reason(
                 ApiError::field("code", "this code is in use (or was, by a retired reason)")
             }
             other => other.into(),
-        })
+        })?;
+    let target = format!("cancel_reason:{}", added.code);
+    let after = Some(added.label.clone());
+    change(state, principal, "add_cancel_reason", target, None, after).await?;
+    Ok(added)
 }
 
 /// Retires a non-acceptance reason: no longer offered; cancellations that cite it keep it.
@@ -146,7 +206,25 @@ pub async fn retire_cancel_reason(
     code: &str,
 ) -> ApiResult<()> {
     require_admin(principal)?;
-    Ok(state.store.retire_cancel_reason(code, state.now()).await?)
+    let before = state
+        .store
+        .list_cancel_reasons()
+        .await?
+        .into_iter()
+        .find(|r| r.code == code)
+        .map(|r| r.label);
+    state.store.retire_cancel_reason(code, state.now()).await?;
+    let target = format!("cancel_reason:{code}");
+    let after = Some("retired".to_owned());
+    change(
+        state,
+        principal,
+        "retire_cancel_reason",
+        target,
+        before,
+        after,
+    )
+    .await
 }
 
 /// Adds a rule of the routing table (a statute, an agreement or a designation; the
@@ -160,6 +238,9 @@ pub async fn create_routing_rule(
     check_rule(state, &new).await?;
     let rule = state.store.create_routing_rule(new).await?;
     state.reload().await?;
+    let after = Some(rule_text(state, &rule));
+    let target = format!("routing_rule:{}", rule.id);
+    change(state, principal, "create_routing_rule", target, None, after).await?;
     Ok(rule)
 }
 
@@ -172,8 +253,20 @@ pub async fn update_routing_rule(
 ) -> ApiResult<RoutingRule> {
     require_admin(principal)?;
     check_rule(state, &new).await?;
+    let before = rule_in_force(state, id);
     let rule = state.store.update_routing_rule(id, new).await?;
     state.reload().await?;
+    let after = Some(rule_text(state, &rule));
+    let target = format!("routing_rule:{id}");
+    change(
+        state,
+        principal,
+        "update_routing_rule",
+        target,
+        before,
+        after,
+    )
+    .await?;
     Ok(rule)
 }
 
@@ -185,9 +278,19 @@ pub async fn delete_routing_rule(
     id: i64,
 ) -> ApiResult<()> {
     require_admin(principal)?;
+    let before = rule_in_force(state, id);
     state.store.delete_routing_rule(id).await?;
     state.reload().await?;
-    Ok(())
+    let target = format!("routing_rule:{id}");
+    change(
+        state,
+        principal,
+        "delete_routing_rule",
+        target,
+        before,
+        None,
+    )
+    .await
 }
 
 async fn check_rule(state: &AppState, new: &NewRoutingRule) -> ApiResult<()> {
@@ -265,7 +368,14 @@ pub async fn create_user(
         .unwrap_or(&new.username)
         .to_owned();
     let password_hash = auth::hash_password_blocking(new.password).await?;
-    Ok(state
+    let roles = new
+        .roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let after = format!("{} at {}: {roles}", new.username, unit.name);
+    let user = state
         .store
         .create_user(
             NewUser {
@@ -277,7 +387,10 @@ pub async fn create_user(
             },
             state.now(),
         )
-        .await?)
+        .await?;
+    let target = format!("user:{}", user.username);
+    change(state, principal, "create_user", target, None, Some(after)).await?;
+    Ok(user)
 }
 
 /// A new version of a policy in force; the default policy keeps matching everything.
@@ -305,6 +418,12 @@ pub async fn update_policy(
             "this is the default policy: it keeps matching every request (create another policy for the narrower match)",
         ));
     }
+    let before = state
+        .reference()
+        .policies
+        .iter()
+        .find(|p| p.id == id)
+        .map(policy_text);
     let policy = state
         .store
         .supersede_policy(id, new, state.now())
@@ -316,6 +435,9 @@ pub async fn update_policy(
             other => other.into(),
         })?;
     state.reload().await?;
+    let target = format!("policy:{}", policy.id);
+    let after = Some(policy_text(&policy));
+    change(state, principal, "update_policy", target, before, after).await?;
     Ok(policy)
 }
 
@@ -328,6 +450,9 @@ pub async fn create_policy(
     require_admin(principal)?;
     let policy = state.store.create_policy(new, state.now()).await?;
     state.reload().await?;
+    let target = format!("policy:{}", policy.id);
+    let after = Some(policy_text(&policy));
+    change(state, principal, "create_policy", target, None, after).await?;
     Ok(policy)
 }
 
@@ -360,6 +485,11 @@ pub async fn install_presets(
         added.push(state.store.create_policy(new, state.now()).await?);
     }
     state.reload().await?;
+    for policy in &added {
+        let target = format!("policy:{}", policy.id);
+        let after = Some(policy_text(policy));
+        change(state, principal, "install_preset", target, None, after).await?;
+    }
     Ok(added)
 }
 
@@ -372,11 +502,13 @@ pub async fn set_rules(
     require_admin(principal)?;
     let text = serde_json::to_string(&crate::state::rules_record(&rules))
         .map_err(crate::error::ApiError::internal)?;
+    let before = state.store.get_setting(crate::state::RULES_SETTING).await?;
     state
         .store
         .set_setting(crate::state::RULES_SETTING, &text)
         .await?;
     state.reload().await?;
+    change(state, principal, "set_rules", "rules", before, Some(text)).await?;
     Ok(rules)
 }
 
@@ -388,10 +520,80 @@ pub async fn set_appraisal(
 ) -> ApiResult<Config> {
     require_admin(principal)?;
     let text = crate::state::appraisal_to_setting(&config)?;
+    let before = state
+        .store
+        .get_setting(crate::state::APPRAISAL_SETTING)
+        .await?;
     state
         .store
         .set_setting(crate::state::APPRAISAL_SETTING, &text)
         .await?;
     state.reload().await?;
+    change(
+        state,
+        principal,
+        "set_appraisal",
+        "appraisal",
+        before,
+        Some(text),
+    )
+    .await?;
     Ok(config)
+}
+
+use crate::services::audit::admin_change as change;
+
+fn unit_name(state: &AppState, id: UnitId) -> String {
+    state
+        .org()
+        .get(id)
+        .map_or_else(|| id.0.to_string(), |u| u.name.clone())
+}
+
+fn unit_target(row: &UnitRow) -> String {
+    format!("unit:{}", row.id.0)
+}
+
+/// A routing rule in words: category → unit, on what basis, where.
+fn rule_text(state: &AppState, rule: &RoutingRule) -> String {
+    let reference = state.reference();
+    let category = reference
+        .category(rule.category)
+        .map_or_else(|| rule.category.0.to_string(), |c| c.code.clone());
+    let area = rule
+        .area
+        .map_or_else(String::new, |a| format!(" in {}", unit_name(state, a)));
+    format!(
+        "{category} → {} ({}){area}",
+        unit_name(state, rule.unit),
+        rule.basis.as_str()
+    )
+}
+
+fn rule_in_force(state: &AppState, id: i64) -> Option<String> {
+    let rule = state
+        .reference()
+        .rules
+        .iter()
+        .find(|r| r.id == id)
+        .cloned()?;
+    Some(rule_text(state, &rule))
+}
+
+/// A policy in words: its name and each stage's limit.
+fn policy_text(policy: &Policy) -> String {
+    let limits = policy
+        .limits
+        .iter()
+        .map(|(stage, limit)| {
+            format!(
+                "{} {} {}",
+                stage.as_str(),
+                limit.amount,
+                limit.unit.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{}: {limits}", policy.name)
 }

@@ -1,5 +1,7 @@
-//! The personal-data audit, readable: who viewed, exported or printed which request's
-//! personal data, when, and from where — for administrators and the data-protection role.
+//! The audit trails, readable: who viewed, exported or printed which request's personal
+//! data, when and from where (for administrators and the data-protection role); and every
+//! administrative change, who made it, when, and what it was before and after (for
+//! administrators).
 
 use chrono::NaiveDate;
 use civicgrid_domain::org::{Principal, Role};
@@ -35,21 +37,31 @@ pub async fn personal_data(
         &[Role::DataProtection],
         "the personal-data audit",
     )?;
-    if let (Some(from), Some(to)) = (query.from, query.to)
-        && from > to
-    {
-        return Err(ApiError::query("from", "must not be after `to`"));
-    }
+    let Some(mut filter) = base_filter(state, query).await? else {
+        return Ok((Vec::new(), 0));
+    };
     let request = query
         .request
         .as_deref()
         .map(civicgrid_domain::serial::parse)
         .transpose()
         .map_err(|e| ApiError::query("request", e.message))?;
+    filter.action = Some(READ_PERSONAL_DATA.into());
+    filter.target = request;
+    Ok(state.store.audit_search(&filter).await?)
+}
+
+/// The filter both trails share: dates and user (`None`: an unknown user, nothing matches).
+async fn base_filter(state: &AppState, query: &AuditQuery) -> ApiResult<Option<AuditFilter>> {
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from > to
+    {
+        return Err(ApiError::query("from", "must not be after `to`"));
+    }
     let user = match &query.user {
         Some(name) => match state.store.find_user(name).await? {
             Some(found) => Some(found.id),
-            None => return Ok((Vec::new(), 0)),
+            None => return Ok(None),
         },
         None => None,
     };
@@ -59,14 +71,63 @@ pub async fn personal_data(
             .and_then(|t| t.and_local_timezone(zone).single())
             .map(|t| t.with_timezone(&chrono::Utc))
     };
-    let filter = AuditFilter {
-        action: Some(READ_PERSONAL_DATA.into()),
-        target: request,
+    Ok(Some(AuditFilter {
         user,
         from: query.from.and_then(start),
         until: query.to.and_then(|d| start(d + chrono::Duration::days(1))),
         offset: query.offset,
         limit: query.limit,
+        ..Default::default()
+    }))
+}
+
+/// What every administrative change is recorded under: `admin.` and what changed.
+pub const ADMIN_PREFIX: &str = "admin.";
+
+/// Records an administrative change: who, when, what (`admin.{what}`), on which target,
+/// and the values before and after (none for a creation or a removal respectively).
+/// Never a password or any other secret.
+pub async fn admin_change(
+    state: &AppState,
+    principal: &Principal,
+    what: &str,
+    target: impl Into<String>,
+    before: Option<String>,
+    after: Option<String>,
+) -> ApiResult<()> {
+    let detail = serde_json::json!({ "before": before, "after": after }).to_string();
+    state
+        .store
+        .audit(vec![civicgrid_store::AuditEntry {
+            at: state.now(),
+            user: Some(principal.user),
+            action: format!("{ADMIN_PREFIX}{what}"),
+            target: target.into(),
+            detail,
+        }])
+        .await?;
+    Ok(())
+}
+
+/// The administrative changes matching `query` (`user`, `from`, `to`; `request` is not
+/// used), newest first, with their count. Administrators only.
+pub async fn admin_changes(
+    state: &AppState,
+    principal: &Principal,
+    query: &AuditQuery,
+) -> ApiResult<(Vec<AuditRow>, i64)> {
+    crate::access::require_admin(principal)?;
+    let mut filter = base_filter(state, query).await?;
+    let Some(filter) = filter.as_mut() else {
+        return Ok((Vec::new(), 0));
     };
-    Ok(state.store.audit_search(&filter).await?)
+    filter.action_prefix = Some(ADMIN_PREFIX.into());
+    Ok(state.store.audit_search(filter).await?)
+}
+
+/// The before and after of an administrative change's record.
+pub fn change_of(detail: &str) -> (Option<String>, Option<String>) {
+    let value: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+    let text = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    (text("before"), text("after"))
 }

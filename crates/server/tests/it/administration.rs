@@ -409,3 +409,118 @@ async fn an_administrator_edits_and_deletes_routing_rules_and_proposals_follow()
     })
     .await;
 }
+
+/// Every administrative change is recorded with who, when, before and after, and listed
+/// for administrators (never a password).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_administrative_change_is_in_the_admin_audit_with_before_and_after() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let users = app.get(Some(&admin), "/api/v1/users?page_size=100").await;
+        let handler_id = users.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "handler")
+            .map(|u| u["id"].as_i64().unwrap())
+            .unwrap();
+        let user_path = format!("/api/v1/users/{handler_id}");
+        for disabled in [true, false] {
+            let r = app
+                .send(
+                    reqwest::Method::PATCH,
+                    Some(&admin),
+                    &user_path,
+                    Some(json!({ "disabled": disabled })),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let r = app
+            .post(
+                Some(&admin),
+                &format!("{user_path}/password"),
+                json!({"password": "Temporary-Secret-42"}),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.body);
+        let r = app
+            .post(
+                Some(&admin),
+                "/api/v1/cancel-reasons",
+                json!({"code": "wrong_number", "name": "拨错号码"}),
+            )
+            .await;
+        assert_eq!(r.status, 201);
+        let r = app
+            .send(
+                reqwest::Method::DELETE,
+                Some(&admin),
+                "/api/v1/cancel-reasons/wrong_number",
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 204);
+
+        let r = app.get(Some(&admin), "/api/v1/audit/admin").await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        assert!(
+            !r.body.to_string().contains("Temporary-Secret-42"),
+            "no password"
+        );
+        let changes = r.body["items"].as_array().unwrap();
+        let find = |change: &str| {
+            changes
+                .iter()
+                .find(|c| c["change"] == change)
+                .unwrap_or_else(|| panic!("{change} in {changes:?}"))
+                .clone()
+        };
+        let disable = find("disable_user");
+        assert_eq!(
+            (
+                disable["target"].as_str(),
+                disable["before"].as_str(),
+                disable["after"].as_str()
+            ),
+            (Some("user:handler"), Some("enabled"), Some("disabled"))
+        );
+        assert_eq!(disable["username"], "admin");
+        assert!(disable["at"].is_string());
+        assert_eq!(find("enable_user")["before"], "disabled");
+        assert_eq!(find("reset_password")["target"], "user:handler");
+        assert_eq!(find("add_cancel_reason")["after"], "拨错号码");
+        let retired = find("retire_cancel_reason");
+        assert_eq!(
+            (retired["before"].as_str(), retired["after"].as_str()),
+            (Some("拨错号码"), Some("retired"))
+        );
+        // Newest first; narrowed by user and dates.
+        assert_eq!(changes[0]["change"], "retire_cancel_reason");
+        let r = app
+            .get(Some(&admin), "/api/v1/audit/admin?user=operator")
+            .await;
+        assert_eq!(r.body["total"], 0);
+        let r = app
+            .get(
+                Some(&admin),
+                "/api/v1/audit/admin?from=2000-01-01&to=2000-12-31",
+            )
+            .await;
+        assert_eq!(r.body["total"], 0);
+        // Administrators only; the personal-data reads are not in it.
+        let operator = app.login("operator").await;
+        assert_eq!(
+            app.get(Some(&operator), "/api/v1/audit/admin").await.status,
+            403
+        );
+        assert!(changes.iter().all(|c| c["change"] != "read_personal_data"));
+
+        let mut web = Web::sign_in(&app, "admin").await;
+        let page = web.get("/admin/audit").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("id=\"admin-changes\""));
+        assert!(page.body.contains("停用账号") && page.body.contains("user:handler"));
+    })
+    .await;
+}

@@ -110,6 +110,9 @@ impl SettingsStore for SqlStore {
             if let Some(action) = &filter.action {
                 sql.and().push("a.action = ").value(action.clone());
             }
+            if let Some(prefix) = &filter.action_prefix {
+                sql.and().push("a.action LIKE ").value(format!("{prefix}%"));
+            }
             if let Some(target) = &filter.target {
                 sql.and().push("a.target = ").value(target.clone());
             }
