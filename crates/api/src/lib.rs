@@ -3,10 +3,12 @@
 //! routing or the rules (it does not depend on the domain crate), so a change of wire
 //! format is visible here and nowhere else.
 
+pub mod audit;
 pub mod error;
 pub mod stats;
 pub mod types;
 
+pub use audit::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use stats::*;
 pub use types::*;

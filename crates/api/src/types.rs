@@ -70,6 +70,21 @@ pub struct UpdateUser {
     /// `true` stops the user signing in and ends its sessions at once; `false` restores it.
     #[serde(default)]
     pub disabled: Option<bool>,
+    /// A new unit for the user's roles (default: the current one).
+    #[serde(default)]
+    pub unit: Option<i64>,
+    /// The user's roles from now on, replacing the current ones (at least one).
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    /// Business lines the roles are limited to (empty: all); with `roles` or `unit`.
+    #[serde(default)]
+    pub lines: Option<Vec<String>>,
+}
+
+/// What an unlock did: whether the user's sign-in was locked by failed attempts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UnlockOut {
+    pub was_locked: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -97,6 +112,30 @@ pub struct UnitOut {
     /// Polygon as GeoJSON geometry, for grids and subgrids.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub geometry: Option<serde_json::Value>,
+    /// Disabled by an administrator: no new work is sent to it; its history stays.
+    pub disabled: bool,
+}
+
+/// A change to a unit (administrators): any of a new name, a new parent, disabled or not.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUnit {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub parent: Option<i64>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// A change to a category (administrators): a new name, retired or not.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCategory {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub retired: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -134,6 +173,8 @@ pub struct CategoryOut {
     pub parent: Option<i64>,
     /// The business line the category belongs to.
     pub line: Option<String>,
+    /// Retired by an administrator: not offered for new requests; history keeps it.
+    pub retired: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -900,65 +941,4 @@ pub struct ServiceIndex {
     pub health: String,
     pub login: String,
     pub track: String,
-}
-
-/// Which personal-data reads to list; every parameter narrows.
-#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema, Default)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQueryIn {
-    /// A request's serial: the reads of its caller's data.
-    pub request: Option<String>,
-    /// A username: that user's reads.
-    pub user: Option<String>,
-    /// First day, `YYYY-MM-DD`, district time.
-    pub from: Option<chrono::NaiveDate>,
-    /// Last day, included.
-    pub to: Option<chrono::NaiveDate>,
-    pub page: Option<u32>,
-    pub page_size: Option<u32>,
-}
-
-/// One read of personal data: who, when, what and from where.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AuditRecordOut {
-    pub at: DateTime<Utc>,
-    pub user: Option<i64>,
-    pub username: Option<String>,
-    pub action: String,
-    /// The request's serial (or, for a look-up by phone, the masked number).
-    pub target: String,
-    /// Where it was read: request detail, raw intake record, caller history, an export.
-    pub detail: String,
-}
-
-/// Which administrative changes to list; every parameter narrows.
-#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema, Default)]
-#[into_params(parameter_in = Query)]
-pub struct AdminAuditQueryIn {
-    /// A username: that administrator's changes.
-    pub user: Option<String>,
-    /// First day, `YYYY-MM-DD`, district time.
-    pub from: Option<chrono::NaiveDate>,
-    /// Last day, included.
-    pub to: Option<chrono::NaiveDate>,
-    pub page: Option<u32>,
-    pub page_size: Option<u32>,
-}
-
-/// One administrative change: who, when, what, and the values before and after.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AdminChangeOut {
-    pub at: DateTime<Utc>,
-    pub user: Option<i64>,
-    pub username: Option<String>,
-    /// `create_unit`, `create_user`, `disable_user`, `enable_user`, `reset_password`,
-    /// `create_category`, `add_cancel_reason`, `retire_cancel_reason`,
-    /// `create_routing_rule`, `update_routing_rule`, `delete_routing_rule`,
-    /// `create_policy`, `update_policy`, `install_preset`, `set_rules`, `set_appraisal`,
-    /// `add_official_days`.
-    pub change: String,
-    /// What changed: `user:NAME`, `unit:ID`, `routing_rule:ID`, `policy:ID` …
-    pub target: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
 }

@@ -478,6 +478,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
             kind: UnitKind::Hub,
             parent: None,
             lines: vec![],
+            disabled: false,
         },
         civicgrid_domain::org::Unit {
             id: dept,
@@ -485,6 +486,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
             kind: UnitKind::Department,
             parent: Some(hub),
             lines: vec![],
+            disabled: false,
         },
     ]);
     let seeded = StdInstant::now();

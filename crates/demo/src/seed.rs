@@ -33,13 +33,7 @@ pub async fn ensure_demo(
     let district = build_district(store, now, existing_hub).await?;
     add_demo_policies(store, now).await?;
     let all = store.list_units(false).await?;
-    let org = OrgTree::new(all.into_iter().map(|u| civicgrid_domain::org::Unit {
-        id: u.id,
-        name: u.name,
-        kind: u.kind,
-        parent: u.parent,
-        lines: u.lines,
-    }));
+    let org = OrgTree::new(all.iter().map(civicgrid_store::UnitRow::unit));
     generate_history(store, &district, &org, now, requests, seed, progress).await?;
     store.optimize().await?;
     store

@@ -123,6 +123,9 @@ pub struct Unit {
     pub parent: Option<UnitId>,
     /// Business lines this unit works in (e.g. `civil_affairs`); empty means all.
     pub lines: Vec<String>,
+    /// An administrator disabled it (merged away, dissolved): no new work is sent to it;
+    /// its history and open cases stay.
+    pub disabled: bool,
 }
 
 /// Validates a unit's name as typed by an administrator.
@@ -226,6 +229,22 @@ impl OrgTree {
     }
 
     /// Checks that a new unit of `kind` may hang under `parent`.
+    /// Whether `unit` may move under `parent`: the parent exists, takes its kind, and is
+    /// not the unit itself or below it (the tree stays a tree).
+    pub fn check_move(&self, unit: UnitId, parent: UnitId) -> Result<(), Invalid> {
+        let kind = self
+            .get(unit)
+            .ok_or_else(|| Invalid::new("unit", format!("unit {unit} does not exist")))?
+            .kind;
+        if self.is_within(parent, unit) {
+            return Err(Invalid::new(
+                "parent",
+                "a unit cannot move under itself or one of its own units",
+            ));
+        }
+        self.check_new_unit(kind, Some(parent))
+    }
+
     pub fn check_new_unit(&self, kind: UnitKind, parent: Option<UnitId>) -> Result<(), Invalid> {
         match parent {
             None if kind == UnitKind::Hub => Ok(()),

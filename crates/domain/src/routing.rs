@@ -41,6 +41,8 @@ pub fn propose(
     // oldest rule (lowest id) wins.
     let best = rules
         .iter()
+        // A disabled unit takes no new work: its rules stand aside.
+        .filter(|rule| org.get(rule.unit).is_some_and(|u| !u.disabled))
         .filter_map(|rule| {
             let category_rank = categories.iter().position(|c| *c == rule.category)?;
             let area_rank = match rule.area {
@@ -57,7 +59,9 @@ pub fn propose(
             rule: Some(rule.id),
         });
     }
-    let street = area.and_then(|a| org.enclosing(a, UnitKind::Street))?;
+    let street = area
+        .and_then(|a| org.enclosing(a, UnitKind::Street))
+        .filter(|s| org.get(*s).is_some_and(|u| !u.disabled))?;
     Some(Proposal {
         unit: street,
         basis: Basis::Territorial,

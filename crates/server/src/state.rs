@@ -403,13 +403,7 @@ impl AppState {
         let generation = self.store.generations().await?.reference;
         let units = self.store.list_units(true).await?;
         let areas = AreaIndex::build(&units);
-        let org = OrgTree::new(units.into_iter().map(|u| Unit {
-            id: u.id,
-            name: u.name,
-            kind: u.kind,
-            parent: u.parent,
-            lines: u.lines,
-        }));
+        let org = OrgTree::new(units.iter().map(civicgrid_store::UnitRow::unit));
         let categories = self.store.list_categories().await?;
         let category_by_code = categories.iter().map(|c| (c.code.clone(), c.id)).collect();
         let rules = self.store.list_routing_rules().await?;

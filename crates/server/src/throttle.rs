@@ -135,6 +135,13 @@ impl Throttle {
         }
     }
 
+    /// Forgets `key`'s window: an administrator unlocked it. Returns whether it was locked.
+    pub fn forget(&self, rule: &Rule, key: &str, now: Instant) -> ApiResult<bool> {
+        let locked = self.check(rule, key, now).is_err();
+        self.with(|windows| windows.remove(&(rule.name, key.to_owned())))?;
+        Ok(locked)
+    }
+
     /// Counts one failure for `key`.
     pub fn record(&self, rule: &Rule, key: &str, now: Instant) -> ApiResult<()> {
         self.with(|windows| {

@@ -27,6 +27,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0016_user_disabled",
     "0017_password_reset",
     "0018_confidential_callers",
+    "0019_retire_units_categories",
 ];
 
 const SQLITE: &[&str] = &[
@@ -48,6 +49,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0016_user_disabled.sql"),
     include_str!("../migrations/sqlite/0017_password_reset.sql"),
     include_str!("../migrations/sqlite/0018_confidential_callers.sql"),
+    include_str!("../migrations/sqlite/0019_retire_units_categories.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -68,6 +70,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0016_user_disabled.sql"),
     include_str!("../migrations/postgres/0017_password_reset.sql"),
     include_str!("../migrations/postgres/0018_confidential_callers.sql"),
+    include_str!("../migrations/postgres/0019_retire_units_categories.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -18,6 +18,22 @@ pub struct UnitRow {
     pub lines: Vec<String>,
     /// GeoJSON geometry text, for grids and subgrids.
     pub geometry: Option<String>,
+    /// Disabled by an administrator: no new work; history kept.
+    pub disabled: bool,
+}
+
+impl UnitRow {
+    /// The unit as the rules see it (the organisation tree's node).
+    pub fn unit(&self) -> civicgrid_domain::org::Unit {
+        civicgrid_domain::org::Unit {
+            id: self.id,
+            name: self.name.clone(),
+            kind: self.kind,
+            parent: self.parent,
+            lines: self.lines.clone(),
+            disabled: self.disabled,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +75,14 @@ pub trait OrgStore: Send + Sync {
     /// into the same batch are not supported: callers pass known parent ids).
     async fn create_units(&self, units: Vec<NewUnit>, now: Instant) -> Result<Vec<UnitRow>>;
     async fn list_units(&self, with_geometry: bool) -> Result<Vec<UnitRow>>;
+    /// Renames, moves (a new parent) or disables/enables a unit; its history is untouched.
+    async fn update_unit(
+        &self,
+        id: UnitId,
+        name: &str,
+        parent: Option<UnitId>,
+        disabled: bool,
+    ) -> Result<UnitRow>;
     async fn create_user(&self, user: NewUser, now: Instant) -> Result<UserRow>;
     async fn create_users(&self, users: Vec<NewUser>, now: Instant) -> Result<usize>;
     async fn find_user(&self, username: &str) -> Result<Option<UserRow>>;
@@ -70,6 +94,9 @@ pub trait OrgStore: Send + Sync {
     /// Stores a new password hash. With `must_change` (an administrator's reset) the user's
     /// sessions end and the next sign-in must choose a new password; without it (the user's
     /// own choice) the flag clears. `NotFound` for an unknown user.
+    /// Replaces a user's unit and grants; the sessions stay and carry the new roles at
+    /// their next request (the sessions generation moves).
+    async fn set_grants(&self, id: UserId, unit: UnitId, grants: &[Grant]) -> Result<UserRow>;
     async fn set_password(&self, id: UserId, hash: &str, must_change: bool) -> Result<()>;
     /// Whether anyone holds `role` at exactly this unit (a unit with a unit head signs its
     /// replies).

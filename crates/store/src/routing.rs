@@ -16,6 +16,8 @@ pub struct CategoryRow {
     pub name: String,
     pub parent: Option<CategoryId>,
     pub line: Option<String>,
+    /// Retired by an administrator: no longer offered for new requests; history keeps it.
+    pub retired: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +46,14 @@ pub struct CancelReason {
 pub trait RoutingStore: Send + Sync {
     async fn create_category(&self, category: NewCategory) -> Result<CategoryRow>;
     async fn list_categories(&self) -> Result<Vec<CategoryRow>>;
+    /// Renames a category or retires it (or brings it back).
+    async fn update_category(
+        &self,
+        id: CategoryId,
+        name: &str,
+        retired: bool,
+        now: Instant,
+    ) -> Result<CategoryRow>;
     async fn create_routing_rule(&self, rule: NewRoutingRule) -> Result<RoutingRule>;
     async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>>;
     /// Replaces a rule's values; `NotFound` for an unknown id.

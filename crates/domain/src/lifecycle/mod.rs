@@ -298,10 +298,13 @@ fn refuse(action: Action, state: State) -> Refusal {
 }
 
 pub(super) fn known_unit(ctx: &Ctx<'_>, field: &str, unit: UnitId) -> Result<(), Invalid> {
-    if ctx.org.get(unit).is_some() {
-        Ok(())
-    } else {
-        Err(Invalid::new(field, format!("unit {unit} does not exist")))
+    match ctx.org.get(unit) {
+        Some(found) if found.disabled => Err(Invalid::new(
+            field,
+            format!("unit {unit} is disabled: it takes no new work"),
+        )),
+        Some(_) => Ok(()),
+        None => Err(Invalid::new(field, format!("unit {unit} does not exist"))),
     }
 }
 

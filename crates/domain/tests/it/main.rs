@@ -28,6 +28,7 @@ pub fn org() -> OrgTree {
         kind,
         parent: parent.map(UnitId),
         lines: vec![],
+        disabled: false,
     };
     OrgTree::new([
         unit(1, UnitKind::Hub, None),

@@ -96,3 +96,48 @@ fn specificity_wins_whatever_the_order_and_ids_break_only_ties() {
     let tie: Vec<RoutingRule> = tie.into_iter().rev().collect();
     assert_eq!(propose(&cats, None, &tie, &org).unwrap().rule, Some(3));
 }
+
+/// A disabled unit takes no new work: its rules stand aside for the next one, a disabled
+/// street is no fallback; the tree refuses a move under a unit's own subtree.
+#[test]
+fn a_disabled_unit_is_passed_over_and_moves_keep_the_tree() {
+    let with_disabled = |ids: &[i64]| {
+        civicgrid_domain::org::OrgTree::new(org().units().cloned().map(|mut u| {
+            u.disabled = ids.contains(&u.id.0);
+            u
+        }))
+    };
+    let rules = vec![
+        rule(1, 100, Some(2), 11, Basis::Agreement),
+        rule(2, 100, None, 10, Basis::Statute),
+    ];
+    let cats = [CategoryId(100)];
+    let place = Some(UnitId(4));
+    assert_eq!(
+        propose(&cats, place, &rules, &org()).unwrap().unit,
+        UnitId(11)
+    );
+    let p = propose(&cats, place, &rules, &with_disabled(&[11])).unwrap();
+    assert_eq!((p.unit, p.rule), (UnitId(10), Some(2)));
+    assert!(propose(&cats, place, &rules, &with_disabled(&[10, 11, 2])).is_none());
+    assert_eq!(
+        propose(&[CategoryId(7)], place, &rules, &with_disabled(&[11]))
+            .unwrap()
+            .unit,
+        UnitId(2),
+        "the street stays the fallback while it is enabled"
+    );
+    let tree = org();
+    assert!(
+        tree.check_move(UnitId(2), UnitId(4)).is_err(),
+        "under its own grid"
+    );
+    assert!(
+        tree.check_move(UnitId(3), UnitId(10)).is_err(),
+        "a community under a department"
+    );
+    assert!(
+        tree.check_move(UnitId(3), UnitId(5)).is_ok(),
+        "to the other street"
+    );
+}

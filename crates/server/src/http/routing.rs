@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use civicgrid_api::{
     CancelReasonOut, CategoryOut, CreateCancelReason, CreateCategory, CreateRoutingRule, ErrorBody,
-    Page, RoutingRuleOut,
+    Page, RoutingRuleOut, UpdateCategory,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -26,6 +26,7 @@ use crate::wire::org::rule_out;
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(list_categories, create_category))
+        .routes(routes!(update_category))
         .routes(routes!(list_routing_rules, create_routing_rule))
         .routes(routes!(update_routing_rule, delete_routing_rule))
         .routes(routes!(list_cancel_reasons, add_cancel_reason))
@@ -151,4 +152,24 @@ async fn retire_cancel_reason(
 ) -> ApiResult<StatusCode> {
     crate::services::admin::retire_cancel_reason(&state, &principal, &code).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(patch, path = "/api/v1/categories/{id}", params(("id" = i64, Path)), request_body = UpdateCategory, security(("bearer" = [])),
+    responses((status = 200, body = CategoryOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_category(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<UpdateCategory>,
+) -> ApiResult<Json<CategoryOut>> {
+    crate::access::require_admin(&principal)?;
+    let row = crate::services::admin::update_category(
+        &state,
+        &principal,
+        civicgrid_domain::CategoryId(id),
+        body.name,
+        body.retired,
+    )
+    .await?;
+    Ok(Json(category_out(&row)))
 }

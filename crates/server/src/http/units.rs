@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use civicgrid_api::{CreateUnit, ErrorBody, Page, UnitOut, UnitQuery};
+use civicgrid_api::{CreateUnit, ErrorBody, Page, UnitOut, UnitQuery, UpdateUnit};
 use civicgrid_domain::UnitId;
 use civicgrid_domain::org::UnitKind;
 use civicgrid_domain::request::parse_word;
@@ -17,11 +17,13 @@ use utoipa_axum::routes;
 use super::AppStateRef;
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::new().routes(routes!(list_units, create_unit))
+    OpenApiRouter::new()
+        .routes(routes!(list_units, create_unit))
+        .routes(routes!(update_unit))
 }
 
 #[utoipa::path(get, path = "/api/v1/units", params(UnitQuery), security(("bearer" = [])),
@@ -75,4 +77,25 @@ async fn create_unit(
     let new = crate::wire::org::unit_in(&body)?;
     let row = crate::services::admin::create_unit(&state, &principal, new).await?;
     Ok((StatusCode::CREATED, Json(crate::wire::org::unit_out(row))))
+}
+
+#[utoipa::path(patch, path = "/api/v1/units/{id}", params(("id" = i64, Path)), request_body = UpdateUnit, security(("bearer" = [])),
+    responses((status = 200, body = UnitOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_unit(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<UpdateUnit>,
+) -> ApiResult<Json<UnitOut>> {
+    crate::access::require_admin(&principal)?;
+    let row = crate::services::admin::update_unit(
+        &state,
+        &principal,
+        UnitId(id),
+        body.name,
+        body.parent.map(UnitId),
+        body.disabled,
+    )
+    .await?;
+    Ok(Json(crate::wire::org::unit_out(row)))
 }

@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list_users, create_user))
         .routes(routes!(update_user))
         .routes(routes!(reset_password))
+        .routes(routes!(unlock_user))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -76,16 +77,33 @@ async fn update_user(
 ) -> ApiResult<Json<UserOut>> {
     crate::access::require_admin(&principal)?;
     let id = civicgrid_domain::UserId(id);
-    let user = match body.disabled {
-        Some(disabled) => {
-            crate::services::admin::set_user_disabled(&state, &principal, id, disabled).await?
-        }
-        None => state
-            .store
-            .get_user(id)
-            .await?
-            .ok_or(civicgrid_store::StoreError::NotFound("user"))?,
-    };
+    let mut user = state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(civicgrid_store::StoreError::NotFound("user"))?;
+    if body.roles.is_some() || body.unit.is_some() || body.lines.is_some() {
+        let current_roles: Vec<String> = user
+            .grants
+            .iter()
+            .map(|g| g.role.as_str().to_owned())
+            .collect();
+        let current_lines = user
+            .grants
+            .first()
+            .map(|g| g.lines.clone())
+            .unwrap_or_default();
+        let (roles, lines) = crate::wire::org::roles_in(
+            body.roles.as_deref().unwrap_or(&current_roles),
+            body.lines.as_deref().unwrap_or(&current_lines),
+        )?;
+        let unit = body.unit.map_or(user.unit, civicgrid_domain::UnitId);
+        user =
+            crate::services::admin::set_grants(&state, &principal, id, unit, roles, lines).await?;
+    }
+    if let Some(disabled) = body.disabled {
+        user = crate::services::admin::set_user_disabled(&state, &principal, id, disabled).await?;
+    }
     Ok(Json(user_out(&user)))
 }
 
@@ -108,4 +126,19 @@ async fn reset_password(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lifts the sign-in lock that failed attempts put on an account (on the answering
+/// instance; elsewhere it ends with its window).
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = civicgrid_api::UnlockOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unlock_user(
+    State(state): AppStateRef,
+    Auth(principal): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<civicgrid_api::UnlockOut>> {
+    let was_locked =
+        crate::services::admin::unlock_sign_in(&state, &principal, civicgrid_domain::UserId(id))
+            .await?;
+    Ok(Json(civicgrid_api::UnlockOut { was_locked }))
 }

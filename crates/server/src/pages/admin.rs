@@ -94,10 +94,11 @@ pub struct UnitRow {
     pub parent: String,
     pub lines: String,
     pub depth: usize,
+    pub disabled: bool,
 }
 
 #[derive(Deserialize, Default)]
-struct UnitForm {
+pub(super) struct UnitForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -110,7 +111,7 @@ struct UnitForm {
 
 #[derive(Template)]
 #[template(path = "admin_units.html")]
-struct UnitsPage {
+pub(super) struct UnitsPage {
     ctx: Ctx,
     units: Vec<UnitRow>,
     kinds: Vec<&'static str>,
@@ -141,6 +142,7 @@ fn unit_rows(state: &AppState) -> Vec<UnitRow> {
                 .unwrap_or_default(),
             lines: u.lines.join(", "),
             depth,
+            disabled: u.disabled,
         });
         let mut children: Vec<_> = org.units().filter(|c| c.parent == Some(id)).collect();
         children.sort_by_key(|c| c.id);
@@ -154,7 +156,7 @@ fn unit_rows(state: &AppState) -> Vec<UnitRow> {
     out
 }
 
-fn all_units(state: &AppState) -> Vec<Choice> {
+pub(super) fn all_units(state: &AppState) -> Vec<Choice> {
     unit_rows(state)
         .into_iter()
         .map(|u| Choice {
@@ -164,7 +166,7 @@ fn all_units(state: &AppState) -> Vec<Choice> {
         .collect()
 }
 
-async fn units_page(
+pub(super) async fn units_page(
     state: &AppState,
     browser: &Browser,
     staff: &Staff,
@@ -241,7 +243,7 @@ async fn create_unit(
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
-struct UsersPage {
+pub(super) struct UsersPage {
     ctx: Ctx,
     users: Vec<UserOut>,
     pager: Pager,
@@ -263,7 +265,7 @@ impl UsersPage {
 }
 
 #[derive(Default)]
-struct UserFormValues {
+pub(super) struct UserFormValues {
     username: String,
     display_name: String,
     unit: String,
@@ -271,7 +273,7 @@ struct UserFormValues {
     lines: String,
 }
 
-async fn users_page(
+pub(super) async fn users_page(
     state: &AppState,
     browser: &Browser,
     staff: &Staff,
@@ -380,7 +382,7 @@ async fn create_user(
 
 #[derive(Template)]
 #[template(path = "admin_categories.html")]
-struct CategoriesPage {
+pub(super) struct CategoriesPage {
     ctx: Ctx,
     categories: Vec<CategoryOut>,
     rules: Vec<(RoutingRuleOut, String, String, String)>,
@@ -393,7 +395,7 @@ struct CategoriesPage {
     values: FormValues,
 }
 
-async fn categories_page(
+pub(super) async fn categories_page(
     state: &AppState,
     browser: &Browser,
     staff: &Staff,

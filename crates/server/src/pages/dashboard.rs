@@ -561,7 +561,6 @@ async fn unit_cases(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use civicgrid_domain::org::Unit;
     use civicgrid_store::UnitRow;
 
     /// A GeoJSON file of the Suzhou Industrial Park grids in ../shared (never copied into
@@ -586,6 +585,7 @@ mod tests {
             parent: None,
             lines: vec![],
             geometry: None,
+            disabled: false,
         }];
         let mut street_ids = HashMap::new();
         for (i, f) in streets["features"].as_array().unwrap().iter().enumerate() {
@@ -601,6 +601,7 @@ mod tests {
                 parent: Some(hub),
                 lines: vec![],
                 geometry: Some(f["geometry"].to_string()),
+                disabled: false,
             });
         }
         // Requests per community: its object id, so the busiest is known.
@@ -620,17 +621,12 @@ mod tests {
                 parent: Some(street_ids[p["street_code"].as_str().unwrap()]),
                 lines: vec![],
                 geometry: Some(f["geometry"].to_string()),
+                disabled: false,
             });
             totals_by_unit.push((id, p["objectid"].as_i64().unwrap()));
         }
         let areas = crate::state::AreaIndex::build(&rows);
-        let org = OrgTree::new(rows.iter().map(|u| Unit {
-            id: u.id,
-            name: u.name.clone(),
-            kind: u.kind,
-            parent: u.parent,
-            lines: vec![],
-        }));
+        let org = OrgTree::new(rows.iter().map(civicgrid_store::UnitRow::unit));
         let mut totals: HashMap<UnitId, i64> = HashMap::new();
         for (unit, n) in &totals_by_unit {
             for u in org.ancestors_or_self(*unit) {

@@ -71,10 +71,11 @@ pub(super) fn unit_choices(state: &AppState) -> Vec<Choice> {
     let mut units: Vec<_> = org
         .units()
         .filter(|u| {
-            matches!(
-                u.kind,
-                UnitKind::Department | UnitKind::Utility | UnitKind::Street | UnitKind::Centre
-            )
+            !u.disabled
+                && matches!(
+                    u.kind,
+                    UnitKind::Department | UnitKind::Utility | UnitKind::Street | UnitKind::Centre
+                )
         })
         .map(|u| Choice {
             value: u.id.0.to_string(),

@@ -9,6 +9,7 @@
 //! the reader's language.
 
 mod admin;
+mod admin_edit;
 mod admin_policies;
 mod audit;
 mod cases;
@@ -79,6 +80,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(supervision::routes())
         .merge(dashboard::routes())
         .merge(admin::routes())
+        .merge(admin_edit::routes())
         .merge(admin_policies::routes())
         .merge(audit::routes())
         .route("/assets/app.css", get(css))

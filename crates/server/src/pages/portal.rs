@@ -54,7 +54,7 @@ pub fn category_choices(state: &AppState) -> Vec<Choice> {
     let mut roots: Vec<_> = reference
         .categories
         .iter()
-        .filter(|c| c.parent.is_none())
+        .filter(|c| c.parent.is_none() && !c.retired)
         .collect();
     roots.sort_by(|a, b| a.code.cmp(&b.code));
     for root in roots {
@@ -65,7 +65,7 @@ pub fn category_choices(state: &AppState) -> Vec<Choice> {
         let mut children: Vec<_> = reference
             .categories
             .iter()
-            .filter(|c| c.parent == Some(root.id))
+            .filter(|c| c.parent == Some(root.id) && !c.retired)
             .collect();
         children.sort_by(|a, b| a.code.cmp(&b.code));
         for child in children {

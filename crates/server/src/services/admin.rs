@@ -51,6 +51,111 @@ pub async fn create_unit(
     Ok(row)
 }
 
+/// Renames, moves or disables (enables) a unit (administrators only). A move keeps the tree
+/// a tree and the kinds where they may stand; a disabled unit takes no new work — the
+/// routing table's rules to it stand aside — while its open cases and history stay.
+pub async fn update_unit(
+    state: &AppState,
+    principal: &Principal,
+    id: UnitId,
+    name: Option<String>,
+    parent: Option<UnitId>,
+    disabled: Option<bool>,
+) -> ApiResult<UnitRow> {
+    require_admin(principal)?;
+    let org = state.org();
+    let current = org
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such unit"))?;
+    let name = match name {
+        Some(raw) => civicgrid_domain::org::parse_unit_name(&raw)?,
+        None => current.name.clone(),
+    };
+    if let Some(parent) = parent
+        && Some(parent) != current.parent
+    {
+        org.check_move(id, parent)?;
+    }
+    let parent = parent.or(current.parent);
+    let disabled = disabled.unwrap_or(current.disabled);
+    if disabled && Some(id) == org.root() {
+        return Err(ApiError::field("disabled", "the hub cannot be disabled"));
+    }
+    let row = state.store.update_unit(id, &name, parent, disabled).await?;
+    state.reload().await?;
+    let describe = |name: &str, parent: Option<UnitId>, disabled: bool| {
+        format!(
+            "{name} under {}{}",
+            parent.map_or_else(|| "—".into(), |p| unit_name(state, p)),
+            if disabled { ", disabled" } else { "" }
+        )
+    };
+    let before = describe(&current.name, current.parent, current.disabled);
+    let after = describe(&row.name, row.parent, row.disabled);
+    let what = match (current.disabled, row.disabled) {
+        (false, true) => "disable_unit",
+        (true, false) => "enable_unit",
+        _ if current.parent != row.parent => "move_unit",
+        _ => "rename_unit",
+    };
+    change(
+        state,
+        principal,
+        what,
+        unit_target(&row),
+        Some(before),
+        Some(after),
+    )
+    .await?;
+    Ok(row)
+}
+
+/// Renames or retires (brings back) a category (administrators only). A retired category
+/// is no longer offered for new requests; requests and rules that name it keep it.
+pub async fn update_category(
+    state: &AppState,
+    principal: &Principal,
+    id: civicgrid_domain::CategoryId,
+    name: Option<String>,
+    retired: Option<bool>,
+) -> ApiResult<CategoryRow> {
+    require_admin(principal)?;
+    let current = state
+        .reference()
+        .category(id)
+        .cloned()
+        .ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such category"))?;
+    let name = match name {
+        Some(raw) => civicgrid_domain::request::parse_text("name", &raw, 50)?,
+        None => current.name.clone(),
+    };
+    let retired = retired.unwrap_or(current.retired);
+    let row = state
+        .store
+        .update_category(id, &name, retired, state.now())
+        .await?;
+    state.reload().await?;
+    let describe =
+        |c: &CategoryRow| format!("{}{}", c.name, if c.retired { ", retired" } else { "" });
+    let what = match (current.retired, row.retired) {
+        (false, true) => "retire_category",
+        (true, false) => "restore_category",
+        _ => "rename_category",
+    };
+    let target = format!("category:{}", row.code);
+    change(
+        state,
+        principal,
+        what,
+        target,
+        Some(describe(&current)),
+        Some(describe(&row)),
+    )
+    .await?;
+    Ok(row)
+}
+
 /// Adds a category, at the top or under a top-level category (two levels).
 pub async fn create_category(
     state: &AppState,
@@ -127,6 +232,104 @@ pub async fn set_user_disabled(
     )
     .await?;
     Ok(user)
+}
+
+/// Changes a user's unit, roles and business lines (administrators only); the new roles
+/// hold from the user's next request, on every instance. An administrator cannot take
+/// the administrator role from themselves.
+pub async fn set_grants(
+    state: &AppState,
+    principal: &Principal,
+    id: civicgrid_domain::UserId,
+    unit: UnitId,
+    roles: Vec<Role>,
+    lines: Vec<String>,
+) -> ApiResult<UserRow> {
+    require_admin(principal)?;
+    let unit = state.unit(unit, "unit").await?;
+    if roles.is_empty() {
+        return Err(ApiError::field("roles", "grant at least one role"));
+    }
+    if id == principal.user && !roles.contains(&Role::Admin) {
+        return Err(ApiError::field(
+            "roles",
+            "you cannot take the administrator role from yourself",
+        ));
+    }
+    let before = state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such user"))?;
+    let grants: Vec<Grant> = roles
+        .iter()
+        .map(|role| Grant {
+            role: *role,
+            unit: unit.id,
+            lines: lines.clone(),
+        })
+        .collect();
+    let user = state.store.set_grants(id, unit.id, &grants).await?;
+    state.sessions.clear();
+    let describe = |u: &UserRow| {
+        let roles = u
+            .grants
+            .iter()
+            .map(|g| {
+                if g.lines.is_empty() {
+                    g.role.as_str().to_owned()
+                } else {
+                    format!("{} ({})", g.role.as_str(), g.lines.join(","))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("{} at {}", roles, unit_name(state, u.unit))
+    };
+    let target = format!("user:{}", user.username);
+    change(
+        state,
+        principal,
+        "set_grants",
+        target,
+        Some(describe(&before)),
+        Some(describe(&user)),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Lifts the sign-in lock a user's failed attempts put on the account (administrators
+/// only). The lock is kept per server instance: this lifts it on the instance that answers;
+/// elsewhere it ends with its 15-minute window.
+pub async fn unlock_sign_in(
+    state: &AppState,
+    principal: &Principal,
+    id: civicgrid_domain::UserId,
+) -> ApiResult<bool> {
+    require_admin(principal)?;
+    let user = state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "no such user"))?;
+    let was_locked = state.throttle.forget(
+        &crate::throttle::LOGIN_FAILURES_PER_USER,
+        &user.username,
+        state.now(),
+    )?;
+    let target = format!("user:{}", user.username);
+    let before = Some(if was_locked { "locked" } else { "not locked" }.to_owned());
+    change(
+        state,
+        principal,
+        "unlock_sign_in",
+        target,
+        before,
+        Some("unlocked".into()),
+    )
+    .await?;
+    Ok(was_locked)
 }
 
 /// Resets a user's password (administrators only): the temporary password must meet the

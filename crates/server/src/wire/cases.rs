@@ -137,7 +137,7 @@ pub fn submission(
         caller_phone: caller.phone.as_deref(),
         caller_confidential: caller.confidential.unwrap_or(false),
     })?;
-    let category = crate::wire::org::resolve_category(reference, body.category.as_ref())?;
+    let category = crate::wire::org::active_category(reference, body.category.as_ref())?;
     Ok(Submission {
         request,
         category,

@@ -71,6 +71,7 @@ pub(crate) fn category_out(c: &civicgrid_store::CategoryRow) -> CategoryOut {
         name: c.name.clone(),
         parent: c.parent.map(|p| p.0),
         line: c.line.clone(),
+        retired: c.retired,
     }
 }
 
@@ -104,6 +105,23 @@ pub fn resolve_category(
         .ok_or_else(|| ApiError::field("category", "no such category"))
 }
 
+/// A category for a new request: one in use (a retired one is refused, named).
+pub fn active_category(
+    reference: &Reference,
+    raw: Option<&serde_json::Value>,
+) -> ApiResult<Option<CategoryId>> {
+    let found = resolve_category(reference, raw)?;
+    if let Some(id) = found
+        && reference.category(id).is_some_and(|c| c.retired)
+    {
+        return Err(ApiError::field(
+            "category",
+            "this category is retired: choose one in use",
+        ));
+    }
+    Ok(found)
+}
+
 pub fn unit_out(u: UnitRow) -> UnitOut {
     UnitOut {
         id: u.id.0,
@@ -112,6 +130,7 @@ pub fn unit_out(u: UnitRow) -> UnitOut {
         parent: u.parent.map(|p| p.0),
         lines: u.lines,
         geometry: u.geometry.and_then(|g| serde_json::from_str(&g).ok()),
+        disabled: u.disabled,
     }
 }
 
@@ -178,17 +197,22 @@ pub fn rule_in(body: &CreateRoutingRule) -> ApiResult<NewRoutingRule> {
     })
 }
 
-/// A new account: username, roles and business lines checked as words; the password is
-/// checked against the policy by the service that hashes it.
-pub fn account_in(body: CreateUser) -> ApiResult<NewAccount> {
-    let username = parse_username(&body.username)?;
-    let lines = parse_lines("lines", &body.lines)?;
-    let roles = body
-        .roles
+/// Roles and business lines as an administrator sends them, checked as words.
+pub fn roles_in(roles: &[String], lines: &[String]) -> ApiResult<(Vec<Role>, Vec<String>)> {
+    let lines = parse_lines("lines", lines)?;
+    let roles = roles
         .iter()
         .enumerate()
         .map(|(i, role)| parse_word(&format!("roles[{i}]"), role, Role::parse, Role::words))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok((roles, lines))
+}
+
+/// A new account: username, roles and business lines checked as words; the password is
+/// checked against the policy by the service that hashes it.
+pub fn account_in(body: CreateUser) -> ApiResult<NewAccount> {
+    let username = parse_username(&body.username)?;
+    let (roles, lines) = roles_in(&body.roles, &body.lines)?;
     Ok(NewAccount {
         username,
         display_name: body.display_name,

@@ -524,3 +524,317 @@ async fn every_administrative_change_is_in_the_admin_audit_with_before_and_after
     })
     .await;
 }
+
+/// A unit renamed, moved and disabled; a category renamed and retired: new work follows,
+/// history stays, every change is in the admin audit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn units_and_categories_are_renamed_moved_disabled_and_retired() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let dept = app.units.dept.0;
+        let unit_path = format!("/api/v1/units/{dept}");
+        let patch = |token: String, path: String, body: serde_json::Value| {
+            let app = &app;
+            async move {
+                app.send(reqwest::Method::PATCH, Some(&token), &path, Some(body))
+                    .await
+            }
+        };
+        let r = patch(operator.clone(), unit_path.clone(), json!({"name": "x"})).await;
+        assert_eq!(r.status, 403);
+        let r = patch(
+            admin.clone(),
+            unit_path.clone(),
+            json!({"name": "市政设施管理中心"}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        assert_eq!(r.body["name"], "市政设施管理中心");
+        // A move must keep the tree: a street cannot go under its own community, nor a
+        // community under a department.
+        let street = app.units.street.0;
+        let r = patch(
+            admin.clone(),
+            format!("/api/v1/units/{street}"),
+            json!({"parent": app.units.community.0}),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body["error"]["fields"]["parent"].is_string(),
+            "{}",
+            r.body
+        );
+        let community = app.units.community.0;
+        let r = patch(
+            admin.clone(),
+            format!("/api/v1/units/{community}"),
+            json!({"parent": dept}),
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        let r = patch(
+            admin.clone(),
+            format!("/api/v1/units/{community}"),
+            json!({"parent": app.units.other_street.0}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["parent"], app.units.other_street.0);
+
+        // Disabled: no new work, and the routing table's rule to it stands aside.
+        let open = app.dispatched(&operator, &dispatcher).await;
+        let r = patch(admin.clone(), unit_path.clone(), json!({"disabled": true})).await;
+        assert_eq!(r.body["disabled"], true);
+        let r = app
+            .post(Some(&operator), "/api/v1/requests", complaint())
+            .await;
+        assert_eq!(r.status, 201);
+        assert_ne!(r.body["proposal"]["unit"]["id"], dept, "{}", r.body);
+        let serial = r.body["serial"].as_str().unwrap().to_owned();
+        let r = app
+            .act(&dispatcher, &serial, "dispatch", json!({"unit": dept}))
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("disabled")
+        );
+        // Its open case is still its own to finish.
+        let handler = app.login("handler").await;
+        assert_eq!(
+            app.act(&handler, &open, "accept", json!({})).await.status,
+            200
+        );
+        patch(admin.clone(), unit_path.clone(), json!({"disabled": false})).await;
+        app.dispatch_to_dept(&dispatcher, &serial).await;
+
+        // A retired category is no longer offered for new requests; history keeps it.
+        let categories = app.get(Some(&admin), "/api/v1/categories").await;
+        let streetlight = categories.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "urban.streetlight")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let category_path = format!("/api/v1/categories/{streetlight}");
+        let r = patch(
+            admin.clone(),
+            category_path.clone(),
+            json!({"name": "路灯照明", "retired": true}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            (r.body["name"].as_str(), r.body["retired"].as_bool()),
+            (Some("路灯照明"), Some(true))
+        );
+        let r = app
+            .post(Some(&operator), "/api/v1/requests", complaint())
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body["error"]["fields"]["category"].is_string());
+        let old = crate::helpers::request(&app, &operator, &open).await;
+        assert_eq!(old["category"]["id"], streetlight, "history keeps it");
+        let mut web = Web::sign_in(&app, "operator").await;
+        let console = web.get("/console").await;
+        assert!(!console.body.contains("路灯照明"), "not offered");
+        let r = patch(admin.clone(), category_path, json!({"retired": false})).await;
+        assert_eq!(r.body["retired"], false);
+        assert_eq!(
+            app.post(Some(&operator), "/api/v1/requests", complaint())
+                .await
+                .status,
+            201
+        );
+
+        // The pages change them too, and every change is in the admin audit.
+        let mut web = Web::sign_in(&app, "admin").await;
+        web.get("/admin/units").await;
+        let page = web
+            .post(
+                "/admin/units/edit",
+                &[
+                    ("unit", &dept.to_string()),
+                    ("name", ""),
+                    ("parent", ""),
+                    ("status", "disable"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = web.get("/admin/units").await;
+        assert!(page.body.contains("已停用"));
+        let page = web
+            .post(
+                "/admin/units/edit",
+                &[
+                    ("unit", &street.to_string()),
+                    ("parent", &community.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 422);
+        assert!(page.body.contains("field-error"));
+        let r = app
+            .get(Some(&admin), "/api/v1/audit/admin?page_size=100")
+            .await;
+        let changes: Vec<&str> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["change"].as_str().unwrap())
+            .collect();
+        for change in [
+            "rename_unit",
+            "move_unit",
+            "disable_unit",
+            "enable_unit",
+            "retire_category",
+            "restore_category",
+        ] {
+            assert!(changes.contains(&change), "{change} in {changes:?}");
+        }
+    })
+    .await;
+}
+
+/// An administrator changes a user's roles (in force at the user's next request) and lifts
+/// a sign-in lock after too many failed attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_change_at_once_and_a_locked_sign_in_is_unlocked() {
+    on_every_backend(|backend, app| async move {
+        let admin = app.login("admin").await;
+        let handler = app.login("handler").await;
+        let users = app.get(Some(&admin), "/api/v1/users?page_size=100").await;
+        let id_of = |name: &str| {
+            users.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["username"] == name)
+                .map(|u| u["id"].as_i64().unwrap())
+                .unwrap()
+        };
+        let (handler_id, admin_id) = (id_of("handler"), id_of("admin"));
+        assert_eq!(
+            app.get(Some(&handler), "/api/v1/stats/overview")
+                .await
+                .status,
+            403
+        );
+        let r = app
+            .send(
+                reqwest::Method::PATCH,
+                Some(&admin),
+                &format!("/api/v1/users/{handler_id}"),
+                Some(json!({"roles": ["handler", "leader"]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        // The same session now carries the leader's role.
+        assert_eq!(
+            app.get(Some(&handler), "/api/v1/stats/overview")
+                .await
+                .status,
+            200
+        );
+        let r = app
+            .send(
+                reqwest::Method::PATCH,
+                Some(&admin),
+                &format!("/api/v1/users/{handler_id}"),
+                Some(json!({"roles": ["pilot"]})),
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body["error"]["fields"]["roles[0]"].is_string(),
+            "{}",
+            r.body
+        );
+        let r = app
+            .send(
+                reqwest::Method::PATCH,
+                Some(&admin),
+                &format!("/api/v1/users/{admin_id}"),
+                Some(json!({"roles": ["operator"]})),
+            )
+            .await;
+        assert_eq!(
+            r.status, 422,
+            "not one's own administrator role: {}",
+            r.body
+        );
+
+        // Ten wrong passwords lock the account; the right one is refused until unlocked.
+        for _ in 0..10 {
+            let r = app
+                .post(
+                    None,
+                    "/api/v1/auth/login",
+                    json!({"username": "operator", "password": "wrong-password"}),
+                )
+                .await;
+            assert_eq!(r.status, 401);
+        }
+        let right = json!({"username": "operator", "password": crate::helpers::PASSWORD});
+        let r = app.post(None, "/api/v1/auth/login", right.clone()).await;
+        assert_eq!(r.status, 429, "locked: {}", r.body);
+        let operator_id = id_of("operator");
+        let path = format!("/api/v1/users/{operator_id}/unlock");
+        assert_eq!(app.post(Some(&handler), &path, json!({})).await.status, 403);
+        let r = app.post(Some(&admin), &path, json!({})).await;
+        assert_eq!(
+            (r.status, r.body["was_locked"].as_bool()),
+            (200, Some(true)),
+            "{}",
+            r.body
+        );
+        assert_eq!(
+            app.post(None, "/api/v1/auth/login", right).await.status,
+            200
+        );
+
+        let r = app.get(Some(&admin), "/api/v1/audit/admin").await;
+        let changes: Vec<&str> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["change"].as_str().unwrap())
+            .collect();
+        assert!(changes.contains(&"set_grants") && changes.contains(&"unlock_sign_in"));
+
+        // The page changes roles too.
+        let mut web = Web::sign_in(&app, "admin").await;
+        web.get("/admin/users").await;
+        let page = web
+            .post(
+                "/admin/users/grants",
+                &[
+                    ("username", "handler"),
+                    ("unit", &app.units.dept.0.to_string()),
+                    ("roles", "handler"),
+                    ("roles", "unit_head"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let me = app.get(Some(&handler), "/api/v1/me").await;
+        assert!(me.body.to_string().contains("unit_head"), "{}", me.body);
+        let page = web
+            .post(
+                "/admin/users/grants",
+                &[("username", "nobody"), ("unit", "1"), ("roles", "handler")],
+            )
+            .await;
+        assert_eq!(page.status, 422);
+    })
+    .await;
+}

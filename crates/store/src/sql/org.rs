@@ -99,6 +99,7 @@ impl SqlStore {
             parent: unit.parent,
             lines: unit.lines.clone(),
             geometry: unit.geometry.clone(),
+            disabled: false,
         })
     }
 }
@@ -126,9 +127,9 @@ impl OrgStore for SqlStore {
 
     async fn list_units(&self, with_geometry: bool) -> Result<Vec<UnitRow>> {
         let columns = if with_geometry {
-            "id, name, kind, parent_id, lines, geometry"
+            "id, name, kind, parent_id, lines, geometry, disabled"
         } else {
-            "id, name, kind, parent_id, lines"
+            "id, name, kind, parent_id, lines, disabled"
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {columns} FROM units ORDER BY id"
@@ -138,6 +139,36 @@ impl OrgStore for SqlStore {
         rows.iter()
             .map(|r| unit_from_row(r, with_geometry))
             .collect()
+    }
+
+    async fn update_unit(
+        &self,
+        id: UnitId,
+        name: &str,
+        parent: Option<UnitId>,
+        disabled: bool,
+    ) -> Result<UnitRow> {
+        let mut tx = self.inner.write.begin().await?;
+        let done =
+            sqlx::query("UPDATE units SET name = $1, parent_id = $2, disabled = $3 WHERE id = $4")
+                .bind(name)
+                .bind(parent.map(|p| p.0))
+                .bind(i64::from(disabled))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("unit"));
+        }
+        bump(&mut tx, Cached::Reference).await?;
+        let row = sqlx::query(
+            "SELECT id, name, kind, parent_id, lines, disabled FROM units WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        unit_from_row(&row, false)
     }
 
     async fn create_user(&self, user: NewUser, now: Instant) -> Result<UserRow> {
@@ -206,6 +237,34 @@ impl OrgStore for SqlStore {
             return Err(StoreError::NotFound("user"));
         }
         end_sessions(&mut tx, id, disabled).await?;
+        tx.commit().await?;
+        self.get_user(id).await?.ok_or(StoreError::NotFound("user"))
+    }
+
+    async fn set_grants(&self, id: UserId, unit: UnitId, grants: &[Grant]) -> Result<UserRow> {
+        let mut tx = self.inner.write.begin().await?;
+        let done = sqlx::query("UPDATE users SET unit_id = $1 WHERE id = $2")
+            .bind(unit.0)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        sqlx::query("DELETE FROM grants WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        for grant in grants {
+            sqlx::query("INSERT INTO grants (user_id, role, unit_id, lines) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(id.0)
+                .bind(grant.role.as_str())
+                .bind(grant.unit.0)
+                .bind(grant.lines.join(","))
+                .execute(&mut *tx)
+                .await?;
+        }
+        end_sessions(&mut tx, id, false).await?;
         tx.commit().await?;
         self.get_user(id).await?.ok_or(StoreError::NotFound("user"))
     }

@@ -35,14 +35,16 @@ impl RoutingStore for SqlStore {
             name: category.name,
             parent: category.parent,
             line: category.line,
+            retired: false,
         })
     }
 
     async fn list_categories(&self) -> Result<Vec<CategoryRow>> {
-        let rows =
-            sqlx::query("SELECT id, code, name, parent_id, line FROM categories ORDER BY id")
-                .fetch_all(&self.inner.read)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, code, name, parent_id, line, retired_at FROM categories ORDER BY id",
+        )
+        .fetch_all(&self.inner.read)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(CategoryRow {
@@ -51,9 +53,51 @@ impl RoutingStore for SqlStore {
                     name: r.try_get("name")?,
                     parent: r.try_get::<Option<i64>, _>("parent_id")?.map(CategoryId),
                     line: r.try_get("line")?,
+                    retired: r.try_get::<Option<i64>, _>("retired_at")?.is_some(),
                 })
             })
             .collect()
+    }
+
+    async fn update_category(
+        &self,
+        id: CategoryId,
+        name: &str,
+        retired: bool,
+        now: Instant,
+    ) -> Result<CategoryRow> {
+        let mut tx = self.inner.write.begin().await?;
+        // Retiring keeps the first retirement's time; bringing back clears it.
+        let done = sqlx::query(
+            "UPDATE categories SET name = $1, \
+             retired_at = CASE WHEN $2 = 0 THEN NULL ELSE COALESCE(retired_at, $3) END \
+             WHERE id = $4",
+        )
+        .bind(name)
+        .bind(i64::from(retired))
+        .bind(super::rows::ms(now))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("category"));
+        }
+        bump(&mut tx, Cached::Reference).await?;
+        let r = sqlx::query(
+            "SELECT id, code, name, parent_id, line, retired_at FROM categories WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(CategoryRow {
+            id: CategoryId(r.try_get("id")?),
+            code: r.try_get("code")?,
+            name: r.try_get("name")?,
+            parent: r.try_get::<Option<i64>, _>("parent_id")?.map(CategoryId),
+            line: r.try_get("line")?,
+            retired: r.try_get::<Option<i64>, _>("retired_at")?.is_some(),
+        })
     }
 
     async fn create_routing_rule(&self, rule: NewRoutingRule) -> Result<RoutingRule> {

@@ -298,6 +298,7 @@ pub(super) fn unit_from_row(row: &AnyRow, with_geometry: bool) -> Result<UnitRow
         } else {
             None
         },
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
     })
 }
 

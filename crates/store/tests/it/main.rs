@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use civicgrid_domain::lifecycle::{self, Basis, Command, Ctx};
-use civicgrid_domain::org::{Actor, OrgTree, Unit, UnitKind};
+use civicgrid_domain::org::{Actor, OrgTree, UnitKind};
 use civicgrid_domain::request::{Channel, Kind, Outcome, Rating, State, Urgency};
 use civicgrid_domain::{Refusal, UnitId};
 use civicgrid_store::{
@@ -80,13 +80,7 @@ async fn world(url: &str) -> World {
         .await
         .unwrap();
     let units = store.list_units(false).await.unwrap();
-    let org = OrgTree::new(units.into_iter().map(|u| Unit {
-        id: u.id,
-        name: u.name,
-        kind: u.kind,
-        parent: u.parent,
-        lines: u.lines,
-    }));
+    let org = OrgTree::new(units.iter().map(civicgrid_store::UnitRow::unit));
     World {
         store,
         org,

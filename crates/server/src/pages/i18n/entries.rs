@@ -542,4 +542,33 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("admin.change", "操作", "Change"),
     ("admin.before", "改前", "Before"),
     ("admin.after", "改后", "After"),
+    // Changing units and categories
+    (
+        "admin.edit_unit",
+        "修改单位(改名、调整上级、停用)",
+        "Change a unit (rename, move, disable)",
+    ),
+    (
+        "admin.edit_category",
+        "修改分类(改名、停用)",
+        "Change a category (rename, retire)",
+    ),
+    ("admin.unit", "单位", "Unit"),
+    (
+        "admin.new_name",
+        "新名称(不改留空)",
+        "New name (blank: keep)",
+    ),
+    ("admin.new_parent", "新上级", "New parent"),
+    ("admin.status", "状态", "Status"),
+    ("admin.keep", "不变", "Keep"),
+    ("admin.retire", "停用", "Retire"),
+    ("admin.restore", "恢复", "Restore"),
+    ("admin.retired", "已停用", "Retired"),
+    (
+        "admin.edit_grants",
+        "修改用户的单位和角色(从下一次操作起生效)",
+        "Change a user's unit and roles (from their next request)",
+    ),
+    ("admin.unlock", "解除登录锁定", "Unlock sign-in"),
 ];

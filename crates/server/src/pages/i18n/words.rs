@@ -282,6 +282,7 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("admin.temporary_password", "临时密码", "Temporary password"),
     ("admin.delete", "删除", "Delete"),
     ("flash.rules", "中心规则已保存", "The hub's rules are saved"),
+    ("flash.unlock", "登录锁定已解除", "Sign-in unlocked"),
     (
         "flash.appraisal",
         "考评设置已保存",
@@ -488,4 +489,13 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "新增法定节假日",
         "Official days added",
     ),
+    ("change.rename_unit", "单位改名", "Unit renamed"),
+    ("change.move_unit", "调整单位上级", "Unit moved"),
+    ("change.disable_unit", "停用单位", "Unit disabled"),
+    ("change.enable_unit", "启用单位", "Unit enabled"),
+    ("change.rename_category", "分类改名", "Category renamed"),
+    ("change.retire_category", "停用分类", "Category retired"),
+    ("change.restore_category", "恢复分类", "Category restored"),
+    ("change.set_grants", "修改用户角色", "Roles changed"),
+    ("change.unlock_sign_in", "解除登录锁定", "Sign-in unlocked"),
 ];
