@@ -557,6 +557,42 @@ fn unsatisfied_callback_reopens_with_the_unit_as_a_redo() {
     );
 }
 
+/// A disabled unit takes no new work: dispatching, transferring or assisting to it is
+/// refused on its field, while an enabled one is accepted.
+#[test]
+fn a_disabled_unit_is_refused_as_a_target() {
+    let org = civicgrid_domain::org::OrgTree::new(crate::org().units().cloned().map(|mut u| {
+        u.disabled = u.id == UnitId(11);
+        u
+    }));
+    let ctx = Ctx {
+        org: &org,
+        calendars: crate::calendars(),
+        rules: crate::rules(),
+        actor: Actor::SYSTEM,
+        now: at(0),
+    };
+    let received = Case::received(Kind::Complaint);
+    let dispatch = |unit: i64, assisting: Vec<UnitId>| Command::Dispatch {
+        unit: UnitId(unit),
+        assisting,
+        basis: Basis::Manual,
+        complex: false,
+        important: false,
+    };
+    let refused = decide(&received, &dispatch(11, vec![]), &ctx);
+    assert!(
+        matches!(&refused, Err(Refusal::Invalid(i)) if i.field == "unit" && i.message.contains("disabled")),
+        "{refused:?}"
+    );
+    let refused = decide(&received, &dispatch(10, vec![UnitId(11)]), &ctx);
+    assert!(
+        matches!(&refused, Err(Refusal::Invalid(i)) if i.field == "assisting[0]"),
+        "{refused:?}"
+    );
+    assert!(decide(&received, &dispatch(10, vec![]), &ctx).is_ok());
+}
+
 #[test]
 fn argument_checks_name_the_field() {
     let org = org();
