@@ -663,6 +663,17 @@ pub struct RequestQuery {
     pub kind: Option<String>,
     /// Only requests whose worst running clock shows this band: `blue|yellow|orange|red`.
     pub band: Option<String>,
+    pub channel: Option<String>,
+    /// Requests whose address contains this text.
+    pub address: Option<String>,
+    /// Registered on or after this day (`YYYY-MM-DD`, district time).
+    pub from: Option<chrono::NaiveDate>,
+    /// Registered on or before this day.
+    pub to: Option<chrono::NaiveDate>,
+    /// At least this many callers (1 plus merged duplicates).
+    pub min_demand: Option<u32>,
+    /// The caller's phone, exactly: for the hub's roles that look callers up; audited.
+    pub phone: Option<String>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,
 }

@@ -129,6 +129,17 @@ pub struct ListFilter {
     pub category: Option<CategoryId>,
     pub kind: Option<Kind>,
     pub caller_phone: Option<String>,
+    /// Leave out requests whose caller asked to stay unknown (a reader who may not read
+    /// them searching by phone).
+    pub exclude_confidential: bool,
+    pub channel: Option<Channel>,
+    /// Requests whose address contains this text.
+    pub address: Option<String>,
+    /// Registered at or after / before these instants.
+    pub created_from: Option<Instant>,
+    pub created_until: Option<Instant>,
+    /// At least this many callers (demand).
+    pub min_demand: Option<u32>,
     /// Only requests whose worst running clock is in this band at `now`.
     pub band: Option<(civicgrid_domain::deadline::Band, Instant)>,
     pub offset: i64,

@@ -62,7 +62,7 @@ async fn list_requests(
     ApiQuery(query): ApiQuery<RequestQuery>,
 ) -> ApiResult<Json<Page<RequestSummary>>> {
     let now = state.now();
-    let (filter, page, page_size) = crate::wire::cases::list_filter(&query, now)?;
+    let (filter, page, page_size) = crate::wire::cases::list_filter(&query, now, state.time_zone)?;
     let listed = crate::services::cases::list(&state, &principal, &filter).await?;
     Ok(Json(crate::wire::cases::page_out(
         &listed, page, page_size, now,

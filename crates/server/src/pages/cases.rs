@@ -28,6 +28,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/cases", get(cases))
+        .route("/cases.csv", get(export))
         .route("/cases/{serial}", get(detail))
         .route("/cases/{serial}/attachments/{id}", get(attachment))
         .route("/cases/{serial}/{action}", post(act))
@@ -66,14 +67,112 @@ async fn intake(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct CasesParams {
+    #[serde(default)]
     state: Option<String>,
+    #[serde(default)]
     band: Option<String>,
+    #[serde(default)]
     kind: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
     unit: Option<i64>,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    min_demand: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
     q: Option<String>,
+    #[serde(default)]
     page: Option<u32>,
+}
+
+impl CasesParams {
+    /// A field as typed, for the form shown again ("" when none).
+    fn get(&self, name: &str) -> String {
+        let v = match name {
+            "state" => &self.state,
+            "band" => &self.band,
+            "kind" => &self.kind,
+            "channel" => &self.channel,
+            "address" => &self.address,
+            "from" => &self.from,
+            "to" => &self.to,
+            "min_demand" => &self.min_demand,
+            "phone" => &self.phone,
+            _ => &None,
+        };
+        v.clone().unwrap_or_default()
+    }
+
+    /// The filter as the API's query (blank fields absent), and the same as a query string
+    /// for the pager and the export link.
+    fn query(&self) -> Result<(civicgrid_api::RequestQuery, String), ApiError> {
+        let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let day = |field: &str, v: &Option<String>| {
+            text(v)
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                        .map_err(|_| ApiError::query(field, "must be a date, YYYY-MM-DD"))
+                })
+                .transpose()
+        };
+        let min_demand = text(&self.min_demand)
+            .map(|n| {
+                n.trim()
+                    .parse::<u32>()
+                    .map_err(|_| ApiError::query("min_demand", "must be a whole number"))
+            })
+            .transpose()?;
+        let query = civicgrid_api::RequestQuery {
+            state: text(&self.state),
+            unit: self.unit,
+            kind: text(&self.kind),
+            band: text(&self.band),
+            channel: text(&self.channel),
+            address: text(&self.address),
+            from: day("from", &self.from)?,
+            to: day("to", &self.to)?,
+            min_demand,
+            phone: text(&self.phone),
+            page: self.page,
+            page_size: Some(50),
+            ..Default::default()
+        };
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("state", &query.state),
+            ("band", &query.band),
+            ("kind", &query.kind),
+            ("channel", &query.channel),
+            ("address", &query.address),
+            ("phone", &query.phone),
+        ] {
+            if let Some(v) = v {
+                q.append_pair(k, v);
+            }
+        }
+        for (k, v) in [("from", query.from), ("to", query.to)] {
+            if let Some(v) = v {
+                q.append_pair(k, &v.to_string());
+            }
+        }
+        if let Some(u) = query.unit {
+            q.append_pair("unit", &u.to_string());
+        }
+        if let Some(n) = query.min_demand {
+            q.append_pair("min_demand", &n.to_string());
+        }
+        Ok((query, q.finish()))
+    }
 }
 
 #[derive(Template)]
@@ -85,9 +184,12 @@ pub(super) struct CasesPage {
     states: Vec<&'static str>,
     bands: Vec<&'static str>,
     kinds: Vec<&'static str>,
-    state: String,
-    band: String,
-    kind: String,
+    channels: Vec<&'static str>,
+    params: CasesParams,
+    /// The filter as a query string, for the export link.
+    filter: String,
+    /// Whether the reader may search by a caller's phone.
+    phone_search: bool,
 }
 
 async fn cases(
@@ -99,44 +201,97 @@ async fn cases(
     if let Some(q) = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         return Ok(see_other(&format!("/cases/{q}"), None));
     }
-    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-    let query = civicgrid_api::RequestQuery {
-        state: nonempty(&params.state),
-        unit: params.unit,
-        category: None,
-        kind: nonempty(&params.kind),
-        band: nonempty(&params.band),
-        page: params.page,
-        page_size: Some(50),
-    };
+    let (query, filter) = params.query()?;
     let list = super::lists::listed(&state, &staff.principal, &query).await?;
-    let base = {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("state", &query.state),
-            ("band", &query.band),
-            ("kind", &query.kind),
-        ] {
-            if let Some(v) = v {
-                q.append_pair(k, v);
-            }
-        }
-        if let Some(u) = query.unit {
-            q.append_pair("unit", &u.to_string());
-        }
-        format!("/cases?{}", q.finish())
-    };
     html(CasesPage {
         ctx: Ctx::staff(&browser, &staff, &state),
         rows: rows(&state, &list.items),
-        pager: Pager::new(list.page, list.page_size, list.total, base),
+        pager: Pager::new(
+            list.page,
+            list.page_size,
+            list.total,
+            format!("/cases?{filter}"),
+        ),
         states: civicgrid_domain::request::State::words(),
         bands: civicgrid_domain::deadline::Band::words(),
         kinds: Kind::words(),
-        state: query.state.unwrap_or_default(),
-        band: query.band.unwrap_or_default(),
-        kind: query.kind.unwrap_or_default(),
+        channels: civicgrid_domain::request::Channel::words(),
+        phone_search: crate::access::require_caller_lookup(&staff.principal).is_ok(),
+        params,
+        filter,
     })
+}
+
+/// The most rows one export of the case list carries.
+const EXPORT_ROWS: u32 = 10_000;
+
+/// The filtered case list as CSV: no caller data in it (lists never carry any), and a first
+/// line naming who exported it and when, so a copy that travels says where it came from.
+async fn export(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    PageQuery(params): PageQuery<CasesParams>,
+) -> Result<axum::response::Response, PageError> {
+    let (mut query, _) = params.query()?;
+    query.page = Some(1);
+    let now = state.now();
+    let (mut filter, _, _) = crate::wire::cases::list_filter(&query, now, state.time_zone)?;
+    // Past the API's page size: an export is one file, up to its own bound.
+    filter.offset = 0;
+    filter.limit = i64::from(EXPORT_ROWS);
+    let listed = crate::services::cases::list(&state, &staff.principal, &filter).await?;
+    let items = crate::wire::cases::summaries(&listed.items, now);
+    let rows = rows(&state, &items);
+    let t = super::i18n::Tr::new(browser.lang).in_zone(browser.zone);
+    let mark = format!(
+        "{} {} · {}",
+        t.s("audit.exported_by"),
+        staff.principal.username,
+        t.time(&now)
+    );
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut write = || -> Result<(), csv::Error> {
+        out.write_record([mark.as_str(), "", "", "", "", "", "", ""])?;
+        out.write_record([
+            t.s("common.serial"),
+            t.s("common.created"),
+            t.s("common.state"),
+            t.s("common.kind"),
+            t.s("common.category"),
+            t.s("common.unit"),
+            t.s("common.band"),
+            t.s("common.content"),
+        ])?;
+        for r in &rows {
+            out.write_record([
+                r.serial.as_str(),
+                t.time(&r.created_at).as_str(),
+                t.w("state", &r.state),
+                t.w("kind", &r.kind),
+                r.category.as_str(),
+                r.unit.as_str(),
+                r.band.as_deref().map_or("", |b| t.w("band", b)),
+                r.summary.as_str(),
+            ])?;
+        }
+        out.flush().map_err(csv::Error::from)
+    };
+    write().map_err(ApiError::internal)?;
+    let body = out.into_inner().map_err(ApiError::internal)?;
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(body);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"cases.csv\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 // ---------------------------------------------------------------- request detail

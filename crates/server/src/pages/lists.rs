@@ -111,7 +111,7 @@ pub(super) async fn listed(
     query: &RequestQuery,
 ) -> ApiResult<Page<RequestSummary>> {
     let now = state.now();
-    let (filter, page, page_size) = crate::wire::cases::list_filter(query, now)?;
+    let (filter, page, page_size) = crate::wire::cases::list_filter(query, now, state.time_zone)?;
     let listed = crate::services::cases::list(state, principal, &filter).await?;
     Ok(crate::wire::cases::page_out(&listed, page, page_size, now))
 }

@@ -73,6 +73,7 @@ async fn supervision(
         band: Some("orange".into()),
         page: Some(1),
         page_size: Some(20),
+        ..Default::default()
     };
     let orange = super::lists::listed(&state, &staff.principal, &orange).await?;
     let is_supervisor = crate::access::holds(&staff.principal, &[Role::Supervisor]);

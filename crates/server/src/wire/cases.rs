@@ -446,8 +446,48 @@ pub fn page_out(listed: &Listed, page: u32, page_size: u32, now: Instant) -> Pag
 }
 
 /// The store filter of a request-list query, with its page and page size.
-pub fn list_filter(query: &RequestQuery, now: Instant) -> ApiResult<(ListFilter, u32, u32)> {
+pub fn list_filter(
+    query: &RequestQuery,
+    now: Instant,
+    zone: chrono::FixedOffset,
+) -> ApiResult<(ListFilter, u32, u32)> {
     let (page, page_size, offset, limit) = paging(query.page, query.page_size)?;
+    let channel = query_word(
+        "channel",
+        &query.channel,
+        civicgrid_domain::request::Channel::parse,
+        civicgrid_domain::request::Channel::words,
+    )?;
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from > to
+    {
+        return Err(ApiError::query("from", "must not be after `to`"));
+    }
+    let start = |day: chrono::NaiveDate| {
+        day.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(zone).single())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let phone = match query
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(raw) => Some(
+            civicgrid_domain::request::Phone::parse(raw)
+                .map_err(|e| ApiError::query("phone", e.message))?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
     let state_wanted = query_word("state", &query.state, State::parse, State::words)?;
     let kind = query_word("kind", &query.kind, Kind::parse, Kind::words)?;
     let band = query_word("band", &query.band, Band::parse, Band::words)?;
@@ -456,7 +496,12 @@ pub fn list_filter(query: &RequestQuery, now: Instant) -> ApiResult<(ListFilter,
         lead_unit: query.unit.map(UnitId),
         category: query.category.map(CategoryId),
         kind,
-        caller_phone: None,
+        caller_phone: phone,
+        channel,
+        address: text(&query.address),
+        created_from: query.from.and_then(start),
+        created_until: query.to.and_then(|d| start(d + chrono::Duration::days(1))),
+        min_demand: query.min_demand,
         band: band.map(|b| (b, now)),
         // Clocks run only on requests still being worked (or awaiting their callback):
         // naming those states lets the state index narrow a band search to open work.

@@ -429,3 +429,116 @@ async fn the_personal_data_audit_says_who_read_which_callers_data() {
     })
     .await;
 }
+
+/// The case list's filters (channel, address text, dates, demand, the caller's phone —
+/// audited, blind to confidential callers for dispatchers) and its CSV export.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_list_filters_and_exports() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        let first = app.intake(&operator, complaint()).await;
+        let mut web_body = complaint();
+        web_body["channel"] = json!("web");
+        web_body["address"] = json!("长江路100号_50%");
+        web_body["caller"]["phone"] = json!("13900001111");
+        let second = app.intake(&operator, web_body).await;
+        let confidential = app.intake(&operator, confidential_complaint()).await;
+        let serials = |path: &str, token: String| {
+            let app = &app;
+            let path = path.to_owned();
+            async move {
+                let r = app.get(Some(&token), &path).await;
+                assert_eq!(r.status, 200, "{path}: {}", r.body);
+                crate::helpers::page_serials(&r.body)
+            }
+        };
+        assert_eq!(
+            serials("/api/v1/requests?channel=web", operator.clone()).await,
+            vec![second.clone()]
+        );
+        // The address is a plain substring: `%` and `_` are themselves.
+        assert_eq!(
+            serials(
+                "/api/v1/requests?address=100%E5%8F%B7_50%25",
+                operator.clone()
+            )
+            .await,
+            vec![second.clone()],
+            "{backend:?}"
+        );
+        assert!(
+            serials("/api/v1/requests?address=_50%25", operator.clone())
+                .await
+                .contains(&second)
+        );
+        assert!(
+            serials("/api/v1/requests?address=%25%25", operator.clone())
+                .await
+                .is_empty()
+        );
+        assert!(
+            serials(
+                "/api/v1/requests?from=2000-01-01&to=2000-12-31",
+                operator.clone()
+            )
+            .await
+            .is_empty()
+        );
+        assert_eq!(
+            serials("/api/v1/requests?from=2000-01-01", operator.clone())
+                .await
+                .len(),
+            3
+        );
+        assert!(
+            serials("/api/v1/requests?min_demand=2", operator.clone())
+                .await
+                .is_empty()
+        );
+        let r = app
+            .get(
+                Some(&operator),
+                "/api/v1/requests?from=2026-02-01&to=2026-01-01",
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(r.body["error"]["fields"]["from"].is_string());
+        // By phone: the hub's operators, recorded; a dispatcher does not see the
+        // confidential caller's request; a handler may not search at all.
+        let by_phone = "/api/v1/requests?phone=13800138000";
+        let found = serials(by_phone, operator.clone()).await;
+        assert!(
+            found.contains(&first) && found.contains(&confidential),
+            "{found:?}"
+        );
+        let found = serials(by_phone, dispatcher.clone()).await;
+        assert!(
+            found.contains(&first) && !found.contains(&confidential),
+            "{found:?}"
+        );
+        assert_eq!(app.get(Some(&handler), by_phone).await.status, 403);
+        let dpo_view = app.state.store.audit_log(0, 50).await.unwrap().0;
+        assert!(
+            dpo_view
+                .iter()
+                .any(|e| e.target == "caller:138****8000" && e.detail.contains("searched")),
+            "the phone search is audited"
+        );
+
+        // The page filters the same way and exports what it shows, with a watermark line.
+        let mut web = Web::sign_in(&app, "operator").await;
+        let page = web.get("/cases?channel=web").await;
+        assert!(page.body.contains(&second) && !page.body.contains(&first));
+        assert!(page.body.contains("/cases.csv?channel=web"));
+        let csv = web.get("/cases.csv?channel=web").await;
+        assert_eq!(csv.status, 200);
+        let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+        assert!(lines[0].contains("operator"), "{lines:?}");
+        assert_eq!(lines.len(), 3, "watermark, header, one request: {lines:?}");
+        assert!(lines[2].starts_with(&second));
+        assert!(!csv.body.contains("13900001111") && !csv.body.contains("张三丰"));
+    })
+    .await;
+}

@@ -120,6 +120,24 @@ fn filtered(sql: &mut Sql, filter: &ListFilter, visibility: &Visibility) {
     if let Some(phone) = &filter.caller_phone {
         sql.and().push("r.caller_phone = ").value(phone);
     }
+    if filter.exclude_confidential {
+        sql.and().push("r.caller_confidential = 0");
+    }
+    if let Some(channel) = filter.channel {
+        sql.and().push("r.channel = ").value(channel.as_str());
+    }
+    if let Some(address) = &filter.address {
+        sql.and().contains("r.address", address);
+    }
+    if let Some(from) = filter.created_from {
+        sql.and().push("r.created_at >= ").value(ms(from));
+    }
+    if let Some(until) = filter.created_until {
+        sql.and().push("r.created_at < ").value(ms(until));
+    }
+    if let Some(demand) = filter.min_demand {
+        sql.and().push("r.demand >= ").value(i64::from(demand));
+    }
     if let Some(unit) = filter.lead_unit {
         sql.and().push("r.lead_unit_id = ").value(unit.0);
     }

@@ -106,6 +106,24 @@ impl Sql {
         self
     }
 
+    /// Appends "`column` contains `text`" (a plain substring: `%` and `_` mean themselves),
+    /// in each engine's spelling.
+    pub(super) fn contains(&mut self, column: &'static str, text: &str) -> &mut Sql {
+        match self.backend {
+            Backend::Sqlite => self
+                .push("instr(")
+                .push(column)
+                .push(", ")
+                .value(text.to_owned()),
+            Backend::Postgres => self
+                .push("strpos(")
+                .push(column)
+                .push(", ")
+                .value(text.to_owned()),
+        };
+        self.push(") > 0")
+    }
+
     /// Starts the next condition: ` WHERE ` the first time, ` AND ` after.
     pub(super) fn and(&mut self) -> &mut Sql {
         self.text.push_str(if self.conditions == 0 {

@@ -571,4 +571,10 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "Change a user's unit and roles (from their next request)",
     ),
     ("admin.unlock", "解除登录锁定", "Unlock sign-in"),
+    ("cases.min_demand", "诉求人数至少", "Callers at least"),
+    (
+        "cases.phone",
+        "来电号码(精确,查阅将记录)",
+        "Caller's phone (exact; the search is recorded)",
+    ),
 ];

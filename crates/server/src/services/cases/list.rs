@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use civicgrid_domain::RequestId;
 use civicgrid_domain::clocks::Clock;
+use civicgrid_domain::lifecycle;
 use civicgrid_domain::org::{OrgTree, Principal, Role};
 use civicgrid_store::{ListFilter, RequestRow, Visibility};
 
@@ -87,9 +88,32 @@ pub async fn list(
     principal: &Principal,
     filter: &ListFilter,
 ) -> ApiResult<Listed> {
+    let org = state.org();
+    let mut filter = filter.clone();
+    if let Some(phone) = &filter.caller_phone {
+        // Searching by a caller's phone is a read of personal data: for the hub's roles
+        // that look callers up, recorded, and blind to callers who asked to stay unknown
+        // unless the reader may read them.
+        crate::access::require_caller_lookup(principal)?;
+        filter.exclude_confidential = !lifecycle::reads_confidential(principal, &org);
+        let masked = civicgrid_domain::request::Phone::parse(phone)
+            .map(|p| p.masked())
+            .unwrap_or_default();
+        state
+            .store
+            .audit(vec![civicgrid_store::AuditEntry {
+                at: state.now(),
+                user: Some(principal.user),
+                action: "read_personal_data".into(),
+                target: format!("caller:{masked}"),
+                detail: "request list searched by caller phone".into(),
+            }])
+            .await?;
+    }
+    let filter = &filter;
     let (rows, total) = state
         .store
-        .list_requests(filter, &visibility(principal, &state.org()))
+        .list_requests(filter, &visibility(principal, &org))
         .await?;
     // The store counts up to the cap plus one, so "more than the cap" is known.
     Ok(Listed {
