@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{complaint, on_every_backend};
+use crate::helpers::{complaint, on_every_backend, user_id};
 use crate::pages::Web;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,17 +129,8 @@ async fn a_disabled_user_stops_at_once_and_an_enabled_one_signs_in_again() {
         // A second instance on the same database has the handler's session cached.
         let other = app.another_instance().await;
         assert_eq!(other.get(Some(&handler), "/api/v1/me").await.status, 200);
-        let users = app.get(Some(&admin), "/api/v1/users?page_size=100").await;
-        let id_of = |name: &str| {
-            users.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|u| u["username"] == name)
-                .map(|u| u["id"].as_i64().unwrap())
-                .unwrap()
-        };
-        let (handler_id, admin_id) = (id_of("handler"), id_of("admin"));
+        let handler_id = user_id(&app, &admin, "handler").await;
+        let admin_id = user_id(&app, &admin, "admin").await;
         let path = |id: i64| format!("/api/v1/users/{id}");
         let off = json!({"disabled": true});
         let r = app
@@ -229,14 +220,7 @@ async fn a_reset_password_is_changed_at_the_next_sign_in() {
     on_every_backend(|backend, app| async move {
         let admin = app.login("admin").await;
         let handler = app.login("handler").await;
-        let users = app.get(Some(&admin), "/api/v1/users?page_size=100").await;
-        let id = users.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["username"] == "handler")
-            .map(|u| u["id"].as_i64().unwrap())
-            .unwrap();
+        let id = user_id(&app, &admin, "handler").await;
         let path = format!("/api/v1/users/{id}/password");
         let r = app
             .post(Some(&admin), &path, json!({"password": "short"}))
@@ -416,14 +400,7 @@ async fn an_administrator_edits_and_deletes_routing_rules_and_proposals_follow()
 async fn every_administrative_change_is_in_the_admin_audit_with_before_and_after() {
     on_every_backend(|backend, app| async move {
         let admin = app.login("admin").await;
-        let users = app.get(Some(&admin), "/api/v1/users?page_size=100").await;
-        let handler_id = users.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["username"] == "handler")
-            .map(|u| u["id"].as_i64().unwrap())
-            .unwrap();
+        let handler_id = user_id(&app, &admin, "handler").await;
         let user_path = format!("/api/v1/users/{handler_id}");
         for disabled in [true, false] {
             let r = app
@@ -712,17 +689,8 @@ async fn roles_change_at_once_and_a_locked_sign_in_is_unlocked() {
     on_every_backend(|backend, app| async move {
         let admin = app.login("admin").await;
         let handler = app.login("handler").await;
-        let users = app.get(Some(&admin), "/api/v1/users?page_size=100").await;
-        let id_of = |name: &str| {
-            users.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|u| u["username"] == name)
-                .map(|u| u["id"].as_i64().unwrap())
-                .unwrap()
-        };
-        let (handler_id, admin_id) = (id_of("handler"), id_of("admin"));
+        let handler_id = user_id(&app, &admin, "handler").await;
+        let admin_id = user_id(&app, &admin, "admin").await;
         assert_eq!(
             app.get(Some(&handler), "/api/v1/stats/overview")
                 .await
@@ -787,7 +755,7 @@ async fn roles_change_at_once_and_a_locked_sign_in_is_unlocked() {
         let right = json!({"username": "operator", "password": crate::helpers::PASSWORD});
         let r = app.post(None, "/api/v1/auth/login", right.clone()).await;
         assert_eq!(r.status, 429, "locked: {}", r.body);
-        let operator_id = id_of("operator");
+        let operator_id = user_id(&app, &admin, "operator").await;
         let path = format!("/api/v1/users/{operator_id}/unlock");
         assert_eq!(app.post(Some(&handler), &path, json!({})).await.status, 403);
         let r = app.post(Some(&admin), &path, json!({})).await;

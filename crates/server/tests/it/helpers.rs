@@ -381,6 +381,18 @@ pub fn page_serials(page: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A user's id by username, as an administrator lists it.
+pub async fn user_id(app: &TestApp, admin: &str, username: &str) -> i64 {
+    let users = app.get(Some(admin), "/api/v1/users?page_size=100").await;
+    users.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == username)
+        .map(|u| u["id"].as_i64().unwrap())
+        .unwrap_or_else(|| panic!("no user {username}"))
+}
+
 pub fn complaint() -> Value {
     json!({
         "channel": "hotline", "kind": "complaint", "category": "urban.streetlight",
