@@ -687,6 +687,14 @@ async fn both_stories_in_chromium_against_the_binary() {
         .await
         .unwrap();
     assert_eq!(accept.as_deref(), Some("1 minutes"));
+    // The change is on the admin audit, with its value before and after.
+    s.go("/admin/audit").await;
+    let changes = s.text("#admin-changes").await;
+    assert!(
+        changes.contains("修改时限策略") && changes.contains("1 minutes"),
+        "{changes}"
+    );
+    s.shot("admin-audit").await;
     s.logout().await;
 
     s.login("leader", PASSWORD).await;
@@ -878,6 +886,30 @@ async fn both_stories_in_chromium_against_the_binary() {
     assert!(
         notices.contains(&urgent),
         "the urging reaches the unit: {notices}"
+    );
+
+    s.logout().await;
+
+    // The data-protection officer reads who saw callers' personal data, and nothing else.
+    s.login("privacy", PASSWORD).await;
+    assert_eq!(
+        s.path().await,
+        "/audit",
+        "the audit is the officer's first page"
+    );
+    let reads = s.text("#audit-records").await;
+    assert!(
+        reads.contains(&urgent) || reads.contains("dept01"),
+        "{reads}"
+    );
+    s.shot("audit").await;
+    s.go(&format!("/cases/{urgent}")).await;
+    assert!(
+        s.browser
+            .find(Locator::Css("#detail-serial"))
+            .await
+            .is_err(),
+        "no case is shown to the officer"
     );
 
     // English on request, and the portal fits a phone.
