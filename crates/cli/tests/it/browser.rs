@@ -899,7 +899,7 @@ async fn both_stories_in_chromium_against_the_binary() {
     );
     let reads = s.text("#audit-records").await;
     assert!(
-        reads.contains(&urgent) || reads.contains("dept01"),
+        reads.contains(&urgent) && reads.contains("dept01"),
         "{reads}"
     );
     s.shot("audit").await;

@@ -13,6 +13,29 @@ use crate::state::AppState;
 /// The action every read of personal data is recorded under.
 pub const READ_PERSONAL_DATA: &str = "read_personal_data";
 
+/// Records that `principal` read personal data in clear: of each of `targets` (a request's
+/// serial, or `caller:` and a masked phone), from `detail` (where). Durable before the
+/// answer leaves: callers await it before showing the data.
+pub async fn record_reads(
+    state: &AppState,
+    principal: &Principal,
+    targets: impl IntoIterator<Item = String>,
+    detail: &str,
+) -> ApiResult<()> {
+    let at = state.now();
+    let entries = targets
+        .into_iter()
+        .map(|target| civicgrid_store::AuditEntry {
+            at,
+            user: Some(principal.user),
+            action: READ_PERSONAL_DATA.into(),
+            target,
+            detail: detail.to_owned(),
+        })
+        .collect();
+    Ok(state.store.audit(entries).await?)
+}
+
 /// What a reader of the audit asks for: a request's serial, a username, a date range
 /// (district days, both ends included).
 #[derive(Debug, Clone, Default)]
@@ -53,11 +76,7 @@ pub async fn personal_data(
 
 /// The filter both trails share: dates and user (`None`: an unknown user, nothing matches).
 async fn base_filter(state: &AppState, query: &AuditQuery) -> ApiResult<Option<AuditFilter>> {
-    if let (Some(from), Some(to)) = (query.from, query.to)
-        && from > to
-    {
-        return Err(ApiError::query("from", "must not be after `to`"));
-    }
+    let (from, until) = crate::services::stats::day_range(query.from, query.to, state.time_zone)?;
     let user = match &query.user {
         Some(name) => match state.store.find_user(name).await? {
             Some(found) => Some(found.id),
@@ -65,16 +84,10 @@ async fn base_filter(state: &AppState, query: &AuditQuery) -> ApiResult<Option<A
         },
         None => None,
     };
-    let zone = state.time_zone;
-    let start = |day: NaiveDate| {
-        day.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(zone).single())
-            .map(|t| t.with_timezone(&chrono::Utc))
-    };
     Ok(Some(AuditFilter {
         user,
-        from: query.from.and_then(start),
-        until: query.to.and_then(|d| start(d + chrono::Duration::days(1))),
+        from,
+        until,
         offset: query.offset,
         limit: query.limit,
         ..Default::default()
@@ -95,12 +108,25 @@ pub async fn admin_change(
     before: Option<String>,
     after: Option<String>,
 ) -> ApiResult<()> {
+    admin_change_by(state, Some(principal.user), what, target, before, after).await
+}
+
+/// `admin_change` for a change made on behalf of `user` (the calendar service is given the
+/// user, not the principal).
+pub async fn admin_change_by(
+    state: &AppState,
+    user: Option<civicgrid_domain::UserId>,
+    what: &str,
+    target: impl Into<String>,
+    before: Option<String>,
+    after: Option<String>,
+) -> ApiResult<()> {
     let detail = serde_json::json!({ "before": before, "after": after }).to_string();
     state
         .store
         .audit(vec![civicgrid_store::AuditEntry {
             at: state.now(),
-            user: Some(principal.user),
+            user,
             action: format!("{ADMIN_PREFIX}{what}"),
             target: target.into(),
             detail,

@@ -51,16 +51,15 @@ pub async fn add_official_days(
         .join("; ");
     state.store.add_official_days(rows, by, state.now()).await?;
     // An administrative change like any other: who, when, what was added.
-    state
-        .store
-        .audit(vec![civicgrid_store::AuditEntry {
-            at: state.now(),
-            user: by,
-            action: format!("{}add_official_days", crate::services::audit::ADMIN_PREFIX),
-            target: "calendar".into(),
-            detail: serde_json::json!({ "before": null, "after": after }).to_string(),
-        }])
-        .await?;
+    crate::services::audit::admin_change_by(
+        state,
+        by,
+        "add_official_days",
+        "calendar",
+        None,
+        Some(after),
+    )
+    .await?;
     state.reload().await?;
     let reference = state.reference();
     let calendar = &reference.calendars.official;

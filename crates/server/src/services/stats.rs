@@ -66,6 +66,25 @@ fn day_start(day: NaiveDate, zone: FixedOffset) -> Instant {
         .unwrap_or_default()
 }
 
+/// The instants from the start of `from` to the end of `to` (district days, both
+/// included; either end open), refusing a range that runs backwards. Shared by every list
+/// filtered by days (requests, the audit trails).
+pub fn day_range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    zone: FixedOffset,
+) -> ApiResult<(Option<Instant>, Option<Instant>)> {
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(ApiError::query("from", "must not be after `to`"));
+    }
+    Ok((
+        from.map(|d| day_start(d, zone)),
+        to.map(|d| day_start(d + Duration::days(1), zone)),
+    ))
+}
+
 /// The instants a period of days covers, up to `now` at the latest.
 fn window(now: Instant, zone: FixedOffset, from: NaiveDate, to: NaiveDate) -> (Instant, Instant) {
     (

@@ -458,16 +458,8 @@ pub fn list_filter(
         civicgrid_domain::request::Channel::parse,
         civicgrid_domain::request::Channel::words,
     )?;
-    if let (Some(from), Some(to)) = (query.from, query.to)
-        && from > to
-    {
-        return Err(ApiError::query("from", "must not be after `to`"));
-    }
-    let start = |day: chrono::NaiveDate| {
-        day.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(zone).single())
-            .map(|t| t.with_timezone(&chrono::Utc))
-    };
+    let (created_from, created_until) =
+        crate::services::stats::day_range(query.from, query.to, zone)?;
     let phone = match query
         .phone
         .as_deref()
@@ -499,8 +491,8 @@ pub fn list_filter(
         caller_phone: phone,
         channel,
         address: text(&query.address),
-        created_from: query.from.and_then(start),
-        created_until: query.to.and_then(|d| start(d + chrono::Duration::days(1))),
+        created_from,
+        created_until,
         min_demand: query.min_demand,
         band: band.map(|b| (b, now)),
         // Clocks run only on requests still being worked (or awaiting their callback):

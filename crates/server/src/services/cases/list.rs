@@ -99,16 +99,9 @@ pub async fn list(
         let masked = civicgrid_domain::request::Phone::parse(phone)
             .map(|p| p.masked())
             .unwrap_or_default();
-        state
-            .store
-            .audit(vec![civicgrid_store::AuditEntry {
-                at: state.now(),
-                user: Some(principal.user),
-                action: "read_personal_data".into(),
-                target: format!("caller:{masked}"),
-                detail: "request list searched by caller phone".into(),
-            }])
-            .await?;
+        let target = [format!("caller:{masked}")];
+        let detail = "request list searched by caller phone";
+        crate::services::audit::record_reads(state, principal, target, detail).await?;
     }
     let filter = &filter;
     let (rows, total) = state

@@ -8,11 +8,10 @@ use civicgrid_domain::lifecycle::{self, Action, Scope, Want};
 use civicgrid_domain::org::Principal;
 use civicgrid_domain::request::{State, mask_name};
 use civicgrid_domain::routing::Proposal;
-use civicgrid_store::{
-    Attachment, AuditEntry, EventRow, ListFilter, Loaded, NoticeRow, PoolRow, Visibility,
-};
+use civicgrid_store::{Attachment, EventRow, ListFilter, Loaded, NoticeRow, PoolRow, Visibility};
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::audit::record_reads;
 use crate::services::cases::propose;
 use crate::services::cases::visibility;
 use crate::services::cases::{Listing, with_clocks};
@@ -153,14 +152,14 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
         }
     });
     if clear && has_personal {
-        let entry = AuditEntry {
-            at: state.now(),
-            user: Some(principal.user),
-            action: "read_personal_data".into(),
-            target: row.serial.clone(),
-            detail: "caller name and phone in request detail".into(),
-        };
-        state.store.audit(vec![entry]).await?;
+        let target = [row.serial.clone()];
+        record_reads(
+            state,
+            principal,
+            target,
+            "caller name and phone in request detail",
+        )
+        .await?;
     }
     let parent = parent_of(state, &row.case).await?;
     let children = if row.case.demand > 1 || row.case.repeats > 0 {
@@ -348,19 +347,8 @@ pub async fn read_intake(
             )
         })?;
     }
-    let now = state.now();
-    let entries = intake
-        .requests
-        .iter()
-        .map(|serial| AuditEntry {
-            at: now,
-            user: Some(principal.user),
-            action: "read_personal_data".into(),
-            target: serial.clone(),
-            detail: format!("raw intake record {id}"),
-        })
-        .collect();
-    state.store.audit(entries).await?;
+    let detail = format!("raw intake record {id}");
+    record_reads(state, principal, intake.requests.clone(), &detail).await?;
     Ok(intake)
 }
 
@@ -381,7 +369,6 @@ pub async fn caller_history(
         count_cap: Some(20),
         ..Default::default()
     };
-    let now = state.now();
     let org = state.org();
     let (mut rows, _) = state
         .store
@@ -391,15 +378,8 @@ pub async fn caller_history(
     if !lifecycle::reads_confidential(principal, &org) {
         rows.retain(|r| !r.caller_confidential);
     }
-    state
-        .store
-        .audit(vec![AuditEntry {
-            at: now,
-            user: Some(principal.user),
-            action: "read_personal_data".into(),
-            target: format!("caller:{}", phone.masked()),
-            detail: format!("caller history, {} requests", rows.len()),
-        }])
-        .await?;
+    let target = [format!("caller:{}", phone.masked())];
+    let detail = format!("caller history, {} requests", rows.len());
+    record_reads(state, principal, target, &detail).await?;
     with_clocks(state, rows).await
 }
