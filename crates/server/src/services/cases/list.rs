@@ -100,7 +100,7 @@ pub async fn list(
             .map(|p| p.masked())
             .unwrap_or_default();
         let target = [format!("caller:{masked}")];
-        let detail = "request list searched by caller phone";
+        let detail = "requests searched by caller phone";
         crate::services::audit::record_reads(state, principal, target, detail).await?;
     }
     let filter = &filter;

@@ -12,9 +12,8 @@ use civicgrid_store::{Attachment, EventRow, ListFilter, Loaded, NoticeRow, PoolR
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::record_reads;
+use crate::services::cases::Listing;
 use crate::services::cases::propose;
-use crate::services::cases::visibility;
-use crate::services::cases::{Listing, with_clocks};
 use crate::state::AppState;
 
 /// The parent case of a merged duplicate, whose progress answers the duplicate's caller.
@@ -359,9 +358,11 @@ pub async fn caller_history(
     principal: &Principal,
     phone: &str,
 ) -> ApiResult<Vec<Listing>> {
-    crate::access::require_caller_lookup(principal)?;
     let phone = civicgrid_domain::request::Phone::parse(phone)
         .map_err(|e| ApiError::field("caller.phone", e.message))?;
+    // The list searched by phone: its service checks who may look callers up, records the
+    // look-up and leaves out callers who asked to stay unknown from those who may not read
+    // them (in the query, so the page is full).
     let filter = ListFilter {
         caller_phone: Some(phone.as_str().to_owned()),
         offset: 0,
@@ -369,17 +370,7 @@ pub async fn caller_history(
         count_cap: Some(20),
         ..Default::default()
     };
-    let org = state.org();
-    let (mut rows, _) = state
-        .store
-        .list_requests(&filter, &visibility(principal, &org))
-        .await?;
-    // That a number made a confidential complaint is itself what the caller asked to keep.
-    if !lifecycle::reads_confidential(principal, &org) {
-        rows.retain(|r| !r.caller_confidential);
-    }
-    let target = [format!("caller:{}", phone.masked())];
-    let detail = format!("caller history, {} requests", rows.len());
-    record_reads(state, principal, target, &detail).await?;
-    with_clocks(state, rows).await
+    Ok(crate::services::cases::list(state, principal, &filter)
+        .await?
+        .items)
 }
