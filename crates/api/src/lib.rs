@@ -5,10 +5,14 @@
 
 pub mod audit;
 pub mod error;
+pub mod instructions;
+pub mod refs;
 pub mod stats;
 pub mod types;
 
 pub use audit::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use instructions::*;
+pub use refs::UnitRef;
 pub use stats::*;
 pub use types::*;

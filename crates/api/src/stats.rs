@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::types::UnitRef;
+use crate::refs::UnitRef;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::refs::UnitRef;
+
 /// A page of a list: `{"items", "total", "page", "page_size"}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Page<T> {
@@ -287,12 +289,6 @@ pub struct CallerOut {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct UnitRef {
-    pub id: i64,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProposalOut {
     pub unit: UnitRef,
     /// `statute`, `agreement`, `designation` or `territorial`.
@@ -363,6 +359,8 @@ pub struct RequestOut {
     /// Departments the street summoned to the site (吹哨报到), with whether each reported
     /// and whether the street has rated its response.
     pub summons: Vec<SummonOut>,
+    /// Leaders' instructions (批示) on the request, in the order given.
+    pub instructions: Vec<crate::instructions::InstructionOut>,
     /// The latest coordination order (协调), for a request that has been coordinated.
     pub coordination: Option<CoordinationOut>,
     /// Set on a merged duplicate: the parent case whose progress answers this caller too.
@@ -649,6 +647,8 @@ pub struct RequestSummary {
     /// The highest ladder step taken on a running clock (`remind`, `urge`, `supervise`,
     /// `hold_accountable`); none when no step was taken.
     pub step: Option<String>,
+    /// A leader's instruction (批示) waits for its unit's report.
+    pub instructed: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -674,6 +674,8 @@ pub struct RequestQuery {
     pub min_demand: Option<u32>,
     /// The caller's phone, exactly: for the hub's roles that look callers up; audited.
     pub phone: Option<String>,
+    /// Only requests with a leader's instruction (批示).
+    pub instructed: Option<bool>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,
 }
@@ -713,7 +715,9 @@ pub struct AttachmentOut {
 /// working_days, reason; `refuse_extension` reason; `suspend` reason; `resolve` outcome,
 /// reply (+proper_owner); `callback` rating, resolved (+note); `reopen`, `close` reason;
 /// `cancel` reason (a code from `/api/v1/cancel-reasons`) (+note); `merge` parent;
-/// `transfer_out` platform (`110`, `12345`, `other`), reason; `answer` reply; `contact` note.
+/// `transfer_out` platform (`110`, `12345`, `other`), reason; `answer` reply; `contact` note;
+/// `instruct` text (+unit, +working_days); `acknowledge_instruction` (+instruction, +note);
+/// `report_instruction` report (+instruction).
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
@@ -781,6 +785,16 @@ pub struct ActionBody {
     /// request's category in its street.
     #[serde(default)]
     pub rule: Option<bool>,
+    /// `instruct`: the leader's instruction.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// `acknowledge_instruction`, `report_instruction`: the instruction's number on the
+    /// request (may be left out when only one waits).
+    #[serde(default)]
+    pub instruction: Option<u32>,
+    /// `report_instruction`: the unit's report to the leader.
+    #[serde(default)]
+    pub report: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -79,6 +79,11 @@ pub async fn generate_history(
         .iter()
         .find(|s| s.1 == Role::Supervisor)
         .map(|s| (s.0, s.2));
+    let leader = district
+        .staff
+        .iter()
+        .find(|s| s.1 == Role::Leader)
+        .map(|s| (s.0, s.2));
     let actor = |who: Option<(UserId, UnitId)>| {
         who.map_or(Actor::SYSTEM, |(u, unit)| Actor {
             user: Some(u),
@@ -504,6 +509,33 @@ pub async fn generate_history(
                         },
                     );
                 }
+                // Now and then the district's leader writes an instruction on the case
+                // (批示) with a deadline; the unit acknowledges it at once, and reports
+                // back once it has replied (the newest stay waiting).
+                let instructed = roll % 53 == 5 && progress_limit > 2 && leader.is_some();
+                if instructed {
+                    sim.step(
+                        &mut rng,
+                        actor(leader),
+                        60..900,
+                        Command::Instruct {
+                            unit: None,
+                            text: format!("请高度重视{problem}问题,三个工作日内办结并报结果"),
+                            working_days: Some(3),
+                        },
+                    );
+                    if age_days > 1 {
+                        sim.step(
+                            &mut rng,
+                            handler,
+                            10..240,
+                            Command::AcknowledgeInstruction {
+                                number: None,
+                                note: None,
+                            },
+                        );
+                    }
+                }
                 if sim.case.lead == Some(street) && roll % 3 == 0 && progress_limit > 2 {
                     // The street cannot settle it alone: it summons two departments, who
                     // report on site (one of them, now and then, late), and rates them.
@@ -610,6 +642,17 @@ pub async fn generate_history(
                     );
                     let holder = unit_actor(sim.case.lead.unwrap_or(lead));
                     sim.reviewed(&mut rng, roll, actor(dispatcher), holder);
+                    if instructed {
+                        sim.step(
+                            &mut rng,
+                            holder,
+                            30..2000,
+                            Command::ReportInstruction {
+                                number: None,
+                                report: format!("{problem}问题已按批示要求办结,已答复市民。"),
+                            },
+                        );
+                    }
                 }
                 if progress_limit > 5 {
                     let rating = match rng.random_range(0..100) {

@@ -31,6 +31,9 @@ word_enum! {
         Review = "review",
         /// A summoned department's arrival on site, against that department.
         Report = "report",
+        /// A leader's instruction with a deadline, against the instructed unit until it
+        /// reports back; always the leader's own limit, never a policy's.
+        Instruction = "instruction",
     }
 }
 

@@ -140,6 +140,8 @@ pub struct ListFilter {
     pub created_until: Option<Instant>,
     /// At least this many callers (demand).
     pub min_demand: Option<u32>,
+    /// Only requests with a leader's instruction (批示).
+    pub instructed: bool,
     /// Only requests whose worst running clock is in this band at `now`.
     pub band: Option<(civicgrid_domain::deadline::Band, Instant)>,
     pub offset: i64,

@@ -10,6 +10,7 @@
 mod calendar;
 mod cases;
 mod clocks;
+mod instructions;
 mod migrate;
 mod org;
 mod routing;
@@ -35,6 +36,7 @@ pub use clocks::{
     ClockStore, Escalate, NoticeFilter, NoticeRow, PoolFilter, PoolRow, SampleRow, SampleState,
     SweepReport,
 };
+pub use instructions::{InstructionFilter, InstructionRow, InstructionStore};
 pub use migrate::MIGRATION_NAMES;
 pub use org::{NewUnit, NewUser, OrgStore, UnitRow, UserRow};
 pub use routing::{CancelReason, CategoryRow, NewCategory, NewRoutingRule, RoutingStore};
@@ -91,6 +93,7 @@ pub trait Store:
     + RoutingStore
     + CaseStore
     + ClockStore
+    + InstructionStore
     + StatsStore
     + CalendarStore
     + SettingsStore

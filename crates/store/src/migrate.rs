@@ -28,6 +28,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0017_password_reset",
     "0018_confidential_callers",
     "0019_retire_units_categories",
+    "0020_instructions",
 ];
 
 const SQLITE: &[&str] = &[
@@ -50,6 +51,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0017_password_reset.sql"),
     include_str!("../migrations/sqlite/0018_confidential_callers.sql"),
     include_str!("../migrations/sqlite/0019_retire_units_categories.sql"),
+    include_str!("../migrations/sqlite/0020_instructions.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -71,6 +73,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0017_password_reset.sql"),
     include_str!("../migrations/postgres/0018_confidential_callers.sql"),
     include_str!("../migrations/postgres/0019_retire_units_categories.sql"),
+    include_str!("../migrations/postgres/0020_instructions.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -87,7 +87,13 @@ pub trait OrgStore: Send + Sync {
     async fn create_users(&self, users: Vec<NewUser>, now: Instant) -> Result<usize>;
     async fn find_user(&self, username: &str) -> Result<Option<UserRow>>;
     async fn get_user(&self, id: UserId) -> Result<Option<UserRow>>;
-    async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)>;
+    /// Users in id order; `search` keeps those whose username or display name contains it.
+    async fn list_users(
+        &self,
+        search: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<UserRow>, i64)>;
     /// Disables or enables an account; disabling ends every session it has, and both tell
     /// every instance to forget its cached sessions. `NotFound` for an unknown user.
     async fn set_user_disabled(&self, id: UserId, disabled: bool, now: Instant) -> Result<UserRow>;

@@ -650,6 +650,124 @@ async fn coordination_story(s: &Stage) {
     );
 }
 
+/// Story 4: a leader writes an instruction on a case with a deadline; the unit finds it in
+/// its inbox, acknowledges it and reports back; the leader reads the report on his list.
+async fn instruction_story(s: &Stage, dept: i64) {
+    let created = s
+        .api(
+            "operator",
+            "/api/v1/requests",
+            Some(json!({
+                "channel": "hotline", "kind": "complaint",
+                "content": "长江路与友好街交叉口井盖破损,已有行人绊倒。",
+                "address": "西岗区长江路与友好街交叉口",
+                "caller": {"name": "赵女士", "phone": "13600002222"}
+            })),
+        )
+        .await;
+    let serial = created["serial"].as_str().unwrap().to_owned();
+    let dispatched = s
+        .api(
+            "dispatcher",
+            &format!("/api/v1/requests/{serial}/dispatch"),
+            Some(json!({"unit": dept})),
+        )
+        .await;
+    assert_eq!(dispatched["state"], "dispatched", "{dispatched}");
+
+    s.login("leader", PASSWORD).await;
+    s.go(&format!("/cases/{serial}")).await;
+    s.click("#action-instruct summary").await;
+    s.fill("#instruct-text", "请三日内更换井盖并报结果,注意夜间警示")
+        .await;
+    s.fill("#instruct-working_days", "3").await;
+    s.submit("#do-instruct").await;
+    let listed = s.text("#instructions-list").await;
+    assert!(
+        listed.contains("请三日内更换井盖") && listed.contains("待签收"),
+        "{listed}"
+    );
+    s.logout().await;
+
+    s.login("dept01", PASSWORD).await;
+    s.go("/inbox").await;
+    assert!(s.text("#inbox-instruction-list").await.contains(&serial));
+    s.go(&format!("/cases/{serial}")).await;
+    s.click("#action-acknowledge_instruction summary").await;
+    s.submit("#do-acknowledge_instruction").await;
+    assert!(s.text("#instructions-list").await.contains("已签收待报告"));
+    s.click("#action-report_instruction summary").await;
+    s.fill(
+        "#report_instruction-report",
+        "已于当日更换井盖并设置警示,现场恢复通行。",
+    )
+    .await;
+    s.submit("#do-report_instruction").await;
+    assert!(
+        s.text("#instructions-list")
+            .await
+            .contains("已于当日更换井盖")
+    );
+    s.logout().await;
+
+    s.login("leader", PASSWORD).await;
+    s.go("/instructions").await;
+    let table = s.text("#instructions-table").await;
+    assert!(
+        table.contains(&serial) && table.contains("已报告") && table.contains("现场恢复通行"),
+        "{table}"
+    );
+    s.shot("instructions").await;
+    s.logout().await;
+}
+
+/// Story 5: the administrator disables one account and resets another's password; the
+/// first can no longer sign in, the second signs in once with the temporary password and
+/// must choose a new one.
+async fn administration_story(s: &Stage) {
+    s.login("admin", ADMIN_PASSWORD).await;
+    s.go("/admin/users?q=street1_leader").await;
+    s.submit("#disable-street1_leader").await;
+    s.go("/admin/users?q=street1_leader").await;
+    assert!(
+        s.browser
+            .find(Locator::Css("#enable-street1_leader"))
+            .await
+            .is_ok(),
+        "the account shows as disabled"
+    );
+    s.fill("#users-q", "head01").await;
+    s.submit("#users-search-submit").await;
+    s.fill("#reset-head01", "temporary-pass-1").await;
+    s.submit("form[action$='/password'] input#reset-head01 ~ button")
+        .await;
+    s.check_page("admin users").await;
+    s.shot("admin-users").await;
+    s.logout().await;
+
+    // The disabled account is told so, and stays out.
+    s.go("/login").await;
+    s.fill("#username", "street1_leader").await;
+    s.fill("#password", PASSWORD).await;
+    s.submit("#login-submit").await;
+    assert_eq!(s.path().await, "/login");
+    let said = s.text("main").await;
+    assert!(said.contains("已停用"), "{said}");
+    // The reset account signs in with the temporary password once, choosing a new one.
+    s.go("/login").await;
+    s.fill("#username", "head01").await;
+    s.fill("#password", "temporary-pass-1").await;
+    s.submit("#login-submit").await;
+    assert!(s.browser.find(Locator::Css("#new_password")).await.is_ok());
+    s.fill("#password", "temporary-pass-1").await;
+    s.fill("#new_password", "head01-own-pass").await;
+    s.submit("#login-submit").await;
+    s.wait_path("/inbox").await;
+    s.logout().await;
+    s.login("head01", "head01-own-pass").await;
+    s.logout().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_stories_in_chromium_against_the_binary() {
     let Some(s) = stage().await else { return };
@@ -846,6 +964,7 @@ async fn both_stories_in_chromium_against_the_binary() {
     s.logout().await;
 
     coordination_story(&s).await;
+    instruction_story(&s, dept).await;
 
     // Story 2, second half: the emergency runs red and enters the pool.
     s.login("supervisor", PASSWORD).await;
@@ -911,6 +1030,8 @@ async fn both_stories_in_chromium_against_the_binary() {
             .is_err(),
         "no case is shown to the officer"
     );
+
+    administration_story(&s).await;
 
     // English on request, and the portal fits a phone.
     s.go("/?lang=en").await;

@@ -48,6 +48,27 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// What a notice to a unit is: a ladder step (reminder, urging, accountability record)
+    /// or a leader's instruction the unit must acknowledge. The words are the actions'.
+    pub enum NoticeKind {
+        Remind = "remind",
+        Urge = "urge",
+        HoldAccountable = "hold_accountable",
+        Instruct = "instruct",
+    }
+}
+
+impl From<Step> for NoticeKind {
+    fn from(step: Step) -> NoticeKind {
+        match step {
+            Step::None | Step::Remind | Step::Supervise => NoticeKind::Remind,
+            Step::Urge => NoticeKind::Urge,
+            Step::HoldAccountable => NoticeKind::HoldAccountable,
+        }
+    }
+}
+
 impl Step {
     fn next(self) -> Option<Step> {
         match self {
@@ -298,11 +319,11 @@ impl Clock {
     }
 }
 
-/// A supervision notice addressed to a unit: a reminder, an urging notice or an
-/// accountability record.
+/// A notice addressed to a unit: a reminder, an urging notice, an accountability record,
+/// or a leader's instruction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
-    pub kind: Step,
+    pub kind: NoticeKind,
     pub unit: Option<UnitId>,
     /// The stage of the clock behind it, if a clock fired it.
     pub stage: Option<Stage>,
@@ -354,6 +375,34 @@ pub struct Effects {
     /// An approved appeal (核减): the facts this request counted for this unit are taken
     /// out of its rates.
     pub exempt: Option<UnitId>,
+    /// Leaders' instructions given, acknowledged or reported on.
+    pub instructions: Vec<InstructionChange>,
+}
+
+/// What a move does to one of the case's instructions (numbered on the case from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstructionChange {
+    Given {
+        number: u32,
+        unit: UnitId,
+        by: Option<UserId>,
+        text: String,
+        working_days: Option<u32>,
+        /// The deadline its clock runs to, when the leader set one.
+        deadline: Option<Instant>,
+        at: Instant,
+    },
+    Acknowledged {
+        number: u32,
+        by: Option<UserId>,
+        at: Instant,
+    },
+    Reported {
+        number: u32,
+        by: Option<UserId>,
+        report: String,
+        at: Instant,
+    },
 }
 
 /// Who owns a category of requests in an area, as the hub found it.
@@ -411,7 +460,7 @@ impl Effects {
             }),
             Step::None | Step::Remind | Step::Urge | Step::HoldAccountable => {
                 self.notices.push(Notice {
-                    kind: s.step,
+                    kind: s.step.into(),
                     unit: s.unit,
                     stage: s.stage,
                     at: s.at,
@@ -449,6 +498,7 @@ impl Effects {
         self.sample_done = later.sample_done.or(self.sample_done.take());
         self.routing = later.routing.or(self.routing.take());
         self.exempt = later.exempt.or(self.exempt.take());
+        self.instructions.extend(later.instructions);
     }
 }
 

@@ -3,7 +3,10 @@
 //! ladder steps and pool changes each event brings.
 
 use super::Clock;
-use super::{ClockEnd, Effects, Env, Fact, LadderStep, PoolChange, QualityCheck, Step};
+use super::{
+    ClockEnd, Effects, Env, Fact, InstructionChange, LadderStep, NoticeKind, PoolChange,
+    QualityCheck, Step,
+};
 use crate::Instant;
 use crate::deadline::Stage;
 use crate::ids::UnitId;
@@ -29,7 +32,13 @@ const ALL_STAGES: &[Stage] = &[
     Stage::Answer,
     Stage::Review,
     Stage::Report,
+    Stage::Instruction,
 ];
+
+/// The number of the instruction an event is about.
+fn instruction_number(event: &Event) -> Option<u32> {
+    event.value("instruction").and_then(|v| v.parse().ok())
+}
 
 impl Working<'_, '_> {
     fn start(&mut self, stage: Stage, unit: Option<UnitId>, at: Instant, redo: bool) {
@@ -144,6 +153,61 @@ impl Working<'_, '_> {
         });
     }
 
+    /// A leader's instruction: the unit is told in its inbox and must acknowledge it; with
+    /// a deadline, the `instruction` clock runs against the unit on the leader's limit (the
+    /// bands and the ladder as the request's policy sets them).
+    fn instruct(&mut self, event: &Event) {
+        let at = event.at;
+        let unit = event.value("unit").and_then(|v| v.parse().ok()).map(UnitId);
+        let (Some(number), Some(unit)) = (instruction_number(event), unit) else {
+            return;
+        };
+        let working_days = event
+            .value("working_days")
+            .and_then(|v| v.parse::<u32>().ok());
+        let mut deadline = None;
+        if let Some(days) = working_days
+            && let Some(policy) = crate::deadline::select(self.env.policies, &self.env.subject)
+        {
+            let limit = crate::deadline::Limit {
+                amount: days,
+                unit: crate::deadline::TimeUnit::WorkingDays,
+            };
+            let calendar = self.env.calendar_for_clock(Stage::Instruction, Some(unit));
+            let clock = Clock::start(
+                Stage::Instruction,
+                Some(unit),
+                policy,
+                limit,
+                calendar,
+                at,
+                false,
+            );
+            deadline = Some(clock.deadline);
+            self.clocks.push(clock);
+            self.changed.push(true);
+        }
+        let text = event.reason.clone().unwrap_or_default();
+        self.effects.notices.push(super::Notice {
+            kind: NoticeKind::Instruct,
+            unit: Some(unit),
+            stage: working_days.map(|_| Stage::Instruction),
+            at,
+            due_at: deadline.unwrap_or(at),
+            by: event.actor.user,
+            text: Some(text.clone()),
+        });
+        self.effects.instructions.push(InstructionChange::Given {
+            number,
+            unit,
+            by: event.actor.user,
+            text,
+            working_days,
+            deadline,
+            at,
+        });
+    }
+
     pub(super) fn apply(&mut self, before: &Case, after: &Case, event: &Event) {
         let at = event.at;
         let hub = self.env.org.root();
@@ -229,7 +293,7 @@ impl Working<'_, '_> {
                     // Each participant is told, in its inbox, what it is asked to answer.
                     // A notice, not a ladder step: nothing counts against the unit yet.
                     self.effects.notices.push(super::Notice {
-                        kind: Step::Remind,
+                        kind: NoticeKind::Remind,
                         unit: Some(*unit),
                         stage: Some(Stage::Answer),
                         at,
@@ -248,7 +312,7 @@ impl Working<'_, '_> {
                 for unit in units.split(',').filter_map(|u| u.parse().ok()).map(UnitId) {
                     self.start(Stage::Report, Some(unit), at, false);
                     self.effects.notices.push(super::Notice {
-                        kind: Step::Urge,
+                        kind: NoticeKind::Urge,
                         unit: Some(unit),
                         stage: Some(Stage::Report),
                         at,
@@ -260,6 +324,29 @@ impl Working<'_, '_> {
             }
             EventKind::Act(Action::ReportOnSite) => {
                 self.stop_for(Stage::Report, unit_in("unit"), at);
+            }
+            EventKind::Act(Action::Instruct) => self.instruct(event),
+            EventKind::Act(Action::AcknowledgeInstruction) => {
+                if let Some(number) = instruction_number(event) {
+                    self.effects
+                        .instructions
+                        .push(InstructionChange::Acknowledged {
+                            number,
+                            by: event.actor.user,
+                            at,
+                        });
+                }
+            }
+            EventKind::Act(Action::ReportInstruction) => {
+                self.stop_for(Stage::Instruction, unit_in("unit"), at);
+                if let Some(number) = instruction_number(event) {
+                    self.effects.instructions.push(InstructionChange::Reported {
+                        number,
+                        by: event.actor.user,
+                        report: event.reason.clone().unwrap_or_default(),
+                        at,
+                    });
+                }
             }
             EventKind::Act(Action::RateResponse) => {
                 if let Some(rating) = rating {

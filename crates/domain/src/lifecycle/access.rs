@@ -22,6 +22,9 @@ pub struct Scope {
     pub participants: Vec<UnitId>,
     /// Departments a street summoned to the site.
     pub summoned: Vec<UnitId>,
+    /// Units with a leader's instruction they have not reported on (for one instruction's
+    /// acknowledgement or report: that instruction's unit alone).
+    pub instructed: Vec<UnitId>,
     /// The caller asked to stay unknown to the units (GB/T 33358 confidentiality): only the
     /// hub's operators and supervisors read the caller's name and phone.
     pub confidential: bool,
@@ -46,6 +49,8 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         A::Coordinate | A::Agree | A::Settle => &[R::Dispatcher, R::Handler],
         A::AnswerCoordination | A::ReportOnSite => &[R::Handler],
         A::Summon | A::RateResponse => &[R::Handler, R::Dispatcher],
+        A::Instruct => &[R::Leader],
+        A::AcknowledgeInstruction | A::ReportInstruction => &[R::Handler, R::UnitHead],
         A::Dispatch
         | A::Designate
         | A::RejectReturn
@@ -93,13 +98,18 @@ fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Sco
             Want::Act(Action::AssistReport) => assisting,
             Want::Act(Action::AnswerCoordination) => scope.participants.iter().any(within),
             Want::Act(Action::ReportOnSite) => scope.summoned.iter().any(within),
+            Want::Act(Action::AcknowledgeInstruction | Action::ReportInstruction) => {
+                scope.instructed.iter().any(within)
+            }
             Want::Act(Action::Agree | Action::Settle) => {
                 scope.convenor.as_ref().is_some_and(within)
             }
             Want::Act(_) => lead,
             // Units that handled it before keep read access to their own work.
             Want::Read | Want::ReadPersonal => {
-                lead || assisting || scope.handlers.iter().any(within)
+                lead || assisting
+                    || scope.handlers.iter().any(within)
+                    || scope.instructed.iter().any(within)
             }
         };
     }
@@ -110,6 +120,7 @@ fn covers(org: &OrgTree, grant_unit: UnitId, role: Role, want: Want, scope: &Sco
     }
     scope.lead.as_ref().is_some_and(within)
         || scope.assisting.iter().any(within)
+        || scope.instructed.iter().any(within)
         || scope.handlers.iter().any(within)
         || scope.places.iter().any(within)
 }

@@ -98,6 +98,24 @@ pub enum Command {
         rating: Rating,
         note: Option<String>,
     },
+    /// A leader's instruction (批示) for `unit` (the handling unit when none is named), with
+    /// a deadline of `working_days` when the leader sets one.
+    Instruct {
+        unit: Option<UnitId>,
+        text: String,
+        working_days: Option<u32>,
+    },
+    /// The instructed unit acknowledges instruction `number` (the only one waiting when
+    /// none is named).
+    AcknowledgeInstruction {
+        number: Option<u32>,
+        note: Option<String>,
+    },
+    /// The instructed unit reports back on instruction `number`.
+    ReportInstruction {
+        number: Option<u32>,
+        report: String,
+    },
     RequestExtension {
         working_days: u32,
         reason: String,
@@ -212,6 +230,9 @@ impl Command {
             Command::Summon { .. } => Action::Summon,
             Command::ReportOnSite { .. } => Action::ReportOnSite,
             Command::RateResponse { .. } => Action::RateResponse,
+            Command::Instruct { .. } => Action::Instruct,
+            Command::AcknowledgeInstruction { .. } => Action::AcknowledgeInstruction,
+            Command::ReportInstruction { .. } => Action::ReportInstruction,
             Command::RequestExtension { .. } => Action::RequestExtension,
             Command::ApproveExtension => Action::ApproveExtension,
             Command::RefuseExtension { .. } => Action::RefuseExtension,
@@ -241,6 +262,9 @@ impl Command {
 
 /// The longest extension a unit may ask for at once, in working days.
 pub const MAX_EXTENSION_DAYS: u32 = 30;
+
+/// The longest deadline a leader may set on an instruction, in working days.
+pub const MAX_INSTRUCTION_DAYS: u32 = 60;
 
 /// Parses free text for a reason field.
 pub fn reason(field: &str, raw: &str) -> Result<String, Invalid> {

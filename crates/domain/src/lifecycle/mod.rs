@@ -9,6 +9,7 @@
 mod access;
 mod command;
 mod coordination;
+mod instructions;
 mod pairs;
 mod review;
 mod rules;
@@ -16,13 +17,14 @@ mod summons;
 mod words;
 
 pub use access::{Scope, Want, authorize, reads_confidential, roles_for};
-pub use command::{Command, MAX_EXTENSION_DAYS, note, reason, reply};
+pub use command::{Command, MAX_EXTENSION_DAYS, MAX_INSTRUCTION_DAYS, note, reason, reply};
+pub use instructions::{Instruction, waiting as waiting_instruction};
 pub use pairs::{DecidePair, decide_merge, decide_repeat, merged_callback_due};
 pub use review::cites_unnamed_policy;
 pub use rules::Rules;
 pub use words::{
-    Action, AppealGround, AppealState, Argument, Basis, EventKind, NoCallback, ReplyReview,
-    ReviewStep,
+    Action, AppealGround, AppealState, Argument, Basis, EventKind, InstructionState, NoCallback,
+    ReplyReview, ReviewStep,
 };
 
 use crate::Instant;
@@ -97,6 +99,8 @@ pub struct Case {
     pub summoned: Vec<UnitId>,
     pub reported: Vec<UnitId>,
     pub rated_units: Vec<UnitId>,
+    /// Leaders' instructions on the case (批示), numbered from 1 in the order given.
+    pub instructions: Vec<Instruction>,
 }
 
 impl Case {
@@ -150,6 +154,7 @@ impl Case {
             summoned: Vec::new(),
             reported: Vec::new(),
             rated_units: Vec::new(),
+            instructions: Vec::new(),
         }
     }
 }
@@ -219,6 +224,10 @@ pub fn allowed_in(action: Action, state: State) -> bool {
         A::ReportOnSite | A::RateResponse => {
             state.is_with_unit() || matches!(state, S::Reviewing | S::Resolved)
         }
+        // A leader instructs on open work; the unit answers its instruction whatever
+        // became of the case (a closed case still owes the leader its report).
+        A::Instruct => !state.is_final(),
+        A::AcknowledgeInstruction | A::ReportInstruction => true,
         A::Callback => matches!(state, S::Resolved | S::Merged),
         A::CallbackFailed | A::CallbackImpossible => state == S::Resolved,
         A::Close => false,
@@ -569,6 +578,22 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
         Command::RateResponse { unit, rating, note } => {
             detail = summons::rate(case, &mut next, *unit, *rating)?;
             reason = note.clone();
+        }
+        Command::Instruct {
+            unit,
+            text,
+            working_days,
+        } => {
+            detail = instructions::give(case, &mut next, *unit, *working_days, ctx)?;
+            reason = Some(text.clone());
+        }
+        Command::AcknowledgeInstruction { number, note } => {
+            detail = instructions::acknowledge(case, &mut next, *number)?;
+            reason = note.clone();
+        }
+        Command::ReportInstruction { number, report } => {
+            detail = instructions::report(case, &mut next, *number)?;
+            reason = Some(report.clone());
         }
         Command::RequestExtension {
             working_days,

@@ -34,6 +34,13 @@ word_enum! {
         ReportOnSite = "report_on_site",
         /// The street rates a summoned department's response.
         RateResponse = "rate_response",
+        /// A leader writes an instruction on a case (批示), for a unit, optionally with a
+        /// deadline in working days.
+        Instruct = "instruct",
+        /// The instructed unit acknowledges the instruction (签收).
+        AcknowledgeInstruction = "acknowledge_instruction",
+        /// The instructed unit reports back to the leader on what it did (报告办理结果).
+        ReportInstruction = "report_instruction",
         RequestExtension = "request_extension",
         ApproveExtension = "approve_extension",
         RefuseExtension = "refuse_extension",
@@ -178,6 +185,23 @@ word_enum! {
         Rule = "rule",
         /// The policy document a reply cites (名称与文号).
         Cites = "cites",
+        /// A leader's instruction, in the leader's words.
+        Text = "text",
+        /// Which of the case's instructions (its number on the case, from 1).
+        Instruction = "instruction",
+        /// The instructed unit's report back to the leader.
+        Report = "report",
+    }
+}
+
+word_enum! {
+    /// Where a leader's instruction stands with the unit it is for.
+    pub enum InstructionState {
+        /// Given; the unit has not acknowledged it yet.
+        Open = "open",
+        Acknowledged = "acknowledged",
+        /// The unit reported back; the instruction is done.
+        Reported = "reported",
     }
 }
 
@@ -248,6 +272,9 @@ impl Action {
             A::Coordinate | A::Summon => &[G::Units, G::Reason],
             A::ReportOnSite => &[G::Unit, G::Note],
             A::RateResponse => &[G::Unit, G::Rating, G::Note],
+            A::Instruct => &[G::Unit, G::Text, G::WorkingDays],
+            A::AcknowledgeInstruction => &[G::Instruction, G::Note],
+            A::ReportInstruction => &[G::Instruction, G::Report],
             A::AnswerCoordination => &[G::Unit, G::Owns, G::Opinion, G::Capacity],
             A::Agree => &[G::Unit, G::Assisting, G::Minutes, G::Rule],
             A::Settle => &[G::Reply, G::Owner, G::Minutes, G::Rule],

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use civicgrid_domain::appraisal::{self, Config};
 use civicgrid_domain::calendar::{Calendar, Calendars};
-use civicgrid_domain::clocks::{self, Clock, ClockEnd, Env, PoolChange, Step};
+use civicgrid_domain::clocks::{self, Clock, ClockEnd, Env, NoticeKind, PoolChange, Step};
 use civicgrid_domain::deadline::{
     Band, Limit, Match, Policy, Stage, Subject, Thresholds, TimeUnit,
 };
@@ -324,14 +324,14 @@ fn the_ladder_fires_each_step_once_and_catches_up_after_downtime() {
             ..
         }]
     ));
-    let notices: Vec<(Step, Option<UnitId>)> =
+    let notices: Vec<(NoticeKind, Option<UnitId>)> =
         d.effects.notices.iter().map(|n| (n.kind, n.unit)).collect();
     assert_eq!(
         notices,
         [
-            (Step::Remind, Some(UnitId(10))),
-            (Step::Urge, Some(UnitId(10))),
-            (Step::HoldAccountable, Some(UnitId(10)))
+            (NoticeKind::Remind, Some(UnitId(10))),
+            (NoticeKind::Urge, Some(UnitId(10))),
+            (NoticeKind::HoldAccountable, Some(UnitId(10)))
         ]
     );
     // Nothing is due again on the updated clock.
@@ -938,8 +938,8 @@ fn a_supervisors_own_steps_are_recorded_as_theirs() {
         by: Some(UserId(7)),
         text: Some(reason()),
     };
-    assert_eq!(decisions[1].effects.notices, [notice(Step::Remind)]);
-    assert_eq!(decisions[2].effects.notices, [notice(Step::Urge)]);
+    assert_eq!(decisions[1].effects.notices, [notice(NoticeKind::Remind)]);
+    assert_eq!(decisions[2].effects.notices, [notice(NoticeKind::Urge)]);
     assert!(decisions[3].effects.notices.is_empty());
     assert_eq!(
         decisions[3].effects.pool,
@@ -953,7 +953,7 @@ fn a_supervisors_own_steps_are_recorded_as_theirs() {
     );
     assert_eq!(
         decisions[4].effects.notices,
-        [notice(Step::HoldAccountable)]
+        [notice(NoticeKind::HoldAccountable)]
     );
     let facts: Vec<&str> = decisions[1..]
         .iter()

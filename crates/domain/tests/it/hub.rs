@@ -859,7 +859,7 @@ fn a_quality_verdict_reopens_the_case_and_a_false_callback_is_held_to_account() 
     );
     assert_eq!(falsified.events[0].value("falsified_by_user"), Some("7"));
     let notice = &falsified.effects.notices[0];
-    assert_eq!(notice.kind, clocks::Step::HoldAccountable);
+    assert_eq!(notice.kind, clocks::NoticeKind::HoldAccountable);
     assert_eq!(notice.unit, Some(UnitId(1)));
     assert!(notice.text.as_deref().unwrap().contains("user 7"));
     assert!(falsified.effects.sample_done.as_ref().unwrap().falsified);

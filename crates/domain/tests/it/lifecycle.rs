@@ -151,6 +151,9 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("quality_callback", &[("closed", "closed")]),
+    ("instruct", OPEN_WORK),
+    ("acknowledge_instruction", EVERY_STATE),
+    ("report_instruction", EVERY_STATE),
     ("appeal", APPEALABLE),
     ("approve_appeal", APPEALABLE),
     ("refuse_appeal", APPEALABLE),
@@ -176,6 +179,38 @@ const SUMMONS_OPEN: &[(&str, &str)] = &[
     ("reviewing", "reviewing"),
     ("resolved", "resolved"),
     ("reopened", "reopened"),
+];
+
+/// A leader instructs on any request not yet final; no state changes.
+const OPEN_WORK: &[(&str, &str)] = &[
+    ("received", "received"),
+    ("returned", "returned"),
+    ("coordinating", "coordinating"),
+    ("dispatched", "dispatched"),
+    ("accepted", "accepted"),
+    ("in_progress", "in_progress"),
+    ("suspended", "suspended"),
+    ("reopened", "reopened"),
+    ("reviewing", "reviewing"),
+    ("resolved", "resolved"),
+];
+
+/// An instructed unit acknowledges and reports whatever became of the case.
+const EVERY_STATE: &[(&str, &str)] = &[
+    ("received", "received"),
+    ("returned", "returned"),
+    ("coordinating", "coordinating"),
+    ("dispatched", "dispatched"),
+    ("accepted", "accepted"),
+    ("in_progress", "in_progress"),
+    ("suspended", "suspended"),
+    ("reopened", "reopened"),
+    ("reviewing", "reviewing"),
+    ("resolved", "resolved"),
+    ("closed", "closed"),
+    ("cancelled", "cancelled"),
+    ("merged", "merged"),
+    ("transferred_out", "transferred_out"),
 ];
 
 /// Supervision acts on work still to be done, and changes no state.
@@ -338,6 +373,19 @@ fn command_for(action: Action) -> Command {
             note: None,
             falsified_by: None,
         },
+        Action::Instruct => Command::Instruct {
+            unit: None,
+            text: "请三日内办结并报结果".into(),
+            working_days: Some(3),
+        },
+        Action::AcknowledgeInstruction => Command::AcknowledgeInstruction {
+            number: None,
+            note: None,
+        },
+        Action::ReportInstruction => Command::ReportInstruction {
+            number: Some(1),
+            report: "已办结,报告如下".into(),
+        },
     }
 }
 
@@ -365,6 +413,15 @@ fn case_in(state: State, action: Action) -> Case {
     }
     if matches!(action, Action::ReportOnSite | Action::RateResponse) {
         case.summoned = vec![UnitId(10)];
+    }
+    if matches!(
+        action,
+        Action::AcknowledgeInstruction | Action::ReportInstruction
+    ) {
+        case.instructions = vec![civicgrid_domain::lifecycle::Instruction {
+            unit: UnitId(2),
+            state: civicgrid_domain::lifecycle::InstructionState::Open,
+        }];
     }
     if action == Action::SignReply {
         case.review = Some(civicgrid_domain::lifecycle::ReviewStep::Sign);

@@ -11,6 +11,7 @@ mod clocks;
 mod coordination;
 mod deadline;
 mod hub;
+mod instructions;
 mod lifecycle;
 mod review;
 mod routing;

@@ -15,14 +15,14 @@ use civicgrid_domain::{Invalid, Refusal, UnitId, UserId};
 use crate::beijing;
 use crate::hub::{World, dispatch_to, running};
 
-fn by(unit: i64) -> Actor {
+pub(crate) fn by(unit: i64) -> Actor {
     Actor {
         user: Some(UserId(unit * 100)),
         unit: Some(UnitId(unit)),
     }
 }
 
-fn field(refusal: Refusal) -> String {
+pub(crate) fn field(refusal: Refusal) -> String {
     match refusal {
         Refusal::Invalid(Invalid { field, .. }) => field,
         other => panic!("expected an invalid field, got {other:?}"),

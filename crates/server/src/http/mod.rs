@@ -9,6 +9,7 @@
 mod audit;
 mod auth;
 mod calendar;
+mod instructions;
 mod intakes;
 mod notices;
 mod ops;
@@ -64,6 +65,7 @@ fn resources() -> OpenApiRouter<Arc<AppState>> {
         .merge(routing::router())
         .merge(requests::router())
         .merge(intakes::router())
+        .merge(instructions::router())
         .merge(audit::router())
         .merge(track::router())
         .merge(calendar::router())

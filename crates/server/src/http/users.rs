@@ -29,6 +29,8 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PageQuery {
+    /// Only users whose username or display name contains this text.
+    q: Option<String>,
     page: Option<u32>,
     page_size: Option<u32>,
 }
@@ -42,7 +44,10 @@ async fn list_users(
 ) -> ApiResult<Json<Page<UserOut>>> {
     crate::access::require_admin(&principal)?;
     let (page, page_size, offset, limit) = crate::wire::paging(query.page, query.page_size)?;
-    let (users, total) = state.store.list_users(offset, limit).await?;
+    let (users, total) = state
+        .store
+        .list_users(query.q.as_deref(), offset, limit)
+        .await?;
     Ok(Json(Page {
         items: users.iter().map(user_out).collect(),
         total,

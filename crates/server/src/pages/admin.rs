@@ -72,6 +72,8 @@ pub(super) struct Flash {
     pub(super) done: Option<String>,
     page: Option<u32>,
     year: Option<i32>,
+    /// The users page's search.
+    q: Option<String>,
 }
 
 impl Flash {
@@ -251,6 +253,8 @@ pub(super) struct UsersPage {
     roles: Vec<&'static str>,
     form: UserFormValues,
     errors: FormErrors,
+    /// The search the list is narrowed by.
+    search: String,
 }
 
 impl UsersPage {
@@ -277,17 +281,31 @@ pub(super) async fn users_page(
     state: &AppState,
     browser: &Browser,
     staff: &Staff,
-    page: Option<u32>,
+    (page, search): (Option<u32>, Option<String>),
     form: UserFormValues,
     errors: FormErrors,
     flash: Option<String>,
 ) -> Result<UsersPage, super::PageError> {
     let (page, page_size, offset, limit) = crate::wire::paging(page, Some(50))?;
-    let (rows, total) = state.store.list_users(offset, limit).await?;
+    let search = search.filter(|q| !q.trim().is_empty());
+    let (rows, total) = state
+        .store
+        .list_users(search.as_deref(), offset, limit)
+        .await?;
+    let base = match &search {
+        Some(q) => format!(
+            "/admin/users?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("q", q)
+                .finish()
+        ),
+        None => "/admin/users".into(),
+    };
     Ok(UsersPage {
         ctx: Ctx::staff(browser, staff, state).with_flash(flash),
         users: rows.iter().map(crate::wire::org::user_out).collect(),
-        pager: Pager::new(page, page_size, total, "/admin/users".into()),
+        pager: Pager::new(page, page_size, total, base),
+        search: search.unwrap_or_default(),
         units: all_units(state),
         roles: Role::words(),
         form,
@@ -307,7 +325,7 @@ async fn users(
             &state,
             &browser,
             &staff,
-            flash.page,
+            (flash.page, flash.q.clone()),
             UserFormValues::default(),
             FormErrors::default(),
             flash.text(browser.lang),
@@ -372,7 +390,8 @@ async fn create_user(
         Ok(user) => Ok(see_other("/admin/users", Some(&user.username))),
         Err(error) => {
             let errors = form_failure(error)?;
-            let page = users_page(&state, &browser, &staff, None, form, errors, None).await?;
+            let page =
+                users_page(&state, &browser, &staff, (None, None), form, errors, None).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
     }

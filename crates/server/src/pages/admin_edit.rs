@@ -185,7 +185,8 @@ async fn edit_grants(
         Err(error) => {
             let errors = form_failure(error.under("grants"))?;
             let values = UserFormValues::default();
-            let page = users_page(&state, &browser, &staff, None, values, errors, None).await?;
+            let page =
+                users_page(&state, &browser, &staff, (None, None), values, errors, None).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
     }

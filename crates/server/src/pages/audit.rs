@@ -6,15 +6,12 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use civicgrid_api::{AdminAuditQueryIn, AuditQueryIn, AuditRecordOut};
 
 use super::lists::{AppStateRef, Pager};
 use super::{Browser, Ctx, PageError, PageResult, Staff, html};
 
-use crate::error::ApiError;
 use crate::pages::PageQuery;
 use crate::state::AppState;
 
@@ -131,48 +128,30 @@ async fn export(
     let (rows, _) =
         crate::services::audit::personal_data(&state, &staff.principal, &wanted).await?;
     let t = super::i18n::Tr::new(browser.lang).in_zone(browser.zone);
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mark = format!(
-        "{} {} · {}",
-        t.s("audit.exported_by"),
-        staff.principal.username,
-        t.time(&state.now())
-    );
-    let write = |out: &mut csv::Writer<Vec<u8>>| -> Result<(), csv::Error> {
-        out.write_record([mark.as_str(), "", "", "", ""])?;
-        out.write_record([
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            vec![
+                t.time(&row.entry.at),
+                row.username.clone().unwrap_or_else(|| "—".into()),
+                row.entry.target.clone(),
+                row.entry.detail.clone(),
+                row.entry.action.clone(),
+            ]
+        })
+        .collect();
+    Ok(super::export::csv_download(
+        &t,
+        &staff.principal.username,
+        &state.now(),
+        "personal-data-audit.csv",
+        &[
             t.s("audit.at"),
             t.s("audit.user"),
             t.s("audit.target"),
             t.s("audit.detail"),
             t.s("audit.action"),
-        ])?;
-        for row in &rows {
-            out.write_record([
-                t.time(&row.entry.at).as_str(),
-                row.username.as_deref().unwrap_or("—"),
-                row.entry.target.as_str(),
-                row.entry.detail.as_str(),
-                row.entry.action.as_str(),
-            ])?;
-        }
-        out.flush()?;
-        Ok(())
-    };
-    write(&mut out).map_err(ApiError::internal)?;
-    let body = out.into_inner().map_err(ApiError::internal)?;
-    // A byte-order mark so spreadsheet programs read the Chinese as UTF-8.
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend(body);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"personal-data-audit.csv\"",
-            ),
         ],
-        bytes,
-    )
-        .into_response())
+        &lines,
+    )?)
 }

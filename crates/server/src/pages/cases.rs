@@ -89,6 +89,9 @@ pub(super) struct CasesParams {
     min_demand: Option<String>,
     #[serde(default)]
     phone: Option<String>,
+    /// `yes`: only requests with a leader's instruction.
+    #[serde(default)]
+    instructed: Option<String>,
     #[serde(default)]
     q: Option<String>,
     #[serde(default)]
@@ -108,6 +111,7 @@ impl CasesParams {
             "to" => &self.to,
             "min_demand" => &self.min_demand,
             "phone" => &self.phone,
+            "instructed" => &self.instructed,
             _ => &None,
         };
         v.clone().unwrap_or_default()
@@ -143,6 +147,7 @@ impl CasesParams {
             to: day("to", &self.to)?,
             min_demand,
             phone: text(&self.phone),
+            instructed: (self.instructed.as_deref() == Some("yes")).then_some(true),
             page: self.page,
             page_size: Some(50),
             ..Default::default()
@@ -170,6 +175,9 @@ impl CasesParams {
         }
         if let Some(n) = query.min_demand {
             q.append_pair("min_demand", &n.to_string());
+        }
+        if query.instructed == Some(true) {
+            q.append_pair("instructed", "yes");
         }
         Ok((query, q.finish()))
     }
@@ -244,16 +252,27 @@ async fn export(
     let items = crate::wire::cases::summaries(&listed.items, now);
     let rows = rows(&state, &items);
     let t = super::i18n::Tr::new(browser.lang).in_zone(browser.zone);
-    let mark = format!(
-        "{} {} · {}",
-        t.s("audit.exported_by"),
-        staff.principal.username,
-        t.time(&now)
-    );
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut write = || -> Result<(), csv::Error> {
-        out.write_record([mark.as_str(), "", "", "", "", "", "", ""])?;
-        out.write_record([
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.serial.clone(),
+                t.time(&r.created_at),
+                t.w("state", &r.state).to_owned(),
+                t.w("kind", &r.kind).to_owned(),
+                r.category.clone(),
+                r.unit.clone(),
+                r.band.as_deref().map_or("", |b| t.w("band", b)).to_owned(),
+                r.summary.clone(),
+            ]
+        })
+        .collect();
+    Ok(super::export::csv_download(
+        &t,
+        &staff.principal.username,
+        &now,
+        "cases.csv",
+        &[
             t.s("common.serial"),
             t.s("common.created"),
             t.s("common.state"),
@@ -262,36 +281,9 @@ async fn export(
             t.s("common.unit"),
             t.s("common.band"),
             t.s("common.content"),
-        ])?;
-        for r in &rows {
-            out.write_record([
-                r.serial.as_str(),
-                t.time(&r.created_at).as_str(),
-                t.w("state", &r.state),
-                t.w("kind", &r.kind),
-                r.category.as_str(),
-                r.unit.as_str(),
-                r.band.as_deref().map_or("", |b| t.w("band", b)),
-                r.summary.as_str(),
-            ])?;
-        }
-        out.flush().map_err(csv::Error::from)
-    };
-    write().map_err(ApiError::internal)?;
-    let body = out.into_inner().map_err(ApiError::internal)?;
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend(body);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"cases.csv\"",
-            ),
         ],
-        bytes,
-    )
-        .into_response())
+        &lines,
+    )?)
 }
 
 // ---------------------------------------------------------------- request detail
@@ -303,8 +295,11 @@ pub struct ActionView {
     /// The form that just failed: shown open, with its errors and values.
     pub open: bool,
     /// The unit the form's unit choice starts on: the user's own, for the moves a unit
-    /// makes for itself (answering a coordination, reporting on site, an assist report).
+    /// makes for itself (answering a coordination, reporting on site, an assist report);
+    /// the handling unit for a leader's instruction.
     pub own_unit: Option<String>,
+    /// The instructions this person may acknowledge or report on, by number.
+    pub instructions: Vec<u32>,
 }
 
 /// The fields each action's form asks for: the action's arguments (`Action::arguments`).
@@ -388,17 +383,29 @@ async fn detail_page(
         Vec::new()
     };
     let failed_action = failed.as_ref().map(|(a, _)| *a);
+    let org = state.org();
+    let scope = crate::services::cases::scope_of(&loaded);
     let actions = available
         .into_iter()
         .map(|a| ActionView {
             name: a.as_str(),
             fields: action_fields(a),
             open: Some(a) == failed_action,
-            own_unit: matches!(
+            own_unit: match a {
+                Action::AnswerCoordination | Action::ReportOnSite | Action::AssistReport => {
+                    Some(staff.principal.unit.0.to_string())
+                }
+                Action::Instruct => loaded.row.case.lead.map(|u| u.0.to_string()),
+                _ => None,
+            },
+            instructions: crate::services::cases::instructions_for(
+                &staff.principal,
                 a,
-                Action::AnswerCoordination | Action::ReportOnSite | Action::AssistReport
+                &scope,
+                &loaded,
+                &org,
             )
-            .then(|| staff.principal.unit.0.to_string()),
+            .collect(),
         })
         .collect();
     let view = crate::services::cases::view(state, &staff.principal, loaded).await?;
@@ -520,6 +527,12 @@ pub(super) struct ActionForm {
     rule: String,
     #[serde(default)]
     cites: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    instruction: String,
+    #[serde(default)]
+    report: String,
     /// Where to go after success (a list page), else the request's own page.
     #[serde(default)]
     back: String,
@@ -555,6 +568,9 @@ impl ActionForm {
             ("owner", self.owner.clone()),
             ("rule", self.rule.clone()),
             ("cites", self.cites.clone()),
+            ("text", self.text.clone()),
+            ("instruction", self.instruction.clone()),
+            ("report", self.report.clone()),
         ])
     }
 
@@ -615,6 +631,14 @@ impl ActionForm {
             owner: int("owner", &self.owner)?,
             rule: Some(self.rule == "yes"),
             cites: opt(&self.cites),
+            text: opt(&self.text),
+            instruction: int("instruction", &self.instruction)?
+                .map(|n| {
+                    u32::try_from(n)
+                        .map_err(|_| ApiError::field("instruction", "no such instruction"))
+                })
+                .transpose()?,
+            report: opt(&self.report),
         })
     }
 }

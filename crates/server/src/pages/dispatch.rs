@@ -118,12 +118,9 @@ async fn queue_rows(
         };
         out.push(QueueRow {
             row,
-            proposed: proposal.as_ref().map(|p| {
-                (
-                    p.unit.0,
-                    crate::wire::cases::unit_ref(&reference.org, p.unit).name,
-                )
-            }),
+            proposed: proposal
+                .as_ref()
+                .map(|p| (p.unit.0, crate::wire::unit_ref(&reference.org, p.unit).name)),
             basis: proposal.map(|p| p.basis.as_str().to_owned()),
             reason,
             pending_days: None,

@@ -1,5 +1,5 @@
-//! A unit's inbox: its open cases soonest deadline first, and the urging notices to
-//! acknowledge.
+//! A unit's inbox: its open cases soonest deadline first, the leaders' instructions waiting
+//! for its report, and the urging notices to acknowledge.
 
 use std::sync::Arc;
 
@@ -34,6 +34,8 @@ pub(super) struct InboxPage {
     rows: Vec<Row>,
     pager: Pager,
     notices: Vec<NoticeOut>,
+    /// Leaders' instructions to the unit still waiting for its report.
+    instructions: Vec<civicgrid_api::InstructionOut>,
 }
 
 #[derive(Deserialize)]
@@ -82,12 +84,25 @@ async fn inbox(
         .iter()
         .map(|n| crate::wire::cases::notice_out(&org, n))
         .collect();
+    let waiting = civicgrid_store::InstructionFilter {
+        pending: true,
+        limit: 50,
+        ..Default::default()
+    };
+    let (instructions, _) =
+        crate::services::instructions::list(&state, &staff.principal, waiting, false).await?;
+    let now = state.now();
+    let instructions = instructions
+        .iter()
+        .map(|i| crate::wire::instructions::instruction_out(&org, i, now))
+        .collect();
     let done = Done { done: params.done };
     html(InboxPage {
         ctx: Ctx::staff(&browser, &staff, &state).with_flash(done.flash(browser.lang)),
         rows: rows(&state, &list.items),
         pager: Pager::new(page, page_size, list.total, "/inbox".into()),
         notices,
+        instructions,
     })
 }
 

@@ -32,6 +32,8 @@ pub struct Row {
     pub band: Option<String>,
     pub due_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// A leader's instruction waits for its report.
+    pub instructed: bool,
 }
 
 pub fn rows(state: &AppState, items: &[RequestSummary]) -> Vec<Row> {
@@ -57,6 +59,7 @@ pub fn rows(state: &AppState, items: &[RequestSummary]) -> Vec<Row> {
             band: s.band.clone(),
             due_at: s.due_at,
             created_at: s.created_at,
+            instructed: s.instructed,
         })
         .collect()
 }

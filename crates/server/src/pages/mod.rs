@@ -16,9 +16,11 @@ mod cases;
 mod console;
 mod dashboard;
 mod dispatch;
+mod export;
 pub mod form;
 pub mod i18n;
 mod inbox;
+mod instructions;
 mod lists;
 mod portal;
 mod signin;
@@ -76,6 +78,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(console::routes())
         .merge(dispatch::routes())
         .merge(inbox::routes())
+        .merge(instructions::routes())
         .merge(cases::routes())
         .merge(supervision::routes())
         .merge(dashboard::routes())
@@ -427,6 +430,20 @@ pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
     }
     if crate::access::holds(principal, &[Role::Handler, Role::UnitHead]) {
         nav.push(("/inbox", "nav.inbox"));
+    }
+    if admin
+        || crate::access::holds(
+            principal,
+            &[
+                Role::Leader,
+                Role::Handler,
+                Role::UnitHead,
+                Role::Dispatcher,
+                Role::Supervisor,
+            ],
+        )
+    {
+        nav.push(("/instructions", "nav.instructions"));
     }
     let reads_cases = principal
         .grants

@@ -127,7 +127,16 @@ async fn login(
                     next: safe_next(form.next.as_deref()),
                     must_change: error.fields.contains_key("new_password"),
                     failed,
-                    message: (!failed).then_some(error.message),
+                    message: (!failed).then(|| {
+                        if error.code == civicgrid_api::ErrorCode::Forbidden {
+                            // A disabled account, in the reader's language.
+                            super::i18n::Tr::new(browser.lang)
+                                .s("login.disabled")
+                                .to_owned()
+                        } else {
+                            error.message
+                        }
+                    }),
                 },
             )
         }

@@ -6,5 +6,6 @@ pub mod admin;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod instructions;
 pub mod stats;
 pub mod supervision;

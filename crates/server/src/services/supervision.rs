@@ -3,7 +3,7 @@
 
 use civicgrid_api::ErrorCode;
 use civicgrid_domain::UnitId;
-use civicgrid_domain::clocks::Step;
+use civicgrid_domain::clocks::NoticeKind;
 use civicgrid_domain::org::{OrgTree, Principal};
 use civicgrid_store::{NoticeRow, PoolRow, SampleRow, Visibility};
 
@@ -66,7 +66,7 @@ pub async fn notices(
     state: &AppState,
     principal: &Principal,
     only: Option<Vec<UnitId>>,
-    kind: Option<Step>,
+    kind: Option<NoticeKind>,
     unread: bool,
     (offset, limit): (i64, i64),
 ) -> ApiResult<(Vec<NoticeRow>, i64)> {
@@ -102,6 +102,16 @@ pub async fn read_notice(state: &AppState, principal: &Principal, id: i64) -> Ap
     };
     if !visible {
         return Err(not_found());
+    }
+    if notice.kind == NoticeKind::Instruct.as_str() {
+        // One acknowledgement of an instruction, on its case, where the leader sees it.
+        return Err(ApiError::with_message(
+            ErrorCode::Conflict,
+            format!(
+                "a leader's instruction is acknowledged on its request: POST /api/v1/requests/{}/acknowledge_instruction",
+                notice.serial
+            ),
+        ));
     }
     Ok(state
         .store

@@ -57,6 +57,19 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
             important: body.important.unwrap_or(false),
         },
         Action::Accept => Command::Accept,
+        Action::Instruct => Command::Instruct {
+            unit: body.unit.map(UnitId),
+            text: need_text(&body.text, "text", lifecycle::reason)?,
+            working_days: body.working_days,
+        },
+        Action::AcknowledgeInstruction => Command::AcknowledgeInstruction {
+            number: body.instruction,
+            note: lifecycle::note("note", body.note.as_deref())?,
+        },
+        Action::ReportInstruction => Command::ReportInstruction {
+            number: body.instruction,
+            report: need_text(&body.report, "report", lifecycle::reply)?,
+        },
         Action::Contact => Command::Contact {
             note: lifecycle::note("note", body.note.as_deref())?,
         },

@@ -7,7 +7,6 @@ use civicgrid_api::{
     ActorOut, AttachmentOut, CallerIn, CallerOut, ClockOut, CreateIntake, CreateRequest,
     CreatedRequest, EventOut, IntakeItem, IntakeOut, LocationIn, NoticeOut, Page, ParentOut,
     ProposalOut, RequestOut, RequestQuery, RequestSummary, SupervisionOut, TrackOut, TrackStep,
-    UnitRef,
 };
 use civicgrid_domain::clocks::{self, Clock};
 use civicgrid_domain::deadline::Band;
@@ -22,14 +21,7 @@ use civicgrid_store::{Attachment, EventRow, IntakeRow, ListFilter, Loaded};
 use crate::error::{ApiError, ApiResult};
 use crate::services::cases::{CaseView, Listed, Listing, Tracked};
 use crate::state::Reference;
-use crate::wire::{COUNT_CAP, paging};
-
-pub fn unit_ref(org: &OrgTree, id: UnitId) -> UnitRef {
-    UnitRef {
-        id: id.0,
-        name: org.get(id).map(|u| u.name.clone()).unwrap_or_default(),
-    }
-}
+use crate::wire::{COUNT_CAP, paging, unit_ref};
 
 pub(crate) fn proposal_out(org: &OrgTree, proposal: &Proposal) -> ProposalOut {
     ProposalOut {
@@ -114,6 +106,7 @@ pub fn summary(listing: &Listing, now: Instant) -> RequestSummary {
         lead_unit: row.case.lead.map(|u| u.0),
         area: row.area.map(|u| u.0),
         summary: row.content.chars().take(80).collect(),
+        instructed: !row.case.instructed().is_empty(),
         created_at: row.created_at,
         updated_at: row.updated_at,
     }
@@ -351,6 +344,11 @@ pub fn request_out(reference: &Reference, view: &CaseView) -> RequestOut {
                 rated: row.case.rated_units.contains(u),
             })
             .collect(),
+        instructions: view
+            .instructions
+            .iter()
+            .map(|i| crate::wire::instructions::instruction_out(org, i, now))
+            .collect(),
         review: row.case.review.map(|s| s.as_str().into()),
         cites: row.case.cites.clone(),
         sent_back: view.sent_back.clone(),
@@ -494,6 +492,7 @@ pub fn list_filter(
         created_from,
         created_until,
         min_demand: query.min_demand,
+        instructed: query.instructed.unwrap_or(false),
         band: band.map(|b| (b, now)),
         // Clocks run only on requests still being worked (or awaiting their callback):
         // naming those states lets the state index narrow a band search to open work.

@@ -5,12 +5,25 @@ pub mod actions;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod instructions;
 pub mod org;
 pub mod policies;
 pub mod stats;
 pub mod supervision;
 
+use civicgrid_api::UnitRef;
+use civicgrid_domain::UnitId;
+use civicgrid_domain::org::OrgTree;
+
 use crate::error::{ApiError, ApiResult};
+
+/// A unit as the wire names it: its id and its current name.
+pub fn unit_ref(org: &OrgTree, id: UnitId) -> UnitRef {
+    UnitRef {
+        id: id.0,
+        name: org.get(id).map(|u| u.name.clone()).unwrap_or_default(),
+    }
+}
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 

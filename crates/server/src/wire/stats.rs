@@ -115,7 +115,7 @@ pub fn targets_out(
         items: months
             .iter()
             .map(|m| civicgrid_api::TargetMonthOut {
-                unit: crate::wire::cases::unit_ref(&reference.org, m.unit),
+                unit: crate::wire::unit_ref(&reference.org, m.unit),
                 month: m.month.clone(),
                 response: count(m.response),
                 resolution: count(m.resolution),
@@ -151,7 +151,7 @@ pub fn stats_out(org: &OrgTree, standings: &Standings) -> StatsOut {
                 })
                 .collect();
             UnitStatsOut {
-                unit: crate::wire::cases::unit_ref(org, s.unit),
+                unit: crate::wire::unit_ref(org, s.unit),
                 kind: org
                     .get(s.unit)
                     .map(|u| u.kind.as_str().to_owned())

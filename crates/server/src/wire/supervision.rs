@@ -2,13 +2,14 @@
 
 use civicgrid_api::{PoolItemOut, SampleOut};
 use civicgrid_domain::Instant;
-use civicgrid_domain::clocks::Step;
+use civicgrid_domain::clocks::NoticeKind;
 use civicgrid_domain::org::OrgTree;
 use civicgrid_store::{PoolRow, SampleRow};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::cases::Listing;
-use crate::wire::cases::{summary, unit_ref};
+use crate::wire::cases::summary;
+use crate::wire::unit_ref;
 
 pub fn pool_item_out(org: &OrgTree, (p, listing): (PoolRow, Listing), now: Instant) -> PoolItemOut {
     PoolItemOut {
@@ -36,17 +37,16 @@ pub fn sample_out((m, listing): (SampleRow, Listing), now: Instant) -> SampleOut
     }
 }
 
-/// The kind of notice a list asks for: a reminder, an urging notice or an accountability
-/// record (the pool, not a notice, records supervision).
-pub fn notice_kind(raw: Option<&str>) -> ApiResult<Option<Step>> {
+/// The kind of notice a list asks for: a reminder, an urging notice, an accountability
+/// record or a leader's instruction (the pool, not a notice, records supervision).
+pub fn notice_kind(raw: Option<&str>) -> ApiResult<Option<NoticeKind>> {
     match raw {
         None => Ok(None),
-        Some("remind") => Ok(Some(Step::Remind)),
-        Some("urge") => Ok(Some(Step::Urge)),
-        Some("hold_accountable") => Ok(Some(Step::HoldAccountable)),
-        Some(_) => Err(ApiError::query(
-            "kind",
-            "must be one of: remind, urge, hold_accountable",
-        )),
+        Some(word) => NoticeKind::parse(word).map(Some).ok_or_else(|| {
+            ApiError::query(
+                "kind",
+                format!("must be one of: {}", NoticeKind::words().join(", ")),
+            )
+        }),
     }
 }

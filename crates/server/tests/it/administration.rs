@@ -131,6 +131,16 @@ async fn a_disabled_user_stops_at_once_and_an_enabled_one_signs_in_again() {
         assert_eq!(other.get(Some(&handler), "/api/v1/me").await.status, 200);
         let handler_id = user_id(&app, &admin, "handler").await;
         let admin_id = user_id(&app, &admin, "admin").await;
+        // An administrator finds the account by part of its name.
+        let found = app.get(Some(&admin), "/api/v1/users?q=handler").await;
+        let names: Vec<&str> = found.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["handler", "other_handler", "street_handler"]);
+        assert_eq!(found.body["total"], 3);
         let path = |id: i64| format!("/api/v1/users/{id}");
         let off = json!({"disabled": true});
         let r = app

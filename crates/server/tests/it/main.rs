@@ -11,6 +11,7 @@ mod fuzz;
 mod helpers;
 mod hub;
 mod instances;
+mod instructions;
 mod lifecycle;
 mod openapi;
 mod pages;

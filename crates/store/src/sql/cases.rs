@@ -135,6 +135,9 @@ fn filtered(sql: &mut Sql, filter: &ListFilter, visibility: &Visibility) {
     if let Some(until) = filter.created_until {
         sql.and().push("r.created_at < ").value(ms(until));
     }
+    if filter.instructed {
+        sql.and().push("r.instructions <> ''");
+    }
     if let Some(demand) = filter.min_demand {
         sql.and().push("r.demand >= ").value(i64::from(demand));
     }

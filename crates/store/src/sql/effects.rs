@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use civicgrid_domain::clocks::PoolChange;
-use civicgrid_domain::clocks::{Clock, Effects};
+use civicgrid_domain::clocks::{Clock, Effects, InstructionChange};
 use civicgrid_domain::lifecycle::{Case, Event};
 use civicgrid_domain::request::State;
 use civicgrid_domain::{Instant, RequestId, UnitId, UserId};
 use sqlx::{Any, Row, Transaction};
 
-use super::dialect::{Val, insert_rows};
-use super::rows::{join_ids, ms};
+use super::dialect::{Sql, Val, insert_rows};
+use super::rows::{join_ids, join_instructions, ms};
 
 use crate::{Backend, Result};
 
@@ -72,7 +72,29 @@ pub(super) struct EffectRows {
     pub(super) facts: Vec<Vec<Val>>,
     pub(super) pools: Vec<Vec<Val>>,
     pub(super) samples: Vec<Vec<Val>>,
+    pub(super) instructions: Vec<Vec<Val>>,
+    /// Acknowledgements and reports of instructions given by an earlier move.
+    pub(super) instruction_updates: Vec<(i64, InstructionChange)>,
+    /// Requests with an instruction acknowledged or reported on: the notices that told
+    /// their units are read with it.
+    pub(super) instructions_answered: Vec<i64>,
 }
+
+pub(super) const INSTRUCTION_COLUMNS: &[&str] = &[
+    "request_id",
+    "number",
+    "unit_id",
+    "leader_id",
+    "text",
+    "working_days",
+    "deadline_at",
+    "given_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "report",
+    "reported_at",
+    "reported_by",
+];
 
 pub(super) const NOTICE_COLUMNS: &[&str] = &[
     "request_id",
@@ -134,6 +156,7 @@ impl EffectRows {
                 Val::S(n.text.clone()),
             ]);
         }
+        self.add_instructions(request, &effects.instructions);
         for f in &effects.facts {
             self.facts.push(vec![
                 Val::I(Some(f.unit.0)),
@@ -147,6 +170,73 @@ impl EffectRows {
                 counts.add(&day(f.at), "targets", f.unit.0, &f.metric);
             }
         }
+    }
+
+    /// Instructions given by these effects become rows, with their acknowledgement and
+    /// report when the same effects carry them (an imported history); the others update
+    /// rows written by an earlier move.
+    fn add_instructions(&mut self, request: i64, changes: &[InstructionChange]) {
+        if changes
+            .iter()
+            .any(|c| !matches!(c, InstructionChange::Given { .. }))
+        {
+            self.instructions_answered.push(request);
+        }
+        let mut given: Vec<(u32, Vec<Val>)> = Vec::new();
+        for change in changes {
+            match change {
+                InstructionChange::Given {
+                    number,
+                    unit,
+                    by,
+                    text,
+                    working_days,
+                    deadline,
+                    at,
+                } => given.push((
+                    *number,
+                    vec![
+                        Val::I(Some(request)),
+                        Val::I(Some(i64::from(*number))),
+                        Val::I(Some(unit.0)),
+                        Val::I(by.map(|u| u.0)),
+                        Val::S(Some(text.clone())),
+                        Val::I(working_days.map(i64::from)),
+                        Val::I(deadline.map(ms)),
+                        Val::I(Some(ms(*at))),
+                        Val::I(None),
+                        Val::I(None),
+                        Val::S(None),
+                        Val::I(None),
+                        Val::I(None),
+                    ],
+                )),
+                InstructionChange::Acknowledged { number, by, at } => {
+                    match given.iter_mut().find(|(n, _)| n == number) {
+                        Some((_, row)) => {
+                            row[8] = Val::I(Some(ms(*at)));
+                            row[9] = Val::I(by.map(|u| u.0));
+                        }
+                        None => self.instruction_updates.push((request, change.clone())),
+                    }
+                }
+                InstructionChange::Reported {
+                    number,
+                    by,
+                    report,
+                    at,
+                } => match given.iter_mut().find(|(n, _)| n == number) {
+                    Some((_, row)) => {
+                        row[10] = Val::S(Some(report.clone()));
+                        row[11] = Val::I(Some(ms(*at)));
+                        row[12] = Val::I(by.map(|u| u.0));
+                    }
+                    None => self.instruction_updates.push((request, change.clone())),
+                },
+            }
+        }
+        self.instructions
+            .extend(given.into_iter().map(|(_, row)| row));
     }
 
     /// For bulk import: the pool and sample rows are inserted whole.
@@ -201,8 +291,74 @@ impl EffectRows {
         .await?;
         insert_rows(tx, backend, "supervision", POOL_COLUMNS, self.pools, None).await?;
         insert_rows(tx, backend, "samples", SAMPLE_COLUMNS, self.samples, None).await?;
+        insert_rows(
+            tx,
+            backend,
+            "instructions",
+            INSTRUCTION_COLUMNS,
+            self.instructions,
+            None,
+        )
+        .await?;
+        for (request, change) in self.instruction_updates {
+            update_instruction(tx, request, &change).await?;
+        }
+        if !self.instructions_answered.is_empty() {
+            // Each instruction's notice (same request, unit and instant) is read when the
+            // unit first acknowledged or reported, by whoever did.
+            let answered = "FROM instructions i WHERE i.request_id = notices.request_id \
+                AND i.unit_id = notices.unit_id AND i.given_at = notices.at";
+            let mut sql = Sql::new(
+                backend,
+                "UPDATE notices SET read_at = (SELECT COALESCE(i.acknowledged_at, i.reported_at) ",
+            );
+            sql.push(answered)
+                .push("), read_by = (SELECT COALESCE(i.acknowledged_by, i.reported_by) ")
+                .push(answered)
+                .push(") WHERE kind = 'instruct' AND read_at IS NULL AND request_id IN ")
+                .list(self.instructions_answered)
+                .push(" AND EXISTS (SELECT 1 ")
+                .push(answered)
+                .push(" AND (i.acknowledged_at IS NOT NULL OR i.reported_at IS NOT NULL))");
+            sql.query().execute(&mut **tx).await?;
+        }
         Ok(())
     }
+}
+
+/// An acknowledgement (the first stays) or a report on an instruction already stored.
+async fn update_instruction(
+    tx: &mut Transaction<'_, Any>,
+    request: i64,
+    change: &InstructionChange,
+) -> Result<()> {
+    let query = match change {
+        InstructionChange::Given { .. } => return Ok(()),
+        InstructionChange::Acknowledged { number, by, at } => sqlx::query(
+            "UPDATE instructions SET acknowledged_at = $1, acknowledged_by = $2 \
+             WHERE request_id = $3 AND number = $4 AND acknowledged_at IS NULL",
+        )
+        .bind(ms(*at))
+        .bind(by.map(|u| u.0))
+        .bind(request)
+        .bind(i64::from(*number)),
+        InstructionChange::Reported {
+            number,
+            by,
+            report,
+            at,
+        } => sqlx::query(
+            "UPDATE instructions SET report = $1, reported_at = $2, reported_by = $3 \
+             WHERE request_id = $4 AND number = $5",
+        )
+        .bind(report.clone())
+        .bind(ms(*at))
+        .bind(by.map(|u| u.0))
+        .bind(request)
+        .bind(i64::from(*number)),
+    };
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
 
 /// Counters to add to `daily_counts`, summed before writing so a batch touches each row once.
@@ -300,6 +456,7 @@ pub(super) const CASE_COLUMNS: &[&str] = &[
     "summoned",
     "reported",
     "rated_units",
+    "instructions",
     "event_count",
     "last_hash",
     "updated_at",
@@ -349,6 +506,7 @@ pub(super) fn case_values(
         Val::S(Some(join_ids(&case.summoned))),
         Val::S(Some(join_ids(&case.reported))),
         Val::S(Some(join_ids(&case.rated_units))),
+        Val::S(Some(join_instructions(&case.instructions))),
         Val::I(Some(event_count)),
         Val::S(Some(last_hash.to_owned())),
         Val::I(Some(ms(now))),

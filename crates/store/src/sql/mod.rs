@@ -14,6 +14,7 @@ mod cases;
 mod clocks;
 mod dialect;
 mod effects;
+mod instructions;
 mod org;
 mod routing;
 mod rows;

@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::SqlStore;
-use super::dialect::{Cached, bump};
+use super::dialect::{Cached, Sql, bump};
 use super::rows::{instant, is_unique_violation, ms, split_words, unit_from_row, word};
 
 use crate::{NewUnit, NewUser, OrgStore, Result, StoreError, UnitRow, UserRow};
@@ -287,17 +287,32 @@ impl OrgStore for SqlStore {
         Ok(())
     }
 
-    async fn list_users(&self, offset: i64, limit: i64) -> Result<(Vec<UserRow>, i64)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.inner.read)
-            .await?;
-        let rows = sqlx::query(
-            "SELECT id, username, display_name, password_hash, unit_id, disabled_at, must_change_password FROM users ORDER BY id LIMIT $1 OFFSET $2",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.inner.read)
-        .await?;
+    async fn list_users(
+        &self,
+        search: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<UserRow>, i64)> {
+        let backend = self.inner.backend;
+        let filtered = |sql: &mut Sql| {
+            if let Some(text) = search.map(str::trim).filter(|t| !t.is_empty()) {
+                sql.and().push("(").contains("username", text);
+                sql.push(" OR ").contains("display_name", text).push(")");
+            }
+        };
+        let mut count = Sql::new(backend, "SELECT COUNT(*) FROM users");
+        filtered(&mut count);
+        let mut list = Sql::new(
+            backend,
+            "SELECT id, username, display_name, password_hash, unit_id, disabled_at, must_change_password FROM users",
+        );
+        filtered(&mut list);
+        list.push(" ORDER BY id LIMIT ")
+            .value(limit)
+            .push(" OFFSET ")
+            .value(offset);
+        let total: i64 = count.scalar().fetch_one(&self.inner.read).await?;
+        let rows = list.query().fetch_all(&self.inner.read).await?;
         Ok((self.user_rows(rows).await?, total))
     }
 

@@ -8,7 +8,9 @@ use civicgrid_domain::clocks::Clock;
 use civicgrid_domain::clocks::{ClockEnd, Step};
 use civicgrid_domain::deadline::Policy;
 use civicgrid_domain::deadline::{Limit, Stage, TimeUnit};
-use civicgrid_domain::lifecycle::{AppealGround, AppealState, Case, Event, EventKind, ReviewStep};
+use civicgrid_domain::lifecycle::{
+    AppealGround, AppealState, Case, Event, EventKind, Instruction, InstructionState, ReviewStep,
+};
 use civicgrid_domain::org::{Actor, UnitKind};
 use civicgrid_domain::request::{Channel, Kind, Location, Outcome, Rating, State, Urgency};
 use civicgrid_domain::{CategoryId, Instant, RequestId, UnitId, UserId};
@@ -48,6 +50,30 @@ pub(super) fn split_ids(raw: &str) -> Result<Vec<UnitId>> {
         .collect()
 }
 
+/// A case's instructions as the request row keeps them: `unit:state`, in the order given.
+pub(super) fn join_instructions(instructions: &[Instruction]) -> String {
+    instructions
+        .iter()
+        .map(|i| format!("{}:{}", i.unit.0, i.state))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(super) fn split_instructions(raw: &str) -> Result<Vec<Instruction>> {
+    raw.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let (unit, state) = item.split_once(':').unwrap_or((item, ""));
+            Ok(Instruction {
+                unit: i64::from_str(unit)
+                    .map(UnitId)
+                    .map_err(|_| StoreError::Corrupt(format!("bad instruction list `{raw}`")))?,
+                state: word("instructions", state, InstructionState::parse)?,
+            })
+        })
+        .collect()
+}
+
 pub(super) fn split_words(raw: &str) -> Vec<String> {
     raw.split(',')
         .filter(|s| !s.is_empty())
@@ -76,7 +102,7 @@ pub(super) const REQUEST_COLUMNS: &str = "r.id, r.serial, r.verify_code, r.chann
     r.parent_id, r.outcome, r.reply, r.proper_owner, r.rating, r.citizen_resolved, r.demand, r.redo_count, \
     r.return_count, r.first_responder_id, r.assigned_at, r.dispatch_count, r.complex, r.important, \
     r.callback_attempts, r.last_callback_attempt_at, r.returned_by_id, r.returned_from, r.designated, \
-    r.appeal_unit_id, r.appeal_ground, r.appeal_state, r.repeats, r.review_step, r.cites, r.summoned, r.reported, r.rated_units, r.event_count, r.last_hash, r.created_at, r.updated_at";
+    r.appeal_unit_id, r.appeal_ground, r.appeal_state, r.repeats, r.review_step, r.cites, r.summoned, r.reported, r.rated_units, r.instructions, r.event_count, r.last_hash, r.created_at, r.updated_at";
 
 pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
     let opt_i64 = |name: &str| -> Result<Option<i64>> { Ok(row.try_get::<Option<i64>, _>(name)?) };
@@ -146,6 +172,7 @@ pub(super) fn request_from_row(row: &AnyRow) -> Result<RequestRow> {
         summoned: split_ids(&text("summoned")?)?,
         reported: split_ids(&text("reported")?)?,
         rated_units: split_ids(&text("rated_units")?)?,
+        instructions: split_instructions(&text("instructions")?)?,
     };
     Ok(RequestRow {
         id: RequestId(row.try_get("id")?),

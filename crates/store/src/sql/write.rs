@@ -888,6 +888,7 @@ pub(super) fn handler_links(case: &Case) -> Vec<(UnitId, &'static str)> {
         .chain(case.assisting.iter())
         .chain(case.coordination.iter())
         .chain(case.summoned.iter())
+        .chain(case.instructions.iter().map(|i| &i.unit))
         .map(|u| (*u, "handler"))
         .collect()
 }

@@ -240,6 +240,7 @@ mod tests {
             ("tier", org::Tier::words()),
             ("ground", lifecycle::AppealGround::words()),
             ("appeal_state", lifecycle::AppealState::words()),
+            ("instruction_state", lifecycle::InstructionState::words()),
             ("cause", lifecycle::NoCallback::words()),
             ("basis", lifecycle::Basis::words()),
             ("unit_kind", org::UnitKind::words()),

@@ -213,6 +213,38 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("action.report_on_site", "到场报到", "Report on site"),
     ("action.rate_response", "评价部门响应", "Rate the response"),
     ("stage.report", "到场报到", "Report on site"),
+    ("stage.instruction", "领导批示", "Leader's instruction"),
+    ("action.instruct", "领导批示", "Instruct"),
+    (
+        "action.acknowledge_instruction",
+        "签收批示",
+        "Acknowledge the instruction",
+    ),
+    (
+        "action.report_instruction",
+        "报告批示办理情况",
+        "Report on the instruction",
+    ),
+    ("instruction_state.open", "待签收", "Not acknowledged"),
+    (
+        "instruction_state.acknowledged",
+        "已签收待报告",
+        "Acknowledged",
+    ),
+    ("instruction_state.reported", "已报告", "Reported"),
+    (
+        "instruction_filter.pending",
+        "待报告",
+        "Waiting for the report",
+    ),
+    ("instruction_filter.overdue", "超期未报告", "Overdue"),
+    ("instruction_filter.open", "待签收", "Not acknowledged"),
+    (
+        "instruction_filter.acknowledged",
+        "已签收待报告",
+        "Acknowledged",
+    ),
+    ("instruction_filter.reported", "已报告", "Reported"),
     (
         "metric.summons_arrival",
         "报到及时率",

@@ -272,9 +272,16 @@ pub async fn act(
         let mut command = command;
         complete_from_request(&mut command, loaded, &reference);
         let org = &reference.org;
-        let scope = scope_of(loaded);
+        let mut scope = scope_of(loaded);
         lifecycle::authorize(&who, Want::Read, &scope, org)
             .map_err(|_| Refusal::Forbidden { action: "read" })?;
+        // An instruction is answered by the unit it is for, not by another instructed one.
+        if let Command::AcknowledgeInstruction { number, .. }
+        | Command::ReportInstruction { number, .. } = &command
+        {
+            let (_, unit) = lifecycle::waiting_instruction(&loaded.row.case, action, *number)?;
+            scope.instructed = vec![unit];
+        }
         lifecycle::authorize(&who, Want::Act(action), &scope, org)?;
         let ctx = Ctx {
             org,

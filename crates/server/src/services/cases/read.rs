@@ -50,6 +50,7 @@ pub fn scope_of(loaded: &Loaded) -> Scope {
             .filter(|u| !row.case.reported.contains(u))
             .copied()
             .collect(),
+        instructed: row.case.instructed(),
         confidential: row.caller_confidential,
     }
 }
@@ -106,6 +107,8 @@ pub struct CaseView {
     pub sent_back: Option<String>,
     /// The latest coordination order, for a request that has been coordinated.
     pub coordination: Option<super::Coordination>,
+    /// Leaders' instructions on it, in the order given.
+    pub instructions: Vec<civicgrid_store::InstructionRow>,
     /// The instant the view was taken; bands are shown as of it.
     pub now: Instant,
 }
@@ -178,11 +181,19 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
             None => Ok(None),
         }
     };
-    let (attachments, pool, notices, intake) = tokio::try_join!(
+    let instructions = async {
+        if row.case.instructions.is_empty() {
+            Ok(Vec::new())
+        } else {
+            state.store.instructions_of(row.id).await
+        }
+    };
+    let (attachments, pool, notices, intake, instructions) = tokio::try_join!(
         state.store.attachments(row.id),
         state.store.supervision_pool(&pool_filter, &Visibility::All),
         state.store.notices_of(row.id),
         intake,
+        instructions,
     )?;
     let siblings = intake
         .map(|i| i.requests)
@@ -221,6 +232,7 @@ pub async fn view(state: &AppState, principal: &Principal, loaded: Loaded) -> Ap
     Ok(CaseView {
         sent_back,
         coordination,
+        instructions,
         return_until,
         caller,
         reads_personal: clear,
@@ -253,6 +265,42 @@ pub async fn history(state: &AppState, loaded: &Loaded) -> ApiResult<Vec<EventRo
 
 /// The actions `principal` may take on the request now: allowed in its state and by their
 /// roles and units. Pages show exactly these buttons.
+/// The numbers of the instructions waiting for `action` (an acknowledgement or a report)
+/// that `principal` may answer: those for a unit they answer for.
+pub fn instructions_for<'a>(
+    principal: &'a Principal,
+    action: Action,
+    scope: &'a Scope,
+    loaded: &'a Loaded,
+    org: &'a civicgrid_domain::org::OrgTree,
+) -> impl Iterator<Item = u32> + 'a {
+    let waits = move |s: lifecycle::InstructionState| match action {
+        Action::AcknowledgeInstruction => s == lifecycle::InstructionState::Open,
+        _ => s != lifecycle::InstructionState::Reported,
+    };
+    loaded
+        .row
+        .case
+        .instructions
+        .iter()
+        .enumerate()
+        .filter(move |_| {
+            matches!(
+                action,
+                Action::AcknowledgeInstruction | Action::ReportInstruction
+            )
+        })
+        .filter(move |(_, i)| waits(i.state))
+        .filter(move |(_, i)| {
+            let one = Scope {
+                instructed: vec![i.unit],
+                ..scope.clone()
+            };
+            lifecycle::authorize(principal, Want::Act(action), &one, org).is_ok()
+        })
+        .map(|(index, _)| index as u32 + 1)
+}
+
 pub fn available_actions(state: &AppState, principal: &Principal, loaded: &Loaded) -> Vec<Action> {
     let reference = state.reference();
     let org = &reference.org;
@@ -277,6 +325,12 @@ pub fn available_actions(state: &AppState, principal: &Principal, loaded: &Loade
                 .summoned
                 .iter()
                 .any(|u| !loaded.row.case.reported.contains(u)),
+            // Only for an instruction waiting on a unit this person answers for.
+            Action::AcknowledgeInstruction | Action::ReportInstruction => {
+                instructions_for(principal, *a, &scope, loaded, org)
+                    .next()
+                    .is_some()
+            }
             Action::RateResponse => loaded
                 .row
                 .case
