@@ -107,6 +107,16 @@ fn an_instruction_runs_its_own_clock_against_the_unit_until_the_unit_reports() {
         )
         .unwrap();
     assert_eq!(second.events[0].value("instruction"), Some("2"));
+    assert!(matches!(
+        &second.effects.instructions[..],
+        [InstructionChange::Given {
+            number: 2,
+            unit: UnitId(11),
+            working_days: None,
+            deadline: None,
+            ..
+        }]
+    ));
     assert_eq!(
         running(&clocks)
             .iter()
@@ -148,6 +158,10 @@ fn an_instruction_runs_its_own_clock_against_the_unit_until_the_unit_reports() {
             at,
         )
         .unwrap_err();
+    assert!(
+        twice.to_string().contains("waits for no acknowledgement"),
+        "{twice}"
+    );
     assert_eq!(field(twice), "instruction");
     let missing = world
         .act_as(
@@ -228,6 +242,10 @@ fn an_instruction_runs_its_own_clock_against_the_unit_until_the_unit_reports() {
         )
         .unwrap();
     assert!(last.case.instructed().is_empty());
+    assert!(matches!(
+        &last.effects.instructions[..],
+        [InstructionChange::Reported { number: 2, .. }]
+    ));
 }
 
 #[test]
@@ -249,6 +267,16 @@ fn an_instruction_needs_a_unit_and_a_sane_deadline() {
         )
         .unwrap_err();
     assert_eq!(field(too_long), "working_days");
+    let longest = world
+        .act_as(
+            LEADER,
+            &case,
+            &running(&clocks),
+            instruct(Some(10), Some(60)),
+            at,
+        )
+        .unwrap();
+    assert_eq!(longest.0.events[0].value("working_days"), Some("60"));
     let zero = world
         .act_as(
             LEADER,
