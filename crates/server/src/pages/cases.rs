@@ -252,37 +252,12 @@ async fn export(
     let items = crate::wire::cases::summaries(&listed.items, now);
     let rows = rows(&state, &items);
     let t = super::i18n::Tr::new(browser.lang).in_zone(browser.zone);
-    let lines: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.serial.clone(),
-                t.time(&r.created_at),
-                t.w("state", &r.state).to_owned(),
-                t.w("kind", &r.kind).to_owned(),
-                r.category.clone(),
-                r.unit.clone(),
-                r.band.as_deref().map_or("", |b| t.w("band", b)).to_owned(),
-                r.summary.clone(),
-            ]
-        })
-        .collect();
-    Ok(super::export::csv_download(
+    Ok(super::export::requests_download(
         &t,
         &staff.principal.username,
         &now,
         "cases.csv",
-        &[
-            t.s("common.serial"),
-            t.s("common.created"),
-            t.s("common.state"),
-            t.s("common.kind"),
-            t.s("common.category"),
-            t.s("common.unit"),
-            t.s("common.band"),
-            t.s("common.content"),
-        ],
-        &lines,
+        &rows,
     )?)
 }
 

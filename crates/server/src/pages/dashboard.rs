@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/dashboard", get(dashboard))
         .route("/dashboard/units/{unit}", get(unit_cases))
         .route("/dashboard/targets", get(targets))
+        .route("/dashboard/rankings.csv", get(rankings_export))
 }
 
 /// Who opens the dashboard.
@@ -74,6 +75,63 @@ impl DashboardPage {
             .t
             .pct(&unit.rates.get(metric).and_then(|r| r.value))
     }
+}
+
+/// This month's standings of every unit as CSV — every tier and every rate, not only the
+/// page's first ten — with the exporter's watermark.
+async fn rankings_export(
+    State(state): State<Arc<AppState>>,
+    browser: Browser,
+    staff: Staff,
+) -> Result<axum::response::Response, super::PageError> {
+    require(&staff, ROLES)?;
+    let today = state.now().with_timezone(&state.time_zone).date_naive();
+    let month_start = today.with_day(1).unwrap_or(today);
+    let standings =
+        crate::services::stats::units(&state, month_start, today, Default::default()).await?;
+    let stats = crate::wire::stats::stats_out(&state.org(), &standings);
+    let t = super::Tr::new(browser.lang).in_zone(browser.zone);
+    let metrics = super::portal::RANKING_METRICS;
+    let lines: Vec<Vec<String>> = stats
+        .units
+        .iter()
+        .map(|u| {
+            let mut line = vec![
+                u.tier
+                    .as_deref()
+                    .map_or("—", |tier| t.w("tier", tier))
+                    .to_owned(),
+                u.rank.map(|r| r.to_string()).unwrap_or_default(),
+                u.unit.name.clone(),
+                u.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
+            ];
+            line.extend(
+                metrics
+                    .iter()
+                    .map(|m| t.pct(&u.rates.get(*m).and_then(|r| r.value))),
+            );
+            line.push(u.sample.to_string());
+            line.push(u.urged.to_string());
+            line.push(u.accountable.to_string());
+            line
+        })
+        .collect();
+    let mut header: Vec<String> = ["dash.tier", "common.rank", "common.unit", "common.score"]
+        .iter()
+        .map(|k| t.s(k).to_owned())
+        .collect();
+    header.extend(metrics.iter().map(|m| t.w("metric", m).to_owned()));
+    for key in ["common.sample", "dash.urged", "dash.accountable"] {
+        header.push(t.s(key).to_owned());
+    }
+    Ok(super::export::csv_download(
+        &t,
+        &staff.principal.username,
+        &state.now(),
+        "rankings.csv",
+        &header,
+        &lines,
+    )?)
 }
 
 fn day_key(day: NaiveDate) -> String {

@@ -22,7 +22,9 @@ use crate::pages::PageQuery;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
-    Router::new().route("/dispatch", get(dispatch_board).post(bulk_dispatch))
+    Router::new()
+        .route("/dispatch", get(dispatch_board).post(bulk_dispatch))
+        .route("/dispatch.csv", get(export))
 }
 
 // ---------------------------------------------------------------- dispatch board
@@ -131,6 +133,50 @@ async fn queue_rows(
         });
     }
     Ok(out)
+}
+
+/// The most rows an exported queue carries.
+const EXPORT_ROWS: i64 = 10_000;
+
+/// The queue as CSV, the nearest dispatch deadline first, with the routing table's
+/// proposal and why, and the exporter's watermark.
+async fn export(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+) -> Result<axum::response::Response, PageError> {
+    require(&staff, &[Role::Dispatcher])?;
+    let mut queue = filter(&[RequestState::Received]);
+    queue.by_deadline = true;
+    queue.limit = EXPORT_ROWS;
+    let queue = super::lists::page_of(&state, &staff.principal, &queue, 1, 1).await?;
+    let t = Tr::new(browser.lang).in_zone(browser.zone);
+    let lines: Vec<Vec<String>> = queue_rows(&state, &staff, &queue.items, None)
+        .await?
+        .iter()
+        .map(|q| {
+            let mut line = super::lists::export_line(&t, &q.row);
+            line.push(q.proposed.as_ref().map(|p| p.1.clone()).unwrap_or_default());
+            line.push(
+                q.basis
+                    .as_deref()
+                    .map(|b| t.w("basis", b).to_owned())
+                    .unwrap_or_default(),
+            );
+            line
+        })
+        .collect();
+    let mut header = super::lists::export_header(&t);
+    header.push(t.s("detail.proposal").to_owned());
+    header.push(t.s("dispatch.basis").to_owned());
+    Ok(super::export::csv_download(
+        &t,
+        &staff.principal.username,
+        &state.now(),
+        "dispatch-queue.csv",
+        &header,
+        &lines,
+    )?)
 }
 
 async fn dispatch_board(

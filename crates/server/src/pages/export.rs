@@ -10,12 +10,12 @@ use super::i18n::Tr;
 use crate::error::ApiError;
 
 /// The CSV file `filename` with the exporter's watermark, `header` and `rows`.
-pub(super) fn csv_download(
+pub(super) fn csv_download<S: AsRef<str>>(
     t: &Tr,
     exporter: &str,
     now: &civicgrid_domain::Instant,
     filename: &'static str,
-    header: &[&str],
+    header: &[S],
     rows: &[Vec<String>],
 ) -> Result<Response, ApiError> {
     let mark = format!(
@@ -29,7 +29,7 @@ pub(super) fn csv_download(
     first.resize(header.len().max(1), "");
     let mut write = || -> Result<(), csv::Error> {
         out.write_record(&first)?;
-        out.write_record(header)?;
+        out.write_record(header.iter().map(AsRef::as_ref))?;
         for row in rows {
             out.write_record(row)?;
         }
@@ -48,4 +48,26 @@ pub(super) fn csv_download(
         bytes,
     )
         .into_response())
+}
+
+/// A list of requests as CSV: the columns every exported request list has.
+pub(super) fn requests_download(
+    t: &Tr,
+    exporter: &str,
+    now: &civicgrid_domain::Instant,
+    filename: &'static str,
+    rows: &[super::lists::Row],
+) -> Result<Response, ApiError> {
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| super::lists::export_line(t, r))
+        .collect();
+    csv_download(
+        t,
+        exporter,
+        now,
+        filename,
+        &super::lists::export_header(t),
+        &lines,
+    )
 }

@@ -22,6 +22,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/inbox", get(inbox))
+        .route("/inbox.csv", get(export))
         .route("/notices/{id}/read", post(read_notice))
 }
 
@@ -56,25 +57,58 @@ pub(super) const OPEN_STATES: &[RequestState] = &[
     RequestState::Reviewing,
 ];
 
+/// The inbox is a unit's: administrators, who belong to no handling unit, have none.
+fn require_unit(staff: &Staff) -> Result<(), ApiError> {
+    if crate::access::holds(&staff.principal, &[Role::Handler, Role::UnitHead]) {
+        Ok(())
+    } else {
+        Err(ApiError::with_message(
+            civicgrid_api::ErrorCode::Forbidden,
+            "the inbox belongs to handling units",
+        ))
+    }
+}
+
+/// The unit's open cases, soonest deadline first.
+fn open_cases(offset: i64, limit: i64) -> civicgrid_store::ListFilter {
+    let mut f = filter(OPEN_STATES);
+    f.by_deadline = true;
+    f.offset = offset;
+    f.limit = limit;
+    f
+}
+
+/// The most rows an exported list carries.
+const EXPORT_ROWS: i64 = 10_000;
+
+/// The unit's open cases as CSV, soonest deadline first, with the exporter's watermark.
+async fn export(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+) -> Result<axum::response::Response, super::PageError> {
+    require_unit(&staff)?;
+    let list =
+        super::lists::page_of(&state, &staff.principal, &open_cases(0, EXPORT_ROWS), 1, 1).await?;
+    let t = super::Tr::new(browser.lang).in_zone(browser.zone);
+    Ok(super::export::requests_download(
+        &t,
+        &staff.principal.username,
+        &state.now(),
+        "inbox.csv",
+        &rows(&state, &list.items),
+    )?)
+}
+
 async fn inbox(
     State(state): AppStateRef,
     browser: Browser,
     staff: Staff,
     PageQuery(params): PageQuery<PageParams>,
 ) -> PageResult {
-    // The inbox is a unit's: administrators, who belong to no handling unit, have none.
-    if !crate::access::holds(&staff.principal, &[Role::Handler, Role::UnitHead]) {
-        return Err(ApiError::with_message(
-            civicgrid_api::ErrorCode::Forbidden,
-            "the inbox belongs to handling units",
-        )
-        .into());
-    }
+    require_unit(&staff)?;
     let (page, page_size, offset, limit) = crate::wire::paging(params.page, Some(50))?;
-    let mut f = filter(OPEN_STATES);
-    f.by_deadline = true;
-    f.offset = offset;
-    f.limit = limit;
+    let f = open_cases(offset, limit);
     let list = super::lists::page_of(&state, &staff.principal, &f, page, page_size).await?;
     let (notices, _) =
         crate::services::supervision::notices(&state, &staff.principal, None, None, true, (0, 20))

@@ -89,6 +89,38 @@ impl Pager {
     }
 }
 
+/// The columns every exported request list has, and a row's values under them.
+pub(super) fn export_header(t: &Tr) -> Vec<String> {
+    [
+        "common.serial",
+        "common.created",
+        "common.due",
+        "common.band",
+        "common.state",
+        "common.kind",
+        "common.category",
+        "common.unit",
+        "common.content",
+    ]
+    .iter()
+    .map(|k| t.s(k).to_owned())
+    .collect()
+}
+
+pub(super) fn export_line(t: &Tr, r: &Row) -> Vec<String> {
+    vec![
+        r.serial.clone(),
+        t.time(&r.created_at),
+        r.due_at.map(|d| t.time(&d)).unwrap_or_default(),
+        r.band.as_deref().map_or("", |b| t.w("band", b)).to_owned(),
+        t.w("state", &r.state).to_owned(),
+        t.w("kind", &r.kind).to_owned(),
+        r.category.clone(),
+        r.unit.clone(),
+        r.summary.clone(),
+    ]
+}
+
 pub(super) fn opt(text: &str) -> Option<String> {
     let t = text.trim();
     (!t.is_empty()).then(|| t.to_owned())

@@ -18,7 +18,9 @@ use crate::pages::PageQuery;
 use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
-    Router::new().route("/supervision", get(supervision))
+    Router::new()
+        .route("/supervision", get(supervision))
+        .route("/supervision.csv", get(export))
 }
 
 // ---------------------------------------------------------------- supervision pool
@@ -45,6 +47,74 @@ pub(super) struct PoolParams {
     page: Option<u32>,
     mine: Option<String>,
     done: Option<String>,
+}
+
+/// The most rows an exported pool carries.
+const EXPORT_ROWS: i64 = 10_000;
+
+/// The pool (or the reader's own cases in it, `?mine=1`) as CSV, with the supervisor, the
+/// stage and unit it went red for, since when and how often, and the exporter's watermark.
+async fn export(
+    State(state): AppStateRef,
+    browser: Browser,
+    staff: Staff,
+    PageQuery(params): PageQuery<PoolParams>,
+) -> Result<axum::response::Response, super::PageError> {
+    require(&staff, &[Role::Supervisor, Role::Dispatcher, Role::Leader])?;
+    let owner = params.mine.is_some().then_some(staff.principal.user);
+    let (pool, _) = crate::services::supervision::pool(
+        &state,
+        &staff.principal,
+        owner,
+        false,
+        (0, EXPORT_ROWS),
+    )
+    .await?;
+    let t = super::Tr::new(browser.lang).in_zone(browser.zone);
+    let (org, now) = (state.org(), state.now());
+    let items: Vec<PoolItemOut> = pool
+        .into_iter()
+        .map(|row| crate::wire::supervision::pool_item_out(&org, row, now))
+        .collect();
+    let lines: Vec<Vec<String>> = rows(
+        &state,
+        &items.iter().map(|p| p.request.clone()).collect::<Vec<_>>(),
+    )
+    .iter()
+    .zip(&items)
+    .map(|(row, p)| {
+        let mut line = super::lists::export_line(&t, row);
+        line.push(p.owner.clone().unwrap_or_default());
+        line.push(
+            p.stage
+                .as_deref()
+                .map_or("", |s| t.w("stage", s))
+                .to_owned(),
+        );
+        line.push(p.unit.as_ref().map(|u| u.name.clone()).unwrap_or_default());
+        line.push(t.time(&p.since));
+        line.push(p.times.to_string());
+        line
+    })
+    .collect();
+    let mut header = super::lists::export_header(&t);
+    for key in [
+        "supervision.owner",
+        "detail.stage",
+        "supervision.unit",
+        "supervision.since",
+        "supervision.times",
+    ] {
+        header.push(t.s(key).to_owned());
+    }
+    Ok(super::export::csv_download(
+        &t,
+        &staff.principal.username,
+        &now,
+        "supervision-pool.csv",
+        &header,
+        &lines,
+    )?)
 }
 
 async fn supervision(

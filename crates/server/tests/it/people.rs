@@ -542,3 +542,61 @@ async fn the_case_list_filters_and_exports() {
     })
     .await;
 }
+
+/// Every working list exports what it shows as CSV with the exporter's name on top: the
+/// dispatch queue, a unit's inbox, the supervision pool and the units' standings; each is
+/// closed to roles that do not work the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_working_lists_export_as_csv_for_their_own_roles() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let waiting = app.intake(&operator, complaint()).await;
+        let dispatched = app.dispatched(&operator, &dispatcher).await;
+        let csv_lines = |body: &str| -> Vec<String> {
+            body.trim_start_matches('\u{feff}')
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        };
+
+        let mut web = Web::sign_in(&app, "dispatcher").await;
+        let queue = web.get("/dispatch.csv").await;
+        assert_eq!(queue.status, 200, "{backend:?}: {}", queue.body);
+        let lines = csv_lines(&queue.body);
+        assert!(lines[0].contains("dispatcher"), "{lines:?}");
+        assert!(lines[1].contains("建议派往"), "{lines:?}");
+        assert!(lines.iter().any(|l| l.starts_with(&waiting)), "{lines:?}");
+        assert!(
+            !queue.body.contains(&dispatched),
+            "dispatched: out of the queue"
+        );
+        assert!(!queue.body.contains("13800138000"), "no caller data");
+
+        let mut unit = Web::sign_in(&app, "handler").await;
+        let inbox = unit.get("/inbox.csv").await;
+        assert_eq!(inbox.status, 200);
+        let lines = csv_lines(&inbox.body);
+        assert!(lines[0].contains("handler"));
+        assert_eq!(lines.len(), 3, "watermark, header, its one case: {lines:?}");
+        assert!(lines[2].starts_with(&dispatched));
+        assert_ne!(unit.get("/dispatch.csv").await.status, 200);
+        assert_ne!(
+            web.get("/inbox.csv").await.status,
+            200,
+            "the hub has no inbox"
+        );
+
+        let mut leader = Web::sign_in(&app, "leader").await;
+        let pool = leader.get("/supervision.csv").await;
+        assert_eq!(pool.status, 200);
+        assert!(csv_lines(&pool.body)[1].contains("督办人"));
+        let standings = leader.get("/dashboard/rankings.csv").await;
+        assert_eq!(standings.status, 200);
+        let lines = csv_lines(&standings.body);
+        assert!(lines[1].starts_with("类别,名次,单位"), "{lines:?}");
+        assert!(lines.len() > 2, "every unit, ranked or not: {lines:?}");
+        assert_ne!(unit.get("/dashboard/rankings.csv").await.status, 200);
+    })
+    .await;
+}

@@ -408,6 +408,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("detail.parent_serial", "主工单编号", "Parent serial"),
     ("detail.platform", "转出平台", "Platform"),
     ("detail.proposal", "建议派往", "Proposed unit"),
+    ("dispatch.basis", "依据", "Basis"),
     (
         "detail.pending_extension",
         "待审批延期天数",
@@ -419,11 +420,20 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("supervision.owner", "督办人", "Supervisor"),
     ("supervision.since", "入池时间", "In the pool since"),
     ("supervision.times", "入池次数", "Times"),
+    ("supervision.unit", "责任单位", "Unit held to it"),
     ("supervision.samples", "抽样回访", "Sampled callbacks"),
     ("supervision.drawn", "抽取时间", "Drawn"),
     ("supervision.mine", "只看我的", "Mine only"),
     ("supervision.orange", "橙色预警", "Orange (urging due)"),
     // Dashboard
+    ("dash.tier", "类别", "Tier"),
+    ("dash.urged", "催办次数", "Urgings"),
+    ("dash.accountable", "问责次数", "Accountability records"),
+    (
+        "dash.rankings_export",
+        "导出全部单位排名(CSV)",
+        "Export every unit's standing (CSV)",
+    ),
     ("dash.title", "领导驾驶舱", "Leader dashboard"),
     ("dash.today", "今日", "Today"),
     ("dash.month", "本月", "This month"),
