@@ -201,6 +201,20 @@ pub struct RulesConfig {
     /// replies a unit head signed) or `off`.
     #[serde(default = "default_reply_review")]
     pub reply_review: String,
+    /// A caller with at least this many requests (2–100, default 5) in
+    /// `frequent_caller_days` days (1–365, default 30) is flagged on the console.
+    #[serde(default = "default_frequent_caller_calls")]
+    pub frequent_caller_calls: i64,
+    #[serde(default = "default_frequent_caller_days")]
+    pub frequent_caller_days: i64,
+}
+
+fn default_frequent_caller_calls() -> i64 {
+    5
+}
+
+fn default_frequent_caller_days() -> i64 {
+    30
 }
 
 fn default_reply_review() -> String {

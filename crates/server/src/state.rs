@@ -238,18 +238,24 @@ pub const RULES_SETTING: &str = "rules";
 /// The stored rules, or the defaults when none were saved.
 pub fn rules_from_setting(raw: Option<&str>) -> CaseRules {
     raw.and_then(|raw| serde_json::from_str::<civicgrid_api::RulesConfig>(raw).ok())
-        .and_then(|c| {
-            CaseRules::parse(
-                c.return_window_days,
-                c.return_window_days_complex,
-                c.callback_attempts,
-                c.designate_after,
-            )
-            .and_then(|r| r.with_targets(c.target_response_days, c.target_resolution_days))
-            .and_then(|r| r.with_reply_review(&c.reply_review))
-            .ok()
-        })
+        .and_then(|c| rules_from_record(&c).ok())
         .unwrap_or_default()
+}
+
+/// The rules a stored or submitted record says, every bad field named: the one parse of
+/// the setting, the API's body and the admin page's form.
+pub fn rules_from_record(
+    c: &civicgrid_api::RulesConfig,
+) -> Result<CaseRules, civicgrid_domain::Invalid> {
+    CaseRules::parse(
+        c.return_window_days,
+        c.return_window_days_complex,
+        c.callback_attempts,
+        c.designate_after,
+    )?
+    .with_targets(c.target_response_days, c.target_resolution_days)?
+    .with_reply_review(&c.reply_review)?
+    .with_frequent_callers(c.frequent_caller_calls, c.frequent_caller_days)
 }
 
 /// The rules in the shape they are stored in (and shown on the wire).
@@ -262,6 +268,8 @@ pub fn rules_record(rules: &CaseRules) -> civicgrid_api::RulesConfig {
         target_response_days: i64::from(rules.target_response_days),
         target_resolution_days: i64::from(rules.target_resolution_days),
         reply_review: rules.reply_review.as_str().into(),
+        frequent_caller_calls: i64::from(rules.frequent_caller_calls),
+        frequent_caller_days: i64::from(rules.frequent_caller_days),
     }
 }
 

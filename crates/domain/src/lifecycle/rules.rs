@@ -19,6 +19,10 @@ pub struct Rules {
     pub target_resolution_days: u32,
     /// Which replies the hub checks before the callback.
     pub reply_review: super::ReplyReview,
+    /// A caller with at least this many requests in `frequent_caller_days` days is
+    /// flagged as a frequent caller on the console.
+    pub frequent_caller_calls: u32,
+    pub frequent_caller_days: u32,
 }
 
 impl Default for Rules {
@@ -32,6 +36,8 @@ impl Default for Rules {
             target_response_days: 1,
             target_resolution_days: 5,
             reply_review: super::ReplyReview::All,
+            frequent_caller_calls: 5,
+            frequent_caller_days: 30,
         }
     }
 }
@@ -59,9 +65,7 @@ impl Rules {
             )?,
             callback_attempts: days("callback_attempts", callback_attempts)?,
             designate_after: days("designate_after", designate_after)?,
-            target_response_days: 1,
-            target_resolution_days: 5,
-            reply_review: super::ReplyReview::All,
+            ..Rules::default()
         };
         if rules.return_window_days_complex < rules.return_window_days {
             return Err(Invalid::new(
@@ -80,6 +84,26 @@ impl Rules {
                 format!("must be one of: {}", super::ReplyReview::words().join(", ")),
             )
         })?;
+        Ok(self)
+    }
+
+    /// The same rules with the frequent-caller flag set: `calls` requests (2–100) within
+    /// `days` days (1–365).
+    pub fn with_frequent_callers(mut self, calls: i64, days: i64) -> Result<Rules, Invalid> {
+        if !(2..=100).contains(&calls) {
+            return Err(Invalid::new(
+                "frequent_caller_calls",
+                "must be between 2 and 100",
+            ));
+        }
+        if !(1..=365).contains(&days) {
+            return Err(Invalid::new(
+                "frequent_caller_days",
+                "must be between 1 and 365",
+            ));
+        }
+        self.frequent_caller_calls = calls as u32;
+        self.frequent_caller_days = days as u32;
         Ok(self)
     }
 

@@ -624,6 +624,33 @@ fn the_rules_numbers_are_checked_and_refusals_say_what_closed() {
         Rules::parse(1, 2, 3, 31).unwrap_err().field,
         "designate_after"
     );
+    // The frequent-caller flag: 5 requests in 30 days unless the district says otherwise.
+    let rules = Rules::default();
+    assert_eq!(
+        (rules.frequent_caller_calls, rules.frequent_caller_days),
+        (5, 30)
+    );
+    let set = rules.with_frequent_callers(2, 365).unwrap();
+    assert_eq!(
+        (set.frequent_caller_calls, set.frequent_caller_days),
+        (2, 365)
+    );
+    let set = rules.with_frequent_callers(100, 1).unwrap();
+    assert_eq!(
+        (set.frequent_caller_calls, set.frequent_caller_days),
+        (100, 1)
+    );
+    for (calls, days, field) in [
+        (1, 30, "frequent_caller_calls"),
+        (101, 30, "frequent_caller_calls"),
+        (5, 0, "frequent_caller_days"),
+        (5, 366, "frequent_caller_days"),
+    ] {
+        assert_eq!(
+            rules.with_frequent_callers(calls, days).unwrap_err().field,
+            field
+        );
+    }
     let closed = Refusal::WindowClosed {
         action: "return",
         window: "1 working day(s) after the unit received the request".into(),

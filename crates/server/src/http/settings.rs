@@ -37,14 +37,7 @@ async fn put_rules(
     ApiJson(body): ApiJson<RulesConfig>,
 ) -> ApiResult<Json<RulesConfig>> {
     crate::access::require_admin(&principal)?;
-    let rules = civicgrid_domain::lifecycle::Rules::parse(
-        body.return_window_days,
-        body.return_window_days_complex,
-        body.callback_attempts,
-        body.designate_after,
-    )?
-    .with_targets(body.target_response_days, body.target_resolution_days)?
-    .with_reply_review(&body.reply_review)?;
+    let rules = crate::state::rules_from_record(&body)?;
     let stored = crate::services::admin::set_rules(&state, &principal, rules).await?;
     Ok(Json(crate::state::rules_record(&stored)))
 }

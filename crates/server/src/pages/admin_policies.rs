@@ -294,6 +294,10 @@ struct RulesForm {
     target_resolution_days: String,
     #[serde(default)]
     reply_review: String,
+    #[serde(default)]
+    frequent_caller_calls: String,
+    #[serde(default)]
+    frequent_caller_days: String,
 }
 
 async fn update_rules(
@@ -309,22 +313,21 @@ async fn update_rules(
             .map_err(|_| ApiError::field(field, "must be a whole number"))
     };
     let parsed = (|| {
-        Ok::<_, ApiError>(
-            civicgrid_domain::lifecycle::Rules::parse(
-                number("return_window_days", &form.return_window_days)?,
-                number(
-                    "return_window_days_complex",
-                    &form.return_window_days_complex,
-                )?,
-                number("callback_attempts", &form.callback_attempts)?,
-                number("designate_after", &form.designate_after)?,
-            )?
-            .with_targets(
-                number("target_response_days", &form.target_response_days)?,
-                number("target_resolution_days", &form.target_resolution_days)?,
-            )?
-            .with_reply_review(&form.reply_review)?,
-        )
+        let record = civicgrid_api::RulesConfig {
+            return_window_days: number("return_window_days", &form.return_window_days)?,
+            return_window_days_complex: number(
+                "return_window_days_complex",
+                &form.return_window_days_complex,
+            )?,
+            callback_attempts: number("callback_attempts", &form.callback_attempts)?,
+            designate_after: number("designate_after", &form.designate_after)?,
+            target_response_days: number("target_response_days", &form.target_response_days)?,
+            target_resolution_days: number("target_resolution_days", &form.target_resolution_days)?,
+            reply_review: form.reply_review.clone(),
+            frequent_caller_calls: number("frequent_caller_calls", &form.frequent_caller_calls)?,
+            frequent_caller_days: number("frequent_caller_days", &form.frequent_caller_days)?,
+        };
+        Ok::<_, ApiError>(crate::state::rules_from_record(&record)?)
     })();
     let saved = match parsed {
         Ok(rules) => crate::services::admin::set_rules(&state, &staff.principal, rules).await,

@@ -87,11 +87,8 @@ pub(super) struct ConsoleForm {
 /// How many other problems of one call the console offers to register with it.
 const EXTRA_SLOTS: usize = 2;
 
-/// A caller with this many requests or more in `FREQUENT_DAYS` days is flagged as a
-/// frequent caller on the console (the operator may then check the history before
-/// registering another).
-pub(super) const FREQUENT_CALLS: usize = 5;
-pub(super) const FREQUENT_DAYS: i64 = 30;
+/// The caller's earlier requests the console lists.
+const HISTORY_ROWS: usize = 20;
 
 /// One other problem of the same call, as the console shows it.
 pub(super) struct Extra {
@@ -136,9 +133,11 @@ pub(super) struct ConsolePage {
     urgencies: Vec<&'static str>,
     categories: Vec<Choice>,
     history: Option<Vec<super::lists::Row>>,
-    /// Requests from this caller in the last `FREQUENT_DAYS` days, when at least
-    /// `FREQUENT_CALLS`.
+    /// Requests from this caller in the last `frequent_days` days, when at least the hub's
+    /// frequent-caller count (the rules setting; the operator may then read the history
+    /// before registering another).
     frequent: Option<usize>,
+    frequent_days: u32,
     extras: Vec<Extra>,
     /// Whether the other problems' section starts open (one was filled in).
     split_open: bool,
@@ -167,9 +166,14 @@ async fn console_page(
     if form.urgency.is_empty() {
         form.urgency = "normal".into();
     }
+    let rules = state.reference().case_rules;
     let history = match opt(&form.caller_phone) {
         Some(phone) => {
-            match crate::services::cases::caller_history(state, &staff.principal, &phone).await {
+            // Newest first, enough of them to count the frequent-caller window.
+            let wanted = HISTORY_ROWS.max(rules.frequent_caller_calls as usize);
+            match crate::services::cases::caller_history(state, &staff.principal, &phone, wanted)
+                .await
+            {
                 Ok(items) => Some(rows(
                     state,
                     &crate::wire::cases::summaries(&items, state.now()),
@@ -183,11 +187,15 @@ async fn console_page(
         }
         None => None,
     };
-    let since = state.now() - chrono::Duration::days(FREQUENT_DAYS);
+    let since = state.now() - chrono::Duration::days(i64::from(rules.frequent_caller_days));
     let frequent = history
         .as_ref()
         .map(|rows| rows.iter().filter(|r| r.created_at >= since).count())
-        .filter(|n| *n >= FREQUENT_CALLS);
+        .filter(|n| *n >= rules.frequent_caller_calls as usize);
+    let history = history.map(|mut rows| {
+        rows.truncate(HISTORY_ROWS);
+        rows
+    });
     let mut due = filter(&[RequestState::Resolved]);
     due.by_deadline = true;
     due.limit = 20;
@@ -206,6 +214,7 @@ async fn console_page(
         categories: category_choices(state),
         history,
         frequent,
+        frequent_days: rules.frequent_caller_days,
         extras: form.extras(),
         split_open: !form.filled_extras().is_empty(),
         more: form

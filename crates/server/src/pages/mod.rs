@@ -346,6 +346,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub key: &'static str,
     pub active: bool,
+    /// A count to show beside it (unread notices beside the inbox), when not zero.
+    pub badge: Option<i64>,
 }
 
 /// The signed-in user as the layout shows them.
@@ -394,6 +396,7 @@ impl Ctx {
                 href,
                 key,
                 active: path == href || (href != "/" && path.starts_with(href)),
+                badge: staff.unread.filter(|n| *n > 0 && href == "/inbox"),
             })
             .collect();
         ctx
@@ -481,6 +484,9 @@ pub fn nav_for(principal: &Principal) -> Vec<(&'static str, &'static str)> {
 pub struct Staff {
     pub principal: Principal,
     pub token: String,
+    /// Notices to the user's units nobody has acknowledged yet (handlers, unit heads): the
+    /// count the header shows beside the inbox.
+    pub unread: Option<i64>,
 }
 
 impl FromRequestParts<Arc<AppState>> for Staff {
@@ -510,7 +516,14 @@ impl FromRequestParts<Arc<AppState>> for Staff {
                 {
                     return Err(PageError::from(error).into_response());
                 }
-                Ok(Staff { principal, token })
+                let unread = crate::services::supervision::unread_count(state, &principal)
+                    .await
+                    .map_err(|e| PageError::Api(e).into_response())?;
+                Ok(Staff {
+                    principal,
+                    token,
+                    unread,
+                })
             }
             Ok(None) => Err(to_login()),
             Err(error) => Err(PageError::Api(error).into_response()),

@@ -90,6 +90,26 @@ pub async fn notices(
     Ok(state.store.notices(&filter).await?)
 }
 
+/// How many notices addressed to `principal`'s units nobody has acknowledged yet, for
+/// those who work a unit's inbox (handlers, unit heads); `None` for everyone else.
+pub async fn unread_count(state: &AppState, principal: &Principal) -> ApiResult<Option<i64>> {
+    use civicgrid_domain::org::Role;
+    if !crate::access::holds(principal, &[Role::Handler, Role::UnitHead]) {
+        return Ok(None);
+    }
+    let org = state.org();
+    let Some(units) = notice_units(principal, &org) else {
+        return Ok(None);
+    };
+    let filter = civicgrid_store::NoticeFilter {
+        units: Some(units),
+        unread: true,
+        limit: 0,
+        ..Default::default()
+    };
+    Ok(Some(state.store.notices(&filter).await?.1))
+}
+
 /// Acknowledges a notice on behalf of the unit it is addressed to. Only someone who sees
 /// the unit's notices may; the first acknowledgement stays.
 pub async fn read_notice(state: &AppState, principal: &Principal, id: i64) -> ApiResult<NoticeRow> {

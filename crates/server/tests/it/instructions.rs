@@ -213,6 +213,13 @@ async fn the_unit_acknowledges_and_reports_from_its_pages() {
             inbox.body
         );
         assert!(inbox.body.contains("请园林绿化科配合核查"));
+        // The header counts the unread notice beside the inbox, on every page.
+        let cases = web.get("/cases").await;
+        assert!(
+            cases.body.contains(r#"id="nav-unread" title="1 "#),
+            "{}",
+            cases.body
+        );
         let page = web.get(&format!("/cases/{serial}")).await;
         assert_eq!(page.status, 200);
         assert!(
@@ -239,6 +246,10 @@ async fn the_unit_acknowledges_and_reports_from_its_pages() {
         );
         let page = web.get(&format!("/cases/{serial}")).await;
         assert!(!page.body.contains("do-report_instruction"));
+        assert!(
+            !page.body.contains("nav-unread"),
+            "the report read the instruction's notice"
+        );
     })
     .await;
 }

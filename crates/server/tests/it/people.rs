@@ -196,6 +196,38 @@ async fn the_console_splits_a_call_and_flags_a_frequent_caller() {
         );
         let page = web.get("/console?caller_phone=13800138000").await;
         assert!(!page.body.contains("id=\"frequent-caller\""));
+        // The threshold is the district's: six calls in the window now, so five are not
+        // frequent; a threshold of one is refused with its field named.
+        let admin = app.login("admin").await;
+        let mut rules = app.get(Some(&admin), "/api/v1/settings/rules").await.body;
+        assert_eq!(rules["frequent_caller_calls"], 5);
+        assert_eq!(rules["frequent_caller_days"], 30);
+        rules["frequent_caller_calls"] = json!(1);
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                "/api/v1/settings/rules",
+                Some(rules.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body["error"]["fields"]["frequent_caller_calls"].is_string());
+        rules["frequent_caller_calls"] = json!(6);
+        let r = app
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                "/api/v1/settings/rules",
+                Some(rules),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let page = web.get("/console?caller_phone=13700137000").await;
+        assert!(
+            !page.body.contains("id=\"frequent-caller\""),
+            "five is under six now"
+        );
 
         web.get("/console").await;
         let page = web

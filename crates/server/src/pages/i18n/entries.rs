@@ -18,6 +18,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("nav.dispatch", "派遣台", "Dispatch"),
     ("nav.inbox", "待办", "Inbox"),
     ("nav.instructions", "领导批示", "Instructions"),
+    ("nav.unread", "条未读通知", "unread notices"),
     ("nav.cases", "工单", "Cases"),
     ("nav.supervision", "督办池", "Supervision"),
     ("nav.dashboard", "驾驶舱", "Dashboard"),
@@ -190,10 +191,17 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "来电人要求保密(承办单位看不到姓名和电话,回访由中心进行)",
         "Caller asks to stay unknown (units see neither name nor phone; the hub calls back)",
     ),
+    ("console.frequent", "频繁来电", "Frequent caller"),
+    ("console.frequent_days", "天内诉求", "days, requests:"),
     (
-        "console.frequent",
-        "频繁来电:近30天内的诉求数",
-        "Frequent caller: requests in the last 30 days",
+        "admin.frequent_caller_calls",
+        "频繁来电:诉求数达到",
+        "Frequent caller: requests at least",
+    ),
+    (
+        "admin.frequent_caller_days",
+        "频繁来电:统计天数",
+        "Frequent caller: within days",
     ),
     (
         "console.split",

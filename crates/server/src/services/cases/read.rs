@@ -411,6 +411,7 @@ pub async fn caller_history(
     state: &AppState,
     principal: &Principal,
     phone: &str,
+    rows: usize,
 ) -> ApiResult<Vec<Listing>> {
     let phone = civicgrid_domain::request::Phone::parse(phone)
         .map_err(|e| ApiError::field("caller.phone", e.message))?;
@@ -420,8 +421,8 @@ pub async fn caller_history(
     let filter = ListFilter {
         caller_phone: Some(phone.as_str().to_owned()),
         offset: 0,
-        limit: 20,
-        count_cap: Some(20),
+        limit: rows as i64,
+        count_cap: Some(rows as i64),
         ..Default::default()
     };
     Ok(crate::services::cases::list(state, principal, &filter)
