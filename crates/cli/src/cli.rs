@@ -276,6 +276,12 @@ async fn serve(config: &Config, clock: Arc<dyn Clock>, demo: bool) -> Result<Exi
         println!("Created the administrator `admin` with the generated password: {generated}");
         println!("(set CIVICGRID_ADMIN_PASSWORD before the first start to choose it)");
     }
+    if demo {
+        // The demo's administrative year, as the administrator just created.
+        civicgrid_demo::ensure_admin_trail(&state.store, state.now())
+            .await
+            .map_err(display)?;
+    }
     // The first sweep runs at once: steps that fell due while the server was down catch up.
     civicgrid::sweeper::spawn(
         state.clone(),

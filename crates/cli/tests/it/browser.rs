@@ -385,9 +385,15 @@ impl Stage {
     }
 
     async fn sign_in_api(&self, username: &str) -> Value {
+        // The administrator was created with its own password; the demo accounts share one.
+        let password = if username == "admin" {
+            ADMIN_PASSWORD
+        } else {
+            PASSWORD
+        };
         reqwest::Client::new()
             .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({"username": username, "password": PASSWORD}))
+            .json(&json!({"username": username, "password": password}))
             .send()
             .await
             .unwrap()
@@ -811,6 +817,14 @@ async fn both_stories_in_chromium_against_the_binary() {
     assert!(
         changes.contains("修改时限策略") && changes.contains("1 minutes"),
         "{changes}"
+    );
+    // Below it, the demo's year of administration (written when the server first started).
+    let trail = s
+        .api("admin", "/api/v1/audit/admin?page_size=50", None)
+        .await;
+    assert!(
+        trail["total"].as_i64().unwrap() >= 11,
+        "the demo's trail and today's change: {trail}"
     );
     s.shot("admin-audit").await;
     s.logout().await;

@@ -86,16 +86,19 @@ async fn stats_targets(
     )))
 }
 
-/// Each unit's rates, composite score and rank over a period, from the rollups.
+/// Each unit's rates, composite score and rank over a period, from the rollups: every unit
+/// for hub-wide readers, the units of their subtree for the others (ranks stay the
+/// district's, within each tier).
 #[utoipa::path(get, path = "/api/v1/stats/units", params(StatsQuery), security(("bearer" = [])),
     responses((status = 200, body = StatsOut), (status = 400, body = ErrorBody)))]
 async fn unit_stats(
     State(state): AppStateRef,
-    Auth(_): Auth,
+    Auth(principal): Auth,
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<StatsOut>> {
     let (from, to, only) = period_and_units(&state, &query)?;
     let standings = crate::services::stats::units(&state, from, to, only).await?;
+    let standings = crate::services::stats::standings_for(&state, &principal, standings);
     Ok(Json(crate::wire::stats::stats_out(
         &state.org(),
         &standings,

@@ -89,6 +89,7 @@ async fn rankings_export(
     let month_start = today.with_day(1).unwrap_or(today);
     let standings =
         crate::services::stats::units(&state, month_start, today, Default::default()).await?;
+    let standings = crate::services::stats::standings_for(&state, &staff.principal, standings);
     let stats = crate::wire::stats::stats_out(&state.org(), &standings);
     let t = super::Tr::new(browser.lang).in_zone(browser.zone);
     let metrics = super::portal::RANKING_METRICS;
@@ -154,6 +155,8 @@ async fn dashboard(
         crate::services::stats::units(&state, month_start, today, Default::default()),
     )?;
     let overview = crate::wire::stats::overview_out(&overview);
+    // The rankings follow the viewer's subtree, like every figure above them.
+    let standings = crate::services::stats::standings_for(&state, &staff.principal, standings);
     let stats = crate::wire::stats::stats_out(&state.org(), &standings);
     let figures = [
         ("dash.received", "received"),

@@ -168,6 +168,24 @@ pub async fn targets(
     Ok(months.into_values().collect())
 }
 
+/// The standings as `principal` sees them: every unit for hub-wide readers; otherwise
+/// the units of the reader's subtree (a street its communities and grids, a department
+/// itself), each keeping its rank among all the units of its tier.
+pub fn standings_for(
+    state: &AppState,
+    principal: &Principal,
+    mut standings: Standings,
+) -> Standings {
+    let org = state.org();
+    if let Visibility::Units { any, handling, .. } =
+        crate::services::cases::visibility(principal, &org)
+    {
+        let mine: BTreeSet<UnitId> = any.into_iter().chain(handling).collect();
+        standings.scores.retain(|s| mine.contains(&s.unit));
+    }
+    standings
+}
+
 /// Every unit's rates and its rank within its tier over the period.
 pub async fn units(
     state: &AppState,

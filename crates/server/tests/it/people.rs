@@ -305,7 +305,7 @@ async fn the_overview_counts_only_the_readers_subtree() {
         // Two requests lie in the street's grid, one has no place; one of the two is
         // dispatched to the department and then closed by cancellation.
         let placed = app.dispatched(&operator, &dispatcher).await;
-        app.intake(&operator, complaint()).await;
+        let waiting = app.intake(&operator, complaint()).await;
         let mut nowhere = complaint();
         nowhere.as_object_mut().unwrap().remove("location");
         let cancelled = app.intake(&operator, nowhere).await;
@@ -350,6 +350,62 @@ async fn the_overview_counts_only_the_readers_subtree() {
         assert_eq!(figures(&dept, "received"), 1, "{dept}");
         assert_eq!(dept["backlog"], 1);
         let _ = placed;
+        // The rankings follow the reader too: a street its own units, a department
+        // itself, the hub every unit.
+        let ranked = |token: String| {
+            let app = &app;
+            async move {
+                let body = app.get(Some(&token), "/api/v1/stats/units").await.body;
+                let mut ids: Vec<i64> = body["units"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| u["unit"]["id"].as_i64().unwrap())
+                    .collect();
+                ids.sort_unstable();
+                ids
+            }
+        };
+        let r = app
+            .act(
+                &dispatcher,
+                &waiting,
+                "dispatch",
+                json!({"unit": app.units.street.0}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let all = ranked(app.login("leader").await).await;
+        assert!(
+            all.contains(&app.units.dept.0) && all.contains(&app.units.street.0),
+            "{all:?}"
+        );
+        assert_eq!(
+            ranked(app.login("street_leader").await).await,
+            vec![app.units.street.0]
+        );
+        assert!(ranked(app.login("other_leader").await).await.is_empty());
+        assert_eq!(
+            ranked(app.login("dept_leader").await).await,
+            vec![app.units.dept.0]
+        );
+        let mut web = Web::sign_in(&app, "street_leader").await;
+        let page = web.get("/dashboard").await;
+        assert_eq!(page.status, 200);
+        let names = |unit: i64| {
+            app.state
+                .org()
+                .get(civicgrid_domain::UnitId(unit))
+                .unwrap()
+                .name
+                .clone()
+        };
+        assert!(
+            !page
+                .body
+                .contains(&format!("<td>{}</td>", names(app.units.dept.0))),
+            "no department in a street's rankings"
+        );
     })
     .await;
 }
