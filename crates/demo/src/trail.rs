@@ -14,8 +14,16 @@ use civicgrid_store::{AuditEntry, Store};
 /// The flag that says the trail was written.
 const WRITTEN: &str = "demo_admin_trail";
 
-/// Days before `now`, what (`admin.{what}`), target, value before and after.
-const TRAIL: &[(i64, &str, &str, Option<&str>, Option<&str>)] = &[
+/// One change: days before `now`, what (`admin.{what}`), target, value before and after.
+type Change = (
+    i64,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const TRAIL: &[Change] = &[
     (
         360,
         "install_preset",
