@@ -127,6 +127,16 @@ pub trait ClockStore: Send + Sync {
     async fn notice(&self, id: i64) -> Result<Option<NoticeRow>>;
     /// Acknowledges a notice (the first acknowledgement stays); returns it as stored.
     async fn acknowledge_notice(&self, id: i64, by: UserId, now: Instant) -> Result<NoticeRow>;
+    /// Someone of `units` opened the request: their unread word-of-work notices on it (a
+    /// dispatch, a transfer, a refused return, a reopening, a coordination question, a
+    /// summons) are read. Returns how many.
+    async fn notices_seen(
+        &self,
+        request: RequestId,
+        units: &[UnitId],
+        by: UserId,
+        now: Instant,
+    ) -> Result<u64>;
     async fn supervision_pool(
         &self,
         filter: &PoolFilter,

@@ -49,16 +49,40 @@ word_enum! {
 }
 
 word_enum! {
-    /// What a notice to a unit is: a ladder step (reminder, urging, accountability record)
-    /// or a leader's instruction the unit must acknowledge. The words are the actions'.
+    /// What a notice to a unit is, in the words of the action that sent it: a ladder step
+    /// (reminder, urging notice, accountability record) or a leader's instruction, which the
+    /// unit acknowledges; or word of new work (a dispatch, a transfer, a refused return, a
+    /// reopened case, a coordination question, a summons), read when the unit takes the
+    /// work up or opens the case.
     pub enum NoticeKind {
         Remind = "remind",
         Urge = "urge",
         HoldAccountable = "hold_accountable",
         Instruct = "instruct",
+        Dispatch = "dispatch",
+        Transfer = "transfer",
+        RejectReturn = "reject_return",
+        Reopen = "reopen",
+        Coordinate = "coordinate",
+        Summon = "summon",
     }
 }
 
+impl NoticeKind {
+    /// Word of new work: read when the unit takes it up (accepts or returns the case) or
+    /// opens the case; the others are acknowledged on purpose.
+    pub fn is_word_of_work(self) -> bool {
+        matches!(
+            self,
+            NoticeKind::Dispatch
+                | NoticeKind::Transfer
+                | NoticeKind::RejectReturn
+                | NoticeKind::Reopen
+                | NoticeKind::Coordinate
+                | NoticeKind::Summon
+        )
+    }
+}
 impl From<Step> for NoticeKind {
     fn from(step: Step) -> NoticeKind {
         match step {
@@ -377,6 +401,17 @@ pub struct Effects {
     pub exempt: Option<UnitId>,
     /// Leaders' instructions given, acknowledged or reported on.
     pub instructions: Vec<InstructionChange>,
+    /// A unit took up the work it was told of: its unread word-of-work notices on the
+    /// request are read (`NoticeKind::is_word_of_work`).
+    pub notices_read: Vec<NoticesRead>,
+}
+
+/// The unit whose word-of-work notices on the request a move reads, when and by whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoticesRead {
+    pub unit: UnitId,
+    pub at: Instant,
+    pub by: Option<UserId>,
 }
 
 /// What a move does to one of the case's instructions (numbered on the case from 1).
@@ -499,6 +534,7 @@ impl Effects {
         self.routing = later.routing.or(self.routing.take());
         self.exempt = later.exempt.or(self.exempt.take());
         self.instructions.extend(later.instructions);
+        self.notices_read.extend(later.notices_read);
     }
 }
 

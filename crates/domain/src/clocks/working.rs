@@ -153,6 +153,39 @@ impl Working<'_, '_> {
         });
     }
 
+    /// Word of new work for `unit` (for the clock of `stage`, if one runs for it): a notice
+    /// in its inbox, with the event's reason; nothing counts against the unit.
+    fn tell(
+        &mut self,
+        kind: NoticeKind,
+        unit: Option<UnitId>,
+        stage: Option<Stage>,
+        event: &Event,
+    ) {
+        if unit.is_some() {
+            self.effects.notices.push(super::Notice {
+                kind,
+                unit,
+                stage,
+                at: event.at,
+                due_at: event.at,
+                by: event.actor.user,
+                text: event.reason.clone(),
+            });
+        }
+    }
+
+    /// The unit took the work up: its word-of-work notices on the request are read.
+    fn taken_up(&mut self, unit: Option<UnitId>, event: &Event) {
+        if let Some(unit) = unit {
+            self.effects.notices_read.push(super::NoticesRead {
+                unit,
+                at: event.at,
+                by: event.actor.user,
+            });
+        }
+    }
+
     /// A leader's instruction: the unit is told in its inbox and must acknowledge it; with
     /// a deadline, the `instruction` clock runs against the unit on the leader's limit (the
     /// bands and the ladder as the request's policy sets them).
@@ -232,6 +265,7 @@ impl Working<'_, '_> {
                     self.start(*stage, lead, at, false);
                 }
                 self.fact(lead, "dispatched", at);
+                self.tell(NoticeKind::Dispatch, lead, None, event);
             }
             EventKind::Act(Action::RejectReturn) => {
                 // Back to the unit: its clocks run on from where the return paused them.
@@ -243,8 +277,17 @@ impl Working<'_, '_> {
                     self.changed[i] = true;
                 }
                 self.fact(unit_in("unit").or(after.lead), "return_rejected", at);
+                self.tell(
+                    NoticeKind::RejectReturn,
+                    unit_in("unit").or(after.lead),
+                    None,
+                    event,
+                );
             }
-            EventKind::Act(Action::Accept) => self.stop(&[Stage::Accept], at, true),
+            EventKind::Act(Action::Accept) => {
+                self.stop(&[Stage::Accept], at, true);
+                self.taken_up(after.lead, event);
+            }
             EventKind::Act(Action::Contact) => {
                 self.target_response(after.lead, at);
                 self.stop(&[Stage::Respond], at, true);
@@ -256,6 +299,7 @@ impl Working<'_, '_> {
                     self.changed[i] = true;
                 }
                 self.fact(unit_in("unit").or(before.lead), "returned", at);
+                self.taken_up(unit_in("unit").or(before.lead), event);
                 self.start(Stage::Dispatch, hub, at, false);
             }
             EventKind::Act(Action::Transfer) => {
@@ -265,6 +309,7 @@ impl Working<'_, '_> {
                     self.start(*stage, lead, at, false);
                 }
                 self.fact(lead, "dispatched", at);
+                self.tell(NoticeKind::Transfer, lead, None, event);
             }
             EventKind::Act(Action::AssignDown) => {
                 // The case keeps its resolution deadline; the unit below must accept anew.
@@ -276,6 +321,7 @@ impl Working<'_, '_> {
                 }
                 self.start(Stage::Accept, lead, at, false);
                 self.fact(lead, "dispatched", at);
+                self.tell(NoticeKind::Dispatch, lead, None, event);
             }
             EventKind::Act(Action::Coordinate) => {
                 self.stop(&[Stage::Dispatch], at, true);
@@ -292,15 +338,12 @@ impl Working<'_, '_> {
                     self.start(Stage::Answer, Some(*unit), at, false);
                     // Each participant is told, in its inbox, what it is asked to answer.
                     // A notice, not a ladder step: nothing counts against the unit yet.
-                    self.effects.notices.push(super::Notice {
-                        kind: NoticeKind::Remind,
-                        unit: Some(*unit),
-                        stage: Some(Stage::Answer),
-                        at,
-                        due_at: at,
-                        by: event.actor.user,
-                        text: event.reason.clone(),
-                    });
+                    self.tell(
+                        NoticeKind::Coordinate,
+                        Some(*unit),
+                        Some(Stage::Answer),
+                        event,
+                    );
                 }
             }
             EventKind::Act(Action::AnswerCoordination) => {
@@ -311,15 +354,7 @@ impl Working<'_, '_> {
                 // A unit is summoned again only once it reported: no clock of its runs.
                 for unit in units.split(',').filter_map(|u| u.parse().ok()).map(UnitId) {
                     self.start(Stage::Report, Some(unit), at, false);
-                    self.effects.notices.push(super::Notice {
-                        kind: NoticeKind::Urge,
-                        unit: Some(unit),
-                        stage: Some(Stage::Report),
-                        at,
-                        due_at: at,
-                        by: event.actor.user,
-                        text: event.reason.clone(),
-                    });
+                    self.tell(NoticeKind::Summon, Some(unit), Some(Stage::Report), event);
                 }
             }
             EventKind::Act(Action::ReportOnSite) => {
@@ -445,6 +480,7 @@ impl Working<'_, '_> {
                         self.start(stage, after.lead, at, true);
                     }
                     self.fact(after.lead, "redo", at);
+                    self.tell(NoticeKind::Reopen, after.lead, None, event);
                 } else if after.state == State::Received {
                     self.start(Stage::Dispatch, hub, at, true);
                 }
@@ -491,6 +527,7 @@ impl Working<'_, '_> {
                     }
                     self.fact(lead, "quality_failed", at);
                     self.fact(lead, "redo", at);
+                    self.tell(NoticeKind::Reopen, lead, None, event);
                 }
                 if falsified {
                     // An accountability record against whoever recorded the callback.

@@ -1254,3 +1254,97 @@ fn a_merged_caller_is_called_back_once_their_request_is_resolved_and_counts_for_
     let again = lifecycle::decide(&called.case, &callback, &ctx_at(&world, at)).unwrap_err();
     assert!(matches!(again, Refusal::Invalid(ref i) if i.field == "rating"));
 }
+
+/// New work is announced to the unit that must do it — dispatched, transferred, handed
+/// down, given back after a refused return, reopened — and read when the unit takes it
+/// up (accepts it or returns it).
+#[test]
+fn word_of_new_work_goes_to_the_unit_that_must_do_it() {
+    use civicgrid_domain::clocks::{NoticeKind, NoticesRead};
+    let world = World::new();
+    let at = beijing(2026, 10, 12, 9, 0);
+    let (case, clocks) = world.receive(Channel::Hotline, Urgency::Normal, at);
+    let told = |d: &Decision| -> Vec<(NoticeKind, Option<UnitId>)> {
+        d.effects.notices.iter().map(|n| (n.kind, n.unit)).collect()
+    };
+    let (dispatched, clocks) = world.act(&case, &running(&clocks), dispatch_to(2), at);
+    assert_eq!(told(&dispatched), [(NoticeKind::Dispatch, Some(UnitId(2)))]);
+    assert!(NoticeKind::Dispatch.is_word_of_work() && !NoticeKind::Urge.is_word_of_work());
+    let (down, clocks) = world.act(
+        &dispatched.case,
+        &running(&clocks),
+        Command::AssignDown { unit: UnitId(3) },
+        at,
+    );
+    assert_eq!(told(&down), [(NoticeKind::Dispatch, Some(UnitId(3)))]);
+    let (accepted, clocks) = world.act(&down.case, &running(&clocks), Command::Accept, at);
+    assert!(told(&accepted).is_empty());
+    assert_eq!(
+        accepted.effects.notices_read,
+        [NoticesRead {
+            unit: UnitId(3),
+            at,
+            by: None
+        }]
+    );
+    let (moved, clocks) = world.act(
+        &accepted.case,
+        &running(&clocks),
+        Command::Transfer {
+            unit: UnitId(10),
+            reason: Some("属市政职责".into()),
+        },
+        at,
+    );
+    assert_eq!(told(&moved), [(NoticeKind::Transfer, Some(UnitId(10)))]);
+    assert_eq!(moved.effects.notices[0].text.as_deref(), Some("属市政职责"));
+    let (returned, clocks) = world.act(
+        &moved.case,
+        &running(&clocks),
+        Command::Return {
+            reason: "不属本单位职责".into(),
+            proper_owner: None,
+        },
+        at,
+    );
+    assert_eq!(returned.effects.notices_read.len(), 1);
+    assert_eq!(returned.effects.notices_read[0].unit, UnitId(10));
+    let (refused, clocks) = world.act(
+        &returned.case,
+        &running(&clocks),
+        Command::RejectReturn {
+            reason: "属于本单位职责".into(),
+        },
+        at,
+    );
+    assert_eq!(
+        told(&refused),
+        [(NoticeKind::RejectReturn, Some(UnitId(10)))]
+    );
+    let mut case = refused.case;
+    let mut clocks = clocks;
+    for command in [
+        Command::Accept,
+        Command::Resolve {
+            outcome: civicgrid_domain::request::Outcome::Resolved,
+            reply: "已修复".into(),
+            proper_owner: None,
+            cites: None,
+            unit_head: false,
+        },
+        Command::ApproveReply { note: None },
+    ] {
+        let (d, c) = world.act(&case, &running(&clocks), command, at);
+        (case, clocks) = (d.case, c);
+    }
+    let (reopened, _) = world.act(
+        &case,
+        &running(&clocks),
+        Command::Reopen {
+            reason: "群众反映未解决".into(),
+        },
+        at,
+    );
+    assert_eq!(reopened.case.state, State::Reopened);
+    assert_eq!(told(&reopened), [(NoticeKind::Reopen, Some(UnitId(10)))]);
+}

@@ -342,6 +342,7 @@ async fn detail_page(
     failed: Option<(Action, FormValues)>,
 ) -> Result<DetailPage, PageError> {
     let loaded = crate::services::cases::load_visible(state, &staff.principal, serial).await?;
+    crate::services::supervision::seen(state, &staff.principal, loaded.row.id).await?;
     let available = crate::services::cases::available_actions(state, &staff.principal, &loaded);
     let cancel_reasons = if available.contains(&Action::Cancel) {
         state

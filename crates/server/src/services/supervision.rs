@@ -110,6 +110,25 @@ pub async fn unread_count(state: &AppState, principal: &Principal) -> ApiResult<
     Ok(Some(state.store.notices(&filter).await?.1))
 }
 
+/// `principal` opened a request: the word of new work on it addressed to their units (a
+/// dispatch, a transfer, a refused return, a reopening, a coordination question, a summons)
+/// has been seen. Urgings, accountability records and instructions wait for their own
+/// acknowledgement.
+pub async fn seen(
+    state: &AppState,
+    principal: &Principal,
+    request: civicgrid_domain::RequestId,
+) -> ApiResult<()> {
+    let org = state.org();
+    if let Some(units) = notice_units(principal, &org) {
+        state
+            .store
+            .notices_seen(request, &units, principal.user, state.now())
+            .await?;
+    }
+    Ok(())
+}
+
 /// Acknowledges a notice on behalf of the unit it is addressed to. Only someone who sees
 /// the unit's notices may; the first acknowledgement stays.
 pub async fn read_notice(state: &AppState, principal: &Principal, id: i64) -> ApiResult<NoticeRow> {

@@ -276,9 +276,9 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
         let r = app.get(Some(&operator), "/api/v1/settings/rules").await;
         assert_eq!(
             r.body,
-            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3, "designate_after": 3, "target_response_days": 1, "target_resolution_days": 5, "reply_review": "all"})
+            json!({"return_window_days": 1, "return_window_days_complex": 2, "callback_attempts": 3, "designate_after": 3, "target_response_days": 1, "target_resolution_days": 5, "reply_review": "all", "frequent_caller_calls": 5, "frequent_caller_days": 30})
         );
-        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2, "designate_after": 4, "target_response_days": 2, "target_resolution_days": 10, "reply_review": "signed"});
+        let wider = json!({"return_window_days": 5, "return_window_days_complex": 8, "callback_attempts": 2, "designate_after": 4, "target_response_days": 2, "target_resolution_days": 10, "reply_review": "signed", "frequent_caller_calls": 5, "frequent_caller_days": 30});
         let r = app
             .send(reqwest::Method::PUT, Some(&operator), "/api/v1/settings/rules", Some(wider.clone()))
             .await;
@@ -323,6 +323,8 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
                     ("target_response_days", "1"),
                     ("target_resolution_days", "5"),
                     ("reply_review", "all"),
+                    ("frequent_caller_calls", "4"),
+                    ("frequent_caller_days", "14"),
                 ],
             )
             .await;
@@ -331,6 +333,10 @@ async fn the_return_window_is_a_setting_an_administrator_changes() {
         assert!(back.body.contains("中心规则已保存"), "the page says what was saved");
         let r = app.get(Some(&handler), "/api/v1/settings/rules").await;
         assert_eq!(r.body["return_window_days"], 2);
+        assert_eq!(
+            (r.body["frequent_caller_calls"].clone(), r.body["frequent_caller_days"].clone()),
+            (json!(4), json!(14))
+        );
         let refused = page
             .post(
                 "/admin/rules",

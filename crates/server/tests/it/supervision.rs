@@ -8,6 +8,7 @@ use civicgrid::sweeper::sweep_once;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, complaint, on_every_backend, page_serials, start_time};
+use crate::pages::Web;
 
 fn beijing(mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     FixedOffset::east_opt(8 * 3600)
@@ -462,9 +463,9 @@ async fn supervisors_remind_urge_supervise_and_hold_accountable_by_hand() {
             .iter()
             .map(|n| n["kind"].as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["remind", "urge", "hold_accountable"]);
-        assert_eq!(r.body["notices"][1]["by"], "supervisor");
-        assert_eq!(r.body["notices"][2]["text"], "推诿扯皮，延误办理");
+        assert_eq!(kinds, ["dispatch", "remind", "urge", "hold_accountable"]);
+        assert_eq!(r.body["notices"][2]["by"], "supervisor");
+        assert_eq!(r.body["notices"][3]["text"], "推诿扯皮，延误办理");
         // Notices reach the handling unit only.
         let mine = app.get(Some(&handler), "/api/v1/notices?kind=urge").await;
         assert_eq!(mine.body["total"], 1);
@@ -472,7 +473,10 @@ async fn supervisors_remind_urge_supervise_and_hold_accountable_by_hand() {
         assert_eq!(theirs.body["total"], 0);
         // The unit acknowledges what it received; another unit cannot.
         let unread = app.get(Some(&handler), "/api/v1/notices?unread=true").await;
-        assert_eq!(unread.body["total"], 3);
+        assert_eq!(
+            unread.body["total"], 4,
+            "the dispatch, and the three by hand"
+        );
         let urge_id = mine.body["items"][0]["id"].as_i64().unwrap();
         let path = format!("/api/v1/notices/{urge_id}/read");
         assert_eq!(app.post(Some(&other), &path, json!({})).await.status, 404);
@@ -498,7 +502,7 @@ async fn supervisors_remind_urge_supervise_and_hold_accountable_by_hand() {
             app.get(Some(&handler), "/api/v1/notices?unread=true")
                 .await
                 .body["total"],
-            2
+            3
         );
         assert_eq!(
             app.post(Some(&handler), "/api/v1/notices/999999/read", json!({}))
@@ -950,4 +954,77 @@ async fn the_background_sweeper_takes_steps_on_its_own() {
         ["remind"],
         "yellow at 09:42 was taken by the background sweep"
     );
+}
+
+/// New work reaches the unit as a notice — a dispatch, a transfer, a refused return — that
+/// is read when the unit takes the work up or opens the case; an urging waits for its own
+/// acknowledgement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn word_of_new_work_is_read_when_the_unit_takes_it_up_or_opens_the_case() {
+    on_every_backend(|backend, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        let other = app.login("other_handler").await;
+        let unread = |token: String| {
+            let app = &app;
+            async move {
+                let r = app.get(Some(&token), "/api/v1/notices?unread=true").await;
+                r.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n["kind"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let first = app.dispatched(&operator, &dispatcher).await;
+        let second = app.dispatched(&operator, &dispatcher).await;
+        assert_eq!(
+            unread(handler.clone()).await,
+            ["dispatch", "dispatch"],
+            "{backend:?}"
+        );
+        // Accepting takes the first up.
+        let r = app.act(&handler, &first, "accept", json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(unread(handler.clone()).await, ["dispatch"]);
+        // The second is transferred; the new unit is told, with the reason.
+        let r = app
+            .act(
+                &dispatcher,
+                &second,
+                "transfer",
+                json!({"unit": app.units.other_dept.0, "reason": "属园林绿化职责"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let told = app.get(Some(&other), "/api/v1/notices?unread=true").await;
+        assert_eq!(told.body["items"][0]["kind"], "transfer");
+        assert_eq!(told.body["items"][0]["text"], "属园林绿化职责");
+        // Opening the case on its page reads it; an urging stays until acknowledged.
+        let supervisor = app.login("supervisor").await;
+        let r = app
+            .act(
+                &supervisor,
+                &second,
+                "urge",
+                json!({"reason": "请尽快签收"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let mut web = Web::sign_in(&app, "other_handler").await;
+        let page = web.get("/cases").await;
+        assert!(
+            page.body.contains(r#"id="nav-unread" title="2 "#),
+            "{}",
+            page.body
+        );
+        let page = web.get(&format!("/cases/{second}")).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(unread(other.clone()).await, ["urge"]);
+        let seen = app.get(Some(&other), "/api/v1/notices?kind=transfer").await;
+        assert_eq!(seen.body["items"][0]["read_by"], "other_handler");
+    })
+    .await;
 }

@@ -197,6 +197,33 @@ impl ClockStore for SqlStore {
         notice_from_row(&row)
     }
 
+    async fn notices_seen(
+        &self,
+        request: RequestId,
+        units: &[UnitId],
+        by: UserId,
+        now: Instant,
+    ) -> Result<u64> {
+        if units.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = Sql::new(self.inner.backend, "UPDATE notices SET read_at = ");
+        sql.value(ms(now))
+            .push(", read_by = ")
+            .value(by.0)
+            .push(" WHERE request_id = ")
+            .value(request.0)
+            .push(" AND read_at IS NULL AND unit_id IN ")
+            .list(units.iter().map(|u| u.0))
+            .push(" AND kind IN ");
+        let sql = super::effects::word_of_work(&mut sql);
+        Ok(sql
+            .query()
+            .execute(&self.inner.write)
+            .await?
+            .rows_affected())
+    }
+
     async fn supervision_pool(
         &self,
         filter: &PoolFilter,

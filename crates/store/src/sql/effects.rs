@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use civicgrid_domain::clocks::PoolChange;
-use civicgrid_domain::clocks::{Clock, Effects, InstructionChange};
+use civicgrid_domain::clocks::{Clock, Effects, InstructionChange, NoticeKind};
 use civicgrid_domain::lifecycle::{Case, Event};
 use civicgrid_domain::request::State;
 use civicgrid_domain::{Instant, RequestId, UnitId, UserId};
@@ -78,6 +78,8 @@ pub(super) struct EffectRows {
     /// Requests with an instruction acknowledged or reported on: the notices that told
     /// their units are read with it.
     pub(super) instructions_answered: Vec<i64>,
+    /// A unit took up the work it was told of on a request (`Effects::notices_read`).
+    pub(super) notices_read: Vec<(i64, civicgrid_domain::clocks::NoticesRead)>,
 }
 
 pub(super) const INSTRUCTION_COLUMNS: &[&str] = &[
@@ -157,6 +159,8 @@ impl EffectRows {
             ]);
         }
         self.add_instructions(request, &effects.instructions);
+        self.notices_read
+            .extend(effects.notices_read.iter().map(|r| (request, *r)));
         for f in &effects.facts {
             self.facts.push(vec![
                 Val::I(Some(f.unit.0)),
@@ -303,6 +307,21 @@ impl EffectRows {
         for (request, change) in self.instruction_updates {
             update_instruction(tx, request, &change).await?;
         }
+        // After the inserts, so an imported history reads the notices it wrote.
+        for (request, read) in self.notices_read {
+            let mut sql = Sql::new(backend, "UPDATE notices SET read_at = ");
+            sql.value(ms(read.at))
+                .push(", read_by = ")
+                .value(read.by.map(|u| u.0))
+                .push(" WHERE request_id = ")
+                .value(request)
+                .push(" AND unit_id = ")
+                .value(read.unit.0)
+                .push(" AND read_at IS NULL AND at <= ")
+                .value(ms(read.at))
+                .push(" AND kind IN ");
+            word_of_work(&mut sql).query().execute(&mut **tx).await?;
+        }
         if !self.instructions_answered.is_empty() {
             // Each instruction's notice (same request, unit and instant) is read when the
             // unit first acknowledged or reported, by whoever did.
@@ -324,6 +343,16 @@ impl EffectRows {
         }
         Ok(())
     }
+}
+
+/// `(…)` of the notice kinds that are word of new work (`NoticeKind::is_word_of_work`).
+pub(super) fn word_of_work(sql: &mut Sql) -> &mut Sql {
+    sql.list(
+        NoticeKind::ALL
+            .iter()
+            .filter(|k| k.is_word_of_work())
+            .map(|k| k.as_str()),
+    )
 }
 
 /// An acknowledgement (the first stays) or a report on an instruction already stored.

@@ -286,7 +286,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     // Inbox
     ("inbox.title", "本单位待办", "Unit inbox"),
-    ("inbox.notices", "催办通知", "Notices"),
+    ("inbox.notices", "通知", "Notices"),
     ("inbox.ack", "已阅", "Acknowledge"),
     ("inbox.acked", "已阅", "Read"),
     // Cases
