@@ -365,6 +365,9 @@ pub struct Ctx {
     /// The current path with `lang=` set to the other language.
     pub switch_href: String,
     pub flash: Option<String>,
+    /// On staff pages: who is reading and when, printed across every printed page so a
+    /// copy that travels says whose it was.
+    pub print_mark: Option<String>,
 }
 
 impl Ctx {
@@ -376,11 +379,17 @@ impl Ctx {
             nav: Vec::new(),
             switch_href: switch_href(&browser.path, browser.lang.other()),
             flash: None,
+            print_mark: None,
         }
     }
 
     pub fn staff(browser: &Browser, staff: &Staff, state: &AppState) -> Ctx {
         let mut ctx = Ctx::public(browser);
+        ctx.print_mark = Some(format!(
+            "{} · {}",
+            staff.principal.username,
+            ctx.t.time(&state.now())
+        ));
         let org = state.org();
         ctx.who = Some(Who {
             username: staff.principal.username.clone(),

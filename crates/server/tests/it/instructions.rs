@@ -165,6 +165,13 @@ async fn an_instruction_reaches_the_unit_and_its_report_comes_back_to_the_leader
         assert!(page.body.contains("已完成井盖更换"));
         let page = web.get(&format!("/cases/{serial}")).await;
         assert!(page.body.contains("instructions-list"));
+        // Printed, the page says whose copy it is.
+        assert!(
+            page.body
+                .contains(r#"<div class="print-mark" aria-hidden="true"><span>leader · "#),
+            "{}",
+            page.body
+        );
         let csv = web.get("/instructions.csv?scope=mine").await;
         assert_eq!(csv.status, 200);
         assert!(csv.body.contains("leader") && csv.body.contains(&serial));
