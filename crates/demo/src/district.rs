@@ -449,7 +449,13 @@ pub async fn build_district(
     }
     store.create_users(users, now).await?;
     let mut staff = Vec::new();
-    for name in ["operator", "operator2", "dispatcher", "supervisor"] {
+    for name in [
+        "operator",
+        "operator2",
+        "dispatcher",
+        "supervisor",
+        "leader",
+    ] {
         if let Some(u) = store.find_user(name).await? {
             staff.push((u.id, u.grants[0].role, u.unit));
         }

@@ -121,8 +121,9 @@ impl Sim<'_, '_> {
         if self.case.review == Some(lifecycle::ReviewStep::Sign) {
             self.step(rng, unit, 30..600, Command::SignReply { note: None });
         }
-        // Half of the replies given in the last three days still wait for the hub's check.
-        let recent = self.limit - self.at < Duration::days(3);
+        // Half of the replies given in the last week still wait for the hub's check (a
+        // small demo of a few thousand requests still has some).
+        let recent = self.limit - self.at < Duration::days(7);
         if self.case.state != State::Reviewing || (recent && roll.is_multiple_of(2)) {
             return;
         }

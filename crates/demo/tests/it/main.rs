@@ -115,6 +115,44 @@ async fn the_demo_district_is_complete_and_idempotent() {
             .unwrap();
             assert!(confidential > 10, "confidential callers: {confidential}");
             assert!(split > 5, "split intakes: {split}");
+            // Leaders' instructions, most of them reported on.
+            let (instructions, reported): (i64, i64) = (
+                sqlx::query_scalar("SELECT COUNT(*) FROM instructions")
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap(),
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM instructions WHERE reported_at IS NOT NULL",
+                )
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+            );
+            assert!(instructions > 20, "instructions: {instructions}");
+            // (In a demo this small the few recent ones may all be answered already.)
+            assert!(reported * 2 > instructions, "{reported} of {instructions}");
+            // A unit that accepted its case has read the word of it; one that has not, not.
+            let (read, unread): (i64, i64) = (
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM notices n JOIN requests r ON r.id = n.request_id \
+                     WHERE n.kind = 'dispatch' AND n.read_at IS NOT NULL",
+                )
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM notices n JOIN requests r ON r.id = n.request_id \
+                     WHERE n.kind = 'dispatch' AND n.read_at IS NULL AND r.state = 'closed'",
+                )
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+            );
+            assert!(read > total / 2, "dispatch notices read: {read} of {total}");
+            assert!(
+                unread * 20 < read,
+                "closed cases' dispatch notices left unread: {unread}"
+            );
         }
         let check = store.verify_chains().await.unwrap();
         assert_eq!((check.requests, check.broken.len()), (total, 0));

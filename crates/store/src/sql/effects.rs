@@ -107,6 +107,8 @@ pub(super) const NOTICE_COLUMNS: &[&str] = &[
     "due_at",
     "by_user",
     "text",
+    "read_at",
+    "read_by",
 ];
 pub(super) const POOL_COLUMNS: &[&str] = &[
     "request_id",
@@ -131,22 +133,28 @@ pub(super) const SAMPLE_COLUMNS: &[&str] = &[
 ];
 
 impl EffectRows {
-    /// Adds the rows that are plain inserts: new clocks (all clocks when `all_clocks`),
-    /// notices and facts (with their rollup counters).
+    /// Adds the rows that are plain inserts: new clocks (all of them for a `whole` case,
+    /// written at once: intake or a history import), notices and facts (with their rollup
+    /// counters).
     pub(super) fn add_inserts(
         &mut self,
         request: i64,
         effects: &Effects,
-        all_clocks: bool,
+        whole: bool,
         counts: &mut Counts,
         day: &dyn Fn(Instant) -> String,
     ) {
         for clock in &effects.clocks {
-            if all_clocks || clock.id == 0 {
+            if whole || clock.id == 0 {
                 self.clock_inserts.push(clock_values(request, clock));
             }
         }
         for n in &effects.notices {
+            // Read already when the same effects take the work up (an imported history).
+            let read = effects
+                .notices_read
+                .iter()
+                .find(|r| n.kind.is_word_of_work() && n.unit == Some(r.unit) && n.at <= r.at);
             self.notices.push(vec![
                 Val::I(Some(request)),
                 Val::S(Some(n.kind.as_str().into())),
@@ -156,11 +164,17 @@ impl EffectRows {
                 Val::I(Some(ms(n.due_at))),
                 Val::I(n.by.map(|u| u.0)),
                 Val::S(n.text.clone()),
+                Val::I(read.map(|r| ms(r.at))),
+                Val::I(read.and_then(|r| r.by.map(|u| u.0))),
             ]);
         }
         self.add_instructions(request, &effects.instructions);
-        self.notices_read
-            .extend(effects.notices_read.iter().map(|r| (request, *r)));
+        // A whole case's notices are all in its own effects (folded in above); a move's
+        // reads also reach notices earlier moves wrote.
+        if !whole {
+            self.notices_read
+                .extend(effects.notices_read.iter().map(|r| (request, *r)));
+        }
         for f in &effects.facts {
             self.facts.push(vec![
                 Val::I(Some(f.unit.0)),
