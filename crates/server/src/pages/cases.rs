@@ -343,6 +343,11 @@ async fn detail_page(
 ) -> Result<DetailPage, PageError> {
     let loaded = crate::services::cases::load_visible(state, &staff.principal, serial).await?;
     crate::services::supervision::seen(state, &staff.principal, loaded.row.id).await?;
+    // The header counts what is still unread once this page has been seen.
+    let unread = match staff.unread {
+        Some(_) => crate::services::supervision::unread_count(state, &staff.principal).await?,
+        None => None,
+    };
     let available = crate::services::cases::available_actions(state, &staff.principal, &loaded);
     let cancel_reasons = if available.contains(&Action::Cancel) {
         state
@@ -402,7 +407,9 @@ async fn detail_page(
         .collect();
     Ok(DetailPage {
         reads_intake,
-        ctx: Ctx::staff(browser, staff, state).with_flash(flash),
+        ctx: Ctx::staff(browser, staff, state)
+            .with_flash(flash)
+            .with_unread(unread),
         r,
         events,
         actions,

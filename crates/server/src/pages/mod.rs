@@ -415,6 +415,16 @@ impl Ctx {
         self.flash = flash;
         self
     }
+
+    /// The unread count beside the inbox, as it stands after this page read notices.
+    pub fn with_unread(mut self, unread: Option<i64>) -> Ctx {
+        for item in &mut self.nav {
+            if item.href == "/inbox" {
+                item.badge = unread.filter(|n| *n > 0);
+            }
+        }
+        self
+    }
 }
 
 fn switch_href(path: &str, lang: Lang) -> String {

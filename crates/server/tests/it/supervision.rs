@@ -1022,6 +1022,11 @@ async fn word_of_new_work_is_read_when_the_unit_takes_it_up_or_opens_the_case() 
         );
         let page = web.get(&format!("/cases/{second}")).await;
         assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains(r#"id="nav-unread" title="1 "#),
+            "the page counts what it leaves unread: {}",
+            page.body
+        );
         assert_eq!(unread(other.clone()).await, ["urge"]);
         let seen = app.get(Some(&other), "/api/v1/notices?kind=transfer").await;
         assert_eq!(seen.body["items"][0]["read_by"], "other_handler");
