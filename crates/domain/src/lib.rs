@@ -7,6 +7,7 @@
 //! server crate, which fails if either appears).
 
 pub mod appraisal;
+pub mod area_code;
 pub mod calendar;
 pub mod chain;
 pub mod clocks;

@@ -207,26 +207,9 @@ proptest! {
 
 #[test]
 fn the_shipped_days_match_the_official_record_day_by_day() {
-    // `CIVICGRID_SHARED_DATA` (set by `.ci/run` and `scripts/mutants-diff`) names the
-    // folder absolutely: cargo-mutants runs these tests in a copy of the tree.
-    let root = std::env::var_os("CIVICGRID_SHARED_DATA").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-        std::path::PathBuf::from,
-    );
-    let path = root.join("cn-holidays/cn_workday_calendar_2015_2026.csv");
-    if !path.exists() {
-        let required = std::env::var("CIVICGRID_REQUIRE_SHARED").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "CIVICGRID_REQUIRE_SHARED=1 but {} is missing",
-            path.display()
-        );
-        eprintln!(
-            "NOTICE: skipping the calendar cross-check: {} is absent",
-            path.display()
-        );
+    let Some(path) = crate::shared_data("cn-holidays/cn_workday_calendar_2015_2026.csv") else {
         return;
-    }
+    };
     let cal = Calendar::official();
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let mut checked = 0;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // reason: a test that cannot set up must fail loudly
 
 mod appraisal;
+mod area_code;
 mod authorization;
 mod calendar;
 mod chain;
@@ -71,4 +72,30 @@ pub fn rules() -> &'static civicgrid_domain::lifecycle::Rules {
     static RULES: std::sync::OnceLock<civicgrid_domain::lifecycle::Rules> =
         std::sync::OnceLock::new();
     RULES.get_or_init(Default::default)
+}
+
+/// A file of the shared real data (`../shared/data/REL`), or `None` with a printed notice
+/// where it is absent — a failure instead when `CIVICGRID_REQUIRE_SHARED=1` (CI).
+/// `CIVICGRID_SHARED_DATA` (set by `.ci/run` and `scripts/mutants-diff`) names the folder
+/// absolutely: cargo-mutants runs these tests in a copy of the tree.
+pub fn shared_data(rel: &str) -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("CIVICGRID_SHARED_DATA").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        std::path::PathBuf::from,
+    );
+    let path = root.join(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    let required = std::env::var("CIVICGRID_REQUIRE_SHARED").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "CIVICGRID_REQUIRE_SHARED=1 but {} is missing",
+        path.display()
+    );
+    eprintln!(
+        "NOTICE: skipping a check on real data: {} is absent",
+        path.display()
+    );
+    None
 }
