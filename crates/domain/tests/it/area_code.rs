@@ -15,6 +15,7 @@ fn refused(raw: &str) -> String {
 fn codes_of_every_level_parse_and_know_their_parents() {
     let grid = code(" 320505006023001 ");
     assert_eq!(grid.as_str(), "320505006023001");
+    assert_eq!(grid.to_string(), "320505006023001");
     assert_eq!(grid.level(), CodeLevel::Grid);
     let community = grid.parent().unwrap();
     assert_eq!(community, code("320505006023"));
