@@ -144,7 +144,7 @@ async fn export(
         &t,
         &staff.principal.username,
         &state.now(),
-        "personal-data-audit.csv",
+        ("personal-data-audit.csv", EXPORT_LIMIT),
         &[
             t.s("audit.at"),
             t.s("audit.user"),

@@ -230,9 +230,6 @@ async fn cases(
     })
 }
 
-/// The most rows one export of the case list carries.
-const EXPORT_ROWS: u32 = 10_000;
-
 /// The filtered case list as CSV: no caller data in it (lists never carry any), and a first
 /// line naming who exported it and when, so a copy that travels says where it came from.
 async fn export(
@@ -247,7 +244,7 @@ async fn export(
     let (mut filter, _, _) = crate::wire::cases::list_filter(&query, now, state.time_zone)?;
     // Past the API's page size: an export is one file, up to its own bound.
     filter.offset = 0;
-    filter.limit = i64::from(EXPORT_ROWS);
+    filter.limit = super::export::EXPORT_ROWS;
     let listed = crate::services::cases::list(&state, &staff.principal, &filter).await?;
     let items = crate::wire::cases::summaries(&listed.items, now);
     let rows = rows(&state, &items);

@@ -129,7 +129,7 @@ async fn rankings_export(
         &t,
         &staff.principal.username,
         &state.now(),
-        "rankings.csv",
+        ("rankings.csv", super::export::EXPORT_ROWS),
         &header,
         &lines,
     )?)

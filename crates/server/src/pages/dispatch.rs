@@ -135,9 +135,6 @@ async fn queue_rows(
     Ok(out)
 }
 
-/// The most rows an exported queue carries.
-const EXPORT_ROWS: i64 = 10_000;
-
 /// The queue as CSV, the nearest dispatch deadline first, with the routing table's
 /// proposal and why, and the exporter's watermark.
 async fn export(
@@ -148,7 +145,7 @@ async fn export(
     require(&staff, &[Role::Dispatcher])?;
     let mut queue = filter(&[RequestState::Received]);
     queue.by_deadline = true;
-    queue.limit = EXPORT_ROWS;
+    queue.limit = super::export::EXPORT_ROWS;
     let queue = super::lists::page_of(&state, &staff.principal, &queue, 1, 1).await?;
     let t = Tr::new(browser.lang).in_zone(browser.zone);
     let lines: Vec<Vec<String>> = queue_rows(&state, &staff, &queue.items, None)
@@ -173,7 +170,7 @@ async fn export(
         &t,
         &staff.principal.username,
         &state.now(),
-        "dispatch-queue.csv",
+        ("dispatch-queue.csv", super::export::EXPORT_ROWS),
         &header,
         &lines,
     )?)

@@ -78,9 +78,6 @@ fn open_cases(offset: i64, limit: i64) -> civicgrid_store::ListFilter {
     f
 }
 
-/// The most rows an exported list carries.
-const EXPORT_ROWS: i64 = 10_000;
-
 /// The unit's open cases as CSV, soonest deadline first, with the exporter's watermark.
 async fn export(
     State(state): AppStateRef,
@@ -88,8 +85,14 @@ async fn export(
     staff: Staff,
 ) -> Result<axum::response::Response, super::PageError> {
     require_unit(&staff)?;
-    let list =
-        super::lists::page_of(&state, &staff.principal, &open_cases(0, EXPORT_ROWS), 1, 1).await?;
+    let list = super::lists::page_of(
+        &state,
+        &staff.principal,
+        &open_cases(0, super::export::EXPORT_ROWS),
+        1,
+        1,
+    )
+    .await?;
     let t = super::Tr::new(browser.lang).in_zone(browser.zone);
     Ok(super::export::requests_download(
         &t,

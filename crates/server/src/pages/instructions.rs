@@ -25,7 +25,6 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 const PAGE_SIZE: u32 = 50;
-const EXPORT_LIMIT: i64 = 50_000;
 
 #[derive(Deserialize, Default)]
 struct Params {
@@ -129,7 +128,13 @@ async fn export(
     PageQuery(params): PageQuery<Params>,
 ) -> Result<axum::response::Response, PageError> {
     let query = params.query(&staff.principal, None, PAGE_SIZE);
-    let (items, _) = fetch(&state, &staff.principal, &query, (0, EXPORT_LIMIT)).await?;
+    let (items, _) = fetch(
+        &state,
+        &staff.principal,
+        &query,
+        (0, super::export::EXPORT_ROWS),
+    )
+    .await?;
     let t = super::i18n::Tr::new(browser.lang).in_zone(browser.zone);
     let time =
         |at: &Option<chrono::DateTime<chrono::Utc>>| at.map(|at| t.time(&at)).unwrap_or_default();
@@ -159,7 +164,7 @@ async fn export(
         &t,
         &staff.principal.username,
         &state.now(),
-        "instructions.csv",
+        ("instructions.csv", super::export::EXPORT_ROWS),
         &[
             t.s("common.serial"),
             t.s("instructions.number"),

@@ -49,9 +49,6 @@ pub(super) struct PoolParams {
     done: Option<String>,
 }
 
-/// The most rows an exported pool carries.
-const EXPORT_ROWS: i64 = 10_000;
-
 /// The pool (or the reader's own cases in it, `?mine=1`) as CSV, with the supervisor, the
 /// stage and unit it went red for, since when and how often, and the exporter's watermark.
 async fn export(
@@ -67,7 +64,7 @@ async fn export(
         &staff.principal,
         owner,
         false,
-        (0, EXPORT_ROWS),
+        (0, super::export::EXPORT_ROWS),
     )
     .await?;
     let t = super::Tr::new(browser.lang).in_zone(browser.zone);
@@ -111,7 +108,7 @@ async fn export(
         &t,
         &staff.principal.username,
         &now,
-        "supervision-pool.csv",
+        ("supervision-pool.csv", super::export::EXPORT_ROWS),
         &header,
         &lines,
     )?)

@@ -611,6 +611,11 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("audit.detail", "查阅位置", "Where"),
     ("audit.action", "动作", "Action"),
     ("audit.exported_by", "导出人", "Exported by"),
+    (
+        "export.capped",
+        "行数已达上限，请缩小筛选范围；本文件仅含前",
+        "Cut at the limit; narrow the filter. Rows in this file:",
+    ),
     ("admin.audit", "管理操作日志", "Admin audit"),
     (
         "admin.audit_lead",
