@@ -153,6 +153,10 @@ impl ClockStore for SqlStore {
             .push(" OFFSET ")
             .value(filter.offset);
         let total = count.scalar().fetch_one(&self.inner.read).await?;
+        if filter.limit == 0 {
+            // A count alone (the header's unread count): no page to read.
+            return Ok((Vec::new(), total));
+        }
         let rows = list.query().fetch_all(&self.inner.read).await?;
         let rows = rows.iter().map(notice_from_row).collect::<Result<_>>()?;
         Ok((rows, total))
