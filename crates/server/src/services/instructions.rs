@@ -35,11 +35,7 @@ pub async fn list(
             if units.as_ref().is_some_and(|mine| !mine.contains(&unit)) {
                 return Err(ApiError::query("unit", "not one of your units"));
             }
-            wanted.extend(
-                org.units()
-                    .map(|u| u.id)
-                    .filter(|u| org.is_within(*u, unit)),
-            );
+            wanted.extend(org.subtree(unit));
         }
         filter.units = Some(wanted);
     }

@@ -156,6 +156,21 @@ async fn an_instruction_reaches_the_unit_and_its_report_comes_back_to_the_leader
             .get(Some(&leader), "/api/v1/instructions?state=later")
             .await;
         assert_eq!(bad.status, 400, "{}", bad.body);
+        // By unit: the unit's subtree; a unit outside the reader's, or none at all, is named.
+        let of_unit = |unit: i64| format!("/api/v1/instructions?unit={unit}");
+        let hub = app.get(Some(&leader), &of_unit(app.units.hub.0)).await;
+        assert_eq!(
+            hub.body["total"], 1,
+            "the hub's subtree holds the department"
+        );
+        let street = app.get(Some(&leader), &of_unit(app.units.street.0)).await;
+        assert_eq!(street.body["total"], 0);
+        let nowhere = app.get(Some(&leader), &of_unit(999_999)).await;
+        assert_eq!(nowhere.status, 400, "{}", nowhere.body);
+        let other_unit = app
+            .get(Some(&handler), &of_unit(app.units.other_dept.0))
+            .await;
+        assert_eq!(other_unit.status, 400, "{}", other_unit.body);
 
         // The pages: the leader's list, the case's section, the CSV with its watermark.
         let mut web = Web::sign_in(&app, "leader").await;
