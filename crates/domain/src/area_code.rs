@@ -1,6 +1,7 @@
 //! The national codes of places (GB/T 30428 unit grid codes, built on the administrative
 //! division codes of GB/T 2260): a county's 6 digits, then 3 digits for the street (街道,
-//! 9 in all), 3 for the community (社区, 12) and 3 for the grid (网格, 15). A code names
+//! 9 in all), 3 for the community (社区, 12) and 3 for the grid (网格, 15); civicgrid adds
+//! 3 more for a subgrid (18), which the standard leaves to local practice. A code names
 //! its parents by its prefixes, so "is this grid under that community" is a comparison of
 //! digits, and a grid layer's import can say which features do not sit under their parent.
 
@@ -18,6 +19,8 @@ word_enum! {
         Community = "community",
         /// 15 digits: the unit grid.
         Grid = "grid",
+        /// 18 digits: a subgrid of a unit grid (a local extension of GB/T 30428).
+        Subgrid = "subgrid",
     }
 }
 
@@ -29,6 +32,7 @@ impl CodeLevel {
             CodeLevel::Street => 9,
             CodeLevel::Community => 12,
             CodeLevel::Grid => 15,
+            CodeLevel::Subgrid => 18,
         }
     }
 
@@ -42,7 +46,8 @@ impl CodeLevel {
             CodeLevel::County => Some(CodeLevel::Street),
             CodeLevel::Street => Some(CodeLevel::Community),
             CodeLevel::Community => Some(CodeLevel::Grid),
-            CodeLevel::Grid => None,
+            CodeLevel::Grid => Some(CodeLevel::Subgrid),
+            CodeLevel::Subgrid => None,
         }
     }
 }
@@ -55,7 +60,7 @@ const PROVINCES: &[&str] = &[
     "81", "82",
 ];
 
-/// A validated place code of 6, 9, 12 or 15 digits.
+/// A validated place code of 6, 9, 12, 15 or 18 digits.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AreaCode(String);
 
@@ -79,7 +84,7 @@ impl AreaCode {
             Invalid::new(
                 field,
                 format!(
-                    "must have 6 (county), 9 (street), 12 (community) or 15 (grid) digits, not {}",
+                    "must have 6 (county), 9 (street), 12 (community), 15 (grid) or 18 (subgrid) digits, not {}",
                     digits.len()
                 ),
             )
@@ -120,7 +125,7 @@ impl AreaCode {
     }
 
     pub fn level(&self) -> CodeLevel {
-        CodeLevel::of_length(self.0.len()).unwrap_or(CodeLevel::Grid)
+        CodeLevel::of_length(self.0.len()).unwrap_or(CodeLevel::Subgrid)
     }
 
     /// The code one level up; none for a county.
@@ -130,6 +135,7 @@ impl AreaCode {
             CodeLevel::Street => CodeLevel::County,
             CodeLevel::Community => CodeLevel::Street,
             CodeLevel::Grid => CodeLevel::Community,
+            CodeLevel::Subgrid => CodeLevel::Grid,
         };
         Some(AreaCode(self.0[..up.digits()].to_owned()))
     }
@@ -141,8 +147,11 @@ impl AreaCode {
 
     /// The code of the `sequence`-th place one level down (1–999).
     pub fn child(&self, sequence: u32) -> Result<AreaCode, Invalid> {
-        if self.level() == CodeLevel::Grid {
-            return Err(Invalid::new("code", "a grid's code has no level below it"));
+        if self.level() == CodeLevel::Subgrid {
+            return Err(Invalid::new(
+                "code",
+                "a subgrid's code has no level below it",
+            ));
         }
         if !(1..=999).contains(&sequence) {
             return Err(Invalid::new("sequence", "must be between 1 and 999"));

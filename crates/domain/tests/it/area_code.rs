@@ -41,8 +41,13 @@ fn codes_of_every_level_parse_and_know_their_parents() {
             .iter()
             .map(|l| l.digits())
             .collect::<Vec<_>>(),
-        [6, 9, 12, 15]
+        [6, 9, 12, 15, 18]
     );
+    // A subgrid (civicgrid's extension) hangs under its grid.
+    let subgrid = code("320505006023001002");
+    assert_eq!(subgrid.level(), CodeLevel::Subgrid);
+    assert_eq!(subgrid.parent(), Some(grid.clone()));
+    assert_eq!(grid.child(2).unwrap(), subgrid);
 }
 
 #[test]
@@ -57,6 +62,8 @@ fn a_code_must_name_a_real_province_and_count_from_001() {
     assert!(refused("320505000023001").contains("street part (digits 7–9)"));
     assert!(refused("320505006000001").contains("community part (digits 10–12)"));
     assert!(refused("320505006023000").contains("grid part (digits 13–15)"));
+    assert!(refused("320505006023001000").contains("subgrid part (digits 16–18)"));
+    assert!(refused("3205050060230010011").contains("18 (subgrid) digits, not 19"));
     assert_eq!(
         AreaCode::parse("grid_code", "1").unwrap_err().field,
         "grid_code"
@@ -88,7 +95,7 @@ fn children_are_numbered_one_level_down() {
     assert_eq!(street.child(999).unwrap().as_str(), "320505006999");
     assert_eq!(street.child(0).unwrap_err().field, "sequence");
     assert_eq!(street.child(1000).unwrap_err().field, "sequence");
-    assert!(code("320505006023001").child(1).is_err());
+    assert!(code("320505006023001002").child(1).is_err());
     assert_eq!(code("320505").child(1).unwrap().level(), CodeLevel::Street);
 }
 
