@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod error;
 pub mod instructions;
+pub mod places;
 pub mod refs;
 pub mod stats;
 pub mod types;
@@ -13,6 +14,7 @@ pub mod types;
 pub use audit::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use instructions::*;
+pub use places::*;
 pub use refs::UnitRef;
 pub use stats::*;
 pub use types::*;

@@ -111,11 +111,15 @@ pub struct UnitOut {
     pub kind: String,
     pub parent: Option<i64>,
     pub lines: Vec<String>,
-    /// Polygon as GeoJSON geometry, for grids and subgrids.
+    /// Polygon as GeoJSON geometry (streets, communities, grids, subgrids), when asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub geometry: Option<serde_json::Value>,
     /// Disabled by an administrator: no new work is sent to it; its history stays.
     pub disabled: bool,
+    /// National place code (GB/T 30428: 9 digits street, 12 community, 15 grid).
+    pub code: Option<String>,
+    /// The grid layer of its polygon.
+    pub layer: Option<String>,
 }
 
 /// A change to a unit (administrators): any of a new name, a new parent, disabled or not.
@@ -128,6 +132,9 @@ pub struct UpdateUnit {
     pub parent: Option<i64>,
     #[serde(default)]
     pub disabled: Option<bool>,
+    /// A new national place code (digits of the unit's level, under its parent's code).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// A change to a category (administrators): a new name, retired or not.
@@ -149,9 +156,12 @@ pub struct CreateUnit {
     pub parent: Option<i64>,
     #[serde(default)]
     pub lines: Vec<String>,
-    /// GeoJSON Polygon or MultiPolygon geometry (grids and subgrids).
+    /// GeoJSON Polygon or MultiPolygon geometry (streets, communities, grids, subgrids).
     #[serde(default)]
     pub geometry: Option<serde_json::Value>,
+    /// National place code of the unit's level, under its parent's code.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema)]

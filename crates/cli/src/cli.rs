@@ -1,5 +1,5 @@
-//! The command line: `serve`, `demo`, `migrate`, `calendar`, `verify-chain`, `config`,
-//! `bench` and `bench-sweep`. Settings come from one `Config` (defaults < file <
+//! The command line: `serve`, `demo`, `migrate`, `calendar`, `import grids`,
+//! `export grids`, `verify-chain`, `config`, `bench`, `bench-sweep` and `bench-places`. Settings come from one `Config` (defaults < file <
 //! environment < flags); the flags that override it are declared once, in `Settings`.
 
 use std::path::PathBuf;
@@ -88,6 +88,12 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Import data into the database `serve` uses.
+    #[command(subcommand)]
+    Import(Import),
+    /// Export data from the database `serve` uses.
+    #[command(subcommand)]
+    Export(Export),
     /// Create or upgrade the schema and exit.
     Migrate(Settings),
     /// Recompute every request's event hash chain and report breaks (exit 1 if any).
@@ -98,6 +104,72 @@ enum Command {
     Bench(civicgrid_demo::bench::BenchArgs),
     /// Measure the deadline sweeper over a million open requests and a burst of due clocks.
     BenchSweep(civicgrid_demo::bench::SweepArgs),
+    /// Measure a grid layers' import and point-in-grid lookups (e.g. on real layers).
+    BenchPlaces(civicgrid_demo::places::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// A layer of polygons (streets, communities, grids, subgrids) from a GeoJSON
+    /// FeatureCollection in WGS84: each feature is checked (place code of the layer's
+    /// level, under an existing parent, no duplicate, valid geometry, no overlap within the
+    /// layer above the tolerance), refused features are reported with the reason, and the
+    /// rest are written in one transaction. New codes become new units under their parent;
+    /// known codes get the new boundary (requests already placed keep their unit).
+    Grids(ImportGrids),
+}
+
+#[derive(Args)]
+struct ImportGrids {
+    /// The GeoJSON file.
+    file: PathBuf,
+    /// The layer's code, e.g. `grids`, `exclusive_grids` (created if new).
+    #[arg(long)]
+    layer: String,
+    /// The property holding each feature's place code.
+    #[arg(long)]
+    code_field: String,
+    /// The property holding each feature's name.
+    #[arg(long)]
+    name_field: String,
+    /// A property holding the parent's code, checked against the code's own prefix.
+    #[arg(long)]
+    parent_field: Option<String>,
+    /// A new layer's display name (default: its code).
+    #[arg(long)]
+    layer_name: Option<String>,
+    /// A new layer's kind of unit: street, community, grid or subgrid (default: from the
+    /// codes' length).
+    #[arg(long)]
+    kind: Option<String>,
+    /// An exclusive layer (enterprises, campuses, markets) that lies over the others.
+    #[arg(long)]
+    exclusive: bool,
+    /// The largest share of the smaller polygon two polygons of the layer may overlap by.
+    #[arg(long, default_value_t = 0.01)]
+    tolerance: f64,
+    /// Check and report; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write nothing if any feature is refused.
+    #[arg(long)]
+    strict: bool,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// A layer's polygons as a GeoJSON FeatureCollection (WGS84) with codes and names.
+    Grids {
+        #[arg(long)]
+        layer: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -151,7 +223,9 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
         | Command::Migrate(settings)
         | Command::VerifyChain(settings)
         | Command::Config(settings)
-        | Command::Calendar { settings, .. } => configure(Layer::default(), settings)?,
+        | Command::Calendar { settings, .. }
+        | Command::Import(Import::Grids(ImportGrids { settings, .. }))
+        | Command::Export(Export::Grids { settings, .. }) => configure(Layer::default(), settings)?,
         Command::Demo { settings, .. } => configure(
             Layer {
                 database: Some("sqlite:civicgrid-data/demo.db".into()),
@@ -159,7 +233,7 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             },
             settings,
         )?,
-        Command::Bench(_) | Command::BenchSweep(_) => {
+        Command::Bench(_) | Command::BenchSweep(_) | Command::BenchPlaces(_) => {
             configure(Layer::default(), &Settings::default())?
         }
     };
@@ -255,9 +329,129 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
                 ExitCode::FAILURE
             })
         }
+        Command::Import(Import::Grids(args)) => import_grids(&config, clock, args).await,
+        Command::Export(Export::Grids { layer, output, .. }) => {
+            let store = open(&config, clock.as_ref()).await?;
+            let state = civicgrid::state::AppState::new(store, clock, config.app())
+                .await
+                .map_err(display)?;
+            let collection =
+                civicgrid::services::places::collection(&state.reference(), layer.trim())
+                    .map_err(display)?;
+            let text = collection.to_string();
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?
+                }
+                None => println!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchPlaces(args) => civicgrid_demo::places::bench(args).await,
         Command::Bench(args) => civicgrid_demo::bench::run(args).await,
         Command::BenchSweep(args) => civicgrid_demo::bench::sweep(args).await,
     }
+}
+
+async fn import_grids(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    args: ImportGrids,
+) -> Result<ExitCode, AnyError> {
+    use civicgrid::services::places::{ImportOptions, Stage, import_layer};
+    let text =
+        std::fs::read_to_string(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let kind = args
+        .kind
+        .as_deref()
+        .map(|k| {
+            civicgrid_domain::org::UnitKind::parse(k.trim()).ok_or_else(|| {
+                format!("--kind must be street, community, grid or subgrid, not `{k}`")
+            })
+        })
+        .transpose()?;
+    let options = ImportOptions {
+        layer: args.layer,
+        layer_name: args.layer_name,
+        kind,
+        exclusive: args.exclusive,
+        fields: civicgrid::wire::places::Fields {
+            code: args.code_field,
+            name: args.name_field,
+            parent: args.parent_field,
+        },
+        tolerance: args.tolerance,
+        dry_run: args.dry_run,
+        strict: args.strict,
+    };
+    let store = open(config, clock.as_ref()).await?;
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("  {msg:10} {bar:40} {pos}/{len} · ETA {eta}")
+    {
+        bar.set_style(style);
+    }
+    let started = std::time::Instant::now();
+    let report = import_layer(
+        store.as_ref(),
+        &text,
+        &options,
+        clock.now(),
+        &|stage, n, of| {
+            bar.set_message(match stage {
+                Stage::Checking => "checking",
+                Stage::Writing => "writing",
+            });
+            bar.set_length(of as u64);
+            bar.set_position(n as u64);
+        },
+    )
+    .await
+    .map_err(display)?;
+    bar.finish_and_clear();
+    println!(
+        "{}: {} features, {} accepted, {} refused ({:.1} s).",
+        args.file.display(),
+        report.features,
+        report.accepted,
+        report.rejected.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for (reason, n) in report.by_reason() {
+        println!("  refused, {reason}: {n}");
+    }
+    for (index, code, why) in &report.rejected {
+        println!(
+            "  feature {:>5}  {code:<18}  {}: {why}",
+            index + 1,
+            why.reason()
+        );
+    }
+    if report.held_back {
+        println!(
+            "Nothing written ({}).",
+            if options.dry_run {
+                "dry run"
+            } else {
+                "--strict and features were refused"
+            }
+        );
+        return Ok(if options.dry_run {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    println!(
+        "Layer {} ({}, {}): {} units created, {} boundaries moved, {} unchanged.",
+        report.layer.code,
+        report.layer.name,
+        report.layer.kind,
+        report.written.created,
+        report.written.moved,
+        report.written.unchanged
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(config: &Config, clock: Arc<dyn Clock>, demo: bool) -> Result<ExitCode, AnyError> {

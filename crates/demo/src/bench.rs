@@ -437,6 +437,7 @@ pub async fn sweep(args: SweepArgs) -> Result<ExitCode, AnyError> {
         parent,
         lines: vec![],
         geometry: None,
+        code: None,
     };
     let hub = store
         .create_unit(unit("中心", UnitKind::Hub, None), now)

@@ -72,6 +72,19 @@ pub(crate) fn unit(
         parent,
         lines,
         geometry,
+        code: None,
+    }
+}
+
+/// The county-level code of Dalian's Xigang district (GB/T 2260), which the demo district's
+/// place codes run under: streets 210203001…, communities 210203001001…, grids
+/// 210203001001001… (GB/T 30428), subgrids three digits more.
+pub const XIGANG: &str = "210203";
+
+fn coded(unit: NewUnit, code: String) -> NewUnit {
+    NewUnit {
+        code: Some(code),
+        ..unit
     }
 }
 
@@ -82,16 +95,31 @@ pub async fn build_district(
     hub: Option<UnitId>,
 ) -> ApiResult<District> {
     let hub = match hub {
-        Some(hub) => hub,
+        Some(hub) => {
+            // The hub the server made on first start: give it the district's code.
+            let row = store
+                .list_units(false)
+                .await?
+                .into_iter()
+                .find(|u| u.id == hub)
+                .ok_or_else(|| civicgrid::error::ApiError::internal("the hub vanished"))?;
+            store
+                .update_unit(hub, &row.name, None, false, Some(XIGANG))
+                .await?;
+            hub
+        }
         None => {
             store
                 .create_unit(
-                    unit(
-                        "西岗区365市民服务中心".into(),
-                        UnitKind::Hub,
-                        None,
-                        vec![],
-                        None,
+                    coded(
+                        unit(
+                            "西岗区365市民服务中心".into(),
+                            UnitKind::Hub,
+                            None,
+                            vec![],
+                            None,
+                        ),
+                        XIGANG.to_owned(),
                     ),
                     now,
                 )
@@ -105,7 +133,20 @@ pub async fn build_district(
         .create_units(
             STREETS
                 .iter()
-                .map(|s| unit((*s).into(), UnitKind::Street, Some(hub), vec![], None))
+                .enumerate()
+                .map(|(i, s)| {
+                    let x0 = lng0 + street_width * i as f64;
+                    coded(
+                        unit(
+                            (*s).into(),
+                            UnitKind::Street,
+                            Some(hub),
+                            vec![],
+                            Some(rect_polygon(x0, lat0, x0 + street_width, lat1)),
+                        ),
+                        format!("{XIGANG}{:03}", i + 1),
+                    )
+                })
                 .collect(),
             now,
         )
@@ -131,13 +172,21 @@ pub async fn build_district(
         .create_units(
             community_specs
                 .iter()
-                .map(|(s, name, _)| {
-                    unit(
-                        format!("{name}社区"),
-                        UnitKind::Community,
-                        Some(streets[*s]),
-                        vec![],
-                        None,
+                .map(|(s, name, b)| {
+                    let sequence = community_specs
+                        .iter()
+                        .filter(|(other, _, _)| other == s)
+                        .position(|(_, other, _)| other == name)
+                        .unwrap_or(0);
+                    coded(
+                        unit(
+                            format!("{name}社区"),
+                            UnitKind::Community,
+                            Some(streets[*s]),
+                            vec![],
+                            Some(rect_polygon(b[0], b[1], b[2], b[3])),
+                        ),
+                        format!("{XIGANG}{:03}{:03}", s + 1, sequence + 1),
                     )
                 })
                 .collect(),
@@ -173,12 +222,18 @@ pub async fn build_district(
                 .iter()
                 .map(|(c, g, b)| {
                     let name = format!("{}社区第{}网格", community_specs[*c].1, g);
-                    unit(
-                        name,
-                        UnitKind::Grid,
-                        Some(communities[*c].0),
-                        vec![],
-                        Some(rect_polygon(b[0], b[1], b[2], b[3])),
+                    coded(
+                        unit(
+                            name,
+                            UnitKind::Grid,
+                            Some(communities[*c].0),
+                            vec![],
+                            Some(rect_polygon(b[0], b[1], b[2], b[3])),
+                        ),
+                        format!(
+                            "{}{g:03}",
+                            community_rows[*c].code.clone().unwrap_or_default()
+                        ),
                     )
                 })
                 .collect(),
@@ -198,12 +253,19 @@ pub async fn build_district(
         for k in 0..n {
             let y0 = b[1] + h * k as f64;
             let name = format!("{}-{}号楼片", grid_rows[index].name, k + 1);
-            subgrids.push(unit(
-                name,
-                UnitKind::Subgrid,
-                Some(*gid),
-                vec![],
-                Some(rect_polygon(b[0], y0, b[2], y0 + h)),
+            subgrids.push(coded(
+                unit(
+                    name,
+                    UnitKind::Subgrid,
+                    Some(*gid),
+                    vec![],
+                    Some(rect_polygon(b[0], y0, b[2], y0 + h)),
+                ),
+                format!(
+                    "{}{:03}",
+                    grid_rows[index].code.clone().unwrap_or_default(),
+                    k + 1
+                ),
             ));
         }
     }

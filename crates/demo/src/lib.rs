@@ -10,6 +10,7 @@ pub mod client;
 pub mod district;
 mod history;
 mod names;
+pub mod places;
 mod seed;
 mod sim;
 mod trail;

@@ -55,9 +55,11 @@ pub fn parse_layer_code(field: &str, raw: &str) -> Result<String, Invalid> {
     Ok(code.to_owned())
 }
 
-/// The code level of the units a layer holds; `None` for kinds that have no polygons.
+/// The level of the place code a unit of this kind has: the hub's is its county's; the
+/// streets … subgrids have polygons in layers; other kinds have no place code.
 pub fn code_level(kind: UnitKind) -> Option<CodeLevel> {
     match kind {
+        UnitKind::Hub => Some(CodeLevel::County),
         UnitKind::Street => Some(CodeLevel::Street),
         UnitKind::Community => Some(CodeLevel::Community),
         UnitKind::Grid => Some(CodeLevel::Grid),
@@ -364,7 +366,7 @@ pub fn plan_layer(
     progress: &mut dyn FnMut(usize),
 ) -> Plan {
     let mut plan = Plan::default();
-    let Some(level) = code_level(around.layer.kind) else {
+    let Some(level) = code_level(around.layer.kind).filter(|l| *l != CodeLevel::County) else {
         for (index, c) in candidates.into_iter().enumerate() {
             plan.rejected.push((
                 index,

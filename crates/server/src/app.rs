@@ -94,6 +94,7 @@ pub async fn ensure_admin(state: &AppState, password: Option<String>) -> ApiResu
                 parent: None,
                 lines: vec![],
                 geometry: None,
+                code: None,
             };
             state.store.create_unit(hub, state.now()).await?.id
         }

@@ -14,104 +14,41 @@ use std::sync::{Arc, RwLock};
 use chrono::FixedOffset;
 use civicgrid_domain::appraisal::Config as AppraisalConfig;
 use civicgrid_domain::calendar::{Calendar, Calendars, Official};
+use civicgrid_domain::geography::PlaceIndex;
 use civicgrid_domain::lifecycle::Rules as CaseRules;
-use civicgrid_domain::org::{OrgTree, Unit, UnitKind};
+use civicgrid_domain::org::{OrgTree, Unit};
 use civicgrid_domain::routing::RoutingRule;
 use civicgrid_domain::{CategoryId, UnitId};
 use civicgrid_store::{CategoryRow, Generations, Store};
-use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point, Polygon, Rect};
 
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 
-/// Grid and subgrid polygons, to find the area a location falls in.
+/// Units' national place codes, by unit and by code.
 #[derive(Default)]
-pub struct AreaIndex {
-    shapes: Vec<(UnitId, UnitKind, Rect<f64>, MultiPolygon<f64>)>,
+pub struct Codes {
+    by_unit: HashMap<UnitId, String>,
+    by_code: HashMap<String, UnitId>,
 }
 
-impl AreaIndex {
-    pub fn build(units: &[civicgrid_store::UnitRow]) -> Self {
-        let mut shapes = Vec::new();
+impl Codes {
+    pub fn of(units: &[civicgrid_store::UnitRow]) -> Self {
+        let mut codes = Codes::default();
         for unit in units {
-            let Some(text) = &unit.geometry else { continue };
-            let Some(shape) = parse_geometry(text) else {
-                continue;
-            };
-            if let Some(rect) = shape.bounding_rect() {
-                shapes.push((unit.id, unit.kind, rect, shape));
+            if let Some(code) = &unit.code {
+                codes.by_unit.insert(unit.id, code.clone());
+                codes.by_code.insert(code.clone(), unit.id);
             }
         }
-        AreaIndex { shapes }
+        codes
     }
 
-    /// Every unit with a shape, with its kind and shape.
-    pub fn shapes(&self) -> impl Iterator<Item = (UnitId, UnitKind, &MultiPolygon<f64>)> {
-        self.shapes
-            .iter()
-            .map(|(id, kind, _, shape)| (*id, *kind, shape))
+    pub fn code(&self, unit: UnitId) -> Option<&str> {
+        self.by_unit.get(&unit).map(String::as_str)
     }
 
-    /// The smallest territorial unit containing the point: a subgrid beats its grid.
-    pub fn locate(&self, lat: f64, lng: f64) -> Option<UnitId> {
-        let point = Point::new(lng, lat);
-        let coord = Coord { x: lng, y: lat };
-        let mut best: Option<(UnitId, UnitKind)> = None;
-        for (id, kind, rect, shape) in &self.shapes {
-            if !rect.contains(&coord) || !shape.contains(&point) {
-                continue;
-            }
-            let better = match best {
-                None => true,
-                Some((_, k)) => *kind == UnitKind::Subgrid && k != UnitKind::Subgrid,
-            };
-            if better {
-                best = Some((*id, *kind));
-            }
-        }
-        best.map(|(id, _)| id)
-    }
-}
-
-/// Reads a GeoJSON Polygon or MultiPolygon geometry.
-pub fn parse_geometry(text: &str) -> Option<MultiPolygon<f64>> {
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let ring = |ring: &serde_json::Value| -> Option<Vec<Coord<f64>>> {
-        ring.as_array()?
-            .iter()
-            .map(|p| {
-                let p = p.as_array()?;
-                Some(Coord {
-                    x: p.first()?.as_f64()?,
-                    y: p.get(1)?.as_f64()?,
-                })
-            })
-            .collect()
-    };
-    let polygon = |rings: &serde_json::Value| -> Option<Polygon<f64>> {
-        let rings = rings.as_array()?;
-        let exterior = ring(rings.first()?)?;
-        if exterior.len() < 4 {
-            return None;
-        }
-        let holes = rings[1..]
-            .iter()
-            .map(|r| ring(r).map(geo::LineString::from))
-            .collect::<Option<Vec<_>>>()?;
-        Some(Polygon::new(geo::LineString::from(exterior), holes))
-    };
-    match value.get("type")?.as_str()? {
-        "Polygon" => Some(MultiPolygon::new(vec![polygon(value.get("coordinates")?)?])),
-        "MultiPolygon" => {
-            let polys = value
-                .get("coordinates")?
-                .as_array()?
-                .iter()
-                .map(polygon)
-                .collect::<Option<Vec<_>>>()?;
-            Some(MultiPolygon::new(polys))
-        }
-        _ => None,
+    pub fn unit(&self, code: &str) -> Option<UnitId> {
+        self.by_code.get(code).copied()
     }
 }
 
@@ -121,7 +58,10 @@ pub struct Reference {
     pub categories: Vec<CategoryRow>,
     pub category_by_code: HashMap<String, CategoryId>,
     pub rules: Vec<RoutingRule>,
-    pub areas: AreaIndex,
+    /// Every layer's polygons, indexed for "which grids contain this point".
+    pub places: PlaceIndex,
+    /// Units' national place codes, both ways.
+    pub codes: Codes,
     /// Deadline policies in force.
     pub policies: Vec<civicgrid_store::Policy>,
     /// The district calendar: the shipped official days plus those added by administrators.
@@ -140,7 +80,8 @@ impl Default for Reference {
             categories: Vec::new(),
             category_by_code: HashMap::new(),
             rules: Vec::new(),
-            areas: AreaIndex::default(),
+            places: PlaceIndex::default(),
+            codes: Codes::default(),
             policies: Vec::new(),
             calendars: Calendars::new(Calendar::official()),
             appraisal: AppraisalConfig::default(),
@@ -410,7 +351,8 @@ impl AppState {
         // copy marked older than it is, and the next `refresh` loads it again.
         let generation = self.store.generations().await?.reference;
         let units = self.store.list_units(true).await?;
-        let areas = AreaIndex::build(&units);
+        let places = crate::services::places::index(&units, self.store.list_layers().await?);
+        let codes = Codes::of(&units);
         let org = OrgTree::new(units.iter().map(civicgrid_store::UnitRow::unit));
         let categories = self.store.list_categories().await?;
         let category_by_code = categories.iter().map(|c| (c.code.clone(), c.id)).collect();
@@ -430,7 +372,8 @@ impl AppState {
             categories,
             category_by_code,
             rules,
-            areas,
+            places,
+            codes,
             policies,
             calendars,
             appraisal,

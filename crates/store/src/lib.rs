@@ -13,6 +13,7 @@ mod clocks;
 mod instructions;
 mod migrate;
 mod org;
+mod places;
 mod routing;
 mod settings;
 mod sql;
@@ -38,7 +39,8 @@ pub use clocks::{
 };
 pub use instructions::{InstructionFilter, InstructionRow, InstructionStore};
 pub use migrate::MIGRATION_NAMES;
-pub use org::{NewUnit, NewUser, OrgStore, UnitRow, UserRow};
+pub use org::{NewUnit, NewUser, OrgStore, UnitRow, UserRow, default_layer};
+pub use places::{ImportCount, PlaceImport, PlaceStore};
 pub use routing::{CancelReason, CategoryRow, NewCategory, NewRoutingRule, RoutingStore};
 pub use settings::{AuditEntry, AuditFilter, AuditRow, Generations, SettingsStore};
 pub use stats::{DailyCount, StatsStore};
@@ -90,6 +92,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[async_trait]
 pub trait Store:
     OrgStore
+    + PlaceStore
     + RoutingStore
     + CaseStore
     + ClockStore

@@ -29,6 +29,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0018_confidential_callers",
     "0019_retire_units_categories",
     "0020_instructions",
+    "0021_places",
 ];
 
 const SQLITE: &[&str] = &[
@@ -52,6 +53,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0018_confidential_callers.sql"),
     include_str!("../migrations/sqlite/0019_retire_units_categories.sql"),
     include_str!("../migrations/sqlite/0020_instructions.sql"),
+    include_str!("../migrations/sqlite/0021_places.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -74,6 +76,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0018_confidential_callers.sql"),
     include_str!("../migrations/postgres/0019_retire_units_categories.sql"),
     include_str!("../migrations/postgres/0020_instructions.sql"),
+    include_str!("../migrations/postgres/0021_places.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

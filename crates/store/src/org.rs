@@ -16,10 +16,14 @@ pub struct UnitRow {
     pub kind: UnitKind,
     pub parent: Option<UnitId>,
     pub lines: Vec<String>,
-    /// GeoJSON geometry text, for grids and subgrids.
+    /// GeoJSON geometry text (streets, communities, grids, subgrids), when asked for.
     pub geometry: Option<String>,
     /// Disabled by an administrator: no new work; history kept.
     pub disabled: bool,
+    /// The national place code (9 digits for a street … 15 for a grid), if it has one.
+    pub code: Option<String>,
+    /// The grid layer its polygon belongs to, if it has one.
+    pub layer: Option<String>,
 }
 
 impl UnitRow {
@@ -42,7 +46,22 @@ pub struct NewUnit {
     pub kind: UnitKind,
     pub parent: Option<UnitId>,
     pub lines: Vec<String>,
+    /// A polygon, placed in the default layer of the unit's kind (`streets`, `communities`,
+    /// `grids`, `subgrids`).
     pub geometry: Option<String>,
+    /// The national place code; unique among units.
+    pub code: Option<String>,
+}
+
+/// The default layer a polygon of this kind of unit goes in.
+pub fn default_layer(kind: UnitKind) -> Option<&'static str> {
+    match kind {
+        UnitKind::Street => Some("streets"),
+        UnitKind::Community => Some("communities"),
+        UnitKind::Grid => Some("grids"),
+        UnitKind::Subgrid => Some("subgrids"),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -75,13 +94,15 @@ pub trait OrgStore: Send + Sync {
     /// into the same batch are not supported: callers pass known parent ids).
     async fn create_units(&self, units: Vec<NewUnit>, now: Instant) -> Result<Vec<UnitRow>>;
     async fn list_units(&self, with_geometry: bool) -> Result<Vec<UnitRow>>;
-    /// Renames, moves (a new parent) or disables/enables a unit; its history is untouched.
+    /// Renames, moves (a new parent), disables/enables or (re)codes a unit; its history is
+    /// untouched. `Duplicate` when another unit has the code.
     async fn update_unit(
         &self,
         id: UnitId,
         name: &str,
         parent: Option<UnitId>,
         disabled: bool,
+        code: Option<&str>,
     ) -> Result<UnitRow>;
     async fn create_user(&self, user: NewUser, now: Instant) -> Result<UserRow>;
     async fn create_users(&self, users: Vec<NewUser>, now: Instant) -> Result<usize>;

@@ -65,9 +65,30 @@ async fn the_demo_district_is_complete_and_idempotent() {
         assert!(
             units
                 .iter()
-                .filter(|u| u.kind.as_str() == "grid")
-                .all(|g| g.geometry.is_some()),
-            "every grid has a polygon"
+                .filter(|u| u.kind.as_str() != "department" && u.kind.as_str() != "utility")
+                .all(|u| u.code.is_some()),
+            "the hub, every street, community, grid and subgrid has a place code"
+        );
+        for unit in units.iter().filter(|u| u.kind.as_str() != "hub") {
+            let (Some(code), Some(parent)) = (&unit.code, unit.parent) else {
+                continue;
+            };
+            let parent = units.iter().find(|u| u.id == parent).unwrap();
+            if let Some(above) = &parent.code {
+                assert!(code.starts_with(above.as_str()), "{code} under {above}");
+                assert_eq!(
+                    code.len(),
+                    above.len() + 3,
+                    "{code} one level under {above}"
+                );
+            }
+        }
+        assert!(
+            units
+                .iter()
+                .filter(|u| ["street", "community", "grid", "subgrid"].contains(&u.kind.as_str()))
+                .all(|g| g.geometry.is_some() && g.layer.is_some()),
+            "every street, community, grid and subgrid has a polygon in a layer"
         );
         let categories = store.list_categories().await.unwrap();
         assert!(
@@ -114,6 +135,17 @@ async fn the_demo_district_is_complete_and_idempotent() {
             .await
             .unwrap();
             assert!(confidential > 10, "confidential callers: {confidential}");
+            // Every request lies in a grid with a 15-digit GB/T 30428 code under Xigang's
+            // 210203 (or in a subgrid of one, whose code runs three digits longer).
+            let uncoded: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM requests r LEFT JOIN units u ON u.id = r.area_id \
+                 WHERE u.code IS NULL OR u.kind NOT IN ('grid', 'subgrid') \
+                 OR u.code NOT LIKE '210203%' OR LENGTH(u.code) NOT IN (15, 18)",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(uncoded, 0, "requests without a coded grid");
             assert!(split > 5, "split intakes: {split}");
             // Leaders' instructions, most of them reported on.
             let (instructions, reported): (i64, i64) = (

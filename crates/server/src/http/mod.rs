@@ -13,6 +13,7 @@ mod instructions;
 mod intakes;
 mod notices;
 mod ops;
+mod places;
 mod policies;
 mod requests;
 mod routing;
@@ -61,6 +62,7 @@ fn resources() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(units::router())
+        .merge(places::router())
         .merge(users::router())
         .merge(routing::router())
         .merge(requests::router())

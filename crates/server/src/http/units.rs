@@ -95,6 +95,7 @@ async fn update_unit(
         body.name,
         body.parent.map(UnitId),
         body.disabled,
+        body.code,
     )
     .await?;
     Ok(Json(crate::wire::org::unit_out(row)))

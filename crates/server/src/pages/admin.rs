@@ -97,6 +97,8 @@ pub struct UnitRow {
     pub lines: String,
     pub depth: usize,
     pub disabled: bool,
+    /// The national place code, or empty.
+    pub code: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -109,6 +111,8 @@ pub(super) struct UnitForm {
     parent: String,
     #[serde(default)]
     lines: String,
+    #[serde(default)]
+    code: String,
 }
 
 #[derive(Template)]
@@ -123,11 +127,14 @@ pub(super) struct UnitsPage {
 }
 
 fn unit_rows(state: &AppState) -> Vec<UnitRow> {
-    let org = state.org();
+    let reference = state.reference();
+    let org = &reference.org;
+    let codes = &reference.codes;
     let mut out = Vec::new();
     // Depth-first from the root, so the table reads as the tree.
     fn walk(
         org: &civicgrid_domain::org::OrgTree,
+        codes: &crate::state::Codes,
         id: civicgrid_domain::UnitId,
         depth: usize,
         out: &mut Vec<UnitRow>,
@@ -145,15 +152,16 @@ fn unit_rows(state: &AppState) -> Vec<UnitRow> {
             lines: u.lines.join(", "),
             depth,
             disabled: u.disabled,
+            code: codes.code(u.id).unwrap_or_default().to_owned(),
         });
         let mut children: Vec<_> = org.units().filter(|c| c.parent == Some(id)).collect();
         children.sort_by_key(|c| c.id);
         for c in children {
-            walk(org, c.id, depth + 1, out);
+            walk(org, codes, c.id, depth + 1, out);
         }
     }
     if let Some(root) = org.root() {
-        walk(&org, root, 0, &mut out);
+        walk(org, codes, root, 0, &mut out);
     }
     out
 }
@@ -221,6 +229,7 @@ async fn create_unit(
                 parent,
                 lines: lines(&form.lines),
                 geometry: None,
+                code: Some(form.code.trim().to_owned()).filter(|c| !c.is_empty()),
             };
             match crate::wire::org::unit_in(&body) {
                 Ok(new) => crate::services::admin::create_unit(&state, &staff.principal, new)

@@ -52,6 +52,8 @@ struct EditUnitForm {
     parent: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    code: String,
 }
 
 async fn edit_unit(
@@ -73,6 +75,7 @@ async fn edit_unit(
             opt(&form.name),
             parent.map(civicgrid_domain::UnitId),
             disabled,
+            opt(&form.code),
         )
         .await
     }

@@ -193,7 +193,7 @@ async fn dashboard(
         }
     }
     let reference = state.reference();
-    let map = focus.map(|f| district_map(&org, &reference.areas, &totals, f));
+    let map = focus.map(|f| district_map(&org, &reference.places, &totals, f));
     let (map_svg, legend, map_empty) = match map {
         Some(map) => (map.svg, map.legend, map.empty),
         None => (String::new(), Vec::new(), true),
@@ -241,7 +241,7 @@ fn esc(text: &str) -> String {
 /// number of requests. A grid without children is drawn alone.
 fn district_map(
     org: &OrgTree,
-    areas: &crate::state::AreaIndex,
+    places: &civicgrid_domain::geography::PlaceIndex,
     totals: &HashMap<UnitId, i64>,
     focus: UnitId,
 ) -> Map {
@@ -263,9 +263,10 @@ fn district_map(
         }
     }
     let focus_kind = org.get(focus).map(|u| u.kind);
-    let owned: Vec<(UnitId, UnitKind, &geo::MultiPolygon<f64>)> = areas
+    let owned: Vec<(UnitId, UnitKind, &geo::MultiPolygon<f64>)> = places
         .shapes()
         .filter(|(id, _, _)| owner.contains_key(id))
+        .map(|(id, layer, shape)| (id, layer.kind, shape))
         .collect();
     // Inside a grid its subgrids (or the grid alone); above, the grids, or whatever
     // shapes the territory has when it has no grid polygons (communities, streets).
@@ -647,6 +648,8 @@ mod tests {
             lines: vec![],
             geometry: None,
             disabled: false,
+            code: None,
+            layer: None,
         }];
         let mut street_ids = HashMap::new();
         for (i, f) in streets["features"].as_array().unwrap().iter().enumerate() {
@@ -663,6 +666,8 @@ mod tests {
                 lines: vec![],
                 geometry: Some(f["geometry"].to_string()),
                 disabled: false,
+                code: None,
+                layer: Some("streets".into()),
             });
         }
         // Requests per community: its object id, so the busiest is known.
@@ -683,10 +688,24 @@ mod tests {
                 lines: vec![],
                 geometry: Some(f["geometry"].to_string()),
                 disabled: false,
+                code: None,
+                layer: Some("communities".into()),
             });
             totals_by_unit.push((id, p["objectid"].as_i64().unwrap()));
         }
-        let areas = crate::state::AreaIndex::build(&rows);
+        let layer = |code: &str, kind| civicgrid_domain::geography::Layer {
+            code: code.into(),
+            name: code.into(),
+            kind,
+            exclusive: false,
+        };
+        let areas = crate::services::places::index(
+            &rows,
+            vec![
+                layer("streets", UnitKind::Street),
+                layer("communities", UnitKind::Community),
+            ],
+        );
         let org = OrgTree::new(rows.iter().map(civicgrid_store::UnitRow::unit));
         let mut totals: HashMap<UnitId, i64> = HashMap::new();
         for (unit, n) in &totals_by_unit {

@@ -30,7 +30,19 @@ pub async fn create_unit(
         state.unit(parent, "parent").await?;
     }
     state.org().check_new_unit(new.kind, new.parent)?;
-    let row = state.store.create_unit(new, state.now()).await?;
+    let mut new = new;
+    new.code = new
+        .code
+        .map(|raw| place_code(state, new.kind, new.parent, &raw))
+        .transpose()?;
+    let row = state
+        .store
+        .create_unit(new, state.now())
+        .await
+        .map_err(|e| match e {
+            civicgrid_store::StoreError::Duplicate(what) => code_taken(&what),
+            other => other.into(),
+        })?;
     state.reload().await?;
     let after = format!(
         "{} ({}) under {}",
@@ -54,6 +66,48 @@ pub async fn create_unit(
 /// Renames, moves or disables (enables) a unit (administrators only). A move keeps the tree
 /// a tree and the kinds where they may stand; a disabled unit takes no new work — the
 /// routing table's rules to it stand aside — while its open cases and history stay.
+fn code_taken(what: &str) -> ApiError {
+    ApiError::field("code", format!("{what} already belongs to another unit"))
+}
+
+/// A unit's national place code as an administrator typed it: digits of the level the
+/// unit's kind has (GB/T 30428), under the parent's code when the parent has one.
+fn place_code(
+    state: &AppState,
+    kind: civicgrid_domain::org::UnitKind,
+    parent: Option<UnitId>,
+    raw: &str,
+) -> ApiResult<String> {
+    let code = civicgrid_domain::area_code::AreaCode::parse("code", raw)?;
+    match civicgrid_domain::geography::code_level(kind) {
+        Some(level) if level == code.level() => {}
+        Some(level) => {
+            return Err(ApiError::field(
+                "code",
+                format!("a {kind} has a {level} code of {} digits", level.digits()),
+            ));
+        }
+        None => {
+            return Err(ApiError::field(
+                "code",
+                format!("a {kind} has no place code"),
+            ));
+        }
+    }
+    let reference = state.reference();
+    if let Some(above) = parent.and_then(|p| reference.codes.code(p))
+        && !code.as_str().starts_with(above)
+    {
+        return Err(ApiError::field(
+            "code",
+            format!("must lie under the parent's code {above}"),
+        ));
+    }
+    Ok(code.to_string())
+}
+
+/// A unit's new name, parent, state or place code (administrators only); `None` keeps
+/// what it has.
 pub async fn update_unit(
     state: &AppState,
     principal: &Principal,
@@ -61,6 +115,7 @@ pub async fn update_unit(
     name: Option<String>,
     parent: Option<UnitId>,
     disabled: Option<bool>,
+    code: Option<String>,
 ) -> ApiResult<UnitRow> {
     require_admin(principal)?;
     let org = state.org();
@@ -82,21 +137,40 @@ pub async fn update_unit(
     if disabled && Some(id) == org.root() {
         return Err(ApiError::field("disabled", "the hub cannot be disabled"));
     }
-    let row = state.store.update_unit(id, &name, parent, disabled).await?;
+    let current_code = state.reference().codes.code(id).map(str::to_owned);
+    let code = match code.as_deref().map(str::trim) {
+        Some("") | None => current_code.clone(),
+        Some(raw) => Some(place_code(state, current.kind, parent, raw)?),
+    };
+    let row = state
+        .store
+        .update_unit(id, &name, parent, disabled, code.as_deref())
+        .await
+        .map_err(|e| match e {
+            civicgrid_store::StoreError::Duplicate(what) => code_taken(&what),
+            other => other.into(),
+        })?;
     state.reload().await?;
-    let describe = |name: &str, parent: Option<UnitId>, disabled: bool| {
+    let describe = |name: &str, parent: Option<UnitId>, disabled: bool, code: Option<&str>| {
         format!(
-            "{name} under {}{}",
+            "{name}{} under {}{}",
+            code.map(|c| format!(" ({c})")).unwrap_or_default(),
             parent.map_or_else(|| "—".into(), |p| unit_name(state, p)),
             if disabled { ", disabled" } else { "" }
         )
     };
-    let before = describe(&current.name, current.parent, current.disabled);
-    let after = describe(&row.name, row.parent, row.disabled);
+    let before = describe(
+        &current.name,
+        current.parent,
+        current.disabled,
+        current_code.as_deref(),
+    );
+    let after = describe(&row.name, row.parent, row.disabled, row.code.as_deref());
     let what = match (current.disabled, row.disabled) {
         (false, true) => "disable_unit",
         (true, false) => "enable_unit",
         _ if current.parent != row.parent => "move_unit",
+        _ if current_code != row.code => "code_unit",
         _ => "rename_unit",
     };
     change(

@@ -7,5 +7,6 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod instructions;
+pub mod places;
 pub mod stats;
 pub mod supervision;

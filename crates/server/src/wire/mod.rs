@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod cases;
 pub mod instructions;
 pub mod org;
+pub mod places;
 pub mod policies;
 pub mod stats;
 pub mod supervision;

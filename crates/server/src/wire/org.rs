@@ -131,6 +131,8 @@ pub fn unit_out(u: UnitRow) -> UnitOut {
         lines: u.lines,
         geometry: u.geometry.and_then(|g| serde_json::from_str(&g).ok()),
         disabled: u.disabled,
+        code: u.code,
+        layer: u.layer,
     }
 }
 
@@ -143,7 +145,7 @@ pub fn unit_in(body: &CreateUnit) -> ApiResult<NewUnit> {
         None | Some(serde_json::Value::Null) => None,
         Some(g) => {
             let text = g.to_string();
-            if crate::state::parse_geometry(&text).is_none() {
+            if crate::wire::places::parse_geometry(&text).is_none() {
                 return Err(ApiError::field(
                     "geometry",
                     "must be a GeoJSON Polygon or MultiPolygon",
@@ -152,12 +154,20 @@ pub fn unit_in(body: &CreateUnit) -> ApiResult<NewUnit> {
             Some(text)
         }
     };
+    // Checked by the service against the kind and the parent's code.
+    let code = body
+        .code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
     Ok(NewUnit {
         name,
         kind,
         parent: body.parent.map(UnitId),
         lines,
         geometry,
+        code,
     })
 }
 

@@ -59,6 +59,7 @@ impl TestApp {
             parent,
             lines: vec![],
             geometry: None,
+            code: None,
         };
         let hub = store
             .create_unit(unit("中心", UnitKind::Hub, None), start_time())
@@ -92,6 +93,7 @@ impl TestApp {
                     parent: Some(community),
                     lines: vec![],
                     geometry: Some(square.into()),
+                    code: None,
                 },
                 start_time(),
             )

@@ -17,6 +17,7 @@ mod openapi;
 mod pages;
 mod people;
 mod permissions;
+mod places;
 mod real_messages;
 mod review;
 mod supervision;

@@ -12,6 +12,10 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/track"),
     ("GET", "/api/v1/calendar/deadline"),
     ("GET", "/api/v1/calendar/official-days"),
+    ("GET", "/api/v1/grids"),
+    ("GET", "/api/v1/grids/{code}"),
+    ("GET", "/api/v1/layers"),
+    ("GET", "/api/v1/layers/{code}/geojson"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
 ];

@@ -16,6 +16,7 @@ mod dialect;
 mod effects;
 mod instructions;
 mod org;
+mod places;
 mod routing;
 mod rows;
 mod settings;

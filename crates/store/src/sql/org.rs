@@ -81,17 +81,27 @@ impl SqlStore {
         unit: &NewUnit,
         now: Instant,
     ) -> Result<UnitRow> {
+        let layer = unit
+            .geometry
+            .as_ref()
+            .and_then(|_| crate::org::default_layer(unit.kind));
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO units (name, kind, parent_id, lines, geometry, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO units (name, kind, parent_id, lines, geometry, code, layer, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&unit.name)
         .bind(unit.kind.as_str())
         .bind(unit.parent.map(|p| p.0))
         .bind(unit.lines.join(","))
         .bind(unit.geometry.clone())
+        .bind(unit.code.clone())
+        .bind(layer)
         .bind(ms(now))
         .fetch_one(&mut **tx)
-        .await?;
+        .await
+        .map_err(|e| match (&unit.code, is_unique_violation(&e)) {
+            (Some(code), true) => StoreError::Duplicate(format!("code {code}")),
+            _ => e.into(),
+        })?;
         Ok(UnitRow {
             id: UnitId(id),
             name: unit.name.clone(),
@@ -100,6 +110,8 @@ impl SqlStore {
             lines: unit.lines.clone(),
             geometry: unit.geometry.clone(),
             disabled: false,
+            code: unit.code.clone(),
+            layer: layer.map(str::to_owned),
         })
     }
 }
@@ -127,9 +139,9 @@ impl OrgStore for SqlStore {
 
     async fn list_units(&self, with_geometry: bool) -> Result<Vec<UnitRow>> {
         let columns = if with_geometry {
-            "id, name, kind, parent_id, lines, geometry, disabled"
+            "id, name, kind, parent_id, lines, geometry, disabled, code, layer"
         } else {
-            "id, name, kind, parent_id, lines, disabled"
+            "id, name, kind, parent_id, lines, disabled, code, layer"
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {columns} FROM units ORDER BY id"
@@ -147,22 +159,29 @@ impl OrgStore for SqlStore {
         name: &str,
         parent: Option<UnitId>,
         disabled: bool,
+        code: Option<&str>,
     ) -> Result<UnitRow> {
         let mut tx = self.inner.write.begin().await?;
-        let done =
-            sqlx::query("UPDATE units SET name = $1, parent_id = $2, disabled = $3 WHERE id = $4")
-                .bind(name)
-                .bind(parent.map(|p| p.0))
-                .bind(i64::from(disabled))
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
+        let done = sqlx::query(
+            "UPDATE units SET name = $1, parent_id = $2, disabled = $3, code = $4 WHERE id = $5",
+        )
+        .bind(name)
+        .bind(parent.map(|p| p.0))
+        .bind(i64::from(disabled))
+        .bind(code)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match (code, is_unique_violation(&e)) {
+            (Some(code), true) => StoreError::Duplicate(format!("code {code}")),
+            _ => e.into(),
+        })?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("unit"));
         }
         bump(&mut tx, Cached::Reference).await?;
         let row = sqlx::query(
-            "SELECT id, name, kind, parent_id, lines, disabled FROM units WHERE id = $1",
+            "SELECT id, name, kind, parent_id, lines, disabled, code, layer FROM units WHERE id = $1",
         )
         .bind(id.0)
         .fetch_one(&mut *tx)

@@ -326,6 +326,8 @@ pub(super) fn unit_from_row(row: &AnyRow, with_geometry: bool) -> Result<UnitRow
             None
         },
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        code: row.try_get("code")?,
+        layer: row.try_get("layer")?,
     })
 }
 

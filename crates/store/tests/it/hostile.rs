@@ -72,6 +72,7 @@ async fn round_trip(w: &World, i: i64, word: &str) {
                 parent: Some(w.street),
                 lines: vec![line.clone()],
                 geometry: Some(format!("{{\"type\":\"Point\",\"note\":{word:?}}}")),
+                code: None,
             },
             now,
         )

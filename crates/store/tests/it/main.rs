@@ -49,6 +49,7 @@ async fn world(url: &str) -> World {
         parent,
         lines: vec![],
         geometry: None,
+        code: None,
     };
     let hub = store
         .create_unit(unit("西岗区365中心", UnitKind::Hub, None), at(0))

@@ -498,6 +498,8 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("admin.policies", "时限规则", "Deadline policies"),
     ("admin.calendar", "工作日历", "Calendar"),
     ("admin.new_unit", "新增单位", "New unit"),
+    ("admin.place_code", "区划网格编码", "Place code"),
+    ("admin.new_place_code", "新编码", "New place code"),
     ("admin.new_user", "新增用户", "New user"),
     ("admin.display_name", "显示名", "Display name"),
     ("admin.role", "角色", "Role"),

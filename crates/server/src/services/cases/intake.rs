@@ -201,7 +201,7 @@ fn prepare(
         .and_then(|c| c.line.clone());
     let mut area = parsed
         .location
-        .and_then(|l| reference.areas.locate(l.lat, l.lng));
+        .and_then(|l| reference.places.place(l.lat, l.lng));
     if area.is_none() && parsed.channel == Channel::GridReport {
         // A grid worker's report without a position lies in the worker's own grid.
         area = registrar.own_grid;

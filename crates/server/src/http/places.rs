@@ -1,0 +1,91 @@
+//! Places (`/api/v1/grids`, `/api/v1/layers`): which grids contain a point, one grid's
+//! polygon as GeoJSON, the layers and a layer's export. Public: boundaries are no one's
+//! personal data, and the citizens' portal picks places on the same map.
+//!
+//! Handlers translate between the wire and the services: no SQL and no rules here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use civicgrid_api::{ErrorBody, GridOut, GridQuery, LayerOut};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppStateRef;
+
+use crate::error::{ApiPath, ApiQuery, ApiResult};
+use crate::state::AppState;
+use crate::wire::places::{lat_lng, layer_out};
+
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(grids))
+        .routes(routes!(grid))
+        .routes(routes!(layers))
+        .routes(routes!(layer_geojson))
+}
+
+/// Public. With `contains=LAT,LNG`: the polygon of every layer containing the point, the
+/// most specific first (empty: the place is outside every grid). Without: every polygon.
+#[utoipa::path(get, path = "/api/v1/grids", params(GridQuery),
+    responses((status = 200, body = Vec<GridOut>), (status = 400, body = ErrorBody)))]
+async fn grids(
+    State(state): AppStateRef,
+    ApiQuery(query): ApiQuery<GridQuery>,
+) -> ApiResult<Json<Vec<GridOut>>> {
+    let reference = state.reference();
+    let layer = query.layer.as_deref();
+    Ok(Json(match query.contains.as_deref() {
+        Some(raw) => {
+            let (lat, lng) = lat_lng("contains", raw)?;
+            crate::services::places::containing(&reference, lat, lng)
+                .into_iter()
+                .filter(|g| layer.is_none_or(|l| g.layer == l))
+                .collect()
+        }
+        None => crate::services::places::all(&reference, layer),
+    }))
+}
+
+/// Public. One polygon by its unit's place code, as a GeoJSON Feature whose properties
+/// are the lookup's fields.
+#[utoipa::path(get, path = "/api/v1/grids/{code}", params(("code" = String, Path)),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+async fn grid(
+    State(state): AppStateRef,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(crate::services::places::feature(
+        &state.reference(),
+        &code,
+    )?))
+}
+
+/// Public. The grid layers and how many polygons each holds.
+#[utoipa::path(get, path = "/api/v1/layers",
+    responses((status = 200, body = Vec<LayerOut>)))]
+async fn layers(State(state): AppStateRef) -> ApiResult<Json<Vec<LayerOut>>> {
+    let reference = state.reference();
+    Ok(Json(
+        reference
+            .places
+            .layers()
+            .iter()
+            .map(|l| layer_out(l, &reference.places))
+            .collect(),
+    ))
+}
+
+/// Public. A layer's polygons as a GeoJSON FeatureCollection (WGS84), ready for a GIS.
+#[utoipa::path(get, path = "/api/v1/layers/{code}/geojson", params(("code" = String, Path)),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+async fn layer_geojson(
+    State(state): AppStateRef,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(crate::services::places::collection(
+        &state.reference(),
+        &code,
+    )?))
+}

@@ -1,0 +1,306 @@
+//! Places: the place index every instance keeps (built from the units' polygons and the
+//! layers), the lookups the API answers, and a layer's import from a GeoJSON file — checked
+//! by the rules feature by feature, then written in one transaction or not at all.
+
+use std::collections::HashMap;
+
+use civicgrid_api::GridOut;
+use civicgrid_domain::area_code::AreaCode;
+use civicgrid_domain::geography::{
+    Layer, PlaceIndex, Placed, Plan, Rejection, Surroundings, code_level, parse_layer_code,
+    plan_layer,
+};
+use civicgrid_domain::org::UnitKind;
+use civicgrid_domain::{Instant, UnitId};
+use civicgrid_store::{ImportCount, PlaceImport, Store, UnitRow};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::Reference;
+use crate::wire::places::{Fields, candidates, grid_out, parse_geometry};
+
+/// The place index of the units' polygons: units in a known layer, not disabled (no new
+/// work is placed in a dissolved grid).
+pub fn index(units: &[UnitRow], layers: Vec<Layer>) -> PlaceIndex {
+    let shapes = units
+        .iter()
+        .filter(|u| !u.disabled)
+        .filter_map(|u| {
+            Some(Placed {
+                unit: u.id,
+                layer: u.layer.clone()?,
+                shape: parse_geometry(u.geometry.as_deref()?)?,
+            })
+        })
+        .collect();
+    PlaceIndex::new(layers, shapes)
+}
+
+/// The polygons of every layer containing the point, the most specific first.
+pub fn containing(reference: &Reference, lat: f64, lng: f64) -> Vec<GridOut> {
+    reference
+        .places
+        .containing(lat, lng)
+        .into_iter()
+        .map(|hit| {
+            grid_out(
+                &reference.org,
+                hit.unit,
+                hit.layer,
+                reference.codes.code(hit.unit).map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+/// Every polygon of the index (of one layer, if given), in unit order.
+pub fn all(reference: &Reference, layer: Option<&str>) -> Vec<GridOut> {
+    let mut grids: Vec<GridOut> = reference
+        .places
+        .shapes()
+        .filter(|(_, l, _)| layer.is_none_or(|code| l.code == code))
+        .map(|(unit, l, _)| {
+            grid_out(
+                &reference.org,
+                unit,
+                l,
+                reference.codes.code(unit).map(str::to_owned),
+            )
+        })
+        .collect();
+    grids.sort_by_key(|g| g.unit);
+    grids
+}
+
+/// One polygon as a GeoJSON Feature (404 for a code no polygon has).
+pub fn feature(reference: &Reference, code: &str) -> ApiResult<serde_json::Value> {
+    let unit = reference
+        .codes
+        .unit(code.trim())
+        .ok_or_else(|| not_found("grid"))?;
+    let (shape, layer) = reference
+        .places
+        .shape(unit)
+        .ok_or_else(|| not_found("grid"))?;
+    let grid = grid_out(&reference.org, unit, layer, Some(code.trim().to_owned()));
+    let geometry = match shape.0.as_slice() {
+        [one] => geojson::Geometry::from(one),
+        _ => geojson::Geometry::from(shape),
+    };
+    Ok(crate::wire::places::feature(
+        &grid,
+        &serde_json::to_string(&geometry).unwrap_or_default(),
+    ))
+}
+
+/// Every polygon of a layer as a GeoJSON FeatureCollection (export), with codes and names.
+pub fn collection(reference: &Reference, layer: &str) -> ApiResult<serde_json::Value> {
+    if !reference.places.layers().iter().any(|l| l.code == layer) {
+        return Err(not_found("layer"));
+    }
+    let features: Vec<serde_json::Value> = all(reference, Some(layer))
+        .into_iter()
+        .filter_map(|grid| {
+            let (shape, _) = reference.places.shape(UnitId(grid.unit))?;
+            let geometry = geojson::Geometry::from(shape);
+            Some(crate::wire::places::feature(
+                &grid,
+                &serde_json::to_string(&geometry).ok()?,
+            ))
+        })
+        .collect();
+    Ok(serde_json::json!({ "type": "FeatureCollection", "features": features }))
+}
+
+fn not_found(what: &str) -> ApiError {
+    ApiError::with_message(
+        civicgrid_api::ErrorCode::NotFound,
+        format!("no such {what}"),
+    )
+}
+
+/// How a layer's import is to be done.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The layer's code; created if new.
+    pub layer: String,
+    /// A new layer's display name (default: its code); renames an existing layer.
+    pub layer_name: Option<String>,
+    /// A new layer's kind of unit; inferred from the first valid code when absent.
+    pub kind: Option<UnitKind>,
+    pub exclusive: bool,
+    pub fields: Fields,
+    /// The largest share of the smaller polygon two polygons of the layer may overlap by.
+    pub tolerance: f64,
+    /// Check and report only; write nothing.
+    pub dry_run: bool,
+    /// Write nothing if any feature is refused.
+    pub strict: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub layer: Layer,
+    pub features: usize,
+    pub accepted: usize,
+    /// (position in the file, code as written, reason)
+    pub rejected: Vec<(usize, String, Rejection)>,
+    /// What was written.
+    pub written: ImportCount,
+    /// Nothing was written: a dry run, or a strict import with refusals.
+    pub held_back: bool,
+}
+
+impl ImportReport {
+    /// The rejections counted by reason, for a summary line.
+    pub fn by_reason(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: Vec<(&'static str, usize)> = Vec::new();
+        for (_, _, why) in &self.rejected {
+            match counts.iter_mut().find(|(r, _)| *r == why.reason()) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((why.reason(), 1)),
+            }
+        }
+        counts
+    }
+}
+
+/// Stages an import reports progress in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Checking,
+    Writing,
+}
+
+/// Imports one layer from GeoJSON text: every feature is checked (code, level, parent,
+/// duplicate, geometry, overlap), the accepted ones are written in one transaction, and
+/// the report says what was refused and why. Nothing is written on a dry run or when an
+/// input (layer code, kind, file) is itself invalid.
+pub async fn import_layer(
+    store: &dyn Store,
+    text: &str,
+    options: &ImportOptions,
+    now: Instant,
+    progress: &(dyn Fn(Stage, usize, usize) + Sync),
+) -> ApiResult<ImportReport> {
+    let code = parse_layer_code("layer", &options.layer)?;
+    if !(0.0..=1.0).contains(&options.tolerance) {
+        return Err(ApiError::field("tolerance", "must be between 0 and 1"));
+    }
+    let read = candidates(text, &options.fields)?;
+    let features = read.len();
+    let existing = store
+        .list_layers()
+        .await?
+        .into_iter()
+        .find(|l| l.code == code);
+    let kind = match (&existing, options.kind) {
+        (Some(layer), Some(kind)) if layer.kind != kind => {
+            return Err(ApiError::field(
+                "kind",
+                format!("layer {code} holds {} units, not {kind}", layer.kind),
+            ));
+        }
+        (Some(layer), _) => layer.kind,
+        (None, Some(kind)) => kind,
+        (None, None) => inferred_kind(&read).ok_or_else(|| {
+            ApiError::field(
+                "kind",
+                "no feature has a valid code to tell the layer's kind: give it",
+            )
+        })?,
+    };
+    if code_level(kind).is_none_or(|level| level == civicgrid_domain::area_code::CodeLevel::County)
+    {
+        return Err(ApiError::field(
+            "kind",
+            "a layer holds streets, communities, grids or subgrids",
+        ));
+    }
+    let name = options
+        .layer_name
+        .clone()
+        .or_else(|| existing.as_ref().map(|l| l.name.clone()))
+        .unwrap_or_else(|| code.clone());
+    let layer = Layer {
+        code: code.clone(),
+        name,
+        kind,
+        exclusive: options.exclusive,
+    };
+    let units = store.list_units(true).await?;
+    let by_code: HashMap<String, (UnitId, UnitKind)> = units
+        .iter()
+        .filter_map(|u| Some((u.code.clone()?, (u.id, u.kind))))
+        .collect();
+    let hub = units
+        .iter()
+        .filter(|u| u.parent.is_none())
+        .min_by_key(|u| u.id)
+        .ok_or_else(|| ApiError::field("database", "has no hub unit: run `civicgrid migrate`"))?;
+    let hub_code = hub
+        .code
+        .as_deref()
+        .and_then(|c| AreaCode::parse("code", c).ok());
+    let current = units
+        .iter()
+        .filter(|u| u.layer.as_deref() == Some(code.as_str()))
+        .filter_map(|u| Some((u.code.clone()?, parse_geometry(u.geometry.as_deref()?)?)))
+        .collect();
+    let around = Surroundings {
+        layer: &layer,
+        units: &by_code,
+        hub: (hub.id, hub_code.as_ref()),
+        current,
+        tolerance: options.tolerance,
+    };
+    let (candidates, stored): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+    let Plan { accepted, rejected } = plan_layer(&around, candidates, &mut |n| {
+        progress(Stage::Checking, n, features)
+    });
+    let items: Vec<PlaceImport> = accepted
+        .iter()
+        .map(|a| PlaceImport {
+            code: a.code.to_string(),
+            name: a.name.clone(),
+            kind,
+            parent: a.parent,
+            existing: a.existing,
+            geometry: stored[a.index].clone(),
+        })
+        .collect();
+    let total = items.len();
+    let held_back = options.dry_run || (options.strict && !rejected.is_empty());
+    let written = if held_back || items.is_empty() {
+        ImportCount::default()
+    } else {
+        store
+            .import_places(&layer, items, now, &|n| progress(Stage::Writing, n, total))
+            .await?
+    };
+    Ok(ImportReport {
+        layer,
+        features,
+        accepted: accepted.len(),
+        rejected,
+        written,
+        held_back,
+    })
+}
+
+/// The kind of unit the first valid code of a file names.
+fn inferred_kind(read: &[(civicgrid_domain::geography::Candidate, String)]) -> Option<UnitKind> {
+    read.iter()
+        .filter_map(|(c, _)| AreaCode::parse("code", &c.code).ok())
+        .find_map(|code| {
+            [
+                UnitKind::Hub,
+                UnitKind::Street,
+                UnitKind::Community,
+                UnitKind::Grid,
+                UnitKind::Subgrid,
+            ]
+            .into_iter()
+            .find(|k| code_level(*k) == Some(code.level()))
+        })
+}
