@@ -152,7 +152,8 @@ impl Sql {
         for value in self.values.iter().cloned() {
             query = match value {
                 Val::I(v) => query.bind(v),
-                Val::F(v) => query.bind(v),
+                Val::F(Some(v)) => query.bind(v),
+                Val::F(None) => query.bind(NULL_DOUBLE),
                 Val::S(v) => query.bind(v),
             };
         }
@@ -271,13 +272,25 @@ pub(super) async fn insert_rows_tail(
 }
 
 /// Binds one value to a statement.
-fn bind(query: AnyQuery<'_>, value: Val) -> AnyQuery<'_> {
+pub(super) fn bind(query: AnyQuery<'_>, value: Val) -> AnyQuery<'_> {
     match value {
         Val::I(v) => query.bind(v),
-        Val::F(v) => query.bind(v),
+        Val::F(Some(v)) => query.bind(v),
+        Val::F(None) => query.bind(NULL_DOUBLE),
         Val::S(v) => query.bind(v),
     }
 }
+
+/// A NULL that PostgreSQL receives as `float8`, like every non-NULL `f64` we bind.
+///
+/// sqlx-core 0.9.0's `Any` driver swaps the two float kinds for NULLs
+/// (`any/arguments.rs`: a NULL `f64` goes out as a NULL `f32`, a NULL `f32` as `f64`). A
+/// statement first prepared with a NULL latitude was therefore typed `float4`, and the
+/// next execution of the same cached statement with a real latitude (`float8`) failed
+/// with "incorrect binary data format": an intake without a location followed by one with
+/// a location on the same connection answered 500. Binding a NULL `f32` yields `float8`.
+/// `tests/it` of the store crate alternates the two on PostgreSQL and fails if this turns.
+const NULL_DOUBLE: Option<f32> = None;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
 

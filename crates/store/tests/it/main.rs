@@ -721,6 +721,35 @@ async fn a_split_intake_shares_one_record_on_every_backend() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_with_and_without_a_location_alternate_on_every_backend() {
+    // A NULL latitude and a real one bound to the same cached statement: PostgreSQL must
+    // receive both as float8 (see `dialect::NULL_DOUBLE`). Alternating on a small pool
+    // reuses each connection's statement many times over.
+    for (backend, url) in &testing::backends().await {
+        let w = world(url).await;
+        for n in 0..12 {
+            let mut case = new_case(&format!("第{n}件"), None, 10 + n);
+            if n % 2 == 1 {
+                case.location = Some(civicgrid_domain::request::Location {
+                    lat: 38.9 + f64::from(n as i32) / 1000.0,
+                    lng: 121.6,
+                });
+            }
+            let created = w.store.create_request(case).await.unwrap_or_else(|e| {
+                panic!("{}: request {n}: {e}", backend.name());
+            });
+            let stored = w.store.get_request(&created.serial).await.unwrap().unwrap();
+            assert_eq!(
+                stored.row.location.map(|l| l.lat),
+                (n % 2 == 1).then(|| 38.9 + f64::from(n as i32) / 1000.0),
+                "{}",
+                backend.name()
+            );
+        }
+    }
+}
+
 #[test]
 fn both_backends_have_the_same_migrations() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
