@@ -659,6 +659,9 @@ pub struct RequestSummary {
     pub step: Option<String>,
     /// A leader's instruction (批示) waits for its unit's report.
     pub instructed: bool,
+    /// No grid holds it (no point, or one outside every grid, and no place named): the
+    /// dispatcher places it (`place`) before routing by place can work.
+    pub place_unknown: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -686,6 +689,8 @@ pub struct RequestQuery {
     pub phone: Option<String>,
     /// Only requests with a leader's instruction (批示).
     pub instructed: Option<bool>,
+    /// Only requests no grid holds (`true`), waiting to be placed.
+    pub place_unknown: Option<bool>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,
 }
@@ -805,6 +810,15 @@ pub struct ActionBody {
     /// `report_instruction`: the unit's report to the leader.
     #[serde(default)]
     pub report: Option<String>,
+    /// `place`: the place code of the grid (or community, street) the request lies in.
+    #[serde(default)]
+    pub grid: Option<String>,
+    /// `place`: the point it lies at (placed in the grid containing it).
+    #[serde(default)]
+    pub location: Option<LocationIn>,
+    /// `place`: the address as the hub found it.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

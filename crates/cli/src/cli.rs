@@ -335,10 +335,10 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             let state = civicgrid::state::AppState::new(store, clock, config.app())
                 .await
                 .map_err(display)?;
-            let collection =
-                civicgrid::services::places::collection(&state.reference(), layer.trim())
-                    .map_err(display)?;
-            let text = collection.to_string();
+            let reference = state.reference();
+            let polygons =
+                civicgrid::services::places::layer(&reference, layer.trim()).map_err(display)?;
+            let text = civicgrid::wire::places::collection(&reference.org, &polygons).to_string();
             match output {
                 Some(path) => {
                     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?
@@ -375,7 +375,7 @@ async fn import_grids(
         layer_name: args.layer_name,
         kind,
         exclusive: args.exclusive,
-        fields: civicgrid::wire::places::Fields {
+        fields: civicgrid::geojson::Fields {
             code: args.code_field,
             name: args.name_field,
             parent: args.parent_field,

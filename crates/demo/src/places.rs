@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use std::time::Instant as Timer;
 
 use civicgrid::clock::{Clock, SystemClock};
-use civicgrid::services::places::{ImportOptions, import_layer, index};
-use civicgrid::wire::places::{Fields, parse_geometry};
+use civicgrid::geojson::{Fields, parse_geometry};
+use civicgrid::services::places::{ImportOptions, import_layer};
+use civicgrid::state::place_index;
 use civicgrid_domain::org::UnitKind;
 use civicgrid_store::NewUnit;
 use clap::Args;
@@ -169,7 +170,7 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode, AnyError> {
     println!("import, all four layers: {total:.2} s");
     let started = Timer::now();
     let units = store.list_units(true).await?;
-    let places = index(&units, store.list_layers().await?);
+    let places = place_index(&units, store.list_layers().await?);
     println!(
         "index build: {} polygons in {:.1} ms (from the database: geometry parsed and indexed)",
         places.len(),

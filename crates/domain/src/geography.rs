@@ -230,7 +230,9 @@ impl PlaceIndex {
                 layer: &self.layers[self.entries[i].layer],
             })
             .collect();
-        hits.sort_by_key(|h| (specificity(h.layer), h.layer.code.clone()));
+        hits.sort_by(|a, b| {
+            (specificity(a.layer), &a.layer.code).cmp(&(specificity(b.layer), &b.layer.code))
+        });
         hits
     }
 

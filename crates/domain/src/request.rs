@@ -119,6 +119,9 @@ pub struct Location {
     pub lng: f64,
 }
 
+// `parse` admits finite degrees only, so equality is total.
+impl Eq for Location {}
+
 impl Location {
     pub fn parse(lat: f64, lng: f64) -> Result<Self, Invalid> {
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod geojson;
 pub mod http;
 pub mod pages;
 pub mod services;

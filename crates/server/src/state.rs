@@ -14,7 +14,7 @@ use std::sync::{Arc, RwLock};
 use chrono::FixedOffset;
 use civicgrid_domain::appraisal::Config as AppraisalConfig;
 use civicgrid_domain::calendar::{Calendar, Calendars, Official};
-use civicgrid_domain::geography::PlaceIndex;
+use civicgrid_domain::geography::{Layer, PlaceIndex, Placed};
 use civicgrid_domain::lifecycle::Rules as CaseRules;
 use civicgrid_domain::org::{OrgTree, Unit};
 use civicgrid_domain::routing::RoutingRule;
@@ -23,6 +23,23 @@ use civicgrid_store::{CategoryRow, Generations, Store};
 
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
+
+/// The place index of the units' polygons: units in a known layer, not disabled (no new
+/// work is placed in a dissolved grid).
+pub fn place_index(units: &[civicgrid_store::UnitRow], layers: Vec<Layer>) -> PlaceIndex {
+    let shapes = units
+        .iter()
+        .filter(|u| !u.disabled)
+        .filter_map(|u| {
+            Some(Placed {
+                unit: u.id,
+                layer: u.layer.clone()?,
+                shape: crate::geojson::parse_geometry(u.geometry.as_deref()?)?,
+            })
+        })
+        .collect();
+    PlaceIndex::new(layers, shapes)
+}
 
 /// Units' national place codes, by unit and by code.
 #[derive(Default)]
@@ -351,7 +368,7 @@ impl AppState {
         // copy marked older than it is, and the next `refresh` loads it again.
         let generation = self.store.generations().await?.reference;
         let units = self.store.list_units(true).await?;
-        let places = crate::services::places::index(&units, self.store.list_layers().await?);
+        let places = place_index(&units, self.store.list_layers().await?);
         let codes = Codes::of(&units);
         let org = OrgTree::new(units.iter().map(civicgrid_store::UnitRow::unit));
         let categories = self.store.list_categories().await?;

@@ -142,6 +142,8 @@ pub struct ListFilter {
     pub min_demand: Option<u32>,
     /// Only requests with a leader's instruction (批示).
     pub instructed: bool,
+    /// Only requests in no area (place unknown).
+    pub place_unknown: bool,
     /// Only requests whose worst running clock is in this band at `now`.
     pub band: Option<(civicgrid_domain::deadline::Band, Instant)>,
     pub offset: i64,

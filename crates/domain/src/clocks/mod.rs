@@ -404,6 +404,16 @@ pub struct Effects {
     /// A unit took up the work it was told of: its unread word-of-work notices on the
     /// request are read (`NoticeKind::is_word_of_work`).
     pub notices_read: Vec<NoticesRead>,
+    /// The hub placed the request: its area (and point, address) change.
+    pub placed: Option<Placement>,
+}
+
+/// Where the hub placed a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub area: UnitId,
+    pub location: Option<crate::request::Location>,
+    pub address: Option<String>,
 }
 
 /// The unit whose word-of-work notices on the request a move reads, when and by whom.

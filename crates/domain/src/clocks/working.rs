@@ -551,6 +551,7 @@ impl Working<'_, '_> {
             | EventKind::Act(Action::Close)
             | EventKind::Act(Action::RequestExtension)
             | EventKind::Act(Action::RefuseExtension)
+            | EventKind::Act(Action::Place)
             | EventKind::ChildMerged
             | EventKind::RepeatLinked => {}
         }

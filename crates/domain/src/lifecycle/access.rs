@@ -59,7 +59,7 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         | A::RefuseExtension => &[R::Dispatcher],
         A::Suspend | A::Resume | A::TransferOut | A::Close => &[R::Dispatcher],
         A::CallbackFailed | A::CallbackImpossible => &[R::Operator, R::Dispatcher, R::Supervisor],
-        A::Merge | A::Repeat | A::Cancel => &[R::Dispatcher, R::Operator],
+        A::Merge | A::Repeat | A::Cancel | A::Place => &[R::Dispatcher, R::Operator],
         A::Accept | A::Contact | A::Return | A::AssignDown | A::AssistReport => &[R::Handler],
         A::RequestExtension | A::Resolve => &[R::Handler],
         A::SignReply => &[R::UnitHead],

@@ -6,7 +6,8 @@ use crate::error::Invalid;
 use crate::ids::{CategoryId, UnitId};
 use crate::org::Actor;
 use crate::request::{
-    MAX_CONTENT_CHARS, MAX_REASON_CHARS, Outcome, Platform, Rating, parse_optional_text, parse_text,
+    Location, MAX_CONTENT_CHARS, MAX_REASON_CHARS, Outcome, Platform, Rating, parse_optional_text,
+    parse_text,
 };
 
 /// A command with its arguments, already parsed into domain values.
@@ -97,6 +98,14 @@ pub enum Command {
         unit: UnitId,
         rating: Rating,
         note: Option<String>,
+    },
+    /// The hub places a request whose place was unknown, or corrects it: the territorial
+    /// unit it lies in (found from a point or named by its place code), the point and the
+    /// address as the hub found them.
+    Place {
+        area: UnitId,
+        location: Option<Location>,
+        address: Option<String>,
     },
     /// A leader's instruction (批示) for `unit` (the handling unit when none is named), with
     /// a deadline of `working_days` when the leader sets one.
@@ -230,6 +239,7 @@ impl Command {
             Command::Summon { .. } => Action::Summon,
             Command::ReportOnSite { .. } => Action::ReportOnSite,
             Command::RateResponse { .. } => Action::RateResponse,
+            Command::Place { .. } => Action::Place,
             Command::Instruct { .. } => Action::Instruct,
             Command::AcknowledgeInstruction { .. } => Action::AcknowledgeInstruction,
             Command::ReportInstruction { .. } => Action::ReportInstruction,

@@ -224,6 +224,8 @@ pub fn allowed_in(action: Action, state: State) -> bool {
         A::ReportOnSite | A::RateResponse => {
             state.is_with_unit() || matches!(state, S::Reviewing | S::Resolved)
         }
+        // A place is set or corrected while the case is open.
+        A::Place => !state.is_final(),
         // A leader instructs on open work; the unit answers its instruction whatever
         // became of the case (a closed case still owes the leader its report).
         A::Instruct => !state.is_final(),
@@ -347,6 +349,7 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
     let mut reason: Option<String> = None;
     let mut extra: Vec<Event> = Vec::new();
     let mut finding = None;
+    let mut placed = None;
     match command {
         Command::Answer { reply } => {
             if case.kind != Kind::Consultation {
@@ -414,6 +417,33 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
         Command::Contact { note } => {
             next.state = State::InProgress;
             reason = note.clone();
+        }
+        Command::Place {
+            area,
+            location,
+            address,
+        } => {
+            known_unit(ctx, "grid", *area)?;
+            if !ctx
+                .org
+                .get(*area)
+                .is_some_and(|u| u.kind.is_territorial() && u.parent.is_some())
+            {
+                return Err(
+                    Invalid::new("grid", "must be a street, community, grid or subgrid").into(),
+                );
+            }
+            detail.push(("area".into(), area.to_string()));
+            if let Some(at) = location {
+                detail.push(("lat".into(), format!("{:.6}", at.lat)));
+                detail.push(("lng".into(), format!("{:.6}", at.lng)));
+            }
+            reason = address.clone();
+            placed = Some(crate::clocks::Placement {
+                area: *area,
+                location: *location,
+                address: address.clone(),
+            });
         }
         Command::Return {
             reason: why,
@@ -884,6 +914,7 @@ pub fn decide(case: &Case, command: &Command, ctx: &Ctx<'_>) -> Result<Decision,
         events,
         effects: crate::clocks::Effects {
             routing: finding,
+            placed,
             ..Default::default()
         },
     })

@@ -74,6 +74,8 @@ word_enum! {
         QualityCallback = "quality_callback",
         /// A unit asks for a case to be taken out of its rates (核减).
         Appeal = "appeal",
+        /// The hub places a request in its grid (a place that was unknown, or a wrong one).
+        Place = "place",
         ApproveAppeal = "approve_appeal",
         RefuseAppeal = "refuse_appeal",
     }
@@ -191,6 +193,12 @@ word_enum! {
         Instruction = "instruction",
         /// The instructed unit's report back to the leader.
         Report = "report",
+        /// A place code (GB/T 30428) of the grid, community or street a request lies in.
+        Grid = "grid",
+        /// A point, `LAT,LNG` (WGS84).
+        Location = "location",
+        /// The address as the hub found it.
+        Address = "address",
     }
 }
 
@@ -273,6 +281,7 @@ impl Action {
             A::ReportOnSite => &[G::Unit, G::Note],
             A::RateResponse => &[G::Unit, G::Rating, G::Note],
             A::Instruct => &[G::Unit, G::Text, G::WorkingDays],
+            A::Place => &[G::Grid, G::Location, G::Address],
             A::AcknowledgeInstruction => &[G::Instruction, G::Note],
             A::ReportInstruction => &[G::Instruction, G::Report],
             A::AnswerCoordination => &[G::Unit, G::Owns, G::Opinion, G::Capacity],

@@ -60,6 +60,9 @@ fn district() -> PlaceIndex {
             layer("exclusive", UnitKind::Grid, true),
             layer("subgrids", UnitKind::Subgrid, false),
             layer("empty", UnitKind::Grid, false),
+            layer("streets", UnitKind::Street, false),
+            // A second exclusive layer: ties between layers go by layer code.
+            layer("zz_exclusive", UnitKind::Grid, true),
         ],
         vec![
             placed(1, "communities", shape(120.0, 31.0, 120.2, 31.1)),
@@ -68,6 +71,8 @@ fn district() -> PlaceIndex {
             placed(10, "grids", shape(120.0, 31.0, 120.1, 31.1)),
             placed(20, "exclusive", shape(120.02, 31.02, 120.04, 31.04)),
             placed(30, "subgrids", shape(120.05, 31.05, 120.06, 31.06)),
+            placed(2, "streets", shape(119.9, 30.9, 120.25, 31.15)),
+            placed(21, "zz_exclusive", shape(120.025, 31.025, 120.035, 31.035)),
             // A shape of a layer the index was not given is left out.
             placed(99, "unknown", shape(120.0, 31.0, 120.2, 31.1)),
         ],
@@ -85,17 +90,23 @@ fn units(index: &PlaceIndex, lat: f64, lng: f64) -> Vec<(i64, &str)> {
 #[test]
 fn a_point_gets_one_shape_per_layer_the_most_specific_first() {
     let index = district();
-    assert_eq!(index.len(), 5);
+    assert_eq!(index.len(), 7);
     assert_eq!(
         units(&index, 31.08, 120.08),
-        [(10, "grids"), (1, "communities")]
+        [(10, "grids"), (1, "communities"), (2, "streets")]
     );
     assert_eq!(index.place(31.08, 120.08), Some(UnitId(10)));
     assert_eq!(index.place(31.08, 120.18), Some(UnitId(11)));
     // An exclusive grid (a campus) beats the comprehensive grid it lies over.
     assert_eq!(
         units(&index, 31.03, 120.03),
-        [(20, "exclusive"), (10, "grids"), (1, "communities")]
+        [
+            (20, "exclusive"),
+            (21, "zz_exclusive"),
+            (10, "grids"),
+            (1, "communities"),
+            (2, "streets")
+        ]
     );
     // A subgrid beats its grid.
     assert_eq!(index.place(31.055, 120.055), Some(UnitId(30)));
@@ -109,12 +120,12 @@ fn an_edge_shared_by_two_grids_belongs_to_the_lower_id() {
     // On the edge x = 120.1 between grids 10 and 11.
     assert_eq!(
         units(&index, 31.05, 120.1),
-        [(10, "grids"), (1, "communities")]
+        [(10, "grids"), (1, "communities"), (2, "streets")]
     );
     // On the outer edge of the community and of grid 10 only.
     assert_eq!(
         units(&index, 31.05, 120.0),
-        [(10, "grids"), (1, "communities")]
+        [(10, "grids"), (1, "communities"), (2, "streets")]
     );
     // Strictly inside grid 11 near the edge: grid 11, not the edge rule.
     assert_eq!(index.place(31.05, 120.100_001), Some(UnitId(11)));
@@ -124,12 +135,17 @@ fn an_edge_shared_by_two_grids_belongs_to_the_lower_id() {
 fn a_hole_and_the_outside_belong_to_no_grid() {
     let index = district();
     // In the hole of grid 11: only the community.
-    assert_eq!(units(&index, 31.05, 120.15), [(1, "communities")]);
+    assert_eq!(
+        units(&index, 31.05, 120.15),
+        [(1, "communities"), (2, "streets")]
+    );
     assert_eq!(index.place(31.05, 120.15), Some(UnitId(1)));
     // On the hole's edge the grid still holds the point.
     assert_eq!(index.place(31.04, 120.15), Some(UnitId(11)));
     // Outside every shape: place unknown.
     assert!(units(&index, 31.2, 120.15).is_empty());
+    // Outside the community but inside the street: the street.
+    assert_eq!(index.place(31.12, 120.22), Some(UnitId(2)));
     assert_eq!(index.place(31.2, 120.15), None);
     assert_eq!(index.place(31.05, 120.3), None);
     assert!(PlaceIndex::default().is_empty());

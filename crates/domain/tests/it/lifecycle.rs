@@ -152,6 +152,7 @@ const TABLE: &[(&str, &[(&str, &str)])] = &[
     ),
     ("quality_callback", &[("closed", "closed")]),
     ("instruct", OPEN_WORK),
+    ("place", OPEN_WORK),
     ("acknowledge_instruction", EVERY_STATE),
     ("report_instruction", EVERY_STATE),
     ("appeal", APPEALABLE),
@@ -381,6 +382,11 @@ fn command_for(action: Action) -> Command {
         Action::AcknowledgeInstruction => Command::AcknowledgeInstruction {
             number: None,
             note: None,
+        },
+        Action::Place => Command::Place {
+            area: UnitId(4),
+            location: None,
+            address: None,
         },
         Action::ReportInstruction => Command::ReportInstruction {
             number: Some(1),
@@ -930,4 +936,76 @@ fn free_text_arguments_are_trimmed_bounded_and_named() {
         "assign_down"
     );
     assert_eq!(EventKind::ChildMerged.to_string(), "child_merged");
+}
+
+#[test]
+fn placing_names_a_territorial_unit_below_the_hub_and_moves_the_area() {
+    use civicgrid_domain::clocks::Placement;
+    use civicgrid_domain::request::Location;
+    let case = case_in(State::Received, Action::Place);
+    let place = |area: i64, location: Option<Location>, address: Option<&str>| Command::Place {
+        area: UnitId(area),
+        location,
+        address: address.map(str::to_owned),
+    };
+    // A department, the hub itself, a unit that does not exist: no place.
+    for area in [10, 1, 99] {
+        match decided(&case, place(area, None, None)) {
+            Err(Refusal::Invalid(invalid)) => assert_eq!(invalid.field, "grid", "{area}"),
+            other => panic!("{area}: {other:?}"),
+        }
+    }
+    let at = Location::parse(38.905, 121.605).unwrap();
+    let d = decided(&case, place(4, Some(at), Some("锦华街3号北门"))).unwrap();
+    assert_eq!(d.case.state, State::Received, "placing moves no state");
+    assert_eq!(d.events[0].kind.as_str(), "place");
+    assert_eq!(detail(&d, "area").as_deref(), Some("4"));
+    assert_eq!(detail(&d, "lat").as_deref(), Some("38.905000"));
+    assert_eq!(detail(&d, "lng").as_deref(), Some("121.605000"));
+    assert_eq!(d.events[0].reason.as_deref(), Some("锦华街3号北门"));
+    assert_eq!(
+        d.effects.placed,
+        Some(Placement {
+            area: UnitId(4),
+            location: Some(at),
+            address: Some("锦华街3号北门".into()),
+        })
+    );
+    // A street will do (the place is known only that far); no point, no coordinates.
+    let d = decided(&case, place(2, None, None)).unwrap();
+    assert_eq!(detail(&d, "lat"), None);
+    assert_eq!(
+        d.effects.placed.map(|p| (p.area, p.location)),
+        Some((UnitId(2), None))
+    );
+    // The hub's operators and dispatchers place; a unit's handler does not.
+    use civicgrid_domain::lifecycle::{Scope, Want, authorize};
+    use civicgrid_domain::org::{Grant, Principal, Role};
+    let org = org();
+    let who = |role| Principal {
+        user: civicgrid_domain::UserId(1),
+        username: "someone".into(),
+        unit: UnitId(1),
+        grants: vec![Grant {
+            role,
+            unit: UnitId(1),
+            lines: vec![],
+        }],
+    };
+    // A request no grid holds is tied to the hub where it was taken in.
+    let scope = Scope {
+        places: vec![UnitId(1)],
+        ..Scope::default()
+    };
+    for role in [Role::Operator, Role::Dispatcher] {
+        assert!(authorize(&who(role), Want::Act(Action::Place), &scope, &org).is_ok());
+    }
+    for role in [
+        Role::Handler,
+        Role::Leader,
+        Role::Supervisor,
+        Role::GridWorker,
+    ] {
+        assert!(authorize(&who(role), Want::Act(Action::Place), &scope, &org).is_err());
+    }
 }

@@ -15,8 +15,9 @@ use utoipa_axum::routes;
 use super::AppStateRef;
 
 use crate::error::{ApiPath, ApiQuery, ApiResult};
+use crate::services::places;
 use crate::state::AppState;
-use crate::wire::places::{lat_lng, layer_out};
+use crate::wire::places::{collection, feature, grid_out, lat_lng, layer_out};
 
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
@@ -36,16 +37,23 @@ async fn grids(
 ) -> ApiResult<Json<Vec<GridOut>>> {
     let reference = state.reference();
     let layer = query.layer.as_deref();
-    Ok(Json(match query.contains.as_deref() {
+    let spots = match query.contains.as_deref() {
         Some(raw) => {
             let (lat, lng) = lat_lng("contains", raw)?;
-            crate::services::places::containing(&reference, lat, lng)
-                .into_iter()
-                .filter(|g| layer.is_none_or(|l| g.layer == l))
-                .collect()
+            places::containing(&reference, lat, lng)
         }
-        None => crate::services::places::all(&reference, layer),
-    }))
+        None => places::all(&reference, layer)
+            .into_iter()
+            .map(|(spot, _)| spot)
+            .collect(),
+    };
+    Ok(Json(
+        spots
+            .iter()
+            .filter(|s| layer.is_none_or(|l| s.layer.code == l))
+            .map(|s| grid_out(&reference.org, s))
+            .collect(),
+    ))
 }
 
 /// Public. One polygon by its unit's place code, as a GeoJSON Feature whose properties
@@ -56,10 +64,9 @@ async fn grid(
     State(state): AppStateRef,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(crate::services::places::feature(
-        &state.reference(),
-        &code,
-    )?))
+    let reference = state.reference();
+    let (spot, shape) = places::by_code(&reference, &code)?;
+    Ok(Json(feature(&grid_out(&reference.org, &spot), shape)))
 }
 
 /// Public. The grid layers and how many polygons each holds.
@@ -84,8 +91,7 @@ async fn layer_geojson(
     State(state): AppStateRef,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(crate::services::places::collection(
-        &state.reference(),
-        &code,
-    )?))
+    let reference = state.reference();
+    let polygons = places::layer(&reference, &code)?;
+    Ok(Json(collection(&reference.org, &polygons)))
 }

@@ -97,7 +97,7 @@ async fn request_events(
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{serial}/{action}", request_body = ActionBody,
-    params(("serial" = String, Path), ("action" = String, Path, description = "answer, dispatch, accept, contact, return, transfer, assign_down, assist_report, coordinate, answer_coordination, agree, settle, request_extension, approve_extension, refuse_extension, suspend, resume, resolve, summon, report_on_site, rate_response, instruct, acknowledge_instruction, report_instruction, sign_reply, approve_reply, send_back, callback, callback_failed, callback_impossible, reopen, close (retired: refused), cancel, merge, repeat, reject_return, designate, appeal, approve_appeal, refuse_appeal, transfer_out, remind, urge, supervise, hold_accountable, quality_callback")),
+    params(("serial" = String, Path), ("action" = String, Path, description = "answer, place, dispatch, accept, contact, return, transfer, assign_down, assist_report, coordinate, answer_coordination, agree, settle, request_extension, approve_extension, refuse_extension, suspend, resume, resolve, summon, report_on_site, rate_response, instruct, acknowledge_instruction, report_instruction, sign_reply, approve_reply, send_back, callback, callback_failed, callback_impossible, reopen, close (retired: refused), cancel, merge, repeat, reject_return, designate, appeal, approve_appeal, refuse_appeal, transfer_out, remind, urge, supervise, hold_accountable, quality_callback")),
     security(("bearer" = [])),
     responses((status = 200, body = RequestOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn request_action(

@@ -10,7 +10,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use civicgrid_api::{ActionBody, RequestOut};
+use civicgrid_domain::UnitId;
 use civicgrid_domain::lifecycle::Action;
+use civicgrid_domain::org::UnitKind;
 use civicgrid_domain::request::Kind;
 use serde::Deserialize;
 
@@ -92,6 +94,9 @@ pub(super) struct CasesParams {
     /// `yes`: only requests with a leader's instruction.
     #[serde(default)]
     instructed: Option<String>,
+    /// `yes`: only requests no grid holds.
+    #[serde(default)]
+    place_unknown: Option<String>,
     #[serde(default)]
     q: Option<String>,
     #[serde(default)]
@@ -112,6 +117,7 @@ impl CasesParams {
             "min_demand" => &self.min_demand,
             "phone" => &self.phone,
             "instructed" => &self.instructed,
+            "place_unknown" => &self.place_unknown,
             _ => &None,
         };
         v.clone().unwrap_or_default()
@@ -148,6 +154,7 @@ impl CasesParams {
             min_demand,
             phone: text(&self.phone),
             instructed: (self.instructed.as_deref() == Some("yes")).then_some(true),
+            place_unknown: (self.place_unknown.as_deref() == Some("yes")).then_some(true),
             page: self.page,
             page_size: Some(50),
             ..Default::default()
@@ -178,6 +185,9 @@ impl CasesParams {
         }
         if query.instructed == Some(true) {
             q.append_pair("instructed", "yes");
+        }
+        if query.place_unknown == Some(true) {
+            q.append_pair("place_unknown", "yes");
         }
         Ok((query, q.finish()))
     }
@@ -296,6 +306,8 @@ pub(super) struct DetailPage {
     grounds: Vec<&'static str>,
     errors: FormErrors,
     values: FormValues,
+    /// Where it lies: the area's place code, community and street ("" for none).
+    place: String,
 }
 
 impl DetailPage {
@@ -395,6 +407,26 @@ async fn detail_page(
         .map(crate::wire::cases::event_out)
         .collect();
     let org = state.org();
+    let place = r.area.as_ref().map_or_else(String::new, |area| {
+        let reference = state.reference();
+        let unit = UnitId(area.id);
+        let mut parts: Vec<String> = reference
+            .codes
+            .code(unit)
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        for kind in [UnitKind::Community, UnitKind::Street] {
+            if let Some(name) = org
+                .enclosing(unit, kind)
+                .filter(|u| *u != unit)
+                .and_then(|u| org.get(u))
+            {
+                parts.push(name.name.clone());
+            }
+        }
+        parts.join(" · ")
+    });
     let units = org
         .units()
         .map(|u| Choice {
@@ -418,6 +450,7 @@ async fn detail_page(
         grounds: civicgrid_domain::lifecycle::AppealGround::words(),
         errors,
         values: failed.map(|(_, v)| v).unwrap_or_default(),
+        place,
     })
 }
 
@@ -513,6 +546,13 @@ pub(super) struct ActionForm {
     instruction: String,
     #[serde(default)]
     report: String,
+    #[serde(default)]
+    grid: String,
+    /// `LAT,LNG`, typed or picked on the map.
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    address: String,
     /// Where to go after success (a list page), else the request's own page.
     #[serde(default)]
     back: String,
@@ -551,6 +591,9 @@ impl ActionForm {
             ("text", self.text.clone()),
             ("instruction", self.instruction.clone()),
             ("report", self.report.clone()),
+            ("grid", self.grid.clone()),
+            ("location", self.location.clone()),
+            ("address", self.address.clone()),
         ])
     }
 
@@ -619,6 +662,17 @@ impl ActionForm {
                 })
                 .transpose()?,
             report: opt(&self.report),
+            grid: opt(&self.grid),
+            location: opt(&self.location)
+                .map(|raw| {
+                    crate::wire::places::lat_lng("location", &raw)
+                        .map(|(lat, lng)| civicgrid_api::LocationIn { lat, lng })
+                        .map_err(|_| {
+                            ApiError::field("location", "must be LAT,LNG, e.g. 38.92,121.63")
+                        })
+                })
+                .transpose()?,
+            address: opt(&self.address),
         })
     }
 }

@@ -699,7 +699,7 @@ mod tests {
             kind,
             exclusive: false,
         };
-        let areas = crate::services::places::index(
+        let areas = crate::state::place_index(
             &rows,
             vec![
                 layer("streets", UnitKind::Street),

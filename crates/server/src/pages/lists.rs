@@ -34,6 +34,8 @@ pub struct Row {
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// A leader's instruction waits for its report.
     pub instructed: bool,
+    /// No grid holds it.
+    pub place_unknown: bool,
 }
 
 pub fn rows(state: &AppState, items: &[RequestSummary]) -> Vec<Row> {
@@ -60,6 +62,7 @@ pub fn rows(state: &AppState, items: &[RequestSummary]) -> Vec<Row> {
             due_at: s.due_at,
             created_at: s.created_at,
             instructed: s.instructed,
+            place_unknown: s.place_unknown,
         })
         .collect()
 }

@@ -4,75 +4,65 @@
 
 use std::collections::HashMap;
 
-use civicgrid_api::GridOut;
 use civicgrid_domain::area_code::AreaCode;
 use civicgrid_domain::geography::{
-    Layer, PlaceIndex, Placed, Plan, Rejection, Surroundings, code_level, parse_layer_code,
-    plan_layer,
+    Layer, Plan, Rejection, Surroundings, code_level, parse_layer_code, plan_layer,
 };
 use civicgrid_domain::org::UnitKind;
 use civicgrid_domain::{Instant, UnitId};
-use civicgrid_store::{ImportCount, PlaceImport, Store, UnitRow};
+use civicgrid_store::{ImportCount, PlaceImport, Store};
 
 use crate::error::{ApiError, ApiResult};
+use crate::geojson::{Fields, candidates, parse_geometry};
 use crate::state::Reference;
-use crate::wire::places::{Fields, candidates, grid_out, parse_geometry};
 
-/// The place index of the units' polygons: units in a known layer, not disabled (no new
-/// work is placed in a dissolved grid).
-pub fn index(units: &[UnitRow], layers: Vec<Layer>) -> PlaceIndex {
-    let shapes = units
-        .iter()
-        .filter(|u| !u.disabled)
-        .filter_map(|u| {
-            Some(Placed {
-                unit: u.id,
-                layer: u.layer.clone()?,
-                shape: parse_geometry(u.geometry.as_deref()?)?,
-            })
-        })
-        .collect();
-    PlaceIndex::new(layers, shapes)
+/// A unit's polygon as a lookup finds it: the unit, its layer, its place code.
+#[derive(Debug, Clone)]
+pub struct Spot {
+    pub unit: UnitId,
+    pub layer: Layer,
+    pub code: Option<String>,
 }
 
-/// The polygons of every layer containing the point, the most specific first.
-pub fn containing(reference: &Reference, lat: f64, lng: f64) -> Vec<GridOut> {
+fn spot(reference: &Reference, unit: UnitId, layer: &Layer) -> Spot {
+    Spot {
+        unit,
+        layer: layer.clone(),
+        code: reference.codes.code(unit).map(str::to_owned),
+    }
+}
+
+/// The polygons of every layer containing the point, the most specific first (empty:
+/// the place is outside every grid).
+pub fn containing(reference: &Reference, lat: f64, lng: f64) -> Vec<Spot> {
     reference
         .places
         .containing(lat, lng)
         .into_iter()
-        .map(|hit| {
-            grid_out(
-                &reference.org,
-                hit.unit,
-                hit.layer,
-                reference.codes.code(hit.unit).map(str::to_owned),
-            )
-        })
+        .map(|hit| spot(reference, hit.unit, hit.layer))
         .collect()
 }
 
-/// Every polygon of the index (of one layer, if given), in unit order.
-pub fn all(reference: &Reference, layer: Option<&str>) -> Vec<GridOut> {
-    let mut grids: Vec<GridOut> = reference
+/// Every polygon of the index (of one layer, if given), in unit order, with its shape.
+pub fn all<'r>(
+    reference: &'r Reference,
+    layer: Option<&str>,
+) -> Vec<(Spot, &'r geo::MultiPolygon<f64>)> {
+    let mut spots: Vec<_> = reference
         .places
         .shapes()
         .filter(|(_, l, _)| layer.is_none_or(|code| l.code == code))
-        .map(|(unit, l, _)| {
-            grid_out(
-                &reference.org,
-                unit,
-                l,
-                reference.codes.code(unit).map(str::to_owned),
-            )
-        })
+        .map(|(unit, l, shape)| (spot(reference, unit, l), shape))
         .collect();
-    grids.sort_by_key(|g| g.unit);
-    grids
+    spots.sort_by_key(|(s, _)| s.unit);
+    spots
 }
 
-/// One polygon as a GeoJSON Feature (404 for a code no polygon has).
-pub fn feature(reference: &Reference, code: &str) -> ApiResult<serde_json::Value> {
+/// One polygon by its unit's place code (404 for a code no polygon has).
+pub fn by_code<'r>(
+    reference: &'r Reference,
+    code: &str,
+) -> ApiResult<(Spot, &'r geo::MultiPolygon<f64>)> {
     let unit = reference
         .codes
         .unit(code.trim())
@@ -81,34 +71,18 @@ pub fn feature(reference: &Reference, code: &str) -> ApiResult<serde_json::Value
         .places
         .shape(unit)
         .ok_or_else(|| not_found("grid"))?;
-    let grid = grid_out(&reference.org, unit, layer, Some(code.trim().to_owned()));
-    let geometry = match shape.0.as_slice() {
-        [one] => geojson::Geometry::from(one),
-        _ => geojson::Geometry::from(shape),
-    };
-    Ok(crate::wire::places::feature(
-        &grid,
-        &serde_json::to_string(&geometry).unwrap_or_default(),
-    ))
+    Ok((spot(reference, unit, layer), shape))
 }
 
-/// Every polygon of a layer as a GeoJSON FeatureCollection (export), with codes and names.
-pub fn collection(reference: &Reference, layer: &str) -> ApiResult<serde_json::Value> {
-    if !reference.places.layers().iter().any(|l| l.code == layer) {
+/// Every polygon of a layer (404 for a layer that does not exist).
+pub fn layer<'r>(
+    reference: &'r Reference,
+    code: &str,
+) -> ApiResult<Vec<(Spot, &'r geo::MultiPolygon<f64>)>> {
+    if !reference.places.layers().iter().any(|l| l.code == code) {
         return Err(not_found("layer"));
     }
-    let features: Vec<serde_json::Value> = all(reference, Some(layer))
-        .into_iter()
-        .filter_map(|grid| {
-            let (shape, _) = reference.places.shape(UnitId(grid.unit))?;
-            let geometry = geojson::Geometry::from(shape);
-            Some(crate::wire::places::feature(
-                &grid,
-                &serde_json::to_string(&geometry).ok()?,
-            ))
-        })
-        .collect();
-    Ok(serde_json::json!({ "type": "FeatureCollection", "features": features }))
+    Ok(all(reference, Some(code)))
 }
 
 fn not_found(what: &str) -> ApiError {

@@ -57,6 +57,32 @@ pub fn move_for(action: Action, body: &ActionBody) -> ApiResult<Move> {
             important: body.important.unwrap_or(false),
         },
         Action::Accept => Command::Accept,
+        Action::Place => {
+            let location = body
+                .location
+                .map(|l| civicgrid_domain::request::Location::parse(l.lat, l.lng))
+                .transpose()?;
+            if body.grid.as_deref().is_none_or(|g| g.trim().is_empty()) && location.is_none() {
+                return Err(ApiError::field(
+                    "grid",
+                    "give the place code of the grid, or a location inside it",
+                ));
+            }
+            return Ok(Move::Place {
+                grid: body
+                    .grid
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|g| !g.is_empty())
+                    .map(str::to_owned),
+                location,
+                address: body
+                    .address
+                    .as_deref()
+                    .map(|a| civicgrid_domain::request::parse_text("address", a, 200))
+                    .transpose()?,
+            });
+        }
         Action::Instruct => Command::Instruct {
             unit: body.unit.map(UnitId),
             text: need_text(&body.text, "text", lifecycle::reason)?,

@@ -107,6 +107,7 @@ pub fn summary(listing: &Listing, now: Instant) -> RequestSummary {
         area: row.area.map(|u| u.0),
         summary: row.content.chars().take(80).collect(),
         instructed: !row.case.instructed().is_empty(),
+        place_unknown: row.area.is_none(),
         created_at: row.created_at,
         updated_at: row.updated_at,
     }
@@ -493,6 +494,7 @@ pub fn list_filter(
         created_until,
         min_demand: query.min_demand,
         instructed: query.instructed.unwrap_or(false),
+        place_unknown: query.place_unknown.unwrap_or(false),
         band: band.map(|b| (b, now)),
         // Clocks run only on requests still being worked (or awaiting their callback):
         // naming those states lets the state index narrow a band search to open work.

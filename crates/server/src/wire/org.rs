@@ -145,7 +145,7 @@ pub fn unit_in(body: &CreateUnit) -> ApiResult<NewUnit> {
         None | Some(serde_json::Value::Null) => None,
         Some(g) => {
             let text = g.to_string();
-            if crate::wire::places::parse_geometry(&text).is_none() {
+            if crate::geojson::parse_geometry(&text).is_none() {
                 return Err(ApiError::field(
                     "geometry",
                     "must be a GeoJSON Polygon or MultiPolygon",

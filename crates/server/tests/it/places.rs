@@ -4,8 +4,8 @@
 //! boundary leaves placed requests where they were; an import that fails half-way leaves
 //! nothing; unit codes checked when an administrator creates a unit.
 
+use civicgrid::geojson::Fields;
 use civicgrid::services::places::{ImportOptions, import_layer};
-use civicgrid::wire::places::Fields;
 use civicgrid_domain::geography::Layer;
 use civicgrid_domain::org::UnitKind;
 use civicgrid_store::{PlaceImport, testing};
@@ -54,7 +54,7 @@ fn inside_and_vertex(text: &str, key: &str, value: &str) -> ((f64, f64), (f64, f
         .iter()
         .find(|f| f["properties"][key] == value)
         .unwrap();
-    let shape = civicgrid::wire::places::parse_geometry(&feature["geometry"].to_string()).unwrap();
+    let shape = civicgrid::geojson::parse_geometry(&feature["geometry"].to_string()).unwrap();
     let inside = shape.interior_point().unwrap();
     let vertex = shape.coords_iter().next().unwrap();
     ((inside.y(), inside.x()), (vertex.y, vertex.x))
@@ -265,8 +265,7 @@ async fn the_sip_layers_import_cleanly_and_answer_lookups() {
 fn holed_feature(text: &str) -> Option<(String, (f64, f64))> {
     let collection: Value = serde_json::from_str(text).unwrap();
     for feature in collection["features"].as_array().unwrap() {
-        let shape =
-            civicgrid::wire::places::parse_geometry(&feature["geometry"].to_string()).unwrap();
+        let shape = civicgrid::geojson::parse_geometry(&feature["geometry"].to_string()).unwrap();
         for polygon in &shape.0 {
             if let Some(hole) = polygon.interiors().first() {
                 let inner = geo::Polygon::new(hole.clone(), vec![]);
@@ -463,6 +462,160 @@ async fn an_administrator_gives_units_codes_under_their_parents() {
                 .iter()
                 .any(|u| u["code"] == "210203009001" && u["id"] == ok.body["id"])
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_request_no_grid_holds_is_flagged_until_the_hub_places_it() {
+    on_every_backend(|_, app| async move {
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let handler = app.login("handler").await;
+        let admin = app.login("admin").await;
+        // Registered by address alone, and once at a point outside every grid.
+        let mut body = complaint();
+        body.as_object_mut().unwrap().remove("location");
+        let unplaced = app.intake(&operator, body).await;
+        let mut body = complaint();
+        body["location"] = json!({"lat": 39.5, "lng": 122.5});
+        let outside = app.intake(&operator, body).await;
+        let placed = app.intake(&operator, complaint()).await;
+        let flagged = app
+            .get(Some(&dispatcher), "/api/v1/requests?place_unknown=true")
+            .await;
+        let serials: Vec<&str> = flagged.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["serial"].as_str().unwrap())
+            .collect();
+        assert_eq!(serials.len(), 2, "{}", flagged.body);
+        assert!(serials.contains(&unplaced.as_str()) && serials.contains(&outside.as_str()));
+        assert!(
+            flagged.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["place_unknown"] == true)
+        );
+        let all = app.get(Some(&dispatcher), "/api/v1/requests").await;
+        let row = |serial: &str| {
+            all.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["serial"] == serial)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(row(&placed)["place_unknown"], false);
+
+        // Placing needs a grid or a point inside one; handlers may not place.
+        let refused = app.act(&dispatcher, &unplaced, "place", json!({})).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.body["error"]["fields"]["grid"].is_string());
+        let nowhere = app
+            .act(
+                &dispatcher,
+                &unplaced,
+                "place",
+                json!({"location": {"lat": 39.5, "lng": 122.5}}),
+            )
+            .await;
+        assert_eq!(nowhere.status, 422);
+        assert!(nowhere.body["error"]["fields"]["location"].is_string());
+        let unknown = app
+            .act(
+                &dispatcher,
+                &unplaced,
+                "place",
+                json!({"grid": "210203001001009"}),
+            )
+            .await;
+        assert!(
+            unknown.body["error"]["fields"]["grid"].is_string(),
+            "{}",
+            unknown.body
+        );
+        let handler_try = app
+            .act(
+                &handler,
+                &unplaced,
+                "place",
+                json!({"location": {"lat": 38.905, "lng": 121.605}}),
+            )
+            .await;
+        // (A handler not tied to the request does not learn it exists.)
+        assert!(
+            matches!(handler_try.status, 403 | 404),
+            "{}",
+            handler_try.body
+        );
+
+        // By a point: the grid containing it.
+        let done = app
+            .act(
+                &dispatcher,
+                &outside,
+                "place",
+                json!({"location": {"lat": 38.905, "lng": 121.605}, "address": "锦华街3号北门"}),
+            )
+            .await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        assert_eq!(done.body["area"]["id"], app.units.grid.0);
+        assert_eq!(done.body["address"], "锦华街3号北门");
+        // By the grid's place code, once an administrator gave it one.
+        let coded = app
+            .send(
+                reqwest::Method::PATCH,
+                Some(&admin),
+                &format!("/api/v1/units/{}", app.units.grid.0),
+                Some(json!({"code": "210203001001001"})),
+            )
+            .await;
+        assert_eq!(coded.status, 200, "{}", coded.body);
+        assert_eq!(coded.body["code"], "210203001001001");
+        let grid_worker = app.login("gridworker").await;
+        let unseen = app
+            .get(Some(&grid_worker), &format!("/api/v1/requests/{unplaced}"))
+            .await;
+        assert!(matches!(unseen.status, 403 | 404), "{}", unseen.body);
+        let done = app
+            .act(
+                &operator,
+                &unplaced,
+                "place",
+                json!({"grid": "210203001001001"}),
+            )
+            .await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        assert_eq!(done.body["area"]["id"], app.units.grid.0);
+        let history = app
+            .get(
+                Some(&dispatcher),
+                &format!("/api/v1/requests/{unplaced}/events"),
+            )
+            .await;
+        let place = history.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "place");
+        assert!(place.is_some(), "{}", history.body);
+        assert_eq!(
+            place.unwrap()["detail"]["area"],
+            app.units.grid.0.to_string()
+        );
+        let flagged = app
+            .get(Some(&dispatcher), "/api/v1/requests?place_unknown=true")
+            .await;
+        assert_eq!(flagged.body["items"], json!([]));
+        // The grid's own worker now reads it: placing ties it to the grid.
+        let seen = app
+            .get(Some(&grid_worker), &format!("/api/v1/requests/{unplaced}"))
+            .await;
+        assert_eq!(seen.status, 200, "{}", seen.body);
     })
     .await;
 }

@@ -138,6 +138,9 @@ fn filtered(sql: &mut Sql, filter: &ListFilter, visibility: &Visibility) {
     if filter.instructed {
         sql.and().push("r.instructions <> ''");
     }
+    if filter.place_unknown {
+        sql.and().push("r.area_id IS NULL");
+    }
     if let Some(demand) = filter.min_demand {
         sql.and().push("r.demand >= ").value(i64::from(demand));
     }

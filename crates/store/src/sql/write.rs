@@ -480,6 +480,9 @@ impl Inner {
             if let Some(unit) = decision.effects.exempt {
                 self.exempt_facts(tx, row.id, unit, now).await?;
             }
+            if let Some(placement) = &decision.effects.placed {
+                place(tx, row.id, placement).await?;
+            }
         }
         update_rows(tx, self.backend, "requests", "id", CASE_COLUMNS, case_rows).await?;
         update_rows(
@@ -515,6 +518,11 @@ impl Inner {
             next.event_count = count;
             next.last_hash = last;
             next.updated_at = now;
+            if let Some(placement) = &effects.placed {
+                next.area = Some(placement.area);
+                next.location = placement.location.or(next.location);
+                next.address = placement.address.clone().or(next.address);
+            }
             let clocks: Vec<Clock> = loaded
                 .clocks
                 .iter()
@@ -853,6 +861,44 @@ pub(super) fn chain_rows(
         previous = hash;
     }
     (rows, previous)
+}
+
+/// The hub placed a request: its area, point and address change, and so does the unit
+/// link that street- and community-level visibility reads.
+async fn place(
+    tx: &mut Transaction<'_, Any>,
+    id: RequestId,
+    placement: &civicgrid_domain::clocks::Placement,
+) -> Result<()> {
+    [
+        Val::F(placement.location.map(|l| l.lat)),
+        Val::F(placement.location.map(|l| l.lng)),
+        Val::S(placement.address.clone()),
+        Val::I(Some(id.0)),
+    ]
+    .into_iter()
+    .fold(
+        sqlx::query(
+            "UPDATE requests SET area_id = $1, lat = COALESCE($2, lat), lng = COALESCE($3, lng), \
+             address = COALESCE($4, address) WHERE id = $5",
+        )
+        .bind(placement.area.0),
+        super::dialect::bind,
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM request_units WHERE request_id = $1 AND role = 'area'")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO request_units (request_id, unit_id, role) VALUES ($1, $2, 'area') ON CONFLICT DO NOTHING",
+    )
+    .bind(id.0)
+    .bind(placement.area.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The units a new case is tied to: where it lies, where it was taken in, and every unit

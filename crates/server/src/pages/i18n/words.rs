@@ -215,6 +215,7 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("stage.report", "到场报到", "Report on site"),
     ("stage.instruction", "领导批示", "Leader's instruction"),
     ("action.instruct", "领导批示", "Instruct"),
+    ("action.place", "定位网格", "Place in a grid"),
     (
         "action.acknowledge_instruction",
         "签收批示",

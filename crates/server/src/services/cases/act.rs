@@ -100,6 +100,13 @@ pub enum Move {
         note: Option<String>,
         falsified: bool,
     },
+    /// The hub places the request: by the place code of its grid, or by a point (placed
+    /// in the most specific polygon containing it).
+    Place {
+        grid: Option<String>,
+        location: Option<civicgrid_domain::request::Location>,
+        address: Option<String>,
+    },
 }
 
 impl Move {
@@ -111,6 +118,7 @@ impl Move {
             Move::Merge { .. } => Action::Merge,
             Move::Repeat { .. } => Action::Repeat,
             Move::QualityCheck { .. } => Action::QualityCallback,
+            Move::Place { .. } => Action::Place,
         }
     }
 }
@@ -196,6 +204,26 @@ fn complete_from_request(command: &mut Command, loaded: &Loaded, reference: &Ref
     }
 }
 
+/// The unit a `place` names: the one with the place code, else the most specific polygon
+/// containing the point (a point outside every polygon is refused, named).
+fn placed_area(
+    reference: &crate::state::Reference,
+    grid: Option<&str>,
+    location: Option<civicgrid_domain::request::Location>,
+) -> ApiResult<civicgrid_domain::UnitId> {
+    if let Some(code) = grid {
+        return reference
+            .codes
+            .unit(code)
+            .ok_or_else(|| ApiError::field("grid", format!("no unit has the place code {code}")));
+    }
+    let at = location.ok_or_else(|| ApiError::field("location", "is required"))?;
+    reference
+        .places
+        .place(at.lat, at.lng)
+        .ok_or_else(|| ApiError::field("location", "lies outside every grid of the district"))
+}
+
 /// Performs `wanted` on the request `serial` as `principal` and returns the request as
 /// stored after it. Authorisation and the state check both run inside the write
 /// transaction, on the values being changed.
@@ -217,6 +245,15 @@ pub async fn act(
         Move::Repeat { parent } => {
             return merge(state, principal, &serial, &parent, Action::Repeat).await;
         }
+        Move::Place {
+            grid,
+            location,
+            address,
+        } => Command::Place {
+            area: placed_area(&state.reference(), grid.as_deref(), location)?,
+            location,
+            address,
+        },
         Move::QualityCheck {
             rating,
             resolved,
