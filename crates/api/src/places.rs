@@ -34,6 +34,34 @@ pub struct GridQuery {
     pub layer: Option<String>,
 }
 
+/// A gazetteer entry matching what was typed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlaceOut {
+    pub id: i64,
+    /// `road`, `compound`, `building` or `landmark`.
+    pub kind: String,
+    pub name: String,
+    /// The address to write on the request: a building's compound first, a road's house
+    /// number after it when one was typed.
+    pub address: String,
+    /// The house number typed, when it lies in the road's range.
+    pub house: Option<u32>,
+    pub lat: f64,
+    pub lng: f64,
+    /// The grid (or community, street) the point lies in, when one holds it.
+    pub grid: Option<GridOut>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct PlaceQuery {
+    /// Part of a name in Chinese, or its pinyin initials (`jhj`), optionally with a house
+    /// number (`锦华街12号`).
+    pub q: String,
+    /// At most this many (1–50, default 10).
+    pub limit: Option<u32>,
+}
+
 /// A grid layer.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LayerOut {

@@ -117,6 +117,14 @@ enum Import {
     /// rest are written in one transaction. New codes become new units under their parent;
     /// known codes get the new boundary (requests already placed keep their unit).
     Grids(ImportGrids),
+    /// The address gazetteer from a CSV file (header `kind,name,parent,house_from,house_to,
+    /// lat,lng`; kinds road, compound, building, landmark; `parent`: a building's compound).
+    /// The file replaces the gazetteer; a bad row writes nothing and is named.
+    Places {
+        file: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 #[derive(Args)]
@@ -225,6 +233,7 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
         | Command::Config(settings)
         | Command::Calendar { settings, .. }
         | Command::Import(Import::Grids(ImportGrids { settings, .. }))
+        | Command::Import(Import::Places { settings, .. })
         | Command::Export(Export::Grids { settings, .. }) => configure(Layer::default(), settings)?,
         Command::Demo { settings, .. } => configure(
             Layer {
@@ -330,6 +339,31 @@ async fn run(command: Command) -> Result<ExitCode, AnyError> {
             })
         }
         Command::Import(Import::Grids(args)) => import_grids(&config, clock, args).await,
+        Command::Import(Import::Places { file, .. }) => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let store = open(&config, clock.as_ref()).await?;
+            match civicgrid::services::places::import_gazetteer(store.as_ref(), &text, clock.now())
+                .await
+            {
+                Ok(count) => {
+                    println!(
+                        "{}: the gazetteer now holds {} entries ({} outside every grid).",
+                        file.display(),
+                        count.entries,
+                        count.unplaced
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    println!("{}: nothing written.", file.display());
+                    for (field, message) in &error.fields {
+                        println!("  {field}: {message}");
+                    }
+                    Err(display(error))
+                }
+            }
+        }
         Command::Export(Export::Grids { layer, output, .. }) => {
             let store = open(&config, clock.as_ref()).await?;
             let state = civicgrid::state::AppState::new(store, clock, config.app())

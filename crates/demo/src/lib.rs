@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod client;
 pub mod district;
+mod gazetteer;
 mod history;
 mod names;
 pub mod places;

@@ -219,5 +219,115 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode, AnyError> {
         "linear scan of every polygon (for comparison): {sample} points, {:.2} µs each ({found} inside)",
         linear * 1e6 / sample as f64
     );
+    gazetteer_bench(&units, &places, &points);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A gazetteer the size of a large district's, built over the imported grids: per grid a
+/// road with house numbers, a compound with six buildings and a landmark (9 entries, named
+/// after the grid's community), placed at points inside the grid; then the searches an
+/// operator's typing makes, timed in memory (the API adds the grid of each result).
+fn gazetteer_bench(
+    units: &[civicgrid_store::UnitRow],
+    places: &civicgrid_domain::geography::PlaceIndex,
+    points: &[(f64, f64)],
+) {
+    use civicgrid_domain::gazetteer::{Entry, Gazetteer, PlaceKind};
+    use civicgrid_domain::request::Location;
+    let names: std::collections::HashMap<_, _> =
+        units.iter().map(|u| (u.id, u.name.clone())).collect();
+    let mut entries = Vec::new();
+    let inside: Vec<(f64, f64, civicgrid_domain::UnitId)> = points
+        .iter()
+        .filter_map(|(lat, lng)| places.place(*lat, *lng).map(|u| (*lat, *lng, u)))
+        .take(1300)
+        .collect();
+    for (i, (lat, lng, unit)) in inside.iter().enumerate() {
+        let community = units
+            .iter()
+            .find(|u| u.id == *unit)
+            .and_then(|u| u.parent)
+            .and_then(|p| names.get(&p))
+            .map(|n| n.trim_end_matches("社区").to_owned())
+            .unwrap_or_else(|| "园区".into());
+        let mut add = |kind, name: String, parent: Option<i64>, houses| {
+            let id = entries.len() as i64 + 1;
+            entries.push(Entry {
+                id,
+                kind,
+                name,
+                parent,
+                houses,
+                location: Location {
+                    lat: *lat,
+                    lng: *lng,
+                },
+                area: Some(*unit),
+            });
+            id
+        };
+        add(
+            PlaceKind::Road,
+            format!("{community}{}路", i % 9 + 1),
+            None,
+            Some((1, 300)),
+        );
+        let compound = add(
+            PlaceKind::Compound,
+            format!("{community}{}苑", i % 7 + 1),
+            None,
+            None,
+        );
+        for b in 1..=6 {
+            add(PlaceKind::Building, format!("{b}幢"), Some(compound), None);
+        }
+        add(
+            PlaceKind::Landmark,
+            format!("{community}{}号服务站", i % 5 + 1),
+            None,
+            None,
+        );
+    }
+    let started = Timer::now();
+    let gazetteer = Gazetteer::new(entries);
+    println!(
+        "gazetteer: {} entries built (initials computed) in {:.1} ms",
+        gazetteer.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let sample = gazetteer.search("1路", 1);
+    let road = sample
+        .first()
+        .map(|f| f.entry.name.clone())
+        .unwrap_or_default();
+    let stem: String = road.chars().take(2).collect();
+    let initials = civicgrid_domain::gazetteer::initials(&road)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    for query in [
+        stem.clone(),
+        road.clone(),
+        format!("{road}12号"),
+        initials,
+        "服务站".into(),
+    ] {
+        let rounds = 2000;
+        let started = Timer::now();
+        let mut hits = 0;
+        for _ in 0..rounds {
+            hits = gazetteer.search(&query, 10).len();
+        }
+        let each = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
+        let started = Timer::now();
+        for _ in 0..rounds / 10 {
+            for found in gazetteer.search(&query, 10) {
+                let _ = places.containing(found.entry.location.lat, found.entry.location.lng);
+            }
+        }
+        let with_grids = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds / 10);
+        println!(
+            "gazetteer search {query:<12} {hits:>2} results: {each:>7.1} µs; with each result's grids {with_grids:>7.1} µs"
+        );
+    }
 }

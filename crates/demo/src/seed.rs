@@ -31,6 +31,7 @@ pub async fn ensure_demo(
         ));
     }
     let district = build_district(store, now, existing_hub).await?;
+    crate::gazetteer::build_gazetteer(store, &district, now).await?;
     add_demo_policies(store, now).await?;
     let all = store.list_units(false).await?;
     let org = OrgTree::new(all.iter().map(civicgrid_store::UnitRow::unit));

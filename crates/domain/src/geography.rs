@@ -76,8 +76,8 @@ fn specificity(layer: &Layer) -> u8 {
         (UnitKind::Grid, true) => 1,
         (UnitKind::Grid, false) => 2,
         (UnitKind::Community, _) => 3,
-        (UnitKind::Street, _) => 4,
-        _ => 5,
+        // Streets: layers hold no other kinds.
+        _ => 4,
     }
 }
 
@@ -205,20 +205,13 @@ impl PlaceIndex {
         // A point strictly inside a shape belongs to it; an edge decides only where no shape
         // of the layer has the point inside (two grids sharing the edge: lower id wins).
         for list in [inside, on_edge] {
-            let mut chosen: Vec<Option<usize>> = vec![None; self.layers.len()];
-            for candidate in list {
-                let entry = &self.entries[candidate];
-                if best[entry.layer].is_some() {
-                    continue;
-                }
-                let slot = &mut chosen[entry.layer];
-                if slot.is_none_or(|c| self.entries[c].unit > entry.unit) {
-                    *slot = Some(candidate);
-                }
-            }
-            for (layer, pick) in chosen.into_iter().enumerate() {
-                if best[layer].is_none() {
-                    best[layer] = pick;
+            for (layer, slot) in best.iter_mut().enumerate() {
+                if slot.is_none() {
+                    *slot = list
+                        .iter()
+                        .copied()
+                        .filter(|c| self.entries[*c].layer == layer)
+                        .min_by_key(|c| self.entries[*c].unit);
                 }
             }
         }
@@ -447,10 +440,8 @@ impl Kept {
             .locate_in_envelope_intersecting(&window)
             .filter_map(|other| {
                 let (code, other_shape, other_area) = &self.shapes[other.data];
+                // Valid polygons have an area, so the smaller one is never zero.
                 let smaller = area.min(*other_area);
-                if smaller <= 0.0 {
-                    return None;
-                }
                 let share = shape.intersection(other_shape).unsigned_area() / smaller;
                 (share > tolerance).then(|| (code.clone(), share))
             })

@@ -13,6 +13,7 @@ pub mod chain;
 pub mod clocks;
 pub mod deadline;
 pub mod error;
+pub mod gazetteer;
 pub mod geography;
 pub mod ids;
 pub mod intake;

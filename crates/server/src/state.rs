@@ -79,6 +79,8 @@ pub struct Reference {
     pub places: PlaceIndex,
     /// Units' national place codes, both ways.
     pub codes: Codes,
+    /// The address gazetteer, searched as operators and citizens type.
+    pub gazetteer: Arc<civicgrid_domain::gazetteer::Gazetteer>,
     /// Deadline policies in force.
     pub policies: Vec<civicgrid_store::Policy>,
     /// The district calendar: the shipped official days plus those added by administrators.
@@ -99,6 +101,7 @@ impl Default for Reference {
             rules: Vec::new(),
             places: PlaceIndex::default(),
             codes: Codes::default(),
+            gazetteer: Arc::default(),
             policies: Vec::new(),
             calendars: Calendars::new(Calendar::official()),
             appraisal: AppraisalConfig::default(),
@@ -370,6 +373,9 @@ impl AppState {
         let units = self.store.list_units(true).await?;
         let places = place_index(&units, self.store.list_layers().await?);
         let codes = Codes::of(&units);
+        let gazetteer = Arc::new(civicgrid_domain::gazetteer::Gazetteer::new(
+            self.store.gazetteer().await?,
+        ));
         let org = OrgTree::new(units.iter().map(civicgrid_store::UnitRow::unit));
         let categories = self.store.list_categories().await?;
         let category_by_code = categories.iter().map(|c| (c.code.clone(), c.id)).collect();
@@ -391,6 +397,7 @@ impl AppState {
             rules,
             places,
             codes,
+            gazetteer,
             policies,
             calendars,
             appraisal,

@@ -40,7 +40,7 @@ pub use clocks::{
 pub use instructions::{InstructionFilter, InstructionRow, InstructionStore};
 pub use migrate::MIGRATION_NAMES;
 pub use org::{NewUnit, NewUser, OrgStore, UnitRow, UserRow, default_layer};
-pub use places::{ImportCount, PlaceImport, PlaceStore};
+pub use places::{GazetteerImport, ImportCount, PlaceImport, PlaceStore};
 pub use routing::{CancelReason, CategoryRow, NewCategory, NewRoutingRule, RoutingStore};
 pub use settings::{AuditEntry, AuditFilter, AuditRow, Generations, SettingsStore};
 pub use stats::{DailyCount, StatsStore};

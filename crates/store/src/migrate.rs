@@ -30,6 +30,7 @@ pub const MIGRATION_NAMES: &[&str] = &[
     "0019_retire_units_categories",
     "0020_instructions",
     "0021_places",
+    "0022_gazetteer",
 ];
 
 const SQLITE: &[&str] = &[
@@ -54,6 +55,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0019_retire_units_categories.sql"),
     include_str!("../migrations/sqlite/0020_instructions.sql"),
     include_str!("../migrations/sqlite/0021_places.sql"),
+    include_str!("../migrations/sqlite/0022_gazetteer.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_spine.sql"),
@@ -77,6 +79,7 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0019_retire_units_categories.sql"),
     include_str!("../migrations/postgres/0020_instructions.sql"),
     include_str!("../migrations/postgres/0021_places.sql"),
+    include_str!("../migrations/postgres/0022_gazetteer.sql"),
 ];
 
 /// Splits a migration file into statements (files contain no `;` inside literals).

@@ -4,6 +4,7 @@
 //! The `PlaceStore` part of the `Store` interface; the SQL lives in `sql/places.rs`.
 
 use async_trait::async_trait;
+use civicgrid_domain::gazetteer::{Entry, NewEntry};
 use civicgrid_domain::geography::Layer;
 use civicgrid_domain::org::UnitKind;
 use civicgrid_domain::{Instant, UnitId};
@@ -35,8 +36,23 @@ pub struct ImportCount {
     pub unchanged: usize,
 }
 
+/// A gazetteer entry to write, with the unit its point lies in.
+#[derive(Debug, Clone)]
+pub struct GazetteerImport {
+    pub entry: NewEntry,
+    pub area: Option<UnitId>,
+}
+
 #[async_trait]
 pub trait PlaceStore: Send + Sync {
+    /// The whole gazetteer, in id order.
+    async fn gazetteer(&self) -> Result<Vec<Entry>>;
+    /// Replaces the gazetteer with `entries` in one transaction (compounds before the
+    /// buildings naming them; a building's `parent` is its compound's name), then refreshes
+    /// the planner's statistics; every instance reloads it. `NotFound("compound")` when a
+    /// building names a compound the entries do not hold.
+    async fn replace_gazetteer(&self, entries: Vec<GazetteerImport>, now: Instant)
+    -> Result<usize>;
     /// Every layer, by code.
     async fn list_layers(&self) -> Result<Vec<Layer>>;
     /// Writes one layer's import in one transaction (the layer is created, or renamed),

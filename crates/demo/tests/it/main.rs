@@ -90,6 +90,26 @@ async fn the_demo_district_is_complete_and_idempotent() {
                 .all(|g| g.geometry.is_some() && g.layer.is_some()),
             "every street, community, grid and subgrid has a polygon in a layer"
         );
+        // The gazetteer: a road, a compound with its buildings and landmarks per
+        // community, every point inside a coded polygon.
+        let gazetteer = store.gazetteer().await.unwrap();
+        assert!(
+            gazetteer.len() > 400,
+            "{} gazetteer entries",
+            gazetteer.len()
+        );
+        assert!(
+            gazetteer.iter().all(|e| e.area.is_some()),
+            "every entry placed"
+        );
+        let search = civicgrid_domain::gazetteer::Gazetteer::new(gazetteer);
+        let road = search.search("路", 1);
+        assert_eq!(road.len(), 1);
+        let initials = civicgrid_domain::gazetteer::initials(&road[0].entry.name);
+        assert!(
+            !search.search(&initials[0], 5).is_empty(),
+            "found by its initials"
+        );
         let categories = store.list_categories().await.unwrap();
         assert!(
             (38..=45).contains(&categories.len()),

@@ -60,7 +60,7 @@ fn district() -> PlaceIndex {
             layer("exclusive", UnitKind::Grid, true),
             layer("subgrids", UnitKind::Subgrid, false),
             layer("empty", UnitKind::Grid, false),
-            layer("streets", UnitKind::Street, false),
+            layer("all_streets", UnitKind::Street, false),
             // A second exclusive layer: ties between layers go by layer code.
             layer("zz_exclusive", UnitKind::Grid, true),
         ],
@@ -71,7 +71,7 @@ fn district() -> PlaceIndex {
             placed(10, "grids", shape(120.0, 31.0, 120.1, 31.1)),
             placed(20, "exclusive", shape(120.02, 31.02, 120.04, 31.04)),
             placed(30, "subgrids", shape(120.05, 31.05, 120.06, 31.06)),
-            placed(2, "streets", shape(119.9, 30.9, 120.25, 31.15)),
+            placed(2, "all_streets", shape(119.9, 30.9, 120.25, 31.15)),
             placed(21, "zz_exclusive", shape(120.025, 31.025, 120.035, 31.035)),
             // A shape of a layer the index was not given is left out.
             placed(99, "unknown", shape(120.0, 31.0, 120.2, 31.1)),
@@ -91,9 +91,18 @@ fn units(index: &PlaceIndex, lat: f64, lng: f64) -> Vec<(i64, &str)> {
 fn a_point_gets_one_shape_per_layer_the_most_specific_first() {
     let index = district();
     assert_eq!(index.len(), 7);
+    assert!(!index.is_empty());
+    assert_eq!(index.layers().len(), 7);
+    assert_eq!(index.shapes().count(), 7);
+    assert!(
+        index
+            .shapes()
+            .any(|(unit, layer, _)| unit == UnitId(21) && layer.exclusive)
+    );
+    assert_eq!(index.layers()[0].code, "communities");
     assert_eq!(
         units(&index, 31.08, 120.08),
-        [(10, "grids"), (1, "communities"), (2, "streets")]
+        [(10, "grids"), (1, "communities"), (2, "all_streets")]
     );
     assert_eq!(index.place(31.08, 120.08), Some(UnitId(10)));
     assert_eq!(index.place(31.08, 120.18), Some(UnitId(11)));
@@ -105,7 +114,7 @@ fn a_point_gets_one_shape_per_layer_the_most_specific_first() {
             (21, "zz_exclusive"),
             (10, "grids"),
             (1, "communities"),
-            (2, "streets")
+            (2, "all_streets")
         ]
     );
     // A subgrid beats its grid.
@@ -120,12 +129,12 @@ fn an_edge_shared_by_two_grids_belongs_to_the_lower_id() {
     // On the edge x = 120.1 between grids 10 and 11.
     assert_eq!(
         units(&index, 31.05, 120.1),
-        [(10, "grids"), (1, "communities"), (2, "streets")]
+        [(10, "grids"), (1, "communities"), (2, "all_streets")]
     );
     // On the outer edge of the community and of grid 10 only.
     assert_eq!(
         units(&index, 31.05, 120.0),
-        [(10, "grids"), (1, "communities"), (2, "streets")]
+        [(10, "grids"), (1, "communities"), (2, "all_streets")]
     );
     // Strictly inside grid 11 near the edge: grid 11, not the edge rule.
     assert_eq!(index.place(31.05, 120.100_001), Some(UnitId(11)));
@@ -137,7 +146,7 @@ fn a_hole_and_the_outside_belong_to_no_grid() {
     // In the hole of grid 11: only the community.
     assert_eq!(
         units(&index, 31.05, 120.15),
-        [(1, "communities"), (2, "streets")]
+        [(1, "communities"), (2, "all_streets")]
     );
     assert_eq!(index.place(31.05, 120.15), Some(UnitId(1)));
     // On the hole's edge the grid still holds the point.
@@ -170,6 +179,8 @@ fn community_units() -> HashMap<String, (UnitId, UnitKind)> {
             "320505006023009".to_owned(),
             (UnitId(6), UnitKind::Community),
         ),
+        // A code of community length held by a grid: no community to hang under.
+        ("320505006025".to_owned(), (UnitId(7), UnitKind::Grid)),
     ])
 }
 
@@ -207,7 +218,7 @@ fn a_grid_layer_is_checked_feature_by_feature() {
             candidate(
                 "320505006023001",
                 "replaces unit 5",
-                Ok(shape(0.0, 0.0, 1.0, 1.0)),
+                Ok(shape(0.0, 0.0, 2.0, 2.0)),
             ),
             candidate("32050500602300x", "bad code", Ok(shape(5.0, 5.0, 6.0, 6.0))),
             candidate("320505006023", "a community", Ok(shape(5.0, 5.0, 6.0, 6.0))),
@@ -225,17 +236,17 @@ fn a_grid_layer_is_checked_feature_by_feature() {
             candidate(
                 "320505006023006",
                 "overlaps the first",
-                Ok(shape(0.5, 0.0, 1.5, 1.0)),
+                Ok(shape(1.0, 0.0, 3.0, 2.0)),
             ),
             candidate(
                 "320505006023007",
                 "touches the first",
-                Ok(shape(1.0, 0.0, 2.0, 1.0)),
+                Ok(shape(2.0, 0.0, 4.0, 2.0)),
             ),
             candidate(
                 "320505006023008",
                 "grazes the first",
-                Ok(shape(-1.0, 0.995, 0.5, 2.0)),
+                Ok(shape(-1.0, 1.99, 1.0, 3.0)),
             ),
             candidate(
                 "320505006023009",
@@ -243,6 +254,16 @@ fn a_grid_layer_is_checked_feature_by_feature() {
                 Ok(shape(20.0, 20.0, 21.0, 21.0)),
             ),
             candidate("320505006024001", "new", Ok(shape(30.0, 30.0, 31.0, 31.0))),
+            candidate(
+                "320505006025001",
+                "under a grid's code",
+                Ok(shape(40.0, 40.0, 41.0, 41.0)),
+            ),
+            candidate(
+                "320505006024003",
+                "south of the pole",
+                Ok(shape(50.0, -95.0, 51.0, -94.0)),
+            ),
         ],
         &mut |n| seen.push(n),
     );
@@ -260,9 +281,11 @@ fn a_grid_layer_is_checked_feature_by_feature() {
             (9, "duplicate_code"),
             (10, "overlap"),
             (13, "code_taken"),
+            (15, "no_parent"),
+            (16, "invalid_geometry"),
         ]
     );
-    assert_eq!(seen.last(), Some(&15));
+    assert_eq!(seen.last(), Some(&17));
     let accepted: Vec<(&str, Option<UnitId>, UnitId)> = plan
         .accepted
         .iter()
@@ -350,7 +373,7 @@ fn shapes_already_in_the_layer_count_unless_the_file_replaces_them() {
 
 #[test]
 fn streets_hang_under_the_hub_whose_code_they_must_lie_under() {
-    let streets = layer("streets", UnitKind::Street, false);
+    let streets = layer("all_streets", UnitKind::Street, false);
     let hub_code = AreaCode::parse("code", "210203").unwrap();
     let units: HashMap<String, (UnitId, UnitKind)> =
         HashMap::from([("320506".to_owned(), (UnitId(7), UnitKind::Hub))]);
@@ -399,10 +422,79 @@ fn layer_codes_are_short_words() {
     use civicgrid_domain::geography::parse_layer_code;
     assert_eq!(parse_layer_code("layer", " grids ").unwrap(), "grids");
     assert_eq!(
+        parse_layer_code("layer", &"x".repeat(40)).unwrap().len(),
+        40
+    );
+    assert_eq!(
         parse_layer_code("layer", "exclusive_grids-2").unwrap(),
         "exclusive_grids-2"
     );
     for bad in ["", "Grids", "网格", "a b", &"x".repeat(41)] {
         assert_eq!(parse_layer_code("layer", bad).unwrap_err().field, "layer");
     }
+}
+
+#[test]
+fn each_kind_has_its_code_level_and_progress_is_told_every_64_features() {
+    use civicgrid_domain::geography::code_level;
+    assert_eq!(code_level(UnitKind::Hub), Some(CodeLevel::County));
+    assert_eq!(code_level(UnitKind::Street), Some(CodeLevel::Street));
+    assert_eq!(code_level(UnitKind::Community), Some(CodeLevel::Community));
+    assert_eq!(code_level(UnitKind::Grid), Some(CodeLevel::Grid));
+    assert_eq!(code_level(UnitKind::Subgrid), Some(CodeLevel::Subgrid));
+    assert_eq!(code_level(UnitKind::Department), None);
+    let grids = layer("grids", UnitKind::Grid, false);
+    let units = community_units();
+    let around = Surroundings {
+        layer: &grids,
+        units: &units,
+        hub: (UnitId(1), None),
+        current: vec![],
+        tolerance: 0.01,
+    };
+    let mut seen = Vec::new();
+    let many = (0..130)
+        .map(|_| candidate("bad", "x", Err("none".into())))
+        .collect();
+    let plan = plan_layer(&around, many, &mut |n| seen.push(n));
+    assert_eq!(plan.rejected.len(), 130);
+    assert_eq!(seen, [64, 128, 130]);
+}
+
+#[test]
+fn communities_hang_under_streets_and_subgrids_under_grids() {
+    let units = community_units();
+    let check = |kind: UnitKind, code: &str| {
+        let layer = layer("layer", kind, false);
+        let around = Surroundings {
+            layer: &layer,
+            units: &units,
+            hub: (UnitId(1), None),
+            current: vec![],
+            tolerance: 0.01,
+        };
+        let plan = plan_layer(
+            &around,
+            vec![candidate(code, "x", Ok(shape(0.0, 0.0, 1.0, 1.0)))],
+            &mut |_| {},
+        );
+        match (plan.accepted.first(), plan.rejected.first()) {
+            (Some(a), _) => Ok(a.parent),
+            (None, Some(r)) => Err(r.2.reason()),
+            (None, None) => Err("nothing"),
+        }
+    };
+    assert_eq!(check(UnitKind::Community, "320505006026"), Ok(UnitId(2)));
+    // 320505006023 is a community: a community code under it is no community's.
+    assert_eq!(check(UnitKind::Grid, "320505006023002"), Ok(UnitId(3)));
+    assert_eq!(
+        check(UnitKind::Subgrid, "320505006023001001"),
+        Ok(UnitId(5))
+    );
+    // The parent code is held, but by a unit of the wrong kind.
+    assert_eq!(
+        check(UnitKind::Subgrid, "320505006023009001"),
+        Err("no_parent")
+    );
+    assert_eq!(check(UnitKind::Grid, "320505006025001"), Err("no_parent"));
 }

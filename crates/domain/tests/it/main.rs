@@ -11,6 +11,7 @@ mod chain;
 mod clocks;
 mod coordination;
 mod deadline;
+mod gazetteer;
 mod geography;
 mod hub;
 mod instructions;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use civicgrid_api::{ErrorBody, GridOut, GridQuery, LayerOut};
+use civicgrid_api::{ErrorBody, GridOut, GridQuery, LayerOut, PlaceOut, PlaceQuery};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,6 +25,43 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(grid))
         .routes(routes!(layers))
         .routes(routes!(layer_geojson))
+        .routes(routes!(search_places))
+}
+
+/// Public. Gazetteer entries matching the typed text (Chinese, or pinyin initials; a
+/// trailing house number keeps the roads whose range holds it), best first, each with its
+/// point and the grid it lies in.
+#[utoipa::path(get, path = "/api/v1/places", params(PlaceQuery),
+    responses((status = 200, body = Vec<PlaceOut>), (status = 400, body = ErrorBody)))]
+async fn search_places(
+    State(state): AppStateRef,
+    ApiQuery(query): ApiQuery<PlaceQuery>,
+) -> ApiResult<Json<Vec<PlaceOut>>> {
+    let limit = match query.limit {
+        None => 10,
+        Some(n @ 1..=50) => n as usize,
+        Some(_) => {
+            return Err(crate::error::ApiError::query(
+                "limit",
+                "must be between 1 and 50",
+            ));
+        }
+    };
+    if query.q.chars().count() > 60 {
+        return Err(crate::error::ApiError::query(
+            "q",
+            "must be at most 60 characters",
+        ));
+    }
+    let reference = state.reference();
+    Ok(Json(
+        reference
+            .gazetteer
+            .search(&query.q, limit)
+            .iter()
+            .map(|found| crate::wire::places::place_out(&reference, found))
+            .collect(),
+    ))
 }
 
 /// Public. With `contains=LAT,LNG`: the polygon of every layer containing the point, the

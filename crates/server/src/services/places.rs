@@ -278,3 +278,96 @@ fn inferred_kind(read: &[(civicgrid_domain::geography::Candidate, String)]) -> O
             .find(|k| code_level(*k) == Some(code.level()))
         })
 }
+
+/// What a gazetteer import wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GazetteerCount {
+    pub entries: usize,
+    /// Entries whose point no polygon holds.
+    pub unplaced: usize,
+}
+
+/// Replaces the gazetteer with a CSV file (header `kind,name,parent,house_from,house_to,
+/// lat,lng`; `parent` is a building's compound): every row is checked, and a file with a
+/// bad row writes nothing and names the rows (`rows[3].lat`, counting the header as row 1).
+/// Each point is placed in the polygons as they stand.
+pub async fn import_gazetteer(
+    store: &dyn Store,
+    text: &str,
+    now: Instant,
+) -> ApiResult<GazetteerCount> {
+    use civicgrid_domain::gazetteer::{PlaceKind, parse_entry};
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::field("file", format!("not CSV: {e}")))?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(kind), Some(name), Some(lat), Some(lng)) =
+        (column("kind"), column("name"), column("lat"), column("lng"))
+    else {
+        return Err(ApiError::field(
+            "file",
+            "the header must name kind, name, lat and lng (and may name parent, house_from, house_to)",
+        ));
+    };
+    let (parent, from, to) = (column("parent"), column("house_from"), column("house_to"));
+    let mut entries = Vec::new();
+    let mut errors = std::collections::BTreeMap::new();
+    let mut compounds = std::collections::HashSet::new();
+    for (index, record) in reader.records().enumerate() {
+        let row = index + 2;
+        let record = record.map_err(|e| ApiError::field(format!("rows[{row}]"), e.to_string()))?;
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
+        match parse_entry(
+            cell(Some(kind)),
+            cell(Some(name)),
+            cell(parent),
+            (cell(from), cell(to)),
+            cell(Some(lat)),
+            cell(Some(lng)),
+        ) {
+            Ok(entry) => {
+                if entry.kind == PlaceKind::Compound {
+                    compounds.insert(entry.name.clone());
+                }
+                entries.push((row, entry));
+            }
+            Err(invalid) => {
+                if errors.len() < 50 {
+                    errors.insert(format!("rows[{row}].{}", invalid.field), invalid.message);
+                }
+            }
+        }
+    }
+    for (row, entry) in &entries {
+        if let Some(compound) = &entry.parent
+            && !compounds.contains(compound)
+            && errors.len() < 50
+        {
+            errors.insert(
+                format!("rows[{row}].parent"),
+                format!("no compound named {compound} in the file"),
+            );
+        }
+    }
+    if let Some((field, message)) = errors.iter().next() {
+        let mut error = ApiError::field(field.clone(), message.clone());
+        error.fields = errors;
+        return Err(error);
+    }
+    let places =
+        crate::state::place_index(&store.list_units(true).await?, store.list_layers().await?);
+    let writes: Vec<civicgrid_store::GazetteerImport> = entries
+        .into_iter()
+        .map(|(_, entry)| civicgrid_store::GazetteerImport {
+            area: places.place(entry.location.lat, entry.location.lng),
+            entry,
+        })
+        .collect();
+    let unplaced = writes.iter().filter(|w| w.area.is_none()).count();
+    let entries = store.replace_gazetteer(writes, now).await?;
+    Ok(GazetteerCount { entries, unplaced })
+}

@@ -44,6 +44,32 @@ pub fn grid_out(org: &OrgTree, spot: &Spot) -> GridOut {
     }
 }
 
+/// A gazetteer match as the lookup returns it, with the grid its point lies in.
+pub fn place_out(
+    reference: &crate::state::Reference,
+    found: &civicgrid_domain::gazetteer::Found<'_>,
+) -> civicgrid_api::PlaceOut {
+    let entry = found.entry;
+    let full = reference.gazetteer.full_name(entry);
+    let spot =
+        crate::services::places::containing(reference, entry.location.lat, entry.location.lng)
+            .into_iter()
+            .next();
+    civicgrid_api::PlaceOut {
+        id: entry.id,
+        kind: entry.kind.as_str().into(),
+        name: entry.name.clone(),
+        address: match found.house {
+            Some(n) => format!("{full}{n}号"),
+            None => full.to_owned(),
+        },
+        house: found.house,
+        lat: entry.location.lat,
+        lng: entry.location.lng,
+        grid: spot.map(|s| grid_out(&reference.org, &s)),
+    }
+}
+
 /// A layer with how many polygons the index holds in it.
 pub fn layer_out(layer: &civicgrid_domain::geography::Layer, places: &PlaceIndex) -> LayerOut {
     LayerOut {

@@ -619,3 +619,102 @@ async fn a_request_no_grid_holds_is_flagged_until_the_hub_places_it() {
     })
     .await;
 }
+
+/// A small gazetteer around the test district's grid (121.60–121.61 E, 38.90–38.91 N).
+const GAZETTEER: &str = "kind,name,parent,house_from,house_to,lat,lng
+road,锦华街,,1,120,38.905,121.605
+compound,锦华小区,,,,38.906,121.606
+building,3号楼,锦华小区,,,38.907,121.607
+landmark,锦华小学,,,,38.904,121.604
+landmark,海边灯塔,,,,39.5,122.5
+";
+
+#[tokio::test]
+async fn the_gazetteer_imports_whole_and_answers_typing_with_the_grid() {
+    on_every_backend(|_, app| async move {
+        let store = app.state.store.as_ref();
+        // A bad row names itself and writes nothing.
+        let bad = GAZETTEER
+            .replace("38.904,121.604", "north,121.604")
+            .replacen(",锦华小区,,,", ",无名小区,,,", 1);
+        let refused = civicgrid::services::places::import_gazetteer(store, &bad, start_time())
+            .await
+            .unwrap_err();
+        assert!(
+            refused.fields.contains_key("rows[5].lat"),
+            "{:?}",
+            refused.fields
+        );
+        assert!(
+            refused.fields.contains_key("rows[4].parent"),
+            "{:?}",
+            refused.fields
+        );
+        assert!(store.gazetteer().await.unwrap().is_empty());
+        let headless =
+            civicgrid::services::places::import_gazetteer(store, "a,b\n1,2\n", start_time())
+                .await
+                .unwrap_err();
+        assert!(headless.fields.contains_key("file"));
+
+        let count = civicgrid::services::places::import_gazetteer(store, GAZETTEER, start_time())
+            .await
+            .unwrap();
+        assert_eq!((count.entries, count.unplaced), (5, 1));
+        app.state.reload().await.unwrap();
+        let search = |q: &str| {
+            let app = &app;
+            let q = q.to_owned();
+            async move {
+                let url = format!(
+                    "/api/v1/places?q={}",
+                    form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+                );
+                app.get(None, &url).await
+            }
+        };
+        let found = search("锦华").await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        let names: Vec<&str> = found
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["address"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["锦华街", "锦华小区", "锦华小学", "锦华小区3号楼"]);
+        assert_eq!(found.body[0]["grid"]["unit"], app.units.grid.0);
+        assert_eq!(found.body[0]["grid"]["community"], "锦华社区");
+        assert_eq!(found.body[0]["grid"]["street"], "白云街道");
+        // Pinyin initials, and a house number on the road.
+        let by_initials = search("jhxq").await;
+        assert_eq!(by_initials.body[0]["name"], "锦华小区");
+        let house = search("锦华街12号").await;
+        assert_eq!(house.body[0]["address"], "锦华街12号");
+        assert_eq!(house.body[0]["house"], 12);
+        assert_eq!(search("锦华街121号").await.body, json!([]));
+        // A landmark outside every grid: found, without a grid.
+        let far = search("灯塔").await;
+        assert_eq!(far.body[0]["grid"], Value::Null);
+        // Limits are checked.
+        assert_eq!(
+            app.get(None, "/api/v1/places?q=%E9%94%A6&limit=0")
+                .await
+                .status,
+            400
+        );
+        assert_eq!(app.get(None, "/api/v1/places").await.status, 400);
+        // A new file replaces the gazetteer.
+        let count = civicgrid::services::places::import_gazetteer(
+            store,
+            "kind,name,lat,lng\nlandmark,锦华公园,38.9055,121.6055\n",
+            start_time(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(count.entries, 1);
+        app.state.reload().await.unwrap();
+        assert_eq!(search("锦华").await.body.as_array().unwrap().len(), 1);
+    })
+    .await;
+}

@@ -2,18 +2,101 @@
 
 use async_trait::async_trait;
 use civicgrid_domain::Instant;
+use civicgrid_domain::UnitId;
+use civicgrid_domain::gazetteer::{Entry, PlaceKind};
 use civicgrid_domain::geography::Layer;
 use civicgrid_domain::org::UnitKind;
+use civicgrid_domain::request::Location;
 use sqlx::Row;
 
 use super::SqlStore;
 use super::dialect::{Cached, bump};
 use super::rows::{is_unique_violation, ms, word};
 
-use crate::{ImportCount, PlaceImport, PlaceStore, Result, StoreError};
+use crate::{GazetteerImport, ImportCount, PlaceImport, PlaceStore, Result, StoreError};
 
 #[async_trait]
 impl PlaceStore for SqlStore {
+    async fn gazetteer(&self) -> Result<Vec<Entry>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, name, parent_id, house_from, house_to, lat, lng, area_id FROM gazetteer ORDER BY id",
+        )
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                let from: Option<i64> = r.try_get("house_from")?;
+                let to: Option<i64> = r.try_get("house_to")?;
+                Ok(Entry {
+                    id: r.try_get("id")?,
+                    kind: word("kind", &kind, PlaceKind::parse)?,
+                    name: r.try_get("name")?,
+                    parent: r.try_get("parent_id")?,
+                    houses: from.zip(to).map(|(a, b)| {
+                        (u32::try_from(a).unwrap_or(0), u32::try_from(b).unwrap_or(0))
+                    }),
+                    location: Location {
+                        lat: r.try_get("lat")?,
+                        lng: r.try_get("lng")?,
+                    },
+                    area: r.try_get::<Option<i64>, _>("area_id")?.map(UnitId),
+                })
+            })
+            .collect()
+    }
+
+    async fn replace_gazetteer(
+        &self,
+        entries: Vec<GazetteerImport>,
+        now: Instant,
+    ) -> Result<usize> {
+        let mut tx = self.inner.write.begin().await?;
+        sqlx::query("DELETE FROM gazetteer")
+            .execute(&mut *tx)
+            .await?;
+        let mut compounds: std::collections::HashMap<String, i64> =
+            std::collections::HashMap::new();
+        // Compounds first, so buildings find them whatever the file's order.
+        let mut ordered: Vec<&GazetteerImport> = entries.iter().collect();
+        ordered.sort_by_key(|e| e.entry.kind != PlaceKind::Compound);
+        for item in ordered {
+            let e = &item.entry;
+            let parent = match &e.parent {
+                Some(name) => Some(
+                    *compounds
+                        .get(name)
+                        .ok_or(StoreError::NotFound("compound"))?,
+                ),
+                None => None,
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO gazetteer (kind, name, parent_id, house_from, house_to, lat, lng, area_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(e.kind.as_str())
+            .bind(&e.name)
+            .bind(parent)
+            .bind(e.houses.map(|h| i64::from(h.0)))
+            .bind(e.houses.map(|h| i64::from(h.1)))
+            .bind(e.location.lat)
+            .bind(e.location.lng)
+            .bind(item.area.map(|a| a.0))
+            .bind(ms(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            if e.kind == PlaceKind::Compound {
+                compounds.insert(e.name.clone(), id);
+            }
+        }
+        bump(&mut tx, Cached::Reference).await?;
+        tx.commit().await?;
+        sqlx::query("ANALYZE gazetteer")
+            .execute(&self.inner.write)
+            .await?;
+        Ok(entries.len())
+    }
+
     async fn list_layers(&self) -> Result<Vec<Layer>> {
         let rows = sqlx::query("SELECT code, name, kind, exclusive FROM grid_layers ORDER BY code")
             .fetch_all(&self.inner.read)
