@@ -269,4 +269,27 @@ impl Gazetteer {
         found.sort_by_key(|(length, f)| (f.rank, *length, f.entry.id));
         found.into_iter().take(limit).map(|(_, f)| f).collect()
     }
+
+    /// The point of the one entry whose address is exactly what was written (spaces
+    /// aside; a road's house number with or without 号): an address typed in full finds
+    /// its place without a map. Two entries with the same address, or none, find nothing.
+    pub fn locate(&self, address: &str) -> Option<Location> {
+        let wanted: String = address.chars().filter(|c| !c.is_whitespace()).collect();
+        let wanted = wanted.trim_end_matches('号');
+        if wanted.is_empty() {
+            return None;
+        }
+        let mut hits = self
+            .search(address, usize::MAX)
+            .into_iter()
+            .filter(|found| {
+                let full = self.full_name(found.entry);
+                match found.house {
+                    Some(n) => format!("{full}{n}") == wanted,
+                    None => full.trim_end_matches('号') == wanted,
+                }
+            });
+        let first = hits.next()?;
+        hits.next().is_none().then_some(first.entry.location)
+    }
 }

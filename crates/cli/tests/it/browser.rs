@@ -514,6 +514,69 @@ impl Stage {
         (serial, code)
     }
 
+    /// Registers a call by its address alone: the operator types the start of a road's
+    /// name, picks the gazetteer's suggestion with the keyboard, and the request lands in
+    /// the road's grid. Returns the serial and the grid's unit.
+    async fn register_by_address(&self) -> (String, Value) {
+        const DOWN: &str = "\u{E015}";
+        const ENTER: &str = "\u{E007}";
+        let found = self
+            .api("operator", "/api/v1/places?q=%E8%B7%AF&limit=1", None)
+            .await;
+        let road = found[0]["name"].as_str().expect("a demo road").to_owned();
+        let grid = found[0]["grid"].clone();
+        assert!(
+            grid["unit"].is_i64(),
+            "the demo road lies in a grid: {found}"
+        );
+        self.go("/console").await;
+        let typed: String = road.chars().take(2).collect();
+        self.fill("#address", &typed).await;
+        wait_until(
+            "the address suggestions",
+            Duration::from_secs(10),
+            || async {
+                self.browser
+                    .find(Locator::Css("#address-suggestions li"))
+                    .await
+                    .is_ok()
+            },
+        )
+        .await;
+        let address = self.browser.find(Locator::Css("#address")).await.unwrap();
+        address.send_keys(DOWN).await.unwrap();
+        address.send_keys(ENTER).await.unwrap();
+        let chosen = address.prop("value").await.unwrap().unwrap_or_default();
+        assert!(chosen.starts_with(&typed), "{chosen}");
+        let lat = self
+            .browser
+            .find(Locator::Css("#lat"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(
+            lat.parse::<f64>().is_ok(),
+            "the point is filled in: {lat:?}"
+        );
+        let said = self.text("#address-place").await;
+        assert!(
+            said.contains('·'),
+            "the grid, community and street are shown: {said}"
+        );
+        self.fill("#content", "路面塌陷一处,车辆经过很危险,请尽快修复。")
+            .await;
+        self.submit("#register").await;
+        let serial = self.text("#new-serial").await;
+        let detail = self
+            .api("operator", &format!("/api/v1/requests/{serial}"), None)
+            .await;
+        assert!(detail["area"]["id"].is_i64(), "placed: {detail}");
+        (serial, detail["area"].clone())
+    }
+
     async fn dispatch_to(&self, serial: &str, unit: i64) {
         self.go("/dispatch").await;
         self.select(&format!("#unit-{serial}"), &unit.to_string())
@@ -857,6 +920,9 @@ async fn both_stories_in_chromium_against_the_binary() {
         )
         .await;
     s.shot("console").await;
+    // A call placed by its address alone, picked from the gazetteer's suggestions.
+    let (_, area) = s.register_by_address().await;
+    assert!(area["name"].is_string());
     s.logout().await;
 
     // The dispatcher dispatches both; the emergency's one-minute clock starts.
@@ -957,7 +1023,11 @@ async fn both_stories_in_chromium_against_the_binary() {
         s.figure("dash.resolved").await,
         s.figure("dash.closed").await,
     );
-    assert_eq!(after.0, before.0 + 2, "two requests received today");
+    assert_eq!(
+        after.0,
+        before.0 + 3,
+        "three requests received today (the urgent call, the story's, the one placed by address)"
+    );
     // The figure counts replies given: the one sent back and the corrected one.
     assert_eq!(after.1, before.1 + 2, "two replies given today");
     assert_eq!(after.2, before.2 + 1, "one closed today");

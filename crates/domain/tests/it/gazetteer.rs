@@ -37,6 +37,8 @@ fn names(found: &[civicgrid_domain::gazetteer::Found<'_>]) -> Vec<i64> {
 fn chinese_text_finds_prefixes_first_then_contained_names() {
     let g = district();
     assert_eq!(g.len(), 7);
+    assert!(!g.is_empty());
+    assert!(Gazetteer::default().is_empty());
     // Starting with the text (shorter first), then containing it.
     assert_eq!(names(&g.search("锦华", 10)), [1, 2, 3, 4]);
     assert_eq!(names(&g.search("医院", 10)), [5]);
@@ -57,6 +59,9 @@ fn pinyin_initials_find_names_and_polyphones_take_every_reading() {
     assert_eq!(initials("3号楼")[0], "3hl");
     assert!(initials("重庆路").contains(&"cql".to_owned()));
     assert!(initials("重庆路").contains(&"zql".to_owned()));
+    // Punctuation drops out; many polyphones make at most four spellings.
+    assert_eq!(initials("锦华街(北段)")[0], "jhjbd");
+    assert_eq!(initials("重长行").len(), 4);
     let g = district();
     assert_eq!(names(&g.search("jhj", 10)), [1]);
     assert_eq!(names(&g.search("JH", 10)), [1, 2, 3]);
@@ -88,10 +93,16 @@ fn a_house_number_keeps_the_roads_whose_range_holds_it() {
     // A query of digits alone is text.
     assert!(g.search("12", 10).is_empty());
     assert_eq!(names(&g.search("3", 10)), [4]);
+    assert_eq!(
+        g.search("3", 10)[0].rank,
+        0,
+        "a building's own name starts with it"
+    );
 }
 
 #[test]
 fn rows_are_checked_field_by_field() {
+    assert!(parse_entry("road", &"路".repeat(60), "", ("", ""), "38.9", "121.6").is_ok());
     let ok = parse_entry("road", " 锦华街 ", "", ("1", "200"), "38.91", "121.62").unwrap();
     assert_eq!(ok.kind, PlaceKind::Road);
     assert_eq!(ok.name, "锦华街");
@@ -174,4 +185,35 @@ fn rows_are_checked_field_by_field() {
             .houses,
         Some((7, 7))
     );
+}
+
+#[test]
+fn an_address_written_in_full_locates_its_one_entry() {
+    let mut entries = vec![
+        entry(1, PlaceKind::Road, "锦华街", None),
+        entry(3, PlaceKind::Compound, "锦华小区", None),
+        entry(4, PlaceKind::Building, "3号楼", Some(3)),
+        entry(5, PlaceKind::Landmark, "西岗区人民医院", None),
+    ];
+    entries[2].location = Location::parse(38.95, 121.65).unwrap();
+    let mut twin = entry(8, PlaceKind::Landmark, "同名公园", None);
+    twin.location = Location::parse(38.8, 121.5).unwrap();
+    entries.push(twin.clone());
+    twin.id = 9;
+    entries.push(twin);
+    let g = Gazetteer::new(entries);
+    let here = Location::parse(38.91, 121.62).unwrap();
+    assert_eq!(g.locate("锦华街12号"), Some(here));
+    assert_eq!(g.locate("锦华街 12"), Some(here));
+    assert_eq!(
+        g.locate("锦华小区3号楼"),
+        Some(Location::parse(38.95, 121.65).unwrap())
+    );
+    assert_eq!(g.locate("西岗区人民医院"), Some(here));
+    // Part of a name, a number beyond the road, an unknown place, two entries alike.
+    assert_eq!(g.locate("锦华"), None);
+    assert_eq!(g.locate("锦华街999号"), None);
+    assert_eq!(g.locate("天津路1号"), None);
+    assert_eq!(g.locate("同名公园"), None);
+    assert_eq!(g.locate("  "), None);
 }

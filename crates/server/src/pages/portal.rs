@@ -36,6 +36,9 @@ pub struct PortalForm {
     pub category: String,
     pub content: String,
     pub address: String,
+    /// The point of the place chosen from the address suggestions (hidden fields).
+    pub lat: String,
+    pub lng: String,
     pub name: String,
     pub phone: String,
     /// The citizen asks to stay unknown to the units handling the request.
@@ -117,6 +120,8 @@ async fn submit(
         category: posted.text("category"),
         content: posted.text("content"),
         address: posted.text("address"),
+        lat: posted.text("lat"),
+        lng: posted.text("lng"),
         name: posted.text("name"),
         phone: posted.text("phone"),
         confidential: !posted.text("confidential").is_empty(),
@@ -143,7 +148,17 @@ async fn submit(
         }),
         urgency: None,
         address: opt(&form.address),
-        location: None,
+        // The point of a suggestion the citizen chose; hand-made values are not asked for,
+        // so anything else is ignored and the address alone places the request.
+        location: match (
+            form.lat.trim().parse::<f64>(),
+            form.lng.trim().parse::<f64>(),
+        ) {
+            (Ok(lat), Ok(lng)) if opt(&form.address).is_some() => {
+                Some(civicgrid_api::LocationIn { lat, lng })
+            }
+            _ => None,
+        },
         caller: (opt(&form.name).is_some() || opt(&form.phone).is_some()).then(|| CallerIn {
             name: opt(&form.name),
             phone: opt(&form.phone),

@@ -16,6 +16,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/grids/{code}"),
     ("GET", "/api/v1/layers"),
     ("GET", "/api/v1/layers/{code}/geojson"),
+    ("GET", "/api/v1/places"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
 ];

@@ -704,6 +704,29 @@ async fn the_gazetteer_imports_whole_and_answers_typing_with_the_grid() {
             400
         );
         assert_eq!(app.get(None, "/api/v1/places").await.status, 400);
+        // A request registered by its address alone, written as the gazetteer has it, is
+        // placed at the entry's point; an address the gazetteer does not know stays
+        // unplaced (flagged for the dispatcher).
+        let operator = app.login("operator").await;
+        let mut body = complaint();
+        body.as_object_mut().unwrap().remove("location");
+        body["address"] = json!("锦华小区3号楼");
+        let serial = app.intake(&operator, body.clone()).await;
+        let detail = app
+            .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
+            .await;
+        assert_eq!(
+            detail.body["area"]["id"], app.units.grid.0,
+            "{}",
+            detail.body
+        );
+        assert_eq!(detail.body["location"]["lat"], 38.907);
+        body["address"] = json!("锦华小区9号楼");
+        let serial = app.intake(&operator, body).await;
+        let detail = app
+            .get(Some(&operator), &format!("/api/v1/requests/{serial}"))
+            .await;
+        assert_eq!(detail.body["area"], Value::Null);
         // A new file replaces the gazetteer.
         let count = civicgrid::services::places::import_gazetteer(
             store,

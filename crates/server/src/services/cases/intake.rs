@@ -199,9 +199,14 @@ fn prepare(
     let line = category
         .and_then(|c| reference.category(c))
         .and_then(|c| c.line.clone());
-    let mut area = parsed
-        .location
-        .and_then(|l| reference.places.place(l.lat, l.lng));
+    // Without a point, an address written in full as the gazetteer has it gives one.
+    let location = parsed.location.or_else(|| {
+        parsed
+            .address
+            .as_deref()
+            .and_then(|a| reference.gazetteer.locate(a))
+    });
+    let mut area = location.and_then(|l| reference.places.place(l.lat, l.lng));
     if area.is_none() && parsed.channel == Channel::GridReport {
         // A grid worker's report without a position lies in the worker's own grid.
         area = registrar.own_grid;
@@ -255,7 +260,7 @@ fn prepare(
         line,
         content: parsed.content,
         address: parsed.address,
-        location: parsed.location,
+        location,
         caller_name: parsed.caller.name.clone(),
         caller_phone: parsed.caller.phone.as_ref().map(|p| p.as_str().to_owned()),
         caller_confidential: parsed.caller.confidential,
