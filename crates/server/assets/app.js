@@ -117,6 +117,82 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
+  // A district map to pick a place on (no map tiles: the grid polygons are drawn from
+  // /api/v1/layers/{layer}/geojson). A click sets the point fields named by data-lat and
+  // data-lng, marks the spot and says which grid it lies in.
+  document.querySelectorAll("div[data-map-pick]").forEach(function (box) {
+    var NS = "http://www.w3.org/2000/svg";
+    var lat = document.getElementById(box.getAttribute("data-lat"));
+    var lng = document.getElementById(box.getAttribute("data-lng"));
+    var out = document.getElementById(box.getAttribute("data-place-out"));
+    var layer = box.getAttribute("data-layer") || "grids";
+    fetch("/api/v1/layers/" + encodeURIComponent(layer) + "/geojson")
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (collection) {
+        if (!collection || !collection.features.length) return;
+        var rings = [];
+        collection.features.forEach(function (f) {
+          var g = f.geometry;
+          var polygons = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+          polygons.forEach(function (p) { rings.push({ ring: p[0], name: f.properties.name }); });
+        });
+        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        rings.forEach(function (r) {
+          r.ring.forEach(function (c) {
+            x0 = Math.min(x0, c[0]); x1 = Math.max(x1, c[0]);
+            y0 = Math.min(y0, c[1]); y1 = Math.max(y1, c[1]);
+          });
+        });
+        // Longitude shrinks with the cosine of the latitude; 1000 units across.
+        var k = Math.cos((y0 + y1) / 2 * Math.PI / 180);
+        var scale = 1000 / ((x1 - x0) * k || 1);
+        var height = (y1 - y0) * scale || 1;
+        var svg = document.createElementNS(NS, "svg");
+        svg.setAttribute("viewBox", "0 0 1000 " + height.toFixed(1));
+        svg.setAttribute("class", "map pick");
+        svg.setAttribute("role", "img");
+        svg.setAttribute("aria-label", box.getAttribute("data-label") || "");
+        rings.forEach(function (r) {
+          var path = document.createElementNS(NS, "path");
+          path.setAttribute("d", "M" + r.ring.map(function (c) {
+            return ((c[0] - x0) * k * scale).toFixed(1) + "," + ((y1 - c[1]) * scale).toFixed(1);
+          }).join("L") + "Z");
+          var title = document.createElementNS(NS, "title");
+          title.textContent = r.name;
+          path.appendChild(title);
+          svg.appendChild(path);
+        });
+        var mark = document.createElementNS(NS, "circle");
+        mark.setAttribute("r", "8");
+        mark.setAttribute("class", "picked");
+        mark.setAttribute("visibility", "hidden");
+        svg.appendChild(mark);
+        svg.addEventListener("click", function (e) {
+          var box2 = svg.getBoundingClientRect();
+          var x = (e.clientX - box2.left) / box2.width * 1000;
+          var y = (e.clientY - box2.top) / box2.height * height;
+          var pickedLng = x0 + x / (k * scale), pickedLat = y1 - y / scale;
+          if (lat) lat.value = pickedLat.toFixed(6);
+          if (lng) lng.value = pickedLng.toFixed(6);
+          mark.setAttribute("cx", x.toFixed(1));
+          mark.setAttribute("cy", y.toFixed(1));
+          mark.setAttribute("visibility", "visible");
+          if (out) {
+            fetch("/api/v1/grids?contains=" + encodeURIComponent(pickedLat.toFixed(6) + "," + pickedLng.toFixed(6)))
+              .then(function (r) { return r.ok ? r.json() : null; })
+              .then(function (grids) {
+                if (!grids) return;
+                var g = grids[0];
+                out.textContent = g ? [g.name, g.community, g.street].filter(Boolean).join(" · ") +
+                  (g.code ? " (" + g.code + ")" : "") : (box.getAttribute("data-unplaced") || "");
+              })
+              .catch(function () {});
+          }
+        });
+        box.appendChild(svg);
+      })
+      .catch(function () {});
+  });
   // Ask before an action that cannot be taken back.
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (e) {

@@ -1117,6 +1117,30 @@ async fn both_stories_in_chromium_against_the_binary() {
 
     administration_story(&s).await;
 
+    // A citizen picks the place on the portal's map: the request lands in that grid.
+    s.go("/").await;
+    wait_until("the portal's map", Duration::from_secs(10), || async {
+        s.browser.find(Locator::Css("#map-pick svg")).await.is_ok()
+    })
+    .await;
+    s.fill("#content", "小区门口路灯坏了好几天了,晚上很黑。")
+        .await;
+    s.click("#map-pick svg").await;
+    wait_until(
+        "the grid of the picked point",
+        Duration::from_secs(10),
+        || async { !s.text("#address-place").await.is_empty() },
+    )
+    .await;
+    assert!(s.text("#address-place").await.contains('·'));
+    s.submit("#submit").await;
+    let picked = s.text("#serial").await;
+    let detail = s
+        .api("operator", &format!("/api/v1/requests/{picked}"), None)
+        .await;
+    assert!(detail["area"]["id"].is_i64(), "placed by the map: {detail}");
+    assert!(detail["location"]["lat"].is_f64());
+
     // English on request, and the portal fits a phone.
     s.go("/?lang=en").await;
     assert_eq!(

@@ -148,15 +148,13 @@ async fn submit(
         }),
         urgency: None,
         address: opt(&form.address),
-        // The point of a suggestion the citizen chose; hand-made values are not asked for,
-        // so anything else is ignored and the address alone places the request.
+        // The point the citizen picked on the map or with an address suggestion (hidden
+        // fields); without one the address alone places the request.
         location: match (
             form.lat.trim().parse::<f64>(),
             form.lng.trim().parse::<f64>(),
         ) {
-            (Ok(lat), Ok(lng)) if opt(&form.address).is_some() => {
-                Some(civicgrid_api::LocationIn { lat, lng })
-            }
+            (Ok(lat), Ok(lng)) => Some(civicgrid_api::LocationIn { lat, lng }),
             _ => None,
         },
         caller: (opt(&form.name).is_some() || opt(&form.phone).is_some()).then(|| CallerIn {

@@ -38,6 +38,11 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("place.location", "位置（纬度,经度）", "Location (lat,lng)"),
     ("place.unknown", "位置不明", "Place unknown"),
     (
+        "place.map_hint",
+        "也可在地图上点选位置",
+        "Or pick the place on the map",
+    ),
+    (
         "place.unknown_hint",
         "未能定位到网格：请定位后再派单",
         "Not placed in a grid: place it before dispatch",
