@@ -741,3 +741,58 @@ async fn the_gazetteer_imports_whole_and_answers_typing_with_the_grid() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn placing_a_request_routes_it_by_its_place() {
+    on_every_backend(|_, app| async move {
+        let admin = app.login("admin").await;
+        let operator = app.login("operator").await;
+        let dispatcher = app.login("dispatcher").await;
+        let categories = app.get(Some(&admin), "/api/v1/categories").await;
+        let light = categories.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "urban.streetlight")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        // In the grid's street, street lights belong to another department.
+        let rule = json!({"category": light, "unit": app.units.other_dept.0,
+            "basis": "agreement", "area": app.units.street.0});
+        let made = app.post(Some(&admin), "/api/v1/routing-rules", rule).await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        let mut body = complaint();
+        body.as_object_mut().unwrap().remove("location");
+        let serial = app.intake(&operator, body).await;
+        let proposal = |serial: String| {
+            let app = &app;
+            let dispatcher = dispatcher.clone();
+            async move {
+                app.get(Some(&dispatcher), &format!("/api/v1/requests/{serial}"))
+                    .await
+                    .body["proposal"]
+                    .clone()
+            }
+        };
+        // Nowhere yet: the district-wide rule.
+        assert_eq!(
+            proposal(serial.clone()).await["unit"]["id"],
+            app.units.dept.0
+        );
+        let placed = app
+            .act(
+                &dispatcher,
+                &serial,
+                "place",
+                json!({"location": {"lat": 38.905, "lng": 121.605}}),
+            )
+            .await;
+        assert_eq!(placed.status, 200, "{}", placed.body);
+        // In the street now: the street's own rule.
+        let after = proposal(serial).await;
+        assert_eq!(after["unit"]["id"], app.units.other_dept.0, "{after}");
+        assert_eq!(after["basis"], "agreement");
+    })
+    .await;
+}
