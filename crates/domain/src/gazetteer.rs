@@ -168,6 +168,8 @@ pub struct Gazetteer {
     initials: Vec<Vec<String>>,
     /// Per entry: its full name (a building's compound before it), for text matches.
     full: Vec<String>,
+    /// Entry id → position, so a result's full name is found without a scan.
+    by_id: std::collections::HashMap<i64, usize>,
 }
 
 /// Splits `锦华街12号` into the name part and a house number; `None` without a number.
@@ -200,10 +202,12 @@ impl Gazetteer {
             })
             .collect();
         let initials = entries.iter().map(|e| initials(&e.name)).collect();
+        let by_id = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
         Gazetteer {
             entries,
             initials,
             full,
+            by_id,
         }
     }
 
@@ -216,15 +220,14 @@ impl Gazetteer {
     }
 
     pub fn get(&self, id: i64) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.id == id)
+        self.by_id.get(&id).map(|i| &self.entries[*i])
     }
 
     /// A building's full name (its compound's name first).
     pub fn full_name<'a>(&'a self, entry: &'a Entry) -> &'a str {
-        self.entries
-            .iter()
-            .position(|e| e.id == entry.id)
-            .map_or(entry.name.as_str(), |i| self.full[i].as_str())
+        self.by_id
+            .get(&entry.id)
+            .map_or(entry.name.as_str(), |i| self.full[*i].as_str())
     }
 
     /// The entries matching what was typed, best first: a name that starts with the text,
